@@ -1,0 +1,86 @@
+import uuid
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+# A handle that can follow "@" in running text without ambiguity: no dots or dashes,
+# so "@ana." or "@ana-" end the mention at the punctuation.
+USERNAME_PATTERN = r"[A-Za-z0-9_]{2,30}"
+username_validator = RegexValidator(
+    rf"^{USERNAME_PATTERN}$",
+    "Use 2 to 30 letters, digits or underscores.",
+    code="invalid_username",
+)
+
+
+def normalize_email(email: str) -> str:
+    """Emails sign people in, so one address means one account whatever its case."""
+    return (email or "").strip().lower()
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, username, password, **extra):
+        if not email:
+            raise ValueError("An email is required.")
+        if not username:
+            raise ValueError("A username is required.")
+        user = self.model(email=normalize_email(email), username=username, **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, username, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, username, password, **extra)
+
+    def create_superuser(self, email, username, password=None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, username, password, **extra)
+
+    def get_by_natural_key(self, email):
+        return self.get(email=normalize_email(email))
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person. Signs in with email; ``username`` is the public handle used in @mentions."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = models.EmailField(max_length=254, unique=True)
+    username = models.CharField(max_length=30, validators=[username_validator])
+    full_name = models.CharField(max_length=150, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False, help_text="May sign in to the Django admin.")
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["username"]
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            # Handles are case-insensitive: "@Ana" and "@ana" are one person.
+            models.UniqueConstraint(Lower("username"), name="accounts_user_username_ci_unique"),
+        ]
+
+    def __str__(self):
+        return self.email
+
+    def clean(self):
+        super().clean()
+        self.email = normalize_email(self.email)
+
+    def get_full_name(self):
+        return self.full_name or self.username
+
+    def get_short_name(self):
+        return self.username

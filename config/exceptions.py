@@ -1,0 +1,145 @@
+"""The error envelope: every failure the API answers has this one shape.
+
+``{"success": false, "errors": [{"code": "...", "message": "...", "field": "..." | null}]}``
+
+Validation errors give one entry per field problem, with dotted paths for nested fields.
+Unexpected exceptions are logged with the request id and answered 500 without internals.
+"""
+
+import logging
+import math
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.http import Http404, JsonResponse
+from django_guid import get_guid
+from django_ratelimit.exceptions import Ratelimited
+from rest_framework import exceptions, status
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+logger = logging.getLogger("config.errors")
+
+DEFAULT_RETRY_AFTER_SECONDS = 60
+
+
+class Conflict(exceptions.APIException):
+    """The request is valid but clashes with the current state (e.g. removing the last owner)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state of the resource."
+    default_code = "conflict"
+
+
+class RateLimited(exceptions.Throttled):
+    default_code = "rate_limited"
+    extra_detail_singular = extra_detail_plural = ""
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "payload_too_large"
+
+
+class ServiceUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "A service this request needs is unavailable; try again shortly."
+    default_code = "service_unavailable"
+
+
+# DRF's generic codes renamed where a clearer, stable name helps the client.
+CODE_OVERRIDES = {"throttled": "rate_limited", "error": "server_error"}
+
+
+def error_entry(code, message, field=None):
+    return {"code": CODE_OVERRIDES.get(code, code), "message": str(message), "field": field}
+
+
+def envelope(errors):
+    return {"success": False, "errors": list(errors)}
+
+
+def _flatten_validation(detail, field=None):
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            if field is None and key in (api_settings.NON_FIELD_ERRORS_KEY, "detail"):
+                name = None
+            else:
+                name = f"{field}.{key}" if field else str(key)
+            yield from _flatten_validation(value, name)
+    elif isinstance(detail, list):
+        for index, item in enumerate(detail):
+            if isinstance(item, (dict, list)):
+                yield from _flatten_validation(item, f"{field}.{index}" if field else str(index))
+            else:
+                yield from _flatten_validation(item, field)
+    else:
+        yield error_entry(getattr(detail, "code", None) or "invalid", detail, field)
+
+
+def errors_for(exc: exceptions.APIException) -> list[dict]:
+    if isinstance(exc, exceptions.ValidationError):
+        return list(_flatten_validation(exc.detail)) or [error_entry("invalid", "Invalid input.")]
+    detail = exc.detail
+    if isinstance(detail, dict):
+        # simplejwt's token errors: {"detail": ..., "code": ..., "messages": [...]}
+        code = detail.get("code") or exc.default_code
+        return [error_entry(str(code), detail.get("detail", exc.default_detail))]
+    if isinstance(detail, list):
+        return [error_entry(getattr(d, "code", exc.default_code), d) for d in detail]
+    return [error_entry(getattr(detail, "code", None) or exc.default_code, detail)]
+
+
+def server_error_entry():
+    return error_entry(
+        "server_error", f"An unexpected error occurred. Quote request id {get_guid() or '-'} when reporting it."
+    )
+
+
+def _as_api_exception(exc):
+    if isinstance(exc, Ratelimited):
+        wait = getattr(exc, "retry_after", None) or DEFAULT_RETRY_AFTER_SECONDS
+        return RateLimited(wait=wait, detail="Too many requests; try again later.")
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied()
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge()
+    if isinstance(exc, SuspiciousOperation):
+        return exceptions.ParseError("The request could not be processed.", code="bad_request")
+    return exc
+
+
+def api_exception_handler(exc, context):
+    """DRF's EXCEPTION_HANDLER: answer every exception in the envelope."""
+    exc = _as_api_exception(exc)
+    if not isinstance(exc, exceptions.APIException):
+        request = context.get("request")
+        logger.error(
+            "Unhandled exception on %s %s",
+            getattr(request, "method", "?"),
+            getattr(request, "path", "?"),
+            exc_info=(type(exc), exc, exc.__traceback__),
+        )
+        set_rollback()
+        from rest_framework.response import Response
+
+        response = Response(envelope([server_error_entry()]), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+        response.exception = True
+        response._has_been_logged = True  # logged above, with the traceback; not again by django.request
+        return response
+
+    response = drf_exception_handler(exc, context)
+    response.data = envelope(errors_for(exc))
+    if isinstance(exc, exceptions.Throttled) and "Retry-After" not in response:
+        response["Retry-After"] = str(DEFAULT_RETRY_AFTER_SECONDS)
+    if isinstance(exc, exceptions.Throttled) and exc.wait:
+        response["Retry-After"] = str(math.ceil(exc.wait))
+    return response
+
+
+def json_error_response(status_code, code, message):
+    return JsonResponse(envelope([error_entry(code, message)]), status=status_code)

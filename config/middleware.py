@@ -1,0 +1,36 @@
+import logging
+
+from django.http import JsonResponse
+
+from config.exceptions import envelope, server_error_entry
+
+logger = logging.getLogger("config.errors")
+
+API_PREFIXES = ("/api/", "/health")
+
+
+def is_api_path(path: str) -> bool:
+    return path.startswith(API_PREFIXES)
+
+
+class ApiErrorMiddleware:
+    """Answers exceptions raised outside DRF views on API paths in the envelope, DEBUG or not.
+
+    DRF views already answer through ``config.exceptions.api_exception_handler``; this
+    catches the rest (plain Django views under ``/api/``), so no API client ever sees
+    Django's HTML debug page or a stack trace.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not is_api_path(request.path):
+            return None
+        logger.error("Unhandled exception on %s %s", request.method, request.path, exc_info=exception)
+        response = JsonResponse(envelope([server_error_entry()]), status=500)
+        response._has_been_logged = True
+        return response

@@ -1,0 +1,57 @@
+from django.conf import settings
+from rest_framework.exceptions import NotFound
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+
+class StandardPagination(PageNumberPagination):
+    """``{"data": [...], "pagination": {...}}`` with ``?page=`` and a bounded ``?page_size=``."""
+
+    page_size_query_param = "page_size"
+
+    @property
+    def max_page_size(self):
+        return settings.API_MAX_PAGE_SIZE
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except NotFound as exc:
+            raise NotFound(detail=str(exc.detail), code="invalid_page") from exc
+
+    def get_paginated_response(self, data):
+        page = self.page
+        return Response(
+            {
+                "data": data,
+                "pagination": {
+                    "total": page.paginator.count,
+                    "page": page.number,
+                    "page_size": page.paginator.per_page,
+                    "total_pages": page.paginator.num_pages,
+                    "has_next": page.has_next(),
+                    "has_prev": page.has_previous(),
+                },
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["data", "pagination"],
+            "properties": {
+                "data": schema,
+                "pagination": {
+                    "type": "object",
+                    "required": ["total", "page", "page_size", "total_pages", "has_next", "has_prev"],
+                    "properties": {
+                        "total": {"type": "integer"},
+                        "page": {"type": "integer"},
+                        "page_size": {"type": "integer"},
+                        "total_pages": {"type": "integer"},
+                        "has_next": {"type": "boolean"},
+                        "has_prev": {"type": "boolean"},
+                    },
+                },
+            },
+        }

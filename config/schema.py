@@ -1,0 +1,55 @@
+"""OpenAPI generation: every operation documents the error envelope for the failures it can answer."""
+
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable machine-readable code for this kind of failure.")
+    message = serializers.CharField()
+    field = serializers.CharField(allow_null=True, help_text="Dotted path of the field at fault, or null.")
+
+
+class ErrorEnvelopeSerializer(serializers.Serializer):
+    success = serializers.BooleanField(default=False)
+    errors = ErrorSerializer(many=True)
+
+
+ERROR_DESCRIPTIONS = {
+    "400": "Invalid input (one error per field problem).",
+    "401": "Missing, invalid or expired credentials, or a revoked session.",
+    "403": "Signed in, but the role does not allow this.",
+    "404": "No such resource, or it belongs to an organization the caller is not in.",
+    "409": "The request conflicts with the current state.",
+    "413": "The request body is too large.",
+    "415": "Unsupported content type.",
+    "429": "Rate limited; see the Retry-After header.",
+}
+
+
+class AutoSchema(SpectacularAutoSchema):
+    def _is_public(self) -> bool:
+        return any(isinstance(p, AllowAny) for p in self.view.get_permissions())
+
+    def _error_statuses(self) -> list[str]:
+        codes = ["400", "404", "429"]
+        if not self._is_public():
+            codes += ["401", "403"]
+        if self.method in ("POST", "PUT", "PATCH"):
+            codes += ["413", "415"]
+        if self.method in ("POST", "PUT", "PATCH", "DELETE"):
+            codes.append("409")
+        return codes
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        for code in self._error_statuses():
+            if code not in responses:
+                responses[code] = self._get_response_for_code(
+                    OpenApiResponse(ErrorEnvelopeSerializer, description=ERROR_DESCRIPTIONS[code]), code
+                )
+        return responses

@@ -1,0 +1,8 @@
+"""The embedded default: a developer's machine, nothing to configure."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# The in-process cache is not shared between processes; fine for one dev server.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]

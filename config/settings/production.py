@@ -1,0 +1,52 @@
+"""Production: every secret is required, and the deploy checks pass."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .base import LOGGING, MIDDLEWARE, env
+
+ENVIRONMENT = env.str("ENVIRONMENT", default="production")
+if env.bool("DJANGO_DEBUG", default=False):
+    raise ImproperlyConfigured("DJANGO_DEBUG must not be on in production.")
+DEBUG = False
+
+SECRET_KEY = env.str("DJANGO_SECRET_KEY")  # no default: a deployment without one fails at start
+if SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a long random value (50+ characters).")
+SIMPLE_JWT["SIGNING_KEY"] = env.str("JWT_SIGNING_KEY", default="") or SECRET_KEY  # noqa: F405
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+
+API_DOCS_ENABLED = env.bool("API_DOCS_ENABLED", default=False)
+
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+# The container healthcheck calls /health/live over plain HTTP from inside.
+SECURE_REDIRECT_EXEMPT = [r"^health"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+if env.bool("USE_X_FORWARDED_PROTO", default=True):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+
+# Static files (the admin, the API docs) served by the app itself, compressed and cache-busted.
+MIDDLEWARE = [*MIDDLEWARE]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "whitenoise.middleware.WhiteNoiseMiddleware"
+)
+STORAGES = {
+    "default": {"BACKEND": env.str("DEFAULT_FILE_STORAGE", default="django.core.files.storage.FileSystemStorage")},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT
+
+# django-ratelimit lists only django-redis and memcached as supported; Django's own RedisCache
+# gives it the atomic add/incr it relies on.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+
+# Rate limits and the session check need a cache every process shares, and workers a broker.
+if not env.str("REDIS_URL", default=""):
+    raise ImproperlyConfigured("REDIS_URL is required in production (shared cache and Celery broker).")

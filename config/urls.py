@@ -1,0 +1,34 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+
+from config import health, views
+
+api_v1 = [
+    path("", include("accounts.urls")),
+]
+
+if settings.API_DOCS_ENABLED:
+    api_v1 += [
+        path("schema/", SpectacularAPIView.as_view(), name="schema"),
+        path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
+        path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    ]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("health", health.HealthView.as_view(), name="health"),
+    path("health/live", health.LiveView.as_view(), name="health-live"),
+    path("api/v1/", include(api_v1)),
+    # Unknown paths under /api/ answer the JSON envelope, whatever DEBUG says.
+    re_path(r"^api/", views.api_not_found),
+]
+
+handler400 = "config.views.bad_request"
+handler403 = "config.views.permission_denied"
+handler404 = "config.views.page_not_found"
+handler500 = "config.views.server_error"
+
+admin.site.site_header = "Team Workspace administration"
+admin.site.site_title = "Team Workspace admin"

@@ -1,0 +1,35 @@
+"""Django-level error views: JSON envelope on API paths, Django's own pages elsewhere."""
+
+from django.http import JsonResponse
+from django.views import defaults
+
+from config.exceptions import envelope, json_error_response, server_error_entry
+from config.middleware import is_api_path
+
+
+def api_not_found(request, *args, **kwargs):
+    return json_error_response(404, "not_found", "No API endpoint at this path.")
+
+
+def bad_request(request, exception, template_name="400.html"):
+    if is_api_path(request.path):
+        return json_error_response(400, "bad_request", "The request could not be processed.")
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception, template_name="403.html"):
+    if is_api_path(request.path):
+        return json_error_response(403, "permission_denied", "You do not have permission to perform this action.")
+    return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request, exception, template_name="404.html"):
+    if is_api_path(request.path):
+        return api_not_found(request)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request, template_name="500.html"):
+    if is_api_path(request.path):
+        return JsonResponse(envelope([server_error_entry()]), status=500)
+    return defaults.server_error(request)

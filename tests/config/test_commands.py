@@ -1,0 +1,65 @@
+"""Operator commands: safe to run again, and they never print secrets."""
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.models import User
+from tests.django_process import run_django
+
+
+@pytest.mark.django_db
+class TestEnsureSuperuser:
+    def test_creates_once_and_never_prints_the_password(self, monkeypatch, capsys):
+        monkeypatch.setenv("SUPERUSER_EMAIL", "Root@Example.com")
+        monkeypatch.setenv("SUPERUSER_PASSWORD", "s3cret-Passw0rd-xyz")
+        call_command("ensure_superuser")
+        call_command("ensure_superuser")
+        out = capsys.readouterr()
+        assert "s3cret-Passw0rd-xyz" not in out.out + out.err
+        user = User.objects.get()
+        assert user.email == "root@example.com"
+        assert user.is_superuser
+        assert user.is_staff
+        assert user.check_password("s3cret-Passw0rd-xyz")
+
+    def test_promotes_an_existing_user_without_touching_the_password(self, monkeypatch, user):
+        from tests.factories import DEFAULT_PASSWORD
+
+        monkeypatch.setenv("SUPERUSER_EMAIL", user.email)
+        monkeypatch.setenv("SUPERUSER_PASSWORD", "another-password-123")
+        call_command("ensure_superuser")
+        user.refresh_from_db()
+        assert user.is_superuser
+        assert user.check_password(DEFAULT_PASSWORD)
+
+    def test_requires_the_environment(self, monkeypatch):
+        monkeypatch.delenv("SUPERUSER_EMAIL", raising=False)
+        monkeypatch.delenv("SUPERUSER_PASSWORD", raising=False)
+        with pytest.raises(CommandError, match="SUPERUSER_EMAIL"):
+            call_command("ensure_superuser")
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent(capsys):
+    call_command("seed_demo")
+    first = User.objects.count()
+    call_command("seed_demo")
+    assert User.objects.count() == first >= 5
+    assert User.objects.filter(is_superuser=True).exists()
+    assert "owner@demo.example" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_wait_for_db_returns_when_the_database_answers(capsys):
+    call_command("wait_for_db", timeout=5)
+    assert "available" in capsys.readouterr().out
+
+
+def test_wait_for_db_gives_up_on_a_database_that_never_answers():
+    result = run_django(
+        ["manage.py", "wait_for_db", "--timeout", "0.5", "--interval", "0.1"],
+        DATABASE_URL="postgres://nobody@127.0.0.1:1/none",
+        DJANGO_SETTINGS_MODULE="config.settings.test",
+    )
+    assert result.returncode != 0
+    assert "unavailable" in result.stderr
