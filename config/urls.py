@@ -7,6 +7,8 @@ from config import health, views
 
 api_v1 = [
     path("", include("accounts.urls")),
+    path("", include("sessions_app.urls")),
+    path("", include("organizations.urls")),
 ]
 
 if settings.API_DOCS_ENABLED:
