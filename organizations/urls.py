@@ -1,1 +1,29 @@
-urlpatterns: list = []
+from django.urls import path
+
+from organizations.views import InvitationTokenViewSet, InvitationViewSet, MembershipViewSet, OrganizationViewSet
+
+organizations = OrganizationViewSet.as_view({"get": "list", "post": "create"})
+organization = OrganizationViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"})
+members = MembershipViewSet.as_view({"get": "list", "post": "create"})
+member = MembershipViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"})
+invitations = InvitationViewSet.as_view({"get": "list", "post": "create"})
+invitation = InvitationViewSet.as_view({"get": "retrieve", "delete": "destroy"})
+invitation_resend = InvitationViewSet.as_view({"post": "resend"})
+invitation_by_token = InvitationTokenViewSet.as_view({"get": "retrieve"})
+invitation_accept = InvitationTokenViewSet.as_view({"post": "accept"})
+
+urlpatterns = [
+    path("organizations", organizations, name="organization-list"),
+    path("organizations/<uuid:pk>", organization, name="organization-detail"),
+    path("organizations/<uuid:pk>/members", members, name="membership-list"),
+    path("organizations/<uuid:pk>/members/<uuid:user_id>", member, name="membership-detail"),
+    path("organizations/<uuid:pk>/invitations", invitations, name="invitation-list"),
+    path("organizations/<uuid:pk>/invitations/<uuid:invitation_id>", invitation, name="invitation-detail"),
+    path(
+        "organizations/<uuid:pk>/invitations/<uuid:invitation_id>/resend",
+        invitation_resend,
+        name="invitation-resend",
+    ),
+    path("invitations/<str:token>", invitation_by_token, name="invitation-by-token"),
+    path("invitations/<str:token>/accept", invitation_accept, name="invitation-accept"),
+]

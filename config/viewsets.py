@@ -1,0 +1,131 @@
+"""The base for every API view of data that belongs to an organization.
+
+Members, invitations, tasks, imports and reports all inherit ``OrganizationScopedViewSet`` (or
+mix ``OrganizationScopedMixin`` into another DRF generic view), so that no view can forget the
+tenant boundary. For each request, in this order:
+
+1. **Authentication.** An anonymous caller gets 401.
+2. **Membership, before anything else.** When the URL names an organization
+   (``organization_url_kwarg``, e.g. ``/organizations/<uuid:pk>/members``), it is loaded with the
+   caller's membership. A caller who does not belong to it gets **404, exactly as for an id that
+   does not exist**: the API never confirms that another organization exists. Superusers may act
+   on any organization, as owners. The result is ``view.org_access`` (organization, membership
+   or None, effective ``role``), also ``view.organization`` and ``view.org_role``.
+   When the URL also names an object (``lookup_url_kwarg``), it is looked up in the scoped
+   queryset now, so an id from another organization is a 404 whatever the caller's role.
+3. **The view's permission classes** (``permission_classes``, or per action
+   ``permission_classes_by_action``) decide by role: ``organizations.permissions.IsOrgAdmin``
+   and friends read ``view.org_role``, an ordered ``Role`` compared with ``>=``.
+4. **Querysets are scoped in ``filter_queryset``**, which list and ``get_object`` both go
+   through, whatever ``get_queryset`` returns: to the URL's organization, or, for top-level
+   endpoints without one (``GET /tasks``), to the organizations the caller belongs to. An object
+   of another organization is therefore a 404 too.
+5. **Top-level objects** (``/tasks/{id}``): the organization is taken from the object
+   (``organization_field``) before object permissions run, so the same permission classes work.
+
+Subclass settings:
+
+- ``organization_url_kwarg``: URL keyword naming the organization (``"organization_pk"``).
+  Absent from a URL's kwargs, the view is top-level and scoped to the caller's organizations.
+- ``organization_field``: path from the queryset's model to its organization, in ORM lookup
+  syntax (``"organization"``, ``"task__organization"``); None when the model is ``Organization``.
+- ``permission_classes`` / ``permission_classes_by_action``: role checks on top of steps 1-2.
+
+A top-level *create* names its organization in the body: call ``self.require_organization(id)``
+with it, which applies step 2 (404) and returns the access for a role check.
+"""
+
+from rest_framework import viewsets
+from rest_framework.exceptions import NotFound
+from rest_framework.generics import get_object_or_404
+from rest_framework.permissions import IsAuthenticated
+
+from organizations.models import Organization
+from organizations.selectors import OrganizationAccess, organization_access, organization_ids_for
+
+
+class OrganizationScopedMixin:
+    organization_url_kwarg: str = "organization_pk"
+    organization_field: str | None = "organization"
+    permission_classes_by_action: dict[str, list] = {}
+
+    org_access: OrganizationAccess | None = None
+
+    @property
+    def organization(self) -> Organization | None:
+        return self.org_access.organization if self.org_access else None
+
+    @property
+    def org_role(self):
+        return self.org_access.role if self.org_access else None
+
+    def get_permissions(self):
+        classes = self.permission_classes_by_action.get(getattr(self, "action", None), self.permission_classes)
+        return [IsAuthenticated(), *(permission() for permission in classes)]
+
+    def check_permissions(self, request):
+        if not (request.user and request.user.is_authenticated):
+            self.permission_denied(request)  # 401, before revealing anything about the organization
+        organization_id = self.kwargs.get(self.organization_url_kwarg)
+        if organization_id is not None:
+            self.org_access = self.require_organization(organization_id)
+        if self.is_object_request():
+            # 404 before any role check, so an id from another organization reads as unknown
+            # even to a caller whose role could not use this endpoint anyway.
+            self.get_scoped_object()
+        super().check_permissions(request)
+
+    def require_organization(self, organization_id) -> OrganizationAccess:
+        """The caller's access to that organization; 404 when they do not belong to it."""
+        access = organization_access(self.request.user, organization_id)
+        if access is None:
+            raise NotFound()
+        return access
+
+    def is_object_request(self) -> bool:
+        return (self.lookup_url_kwarg or self.lookup_field) in self.kwargs
+
+    def get_scoped_object(self):
+        """The object the URL names, from the scoped queryset (404 outside it), without object permissions."""
+        if not hasattr(self, "_scoped_object"):
+            queryset = self.filter_queryset(self.get_queryset())
+            value = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+            self._scoped_object = get_object_or_404(queryset, **{self.lookup_field: value})
+        return self._scoped_object
+
+    def get_object(self):
+        obj = self.get_scoped_object()
+        self.check_object_permissions(self.request, obj)
+        return obj
+
+    def check_object_permissions(self, request, obj):
+        if self.org_access is None:
+            self.org_access = self.require_organization(self.organization_id_of(obj))
+        super().check_object_permissions(request, obj)
+
+    def organization_id_of(self, obj):
+        if self.organization_field is None:
+            return obj.pk
+        *path, last = self.organization_field.split("__")
+        for name in path:
+            obj = getattr(obj, name)
+        return getattr(obj, f"{last}_id")
+
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(self.scope_queryset(queryset))
+
+    def scope_queryset(self, queryset):
+        field = self.organization_field or "pk"
+        if self.org_access is not None:
+            return queryset.filter(**{field: self.org_access.organization.pk})
+        user = self.request.user
+        if user.is_superuser and self.is_object_request():
+            return queryset  # superusers open any object by id; their lists stay their own
+        return queryset.filter(**{f"{field}__in": organization_ids_for(user)})
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "organization": self.organization, "org_role": self.org_role}
+
+
+class OrganizationScopedViewSet(OrganizationScopedMixin, viewsets.GenericViewSet):
+    """A ``GenericViewSet`` scoped to an organization; add the DRF mixins or actions you need."""

@@ -1,0 +1,156 @@
+import hashlib
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+class Role(models.IntegerChoices):
+    """A member's role. Ordered, so that a check reads ``role >= Role.ADMIN``.
+
+    The database stores the number; the API shows and accepts the label.
+    """
+
+    VIEWER = 10, "viewer"
+    MEMBER = 20, "member"
+    ADMIN = 30, "admin"
+    OWNER = 40, "owner"
+
+    @classmethod
+    def from_label(cls, label: str) -> "Role":
+        for role in cls:
+            if role.label == label:
+                return role
+        raise ValueError(f"Unknown role {label!r}; expected one of {', '.join(cls.labels)}.")
+
+
+def role_can_manage(actor_role: int | None, target_role: int) -> bool:
+    """Owners manage anyone and grant any role; admins only below owner; nobody else manages roles.
+
+    ``target_role`` is the role of the member acted on, or the role being granted.
+    """
+    if actor_role is None:
+        return False
+    return actor_role >= Role.OWNER or (actor_role >= Role.ADMIN and target_role < Role.OWNER)
+
+
+class Organization(models.Model):
+    """A tenant: every task, import and report belongs to exactly one."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=150)
+    slug = models.SlugField(max_length=50, unique=True, help_text="Unique; derived from the name when not given.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    """A user's role in an organization. An organization always keeps at least one owner."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.PositiveSmallIntegerField(choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["organization", "-role", "created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="organizations_membership_unique_user"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="organizations_membership_role_valid"
+            ),
+        ]
+        indexes = [
+            # Counting the owners before a demotion or removal.
+            models.Index(fields=["organization", "role"], name="organizations_member_org_role"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.organization} ({self.get_role_display()})"
+
+
+def hash_token(token: str) -> str:
+    """Invitation tokens are stored only as this hash, so a database leak leaks no usable link."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+
+
+class Invitation(models.Model):
+    """An invitation to join an organization, sent by email with a one-time link.
+
+    Pending means neither accepted nor revoked; a pending invitation past ``expires_at`` is
+    expired and can be resent (new token, new expiry).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(max_length=254, help_text="Stored lower-case.")
+    role = models.PositiveSmallIntegerField(choices=Role.choices, default=Role.MEMBER)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the email for the current token went out; cleared on resend."
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                "organization",
+                Lower("email"),
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="organizations_invitation_one_pending_per_email",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="organizations_invitation_role_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"], name="organizations_inv_org_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.email} to {self.organization}"
+
+    @property
+    def status(self) -> InvitationStatus:
+        if self.accepted_at is not None:
+            return InvitationStatus.ACCEPTED
+        if self.revoked_at is not None:
+            return InvitationStatus.REVOKED
+        if self.expires_at <= timezone.now():
+            return InvitationStatus.EXPIRED
+        return InvitationStatus.PENDING
+
+    @property
+    def is_open(self) -> bool:
+        """Neither accepted nor revoked (it may still be expired): it can be resent or revoked."""
+        return self.accepted_at is None and self.revoked_at is None

@@ -1,0 +1,112 @@
+"""Reads of organizations, memberships and invitations, shaped for the serializers that render them.
+
+Other apps use these (never the models' managers directly) to ask who belongs where:
+``organization_access`` for "may this user act in that organization, and as what?",
+``organization_ids_for`` to scope a queryset to the caller's organizations, and
+``users_share_organization`` for profile visibility.
+"""
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from accounts.models import User
+from organizations.models import Invitation, Membership, Organization, Role, hash_token
+
+
+@dataclass(frozen=True)
+class OrganizationAccess:
+    """What a user may do in one organization.
+
+    ``membership`` is None for a superuser who is not a member; ``role`` is the role that
+    counts for permission checks (superusers act as owners everywhere).
+    """
+
+    organization: Organization
+    membership: Membership | None
+    role: Role
+
+
+def membership_for(user: User, organization_id: UUID | str) -> Membership | None:
+    """The user's membership in that organization (with the organization loaded), or None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Membership.objects.select_related("organization").filter(organization_id=organization_id, user=user).first()
+
+
+def organization_access(user: User, organization_id: UUID | str) -> OrganizationAccess | None:
+    """None when the user may not see the organization (or it does not exist): callers answer 404."""
+    membership = membership_for(user, organization_id)
+    if getattr(user, "is_superuser", False):
+        organization = (
+            membership.organization if membership else Organization.objects.filter(pk=organization_id).first()
+        )
+        if organization is None:
+            return None
+        return OrganizationAccess(organization=organization, membership=membership, role=Role.OWNER)
+    if membership is None:
+        return None
+    return OrganizationAccess(organization=membership.organization, membership=membership, role=Role(membership.role))
+
+
+def organization_ids_for(user: User) -> QuerySet:
+    """The ids of the organizations the user belongs to, as a subquery for ``__in`` filters."""
+    return Membership.objects.filter(user=user).values("organization_id")
+
+
+def users_share_organization(user: User, other: User) -> bool:
+    """May ``user`` see ``other``'s profile: a superuser, the same person, or a shared organization."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser or user.pk == other.pk:
+        return True
+    return Membership.objects.filter(user=other, organization_id__in=organization_ids_for(user)).exists()
+
+
+def organization_list(*, user: User) -> QuerySet[Organization]:
+    """Organizations annotated with ``caller_role`` (the user's role, or None) and ``member_count``.
+
+    Not limited to the user's organizations by itself: the views scope it (a superuser may open any).
+    Subqueries rather than joins, so the counts stay right whatever filters are added.
+    """
+    caller_role = Membership.objects.filter(organization=OuterRef("pk"), user=user).values("role")[:1]
+    member_count = (
+        Membership.objects.filter(organization=OuterRef("pk"))
+        .order_by()
+        .values("organization")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Organization.objects.annotate(
+        caller_role=Subquery(caller_role, output_field=IntegerField()),
+        member_count=Coalesce(Subquery(member_count, output_field=IntegerField()), Value(0)),
+    ).order_by("name", "pk")
+
+
+def organization_owner_count(*, organization: Organization) -> int:
+    return Membership.objects.filter(organization=organization, role=Role.OWNER).count()
+
+
+def membership_list(*, organization: Organization | None) -> QuerySet[Membership]:
+    """Members with their users, owners first."""
+    return (
+        Membership.objects.filter(organization=organization)
+        .select_related("user")
+        .order_by("-role", "user__email", "pk")
+    )
+
+
+def invitation_list(*, organization: Organization | None) -> QuerySet[Invitation]:
+    """Invitations newest first, with who sent them."""
+    return (
+        Invitation.objects.filter(organization=organization)
+        .select_related("invited_by", "accepted_by")
+        .order_by("-created_at", "pk")
+    )
+
+
+def invitation_get_by_token(*, token: str) -> Invitation | None:
+    """The invitation a raw token from an email link belongs to, whatever its status."""
+    return Invitation.objects.select_related("organization", "invited_by").filter(token_hash=hash_token(token)).first()

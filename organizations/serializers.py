@@ -1,0 +1,136 @@
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from organizations.models import Invitation, InvitationStatus, Membership, Organization, Role
+
+
+class RoleField(serializers.ChoiceField):
+    """A role as its label (``"owner"``, ``"admin"``, ``"member"``, ``"viewer"``); a ``Role`` number inside."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=Role.labels, **kwargs)
+
+    def to_internal_value(self, data):
+        return Role.from_label(super().to_internal_value(data))
+
+    def to_representation(self, value):
+        return Role(value).label
+
+
+class MemberUserSerializer(serializers.ModelSerializer):
+    """A user as the other members of their organizations see them."""
+
+    class Meta:
+        model = get_user_model()
+        fields = ["id", "email", "username", "full_name"]
+        read_only_fields = fields
+
+
+# --- Organizations -------------------------------------------------------------------------
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    role = RoleField(
+        source="caller_role",
+        read_only=True,
+        allow_null=True,
+        help_text="The caller's role in this organization (null for a superuser who is not a member).",
+    )
+    member_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Organization
+        fields = ["id", "name", "slug", "role", "member_count", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class OrganizationCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=150)
+    slug = serializers.SlugField(
+        max_length=50, required=False, help_text="Lower-case; derived from the name (and made unique) when absent."
+    )
+
+
+class OrganizationUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=150, required=False)
+    slug = serializers.SlugField(max_length=50, required=False)
+
+
+# --- Members -------------------------------------------------------------------------------
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    user = MemberUserSerializer(read_only=True)
+    role = RoleField(read_only=True)
+    joined_at = serializers.DateTimeField(source="created_at", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["user", "role", "joined_at"]
+
+
+class MembershipCreateSerializer(serializers.Serializer):
+    email = serializers.EmailField(help_text="Email of an existing user; invite people who have no account.")
+    role = RoleField(default=Role.MEMBER)
+
+
+class MembershipUpdateSerializer(serializers.Serializer):
+    role = RoleField()
+
+
+# --- Invitations ---------------------------------------------------------------------------
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    role = RoleField(read_only=True)
+    status = serializers.ChoiceField(choices=InvitationStatus.choices, read_only=True)
+    invited_by = MemberUserSerializer(read_only=True, allow_null=True)
+    accepted_by = MemberUserSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Invitation
+        fields = [
+            "id",
+            "email",
+            "role",
+            "status",
+            "invited_by",
+            "created_at",
+            "expires_at",
+            "accepted_at",
+            "accepted_by",
+            "revoked_at",
+        ]
+        read_only_fields = fields
+
+
+class InvitationCreateSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    role = RoleField(default=Role.MEMBER)
+
+
+class InviterSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = get_user_model()
+        fields = ["username", "full_name"]
+        read_only_fields = fields
+
+
+class OrganizationSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = ["id", "name", "slug"]
+        read_only_fields = fields
+
+
+class InvitationPublicSerializer(serializers.ModelSerializer):
+    """What the holder of an invitation link may see before accepting."""
+
+    organization = OrganizationSummarySerializer(read_only=True)
+    role = RoleField(read_only=True)
+    invited_by = InviterSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Invitation
+        fields = ["organization", "email", "role", "invited_by", "expires_at"]
+        read_only_fields = fields

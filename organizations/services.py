@@ -1,0 +1,346 @@
+"""Writes to organizations, memberships and invitations, with the rules they must keep.
+
+Each service takes an ``actor``: the user acting through the API, or None for an operator
+(management commands, the Django admin), who is trusted with any role change but still cannot
+break an invariant such as "an organization always keeps an owner". The views' permission
+classes gate by role early; the services enforce the rules that depend on the data (whom an
+admin may touch, which role they may grant, the last owner), so that every entry point obeys them.
+
+Failures are raised as DRF exceptions, which the API answers in the error envelope and the
+management commands turn into ``CommandError``.
+"""
+
+import logging
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.text import slugify
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
+
+from accounts.models import User, normalize_email
+from config.exceptions import Conflict
+from organizations import selectors, tasks
+from organizations.models import Invitation, Membership, Organization, Role, hash_token, role_can_manage
+
+logger = logging.getLogger(__name__)
+
+SLUG_MAX_LENGTH = Organization._meta.get_field("slug").max_length
+DEFAULT_INVITATION_EXPIRY_DAYS = 7
+
+
+class InvitationGone(APIException):
+    """The invitation exists but can no longer be used; the code says why."""
+
+    status_code = 410
+    default_detail = "This invitation can no longer be used."
+    default_code = "invitation_gone"
+
+
+# --- Organizations -------------------------------------------------------------------------
+
+
+def _slug_taken(slug: str, *, exclude: Organization | None = None) -> bool:
+    queryset = Organization.objects.filter(slug=slug)
+    if exclude is not None:
+        queryset = queryset.exclude(pk=exclude.pk)
+    return queryset.exists()
+
+
+def _derive_slug(name: str) -> str:
+    """The name's slug, suffixed ``-2``, ``-3``, ... until it is free."""
+    base = (slugify(name) or "organization")[: SLUG_MAX_LENGTH - 6].strip("-") or "organization"
+    taken = set(Organization.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    if base not in taken:
+        return base
+    suffix = 2
+    while f"{base}-{suffix}" in taken:
+        suffix += 1
+    return f"{base}-{suffix}"
+
+
+def _slug_conflict() -> ValidationError:
+    return ValidationError({"slug": ["This slug is already taken."]}, code="unique")
+
+
+@transaction.atomic
+def organization_create(*, name: str, created_by: User, slug: str | None = None) -> Organization:
+    """Create an organization whose creator becomes its first owner.
+
+    Without a slug, one is derived from the name and made unique; a given slug must be free.
+    """
+    name = name.strip()
+    if slug:
+        slug = slug.lower()
+        if _slug_taken(slug):
+            raise _slug_conflict()
+    # Two requests deriving the same slug at once: the loser retries with the next suffix.
+    for _attempt in range(3):
+        candidate = slug or _derive_slug(name)
+        try:
+            with transaction.atomic():
+                organization = Organization.objects.create(name=name, slug=candidate, created_by=created_by)
+        except IntegrityError:
+            if slug:
+                raise _slug_conflict() from None
+            continue
+        Membership.objects.create(organization=organization, user=created_by, role=Role.OWNER)
+        return organization
+    raise Conflict("Could not choose a free slug for this name; give one explicitly.")
+
+
+@transaction.atomic
+def organization_update(
+    *, organization: Organization, name: str | None = None, slug: str | None = None
+) -> Organization:
+    if name is not None:
+        organization.name = name.strip()
+    if slug is not None:
+        slug = slug.lower()
+        if _slug_taken(slug, exclude=organization):
+            raise _slug_conflict()
+        organization.slug = slug
+    try:
+        with transaction.atomic():
+            organization.save()
+    except IntegrityError:
+        raise _slug_conflict() from None
+    return organization
+
+
+@transaction.atomic
+def organization_delete(*, organization: Organization) -> None:
+    """Delete the organization with everything that belongs to it (the foreign keys cascade)."""
+    organization.delete()
+
+
+# --- Memberships ---------------------------------------------------------------------------
+
+
+def _actor_role(organization_id, actor: User | None) -> Role | None:
+    if actor is None:
+        return Role.OWNER  # an operator
+    access = selectors.organization_access(actor, organization_id)
+    return access.role if access else None
+
+
+def _require_can_manage(actor_role: Role | None, target_role: int) -> None:
+    if actor_role is None or actor_role < Role.ADMIN:
+        raise PermissionDenied("Only admins and owners manage members.")
+    if not role_can_manage(actor_role, target_role):
+        raise PermissionDenied("Only owners manage owners or grant the owner role.")
+
+
+def _require_another_owner(membership: Membership) -> None:
+    """Lock the organization's owners and refuse to lose the last one (409)."""
+    owners = list(
+        Membership.objects.select_for_update()
+        .filter(organization_id=membership.organization_id, role=Role.OWNER)
+        .values_list("pk", flat=True)
+    )
+    if [pk for pk in owners if pk != membership.pk]:
+        return
+    raise Conflict("An organization must keep at least one owner: make another member owner first.")
+
+
+@transaction.atomic
+def membership_add(*, organization: Organization, email: str, role: Role, actor: User | None) -> Membership:
+    """Add an existing user, found by email, with a role. Unknown email: 400; already a member: 409."""
+    _require_can_manage(_actor_role(organization.pk, actor), role)
+    user = User.objects.filter(email=normalize_email(email)).first()
+    if user is None:
+        raise ValidationError(
+            {"email": ["No user has this email address; send them an invitation instead."]}, code="user_not_found"
+        )
+    if Membership.objects.filter(organization=organization, user=user).exists():
+        raise Conflict("This user is already a member of the organization.")
+    try:
+        with transaction.atomic():
+            return Membership.objects.create(organization=organization, user=user, role=role)
+    except IntegrityError:
+        raise Conflict("This user is already a member of the organization.") from None
+
+
+@transaction.atomic
+def membership_change_role(*, membership: Membership, role: Role, actor: User | None) -> Membership:
+    """Change a member's role.
+
+    Admins change roles below owner only and never grant owner; owners change anyone's. The last
+    owner cannot be demoted (409), and nobody changes their own role (403).
+    """
+    actor_role = _actor_role(membership.organization_id, actor)
+    _require_can_manage(actor_role, membership.role)
+    _require_can_manage(actor_role, role)
+    if membership.role == Role.OWNER and role != Role.OWNER:
+        _require_another_owner(membership)
+    if actor is not None and actor.pk == membership.user_id:
+        raise PermissionDenied("You cannot change your own role.")
+    if membership.role != role:
+        membership.role = role
+        membership.save(update_fields=["role", "updated_at"])
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, actor: User | None) -> None:
+    """Remove a member, or let a member leave. Owners are removed only by owners; the last owner stays (409)."""
+    leaving = actor is not None and actor.pk == membership.user_id
+    if not leaving:
+        _require_can_manage(_actor_role(membership.organization_id, actor), membership.role)
+    if membership.role == Role.OWNER:
+        _require_another_owner(membership)
+    membership.delete()
+
+
+# --- Invitations ---------------------------------------------------------------------------
+
+
+def _new_token() -> tuple[str, str]:
+    token = secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+def _expiry():
+    return timezone.now() + timedelta(days=getattr(settings, "INVITATION_EXPIRY_DAYS", DEFAULT_INVITATION_EXPIRY_DAYS))
+
+
+def _send_later(invitation: Invitation, token: str) -> None:
+    # The raw token exists only here and in the email: the database keeps its hash.
+    tasks.invitation_send.delay_on_commit(str(invitation.pk), token)
+
+
+@transaction.atomic
+def invitation_create(*, organization: Organization, email: str, role: Role, invited_by: User | None) -> Invitation:
+    """Invite an email address with a role and email it a one-time link (after commit, by Celery).
+
+    Admins invite below owner; an address that is already a member, or that has a pending
+    invitation that has not expired, is a 409. An expired pending invitation is revoked and replaced.
+    """
+    _require_can_manage(_actor_role(organization.pk, invited_by), role)
+    email = normalize_email(email)
+    if Membership.objects.filter(organization=organization, user__email=email).exists():
+        raise Conflict("This email address belongs to a member of the organization already.")
+    previous = (
+        Invitation.objects.select_for_update()
+        .filter(organization=organization, email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True)
+        .first()
+    )
+    if previous is not None:
+        if previous.expires_at > timezone.now():
+            raise Conflict("This email address has a pending invitation already; resend it instead.")
+        previous.revoked_at = timezone.now()
+        previous.save(update_fields=["revoked_at"])
+    token, token_hash = _new_token()
+    try:
+        with transaction.atomic():
+            invitation = Invitation.objects.create(
+                organization=organization,
+                email=email,
+                role=role,
+                token_hash=token_hash,
+                invited_by=invited_by,
+                expires_at=_expiry(),
+            )
+    except IntegrityError:
+        raise Conflict("This email address has a pending invitation already; resend it instead.") from None
+    _send_later(invitation, token)
+    return invitation
+
+
+@transaction.atomic
+def invitation_resend(*, invitation: Invitation, actor: User | None) -> Invitation:
+    """Send a new link: a new token (the old link stops working) and a renewed expiry."""
+    _require_can_manage(_actor_role(invitation.organization_id, actor), invitation.role)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_open:
+        raise Conflict(f"This invitation is {invitation.status} and cannot be resent.")
+    token, invitation.token_hash = _new_token()
+    invitation.expires_at = _expiry()
+    invitation.sent_at = None
+    invitation.save(update_fields=["token_hash", "expires_at", "sent_at"])
+    _send_later(invitation, token)
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, actor: User | None) -> Invitation:
+    """Make the link unusable. Revoking twice is harmless; an accepted invitation cannot be revoked (409)."""
+    _require_can_manage(_actor_role(invitation.organization_id, actor), invitation.role)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None:
+        raise Conflict("This invitation has been accepted; remove the member instead.")
+    if invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+def invitation_check_usable(invitation: Invitation) -> None:
+    """Raise 410 with a code saying why a token can no longer be used."""
+    if invitation.revoked_at is not None:
+        raise InvitationGone("This invitation has been revoked.", code="invitation_revoked")
+    if invitation.accepted_at is not None:
+        raise InvitationGone("This invitation has already been used.", code="invitation_used")
+    if invitation.expires_at <= timezone.now():
+        raise InvitationGone("This invitation has expired; ask for a new one.", code="invitation_expired")
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
+    """Join the organization with the invited role.
+
+    The signed-in user's email must be the invited one (403 ``invitation_email_mismatch``);
+    the token must be unused, unrevoked and unexpired (410); a member already is a 409.
+    """
+    invitation = Invitation.objects.select_for_update().select_related("organization").get(pk=invitation.pk)
+    invitation_check_usable(invitation)
+    if normalize_email(user.email) != normalize_email(invitation.email):
+        raise PermissionDenied(
+            "This invitation was sent to another email address; sign in with that address to accept it.",
+            code="invitation_email_mismatch",
+        )
+    if Membership.objects.filter(organization=invitation.organization, user=user).exists():
+        raise Conflict("You are already a member of this organization.")
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(
+                organization=invitation.organization, user=user, role=invitation.role
+            )
+    except IntegrityError:
+        raise Conflict("You are already a member of this organization.") from None
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return membership
+
+
+def invitation_email_send(*, invitation: Invitation, token: str) -> bool:
+    """Email the invitation link for ``token``, once. Returns whether an email went out.
+
+    Safe to run twice: nothing is sent for an invitation that is no longer open, whose token was
+    replaced by a resend, or whose current token was already emailed.
+    """
+    if not invitation.is_open or invitation.sent_at is not None or invitation.token_hash != hash_token(token):
+        return False
+    context = {
+        "organization": invitation.organization,
+        "invited_by": invitation.invited_by,
+        "role": invitation.get_role_display(),
+        "link": f"{settings.FRONTEND_URL.rstrip('/')}/invitations/{token}",
+        "expires_at": invitation.expires_at,
+    }
+    subject = " ".join(render_to_string("emails/invitation_subject.txt", context).split())
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string("emails/invitation.txt", context),
+        to=[invitation.email],
+    )
+    message.attach_alternative(render_to_string("emails/invitation.html", context), "text/html")
+    message.send()
+    Invitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now())
+    logger.info("Invitation %s emailed", invitation.pk)
+    return True

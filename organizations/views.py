@@ -1,0 +1,253 @@
+"""Organizations, members and invitations. Each action: input serializer, one service, output serializer.
+
+Scoping and the 404 for other organizations come from ``config.viewsets.OrganizationScopedViewSet``;
+role checks from ``organizations.permissions``; the rules that depend on the data from the services.
+"""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+
+from config.schema import ErrorEnvelopeSerializer
+from config.viewsets import OrganizationScopedViewSet
+from organizations import selectors, services
+from organizations.models import Invitation, Organization
+from organizations.permissions import CanManageMember, IsOrgAdmin, IsOrgMember, IsOrgOwner
+from organizations.serializers import (
+    InvitationCreateSerializer,
+    InvitationPublicSerializer,
+    InvitationSerializer,
+    MembershipCreateSerializer,
+    MembershipSerializer,
+    MembershipUpdateSerializer,
+    OrganizationCreateSerializer,
+    OrganizationSerializer,
+    OrganizationUpdateSerializer,
+)
+
+# The schema shows the organization's ``pk`` as ``id``, as everywhere else.
+ORGANIZATION_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Organization id.")
+USER_ID = OpenApiParameter("user_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The member's user id.")
+INVITATION_ID = OpenApiParameter(
+    "invitation_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Invitation id."
+)
+TOKEN = OpenApiParameter("token", OpenApiTypes.STR, OpenApiParameter.PATH, description="The token from the email link.")
+
+INVITATION_GONE = OpenApiResponse(
+    ErrorEnvelopeSerializer,
+    description="The token can no longer be used: `invitation_expired`, `invitation_revoked` or `invitation_used`.",
+)
+
+
+def validated(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def render_organization(organization: Organization, user) -> dict:
+    """Re-read with the caller's role and the member count, as every organization response shows them."""
+    annotated = selectors.organization_list(user=user).get(pk=organization.pk)
+    return OrganizationSerializer(annotated).data
+
+
+@extend_schema(tags=["organizations"])
+@extend_schema_view(
+    list=extend_schema(summary="The caller's organizations, with the caller's role in each"),
+    create=extend_schema(
+        summary="Create an organization; the creator becomes its owner",
+        request=OrganizationCreateSerializer,
+        responses={201: OrganizationSerializer},
+    ),
+    retrieve=extend_schema(summary="An organization (members)", parameters=[ORGANIZATION_ID]),
+    partial_update=extend_schema(
+        summary="Rename an organization or change its slug (admins)",
+        parameters=[ORGANIZATION_ID],
+        request=OrganizationUpdateSerializer,
+        responses={200: OrganizationSerializer},
+    ),
+    destroy=extend_schema(
+        summary="Delete an organization with all its data (owners)",
+        parameters=[ORGANIZATION_ID],
+        responses={204: None},
+    ),
+)
+class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationScopedViewSet):
+    organization_url_kwarg = "pk"
+    organization_field = None
+    serializer_class = OrganizationSerializer
+    ordering_fields = ["name", "created_at"]
+    permission_classes = [IsOrgMember]
+    permission_classes_by_action = {"partial_update": [IsOrgAdmin], "destroy": [IsOrgOwner]}
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no signed-in user
+            return Organization.objects.none()
+        return selectors.organization_list(user=self.request.user)
+
+    def create(self, request):
+        organization = services.organization_create(
+            created_by=request.user, **validated(OrganizationCreateSerializer, request)
+        )
+        return Response(render_organization(organization, request.user), status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk):
+        organization = services.organization_update(
+            organization=self.organization, **validated(OrganizationUpdateSerializer, request)
+        )
+        return Response(render_organization(organization, request.user))
+
+    def destroy(self, request, pk):
+        services.organization_delete(organization=self.organization)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(tags=["members"], parameters=[ORGANIZATION_ID])
+@extend_schema_view(
+    list=extend_schema(summary="The organization's members with their roles (members)"),
+    create=extend_schema(
+        summary="Add an existing user by email with a role (admins; owners to add an owner)",
+        request=MembershipCreateSerializer,
+        responses={201: MembershipSerializer},
+    ),
+    retrieve=extend_schema(summary="One member (members)", parameters=[USER_ID]),
+    partial_update=extend_schema(
+        summary="Change a member's role (admins below owner, owners anyone; never one's own)",
+        description="Demoting the last owner answers 409 `conflict`.",
+        parameters=[USER_ID],
+        request=MembershipUpdateSerializer,
+        responses={200: MembershipSerializer},
+    ),
+    destroy=extend_schema(
+        summary="Remove a member, or leave (anyone may remove themself)",
+        description="The last owner cannot leave nor be removed: 409 `conflict`.",
+        parameters=[USER_ID],
+        responses={204: None},
+    ),
+)
+class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationScopedViewSet):
+    organization_url_kwarg = "pk"
+    lookup_field = "user_id"
+    lookup_url_kwarg = "user_id"
+    serializer_class = MembershipSerializer
+    ordering_fields = ["role", "created_at", "user__email"]
+    permission_classes = [IsOrgMember]
+    permission_classes_by_action = {
+        "create": [IsOrgAdmin],
+        "partial_update": [CanManageMember],
+        "destroy": [CanManageMember],
+    }
+
+    def get_queryset(self):
+        return selectors.membership_list(organization=self.organization)
+
+    def get_object(self):
+        membership = super().get_object()
+        membership.organization = self.organization
+        return membership
+
+    def create(self, request, pk):
+        data = validated(MembershipCreateSerializer, request)
+        membership = services.membership_add(organization=self.organization, actor=request.user, **data)
+        return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk, user_id):
+        membership = self.get_object()
+        data = validated(MembershipUpdateSerializer, request)
+        membership = services.membership_change_role(membership=membership, actor=request.user, **data)
+        return Response(MembershipSerializer(membership).data)
+
+    def destroy(self, request, pk, user_id):
+        services.membership_remove(membership=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(tags=["invitations"], parameters=[ORGANIZATION_ID])
+@extend_schema_view(
+    list=extend_schema(summary="The organization's invitations, every status (admins)"),
+    create=extend_schema(
+        summary="Invite an email address with a role; the email carries a one-time link (admins)",
+        description="An address that is a member already, or has a pending invitation, answers 409 `conflict`.",
+        request=InvitationCreateSerializer,
+        responses={201: InvitationSerializer},
+    ),
+    retrieve=extend_schema(summary="One invitation (admins)", parameters=[INVITATION_ID]),
+    destroy=extend_schema(
+        summary="Revoke an invitation: its link stops working (admins)",
+        parameters=[INVITATION_ID],
+        responses={204: None},
+    ),
+)
+class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationScopedViewSet):
+    organization_url_kwarg = "pk"
+    lookup_url_kwarg = "invitation_id"
+    serializer_class = InvitationSerializer
+    ordering_fields = ["created_at", "expires_at", "email"]
+    permission_classes = [IsOrgAdmin]
+
+    def get_queryset(self):
+        return selectors.invitation_list(organization=self.organization)
+
+    def create(self, request, pk):
+        data = validated(InvitationCreateSerializer, request)
+        invitation = services.invitation_create(organization=self.organization, invited_by=request.user, **data)
+        return Response(InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request, pk, invitation_id):
+        services.invitation_revoke(invitation=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Email a new link and renew the expiry; the previous link stops working (admins)",
+        description="A revoked or accepted invitation answers 409 `conflict`.",
+        parameters=[INVITATION_ID],
+        request=None,
+        responses={200: InvitationSerializer},
+    )
+    def resend(self, request, pk, invitation_id):
+        invitation = services.invitation_resend(invitation=self.get_object(), actor=request.user)
+        return Response(self.get_serializer(invitation).data)
+
+
+@extend_schema(tags=["invitations"], parameters=[TOKEN])
+@extend_schema_view(
+    retrieve=extend_schema(
+        summary="Look up an invitation by the token from its email link (no sign-in needed)",
+        responses={200: InvitationPublicSerializer, 410: INVITATION_GONE},
+    ),
+)
+class InvitationTokenViewSet(viewsets.GenericViewSet):
+    """The invitee's side: the token in the URL is the credential; only its hash is stored."""
+
+    queryset = Invitation.objects.none()
+    serializer_class = InvitationPublicSerializer
+
+    def get_permissions(self):
+        return [AllowAny()] if self.action == "retrieve" else [IsAuthenticated()]
+
+    def get_invitation(self, token: str) -> Invitation:
+        invitation = selectors.invitation_get_by_token(token=token)
+        if invitation is None:
+            raise NotFound("No invitation has this token.")
+        return invitation
+
+    def retrieve(self, request, token):
+        invitation = self.get_invitation(token)
+        services.invitation_check_usable(invitation)
+        return Response(InvitationPublicSerializer(invitation).data)
+
+    @extend_schema(
+        summary="Accept an invitation, signed in with the invited email address",
+        description=(
+            "Joins the organization with the invited role and answers the organization. Signed in with "
+            "another address: 403 `invitation_email_mismatch`; already a member: 409 `conflict`."
+        ),
+        request=None,
+        responses={200: OrganizationSerializer, 410: INVITATION_GONE},
+    )
+    def accept(self, request, token):
+        membership = services.invitation_accept(invitation=self.get_invitation(token), user=request.user)
+        return Response(render_organization(membership.organization, request.user))
