@@ -38,8 +38,9 @@ lint: setup
 migrations-check: setup
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 
+## Run a benchmark: make benchmark NAME=session_check ARGS="--iterations 500"
 benchmark: setup
-	$(PY) -m benchmarks
+	$(PY) -m benchmarks $(NAME) $(ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache .ruff_cache

@@ -1,9 +1,14 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.contrib.auth.forms import UserCreationForm as DjangoUserCreationForm
 
+from accounts import services
 from accounts.models import User
+from sessions_app.admin import UserSessionInline
+from sessions_app.models import RevokeReason
+from sessions_app.services import session_revoke_all
 
 
 class UserCreationForm(DjangoUserCreationForm):
@@ -13,6 +18,8 @@ class UserCreationForm(DjangoUserCreationForm):
 
 
 class UserChangeForm(DjangoUserChangeForm):
+    webhook_url = forms.URLField(assume_scheme="https", required=False, max_length=500)
+
     class Meta:
         model = User
         fields = "__all__"
@@ -29,10 +36,29 @@ class UserAdmin(DjangoUserAdmin):
     readonly_fields = ("id", "date_joined", "last_login")
     fieldsets = (
         (None, {"fields": ("id", "email", "username", "password")}),
-        ("Profile", {"fields": ("full_name",)}),
+        ("Profile", {"fields": ("full_name", "notify_email", "webhook_url")}),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "username", "full_name", "password1", "password2")}),
     )
+    inlines = [UserSessionInline]
+    actions = ["deactivate_users", "revoke_all_sessions"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Unticking "active" in the form must end the sessions too, as the action does.
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            services.user_deactivate(user=obj, actor=request.user, request=request)
+
+    @admin.action(description="Deactivate selected users (and end their sessions)")
+    def deactivate_users(self, request, queryset):
+        for user in queryset:
+            services.user_deactivate(user=user, actor=request.user, request=request)
+        self.message_user(request, f"Deactivated {queryset.count()} users.", messages.SUCCESS)
+
+    @admin.action(description="Revoke all sessions of selected users")
+    def revoke_all_sessions(self, request, queryset):
+        total = sum(session_revoke_all(user=user, reason=RevokeReason.REVOKED_BY_ADMIN) for user in queryset)
+        self.message_user(request, f"Revoked {total} sessions.", messages.SUCCESS)

@@ -58,6 +58,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May sign in to the Django admin.")
     date_joined = models.DateTimeField(default=timezone.now)
+    # How to reach this person besides in-app notifications, which are always on.
+    notify_email = models.BooleanField(default=True, help_text="Send notifications by email.")
+    webhook_url = models.URLField(max_length=500, blank=True, help_text="POST notifications to this URL.")
 
     objects = UserManager()
 

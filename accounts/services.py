@@ -1,6 +1,43 @@
-from django.db import transaction
+"""Writes of the accounts app: users, profiles, passwords."""
+
+from django.contrib.auth import password_validation
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from accounts.models import User, normalize_email
+from sessions_app import services as session_services
+from sessions_app.models import AuditEvent, RevokeReason
+
+
+def _validate_password(password: str, user: User, field: str = "password") -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.error_list}) from exc
+
+
+def _validate_unique(user: User) -> None:
+    errors = {}
+    others = User.objects.exclude(pk=user.pk)
+    if others.filter(email=user.email).exists():
+        errors["email"] = ValidationError("A user with this email already exists.", code="email_taken")
+    if others.filter(username__iexact=user.username).exists():
+        errors["username"] = ValidationError("This username is taken.", code="username_taken")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _save_unique(user: User) -> None:
+    """Save; a concurrent request that took the email or username first still gets a clean 400."""
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        _validate_unique(user)
+        raise ValidationError("This email or username was just taken.", code="conflict") from exc
 
 
 @transaction.atomic
@@ -13,6 +50,7 @@ def user_create(
     is_staff: bool = False,
     is_superuser: bool = False,
     is_active: bool = True,
+    validate_password: bool = False,
 ) -> User:
     """Create a user; a ``None`` password leaves the account unable to sign in with one."""
     user = User(
@@ -23,9 +61,12 @@ def user_create(
         is_superuser=is_superuser,
         is_active=is_active,
     )
+    user.full_clean(exclude=["password"], validate_unique=False, validate_constraints=False)
+    _validate_unique(user)
+    if password and validate_password:
+        _validate_password(password, user)
     user.set_password(password) if password else user.set_unusable_password()
-    user.full_clean(exclude=["password"])
-    user.save()
+    _save_unique(user)
     return user
 
 
@@ -40,3 +81,89 @@ def user_ensure(*, email: str, username: str, password: str, full_name: str = ""
             user.save(update_fields=changed)
         return user, False
     return user_create(email=email, username=username, password=password, full_name=full_name, **flags), True
+
+
+PROFILE_FIELDS = ("full_name", "username", "notify_email", "webhook_url")
+
+
+@transaction.atomic
+def user_update_profile(*, user: User, current_password: str | None = None, **changes) -> User:
+    """Edit one's own profile. Changing the email needs the current password."""
+    unknown = set(changes) - {*PROFILE_FIELDS, "email"}
+    if unknown:
+        raise ValueError(f"Not editable here: {', '.join(sorted(unknown))}")
+    if "email" in changes and normalize_email(changes["email"]) != user.email:
+        if not current_password or not user.check_password(current_password):
+            raise ValidationError(
+                {"current_password": ValidationError("Enter your current password to change your email.", "invalid")}
+            )
+        changes["email"] = normalize_email(changes["email"])
+    for name, value in changes.items():
+        setattr(user, name, value)
+    user.full_clean(exclude=["password"], validate_unique=False, validate_constraints=False)
+    _validate_unique(user)
+    _save_unique(user)
+    return user
+
+
+@transaction.atomic
+def user_change_password(*, user: User, old_password: str, new_password: str, current_session, request) -> None:
+    """Change the password and end every other session of the user."""
+    if not user.check_password(old_password):
+        raise ValidationError({"old_password": ValidationError("The current password is incorrect.", "invalid")})
+    _validate_password(new_password, user, field="new_password")
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    session_services.session_revoke_all(user=user, reason=RevokeReason.PASSWORD_CHANGE, keep=current_session)
+    session_services.audit_record(kind=AuditEvent.Kind.PASSWORD_CHANGED, request=request, user=user)
+
+
+def password_reset_token_make(user: User) -> str:
+    """A one-time token: Django's generator hashes the password into it, so using it voids it."""
+    return f"{urlsafe_base64_encode(force_bytes(user.pk))}.{default_token_generator.make_token(user)}"
+
+
+def password_reset_token_user(token: str) -> User | None:
+    uid, _, secret = (token or "").partition(".")
+    try:
+        user = User.objects.filter(pk=force_str(urlsafe_base64_decode(uid)), is_active=True).first()
+    except (ValueError, ValidationError, UnicodeDecodeError):
+        return None
+    if user is None or not default_token_generator.check_token(user, secret):
+        return None
+    return user
+
+
+def password_reset_request(*, email: str, request) -> None:
+    """Email a reset link if the address belongs to an active account; silent otherwise (no enumeration)."""
+    from accounts.tasks import send_password_reset_email
+
+    user = User.objects.filter(email=normalize_email(email), is_active=True).first()
+    session_services.audit_record(
+        kind=AuditEvent.Kind.PASSWORD_RESET_REQUESTED, request=request, user=user, identifier=email
+    )
+    if user is not None:
+        send_password_reset_email.delay_on_commit(str(user.pk))
+
+
+@transaction.atomic
+def password_reset_confirm(*, token: str, new_password: str, request) -> User:
+    user = password_reset_token_user(token)
+    if user is None:
+        raise ValidationError({"token": ValidationError("This reset link is invalid or has expired.", "invalid_token")})
+    _validate_password(new_password, user, field="new_password")
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    session_services.session_revoke_all(user=user, reason=RevokeReason.PASSWORD_RESET)
+    session_services.audit_record(kind=AuditEvent.Kind.PASSWORD_RESET, request=request, user=user)
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, user: User, actor=None, request=None) -> None:
+    """Disable the account and end all its sessions at once."""
+    if user.is_active:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    session_services.session_revoke_all(user=user, reason=RevokeReason.USER_DEACTIVATED)
+    session_services.audit_record(kind=AuditEvent.Kind.USER_DEACTIVATED, request=request, user=user, actor=actor)

@@ -1,1 +1,13 @@
-urlpatterns: list = []
+from django.urls import path
+
+from accounts import views
+
+urlpatterns = [
+    path("auth/register", views.RegisterView.as_view(), name="auth-register"),
+    path("auth/password/change", views.PasswordChangeView.as_view(), name="auth-password-change"),
+    path("auth/password/reset", views.PasswordResetView.as_view(), name="auth-password-reset"),
+    path("auth/password/reset/confirm", views.PasswordResetConfirmView.as_view(), name="auth-password-reset-confirm"),
+    path("users", views.UserCreateView.as_view(), name="user-create"),
+    path("users/me", views.MeView.as_view(), name="user-me"),
+    path("users/<uuid:user_id>", views.UserDetailView.as_view(), name="user-detail"),
+]

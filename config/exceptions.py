@@ -11,6 +11,7 @@ import math
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django_guid import get_guid
 from django_ratelimit.exceptions import Ratelimited
@@ -47,6 +48,7 @@ class ServiceUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "A service this request needs is unavailable; try again shortly."
     default_code = "service_unavailable"
+    wait = 30
 
 
 # DRF's generic codes renamed where a clearer, stable name helps the client.
@@ -98,7 +100,28 @@ def server_error_entry():
     )
 
 
+def _django_error_detail(error: DjangoValidationError) -> exceptions.ErrorDetail:
+    message = error.message % error.params if error.params else error.message
+    return exceptions.ErrorDetail(str(message), code=error.code or "invalid")
+
+
+def as_drf_validation_error(exc: DjangoValidationError) -> exceptions.ValidationError:
+    """Services raise Django's ValidationError; the API answers it as a 400, one entry per problem."""
+    if hasattr(exc, "error_dict"):
+        return exceptions.ValidationError(
+            {
+                (api_settings.NON_FIELD_ERRORS_KEY if field == "__all__" else field): [
+                    _django_error_detail(e) for e in errors
+                ]
+                for field, errors in exc.error_dict.items()
+            }
+        )
+    return exceptions.ValidationError([_django_error_detail(e) for e in exc.error_list])
+
+
 def _as_api_exception(exc):
+    if isinstance(exc, DjangoValidationError):
+        return as_drf_validation_error(exc)
     if isinstance(exc, Ratelimited):
         wait = getattr(exc, "retry_after", None) or DEFAULT_RETRY_AFTER_SECONDS
         return RateLimited(wait=wait, detail="Too many requests; try again later.")
@@ -134,10 +157,11 @@ def api_exception_handler(exc, context):
 
     response = drf_exception_handler(exc, context)
     response.data = envelope(errors_for(exc))
-    if isinstance(exc, exceptions.Throttled) and "Retry-After" not in response:
+    wait = getattr(exc, "wait", None)
+    if wait:
+        response["Retry-After"] = str(math.ceil(wait))
+    elif isinstance(exc, exceptions.Throttled):
         response["Retry-After"] = str(DEFAULT_RETRY_AFTER_SECONDS)
-    if isinstance(exc, exceptions.Throttled) and exc.wait:
-        response["Retry-After"] = str(math.ceil(exc.wait))
     return response
 
 

@@ -13,9 +13,9 @@ from django.db import connection
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.views import APIView
+
+from config.views import PublicAPIView
 
 
 def _timed(check):
@@ -54,12 +54,7 @@ def check_broker():
     return None
 
 
-class PublicView(APIView):
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-
-
-class LiveView(PublicView):
+class LiveView(PublicAPIView):
     @extend_schema(
         summary="Liveness",
         responses=inline_serializer("Liveness", {"status": serializers.CharField()}),
@@ -85,7 +80,7 @@ HealthReport = inline_serializer(
 )
 
 
-class HealthView(PublicView):
+class HealthView(PublicAPIView):
     @extend_schema(
         summary="Readiness: database, cache and broker",
         responses={200: HealthReport, 503: HealthReport},

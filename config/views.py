@@ -2,9 +2,25 @@
 
 from django.http import JsonResponse
 from django.views import defaults
+from rest_framework.permissions import AllowAny
+from rest_framework.views import APIView
 
 from config.exceptions import envelope, json_error_response, server_error_entry
 from config.middleware import is_api_path
+
+
+class PublicAPIView(APIView):
+    """An endpoint anyone may call (sign-in, health): no authentication is attempted.
+
+    Failed sign-ins still answer 401 with a ``WWW-Authenticate`` challenge; without one DRF
+    would turn them into 403.
+    """
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    def get_authenticate_header(self, request):
+        return 'Bearer realm="api"'
 
 
 def api_not_found(request, *args, **kwargs):

@@ -1,1 +1,16 @@
-urlpatterns: list = []
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from sessions_app import views
+
+router = SimpleRouter(trailing_slash=False)
+router.register("sessions", views.SessionViewSet, basename="session")
+router.register("admin/sessions", views.AdminSessionViewSet, basename="admin-session")
+
+urlpatterns = [
+    path("auth/login", views.LoginView.as_view(), name="auth-login"),
+    path("auth/refresh", views.RefreshView.as_view(), name="auth-refresh"),
+    path("auth/logout", views.LogoutView.as_view(), name="auth-logout"),
+    path("auth/logout-all", views.LogoutAllView.as_view(), name="auth-logout-all"),
+    *router.urls,
+]

@@ -56,11 +56,14 @@ def client_for(db):
     """A factory of signed-in API clients: ``client_for(user)``."""
 
     def make(user):
-        from rest_framework_simplejwt.tokens import AccessToken
+        from sessions_app.services import session_create
 
+        session, tokens = session_create(user=user)
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
         client.user = user
+        client.session_row = session
+        client.tokens = {name: str(token) for name, token in tokens.items()}
         return client
 
     return make

@@ -43,10 +43,6 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp
 LOG_FORMAT = env.str("LOG_FORMAT", default="json")
 LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT
 
-# django-ratelimit lists only django-redis and memcached as supported; Django's own RedisCache
-# gives it the atomic add/incr it relies on.
-SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
-
 # Rate limits and the session check need a cache every process shares, and workers a broker.
 if not env.str("REDIS_URL", default=""):
     raise ImproperlyConfigured("REDIS_URL is required in production (shared cache and Celery broker).")

@@ -1,0 +1,25 @@
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+
+from accounts.models import normalize_email
+
+
+class EmailOrUsernameBackend(ModelBackend):
+    """Sign in with the email or the @username, case-insensitively."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        identifier = (username or kwargs.get("email") or "").strip()
+        if not identifier or password is None:
+            return None
+        User = get_user_model()
+        if "@" in identifier:
+            user = User.objects.filter(email=normalize_email(identifier)).first()
+        else:
+            user = User.objects.filter(username__iexact=identifier).first()
+        if user is None:
+            # Spend the same time as a wrong password, so timing does not reveal accounts.
+            User().set_password(password)
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None

@@ -1,0 +1,66 @@
+from rest_framework import serializers
+
+from accounts.models import User
+
+
+class UserSummarySerializer(serializers.ModelSerializer):
+    """A user as other people see them."""
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "username", "full_name"]
+        read_only_fields = fields
+
+
+class MeSerializer(serializers.ModelSerializer):
+    """One's own profile, with notification settings."""
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "email",
+            "username",
+            "full_name",
+            "notify_email",
+            "webhook_url",
+            "is_staff",
+            "is_superuser",
+            "date_joined",
+        ]
+        read_only_fields = fields
+
+
+class MeUpdateSerializer(serializers.Serializer):
+    email = serializers.EmailField(required=False)
+    username = serializers.CharField(required=False, max_length=30)
+    full_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    notify_email = serializers.BooleanField(required=False)
+    webhook_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
+    current_password = serializers.CharField(required=False, write_only=True, trim_whitespace=False)
+
+
+class RegisterSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    username = serializers.CharField(max_length=30)
+    password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
+    full_name = serializers.CharField(required=False, allow_blank=True, max_length=150, default="")
+
+
+class UserCreateSerializer(RegisterSerializer):
+    is_staff = serializers.BooleanField(required=False, default=False)
+    is_superuser = serializers.BooleanField(required=False, default=False)
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    old_password = serializers.CharField(trim_whitespace=False, max_length=128)
+    new_password = serializers.CharField(trim_whitespace=False, max_length=128)
+
+
+class PasswordResetSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetConfirmSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=200)
+    new_password = serializers.CharField(trim_whitespace=False, max_length=128)

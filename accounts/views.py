@@ -1,0 +1,119 @@
+from django.conf import settings
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.permissions import IsAdminUser, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import selectors, services
+from accounts.serializers import (
+    MeSerializer,
+    MeUpdateSerializer,
+    PasswordChangeSerializer,
+    PasswordResetConfirmSerializer,
+    PasswordResetSerializer,
+    RegisterSerializer,
+    UserCreateSerializer,
+    UserSummarySerializer,
+)
+from config.ratelimit import enforce_ip_rate_limit, enforce_rate_limit
+from config.views import PublicAPIView
+from sessions_app.selectors import current_session
+
+
+class IsSuperuser(IsAdminUser):
+    """Allows superusers only."""
+
+    message = "Only superusers may do this."
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_superuser)
+
+
+class RegisterView(PublicAPIView):
+    @extend_schema(request=RegisterSerializer, responses={201: UserSummarySerializer}, tags=["auth"])
+    def post(self, request):
+        if not settings.REGISTRATION_OPEN:
+            raise PermissionDenied("Registration is closed.", code="registration_closed")
+        enforce_ip_rate_limit(request, group="register", rate_name="register")
+        data = RegisterSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_create(**data.validated_data, validate_password=True)
+        return Response(UserSummarySerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class PasswordChangeView(APIView):
+    @extend_schema(request=PasswordChangeSerializer, responses={204: None}, tags=["auth"])
+    def post(self, request):
+        data = PasswordChangeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.user_change_password(
+            user=request.user, current_session=current_session(request), request=request, **data.validated_data
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordResetView(PublicAPIView):
+    @extend_schema(
+        request=PasswordResetSerializer,
+        responses={202: OpenApiResponse(description="If the email belongs to an account, a link was sent.")},
+        tags=["auth"],
+    )
+    def post(self, request):
+        enforce_ip_rate_limit(request, group="password-reset-ip", rate_name="password_reset_ip")
+        data = PasswordResetSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        email = data.validated_data["email"]
+        enforce_rate_limit(
+            request, group="password-reset-account", value=email.lower(), rate_name="password_reset_account"
+        )
+        services.password_reset_request(email=email, request=request)
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmView(PublicAPIView):
+    @extend_schema(request=PasswordResetConfirmSerializer, responses={204: None}, tags=["auth"])
+    def post(self, request):
+        enforce_ip_rate_limit(request, group="password-reset-ip", rate_name="password_reset_ip")
+        data = PasswordResetConfirmSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.password_reset_confirm(request=request, **data.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=MeSerializer, tags=["users"])
+    def get(self, request):
+        return Response(MeSerializer(request.user).data)
+
+    @extend_schema(request=MeUpdateSerializer, responses=MeSerializer, tags=["users"])
+    def patch(self, request):
+        data = MeUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        changes = dict(data.validated_data)
+        current_password = changes.pop("current_password", None)
+        user = services.user_update_profile(user=request.user, current_password=current_password, **changes)
+        return Response(MeSerializer(user).data)
+
+
+class UserCreateView(APIView):
+    permission_classes = [IsSuperuser]
+
+    @extend_schema(request=UserCreateSerializer, responses={201: UserSummarySerializer}, tags=["users"])
+    def post(self, request):
+        data = UserCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_create(**data.validated_data, validate_password=True)
+        return Response(UserSummarySerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class UserDetailView(APIView):
+    @extend_schema(responses=UserSummarySerializer, tags=["users"])
+    def get(self, request, user_id):
+        user = selectors.user_visible_to(viewer=request.user, user_id=user_id)
+        if user is None:
+            raise NotFound("No such user.")
+        return Response(UserSummarySerializer(user).data)

@@ -1,0 +1,22 @@
+"""Run a benchmark: ``python -m benchmarks NAME [options]``; ``python -m benchmarks`` lists them."""
+
+import importlib
+import sys
+
+BENCHMARKS = {
+    "session_check": "benchmarks.session_check",
+}
+
+
+def main():
+    if len(sys.argv) < 2 or sys.argv[1] not in BENCHMARKS:
+        print("usage: python -m benchmarks NAME [options]\n\nbenchmarks:")
+        for name, module in BENCHMARKS.items():
+            doc = (importlib.import_module(module).__doc__ or "").strip().splitlines()[0]
+            print(f"  {name:<16} {doc}")
+        sys.exit(0 if len(sys.argv) < 2 else 2)
+    importlib.import_module(BENCHMARKS[sys.argv[1]]).main(sys.argv[2:])
+
+
+if __name__ == "__main__":
+    main()

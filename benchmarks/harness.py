@@ -1,0 +1,70 @@
+"""Shared set-up for benchmarks: Django on a throwaway test database, and a timer.
+
+The database is the one configured (SQLite by default, PostgreSQL with DATABASE_URL); the
+cache likewise (in-process by default, Redis with REDIS_URL). Figures are noisy: compare
+ratios taken in one run, never absolute times across runs.
+"""
+
+import os
+import statistics
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+
+
+def setup_django():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+    import django
+
+    django.setup()
+
+
+@contextmanager
+def test_database():
+    from django.db import connection
+    from django.test.utils import setup_test_environment, teardown_test_environment
+
+    setup_test_environment()
+    old_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        yield connection
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+        teardown_test_environment()
+
+
+def time_per_call(fn: Callable[[], object], *, iterations: int, repeats: int = 5) -> float:
+    """Median seconds per call over ``repeats`` runs of ``iterations`` calls."""
+    for _ in range(min(iterations, 200)):
+        fn()
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        for _ in range(iterations):
+            fn()
+        samples.append((time.perf_counter() - started) / iterations)
+    return statistics.median(samples)
+
+
+def time_interleaved(fns: dict[str, Callable[[], object]], *, iterations: int, repeats: int = 7) -> dict[str, float]:
+    """Median seconds per call of each function, measured in alternating rounds so drift hits all alike."""
+    for fn in fns.values():
+        for _ in range(min(iterations, 200)):
+            fn()
+    samples: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            started = time.perf_counter()
+            for _ in range(iterations):
+                fn()
+            samples[name].append((time.perf_counter() - started) / iterations)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def describe_backends() -> str:
+    from django.conf import settings
+    from django.db import connection
+
+    cache = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
+    return f"database={connection.vendor} cache={cache}"

@@ -1,0 +1,75 @@
+from django.contrib import admin, messages
+
+from sessions_app import services
+from sessions_app.models import AuditEvent, UserSession
+
+
+class ActiveSessionFilter(admin.SimpleListFilter):
+    title = "active"
+    parameter_name = "active"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Active"), ("no", "Ended")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.active()
+        if self.value() == "no":
+            return queryset.inactive()
+        return queryset
+
+
+@admin.register(UserSession)
+class UserSessionAdmin(admin.ModelAdmin):
+    list_display = ("user", "device_name", "ip", "created_at", "last_seen_at", "expires_at", "revoked_at")
+    list_filter = (ActiveSessionFilter, "revoked_reason", "created_at")
+    search_fields = ("user__email", "user__username", "ip", "device_name")
+    autocomplete_fields = ("user",)
+    list_select_related = ("user",)
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in UserSession._meta.fields]
+    actions = ["revoke_sessions"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Revoke selected sessions")
+    def revoke_sessions(self, request, queryset):
+        revoked = sum(
+            services.session_revoke_by_admin(session=session, admin=request.user, request=request)
+            for session in queryset.select_related("user").filter(revoked_at__isnull=True)
+        )
+        self.message_user(request, f"Revoked {revoked} sessions.", messages.SUCCESS)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the audit log is evidence."""
+
+    list_display = ("created_at", "kind", "user", "identifier", "ip", "actor")
+    list_filter = ("kind", "created_at")
+    search_fields = ("user__email", "identifier", "ip")
+    list_select_related = ("user", "actor")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class UserSessionInline(admin.TabularInline):
+    model = UserSession
+    extra = 0
+    can_delete = False
+    fields = ("device_name", "ip", "created_at", "last_seen_at", "expires_at", "revoked_at", "revoked_reason")
+    readonly_fields = fields
+    ordering = ("-created_at",)
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,21 @@
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+
+from sessions_app.models import UserSession
+
+
+class AdminSessionFilter(django_filters.FilterSet):
+    user = django_filters.UUIDFilter(field_name="user_id")
+    ip = django_filters.CharFilter(field_name="ip", lookup_expr="exact")
+    is_active = django_filters.ChoiceFilter(choices=[("true", "true"), ("false", "false")], method="filter_is_active")
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = UserSession
+        fields = ["user", "ip", "is_active", "created_after", "created_before"]
+
+    def filter_is_active(self, queryset, name, value):
+        active = Q(revoked_at__isnull=True, expires_at__gt=timezone.now())
+        return queryset.filter(active) if value == "true" else queryset.exclude(active)

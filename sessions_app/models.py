@@ -1,0 +1,111 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class RevokeReason(models.TextChoices):
+    LOGOUT = "logout", "Signed out"
+    LOGOUT_ALL = "logout_all", "Signed out everywhere"
+    PASSWORD_CHANGE = "password_change", "Password changed"
+    PASSWORD_RESET = "password_reset", "Password reset"
+    USER_DEACTIVATED = "user_deactivated", "User deactivated"
+    REFRESH_REUSE = "refresh_reuse", "Refresh token reused"
+    REVOKED_BY_USER = "revoked_by_user", "Revoked by its owner"
+    REVOKED_BY_ADMIN = "revoked_by_admin", "Revoked by an administrator"
+
+
+class UserSessionQuerySet(models.QuerySet):
+    def active(self, now=None):
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now or timezone.now())
+
+    def inactive(self, now=None):
+        return self.filter(Q(revoked_at__isnull=False) | Q(expires_at__lte=now or timezone.now()))
+
+
+class UserSession(models.Model):
+    """One signed-in device. Both JWTs carry its id (``sid``); revoking it ends both at once.
+
+    ``refresh_jti`` is the id of the only refresh token that may be exchanged next: rotation
+    swaps it atomically, so a rotated token presented again is detected as reuse.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="login_sessions")
+    device_name = models.CharField(max_length=120, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    refresh_jti = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=32, choices=RevokeReason.choices, blank=True)
+
+    objects = UserSessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="session_user_created_idx"),
+            models.Index(fields=["expires_at"], name="session_expires_idx"),
+            models.Index(fields=["ip"], name="session_ip_idx"),
+            models.Index(fields=["-created_at"], name="session_created_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.device_name or 'Unknown device'} ({self.user_id})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class AuditEvent(models.Model):
+    """An append-only record of a security-relevant event."""
+
+    class Kind(models.TextChoices):
+        LOGIN_SUCCEEDED = "login_succeeded", "Login succeeded"
+        LOGIN_FAILED = "login_failed", "Login failed"
+        LOGOUT = "logout", "Logout"
+        LOGOUT_ALL = "logout_all", "Logout everywhere"
+        REFRESH_REUSE = "refresh_reuse", "Refresh token reuse"
+        PASSWORD_CHANGED = "password_changed", "Password changed"
+        PASSWORD_RESET_REQUESTED = "password_reset_requested", "Password reset requested"
+        PASSWORD_RESET = "password_reset", "Password reset"
+        SESSION_REVOKED = "session_revoked", "Session revoked by its owner"
+        SESSION_REVOKED_BY_ADMIN = "session_revoked_by_admin", "Session revoked by an administrator"
+        USER_DEACTIVATED = "user_deactivated", "User deactivated"
+        RATE_LIMITED = "rate_limited", "Rate limited"
+
+    id = models.BigAutoField(primary_key=True)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who acted, when not the user themself (an administrator).",
+    )
+    session_id = models.UUIDField(null=True, blank=True)
+    identifier = models.CharField(max_length=254, blank=True, help_text="The email or username tried, on failures.")
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="audit_user_created_idx"),
+            models.Index(fields=["kind", "-created_at"], name="audit_kind_created_idx"),
+            models.Index(fields=["-created_at"], name="audit_created_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.identifier or self.user_id} {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,55 @@
+from rest_framework import serializers
+
+from accounts.serializers import UserSummarySerializer
+from sessions_app.models import UserSession
+
+
+class LoginSerializer(serializers.Serializer):
+    email = serializers.CharField(max_length=254, help_text="Email, or the @username.")
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+    device_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
+
+
+class RefreshSerializer(serializers.Serializer):
+    refresh = serializers.CharField(max_length=4096)
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    is_current = serializers.SerializerMethodField()
+    is_active = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = UserSession
+        fields = [
+            "id",
+            "device_name",
+            "user_agent",
+            "ip",
+            "created_at",
+            "last_seen_at",
+            "expires_at",
+            "is_active",
+            "is_current",
+        ]
+        read_only_fields = fields
+
+    def get_is_current(self, session) -> bool:
+        return str(session.pk) == str(self.context.get("current_session_id"))
+
+
+class LoginResponseSerializer(TokenPairSerializer):
+    user = UserSummarySerializer()
+    session = SessionSerializer()
+
+
+class AdminSessionSerializer(SessionSerializer):
+    user = UserSummarySerializer(read_only=True)
+
+    class Meta(SessionSerializer.Meta):
+        fields = [*SessionSerializer.Meta.fields, "user", "revoked_at", "revoked_reason"]
+        read_only_fields = fields

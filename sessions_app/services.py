@@ -1,0 +1,198 @@
+"""Writes of the sessions app: signing in, rotating, revoking, and the audit log."""
+
+import logging
+import uuid
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django.utils import timezone
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import RefreshToken
+from user_agents import parse as parse_user_agent
+
+from config.request_meta import client_ip, user_agent
+from sessions_app import session_state
+from sessions_app.models import AuditEvent, RevokeReason, UserSession
+from sessions_app.tokens import issue_token_pair, session_id_of
+
+logger = logging.getLogger("security")
+
+
+class AuthError(Exception):
+    """A sign-in or refresh that must answer 401 with ``code``."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def audit_record(
+    *, kind: str, request=None, user=None, actor=None, session_id=None, identifier: str = ""
+) -> AuditEvent:
+    event = AuditEvent.objects.create(
+        kind=kind,
+        user=user,
+        actor=actor,
+        session_id=session_id,
+        identifier=identifier[:254],
+        ip=client_ip(request) if request is not None else None,
+        user_agent=user_agent(request) if request is not None else "",
+    )
+    logger.info(
+        "security event %s user=%s session=%s ip=%s",
+        kind,
+        getattr(user, "pk", None),
+        session_id,
+        event.ip,
+    )
+    return event
+
+
+def describe_device(ua: str) -> str:
+    if not ua:
+        return "Unknown device"
+    parsed = parse_user_agent(ua)
+    browser = " ".join(filter(None, [parsed.browser.family, parsed.browser.version_string.split(".")[0]]))
+    system = " ".join(filter(None, [parsed.os.family, parsed.os.version_string]))
+    if parsed.is_bot:
+        return f"Bot: {browser}"[:120]
+    if browser == "Other" and system == "Other":
+        return ua[:120]
+    return f"{browser} on {system}"[:120]
+
+
+def _token_expiry(token) -> datetime:
+    return datetime.fromtimestamp(token["exp"], tz=timezone.get_current_timezone())
+
+
+@transaction.atomic
+def session_create(*, user, request=None, device_name: str = "") -> tuple[UserSession, dict]:
+    """Open a session for ``user`` on the requesting device and issue its token pair."""
+    ua = user_agent(request) if request is not None else ""
+    session = UserSession(
+        id=uuid.uuid4(),
+        user=user,
+        user_agent=ua,
+        device_name=(device_name or describe_device(ua))[:120],
+        ip=client_ip(request) if request is not None else None,
+    )
+    tokens = issue_token_pair(session)
+    session.refresh_jti = tokens["refresh"]["jti"]
+    session.expires_at = _token_expiry(tokens["refresh"])
+    session.save()
+    # Tokens of a session whose transaction rolls back are never handed out, so priming now is safe.
+    session_state.remember(session)
+    return session, tokens
+
+
+def login(*, identifier: str, password: str, request, device_name: str = "") -> tuple[UserSession, dict]:
+    """Check credentials (email or username) and open a session; failures are audited and raise ``AuthError``."""
+    user = authenticate(request, username=identifier, password=password)
+    if user is None:
+        audit_record(kind=AuditEvent.Kind.LOGIN_FAILED, request=request, identifier=identifier)
+        raise AuthError("invalid_credentials", "Email/username or password is incorrect.")
+    session, tokens = session_create(user=user, request=request, device_name=device_name)
+    audit_record(kind=AuditEvent.Kind.LOGIN_SUCCEEDED, request=request, user=user, session_id=session.id)
+    return session, tokens
+
+
+def session_refresh(*, raw_refresh: str, request) -> dict:
+    """Rotate a refresh token. A token that was already rotated is reuse: its whole session ends.
+
+    The swap of ``refresh_jti`` is one conditional UPDATE, so of concurrent refreshes of one
+    token exactly one wins; the others find the jti changed and count as reuse.
+    """
+    try:
+        token = RefreshToken(raw_refresh)
+    except TokenError as exc:
+        raise AuthError("token_not_valid", "Refresh token is invalid or expired.") from exc
+    sid = session_id_of(token)
+    session = UserSession.objects.select_related("user").filter(pk=sid).first() if sid else None
+    if session is None:
+        raise AuthError("token_not_valid", "Refresh token is invalid or expired.")
+    now = timezone.now()
+    if session.revoked_at is not None:
+        raise AuthError("session_revoked", "This session has been signed out.")
+    if session.expires_at <= now:
+        raise AuthError("session_expired", "This session has expired; sign in again.")
+    if not session.user.is_active:
+        raise AuthError("user_inactive", "This account is disabled.")
+
+    tokens = issue_token_pair(session)
+    swapped = UserSession.objects.filter(pk=session.pk, refresh_jti=token["jti"], revoked_at__isnull=True).update(
+        refresh_jti=tokens["refresh"]["jti"], expires_at=_token_expiry(tokens["refresh"]), last_seen_at=now
+    )
+    if swapped:
+        session_state.forget([session.pk])  # its expiry moved
+        return tokens
+    session_revoke(session=session, reason=RevokeReason.REFRESH_REUSE)
+    audit_record(kind=AuditEvent.Kind.REFRESH_REUSE, request=request, user=session.user, session_id=session.id)
+    logger.warning("Refresh token reuse on session %s of user %s: session revoked", session.id, session.user_id)
+    raise AuthError("refresh_token_reused", "This refresh token was already used; the session has been signed out.")
+
+
+def session_revoke(*, session: UserSession, reason: str) -> bool:
+    """End one session now: its access and refresh tokens stop working on the next request."""
+    revoked = UserSession.objects.filter(pk=session.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_reason=reason
+    )
+    session_state.forget([session.pk])
+    return bool(revoked)
+
+
+def session_revoke_all(*, user, reason: str, keep=None) -> int:
+    """End every active session of ``user`` (but ``keep``, if given)."""
+    sessions = UserSession.objects.filter(user=user, revoked_at__isnull=True)
+    if keep is not None:
+        sessions = sessions.exclude(pk=keep.pk)
+    ids = list(sessions.values_list("pk", flat=True))
+    count = UserSession.objects.filter(pk__in=ids, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_reason=reason
+    )
+    session_state.forget(ids)
+    return count
+
+
+def logout(*, session: UserSession, request) -> None:
+    session_revoke(session=session, reason=RevokeReason.LOGOUT)
+    audit_record(kind=AuditEvent.Kind.LOGOUT, request=request, user=session.user, session_id=session.id)
+
+
+def logout_all(*, user, request) -> int:
+    count = session_revoke_all(user=user, reason=RevokeReason.LOGOUT_ALL)
+    audit_record(kind=AuditEvent.Kind.LOGOUT_ALL, request=request, user=user)
+    return count
+
+
+def session_revoke_by_owner(*, session: UserSession, request) -> None:
+    session_revoke(session=session, reason=RevokeReason.REVOKED_BY_USER)
+    audit_record(kind=AuditEvent.Kind.SESSION_REVOKED, request=request, user=session.user, session_id=session.id)
+
+
+def session_revoke_by_admin(*, session: UserSession, admin, request=None) -> bool:
+    revoked = session_revoke(session=session, reason=RevokeReason.REVOKED_BY_ADMIN)
+    if revoked:
+        audit_record(
+            kind=AuditEvent.Kind.SESSION_REVOKED_BY_ADMIN,
+            request=request,
+            user=session.user,
+            actor=admin,
+            session_id=session.id,
+        )
+    return revoked
+
+
+def sessions_cleanup(*, older_than_days: int | None = None, batch_size: int = 1000) -> int:
+    """Delete sessions that ended (expired or revoked) more than ``older_than_days`` ago, in batches."""
+    days = settings.SESSION_RETENTION_DAYS if older_than_days is None else older_than_days
+    cutoff = timezone.now() - timezone.timedelta(days=days)
+    stale = UserSession.objects.filter(expires_at__lt=cutoff) | UserSession.objects.filter(revoked_at__lt=cutoff)
+    deleted = 0
+    while True:
+        ids = list(stale.values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            return deleted
+        deleted += UserSession.objects.filter(pk__in=ids).delete()[0]

@@ -1,0 +1,9 @@
+from celery import shared_task
+
+from sessions_app.services import sessions_cleanup
+
+
+@shared_task
+def cleanup_sessions() -> int:
+    """Beat: delete sessions that ended more than SESSION_RETENTION_DAYS ago."""
+    return sessions_cleanup()

@@ -1,0 +1,123 @@
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.serializers import UserSummarySerializer
+from accounts.views import IsSuperuser
+from config.ratelimit import enforce_ip_rate_limit, enforce_rate_limit
+from config.views import PublicAPIView
+from sessions_app import selectors, services
+from sessions_app.filters import AdminSessionFilter
+from sessions_app.serializers import (
+    AdminSessionSerializer,
+    LoginResponseSerializer,
+    LoginSerializer,
+    RefreshSerializer,
+    SessionSerializer,
+    TokenPairSerializer,
+)
+
+UUID_PATTERN = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+
+
+class LoginView(PublicAPIView):
+    @extend_schema(request=LoginSerializer, responses={200: LoginResponseSerializer}, tags=["auth"])
+    def post(self, request):
+        enforce_ip_rate_limit(request, group="login-ip", rate_name="login_ip")
+        data = LoginSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        identifier = data.validated_data["email"].strip()
+        enforce_rate_limit(request, group="login-account", value=identifier.lower(), rate_name="login_account")
+        try:
+            session, tokens = services.login(
+                identifier=identifier,
+                password=data.validated_data["password"],
+                device_name=data.validated_data.get("device_name", ""),
+                request=request,
+            )
+        except services.AuthError as exc:
+            raise AuthenticationFailed(exc.message, code=exc.code) from exc
+        return Response(
+            {
+                "access": str(tokens["access"]),
+                "refresh": str(tokens["refresh"]),
+                "user": UserSummarySerializer(session.user).data,
+                "session": SessionSerializer(session, context={"current_session_id": session.pk}).data,
+            }
+        )
+
+
+class RefreshView(PublicAPIView):
+    @extend_schema(request=RefreshSerializer, responses={200: TokenPairSerializer}, tags=["auth"])
+    def post(self, request):
+        enforce_ip_rate_limit(request, group="refresh", rate_name="refresh")
+        data = RefreshSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            tokens = services.session_refresh(raw_refresh=data.validated_data["refresh"], request=request)
+        except services.AuthError as exc:
+            raise AuthenticationFailed(exc.message, code=exc.code) from exc
+        return Response({"access": str(tokens["access"]), "refresh": str(tokens["refresh"])})
+
+
+class LogoutView(APIView):
+    @extend_schema(request=None, responses={204: None}, tags=["auth"])
+    def post(self, request):
+        session = selectors.current_session(request)
+        if session is not None:
+            services.logout(session=session, request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutAllView(APIView):
+    @extend_schema(
+        request=None,
+        responses={200: OpenApiResponse(description="Number of sessions ended.")},
+        tags=["auth"],
+    )
+    def post(self, request):
+        count = services.logout_all(user=request.user, request=request)
+        return Response({"revoked": count})
+
+
+class SessionViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """The caller's own active sessions; deleting one revokes it."""
+
+    serializer_class = SessionSerializer
+    permission_classes = [IsAuthenticated]
+    filter_backends: list = []
+    lookup_value_regex = UUID_PATTERN
+
+    def get_queryset(self):
+        return selectors.sessions_of(self.request.user)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "current_session_id": getattr(self.request, "session_id", None)}
+
+    @extend_schema(tags=["sessions"])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(tags=["sessions"], responses={204: None})
+    def destroy(self, request, *args, **kwargs):
+        services.session_revoke_by_owner(session=self.get_object(), request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AdminSessionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Every session, for superusers monitoring sign-ins."""
+
+    serializer_class = AdminSessionSerializer
+    permission_classes = [IsSuperuser]
+    filterset_class = AdminSessionFilter
+    ordering_fields = ["created_at", "last_seen_at", "expires_at"]
+
+    def get_queryset(self):
+        return selectors.sessions_for_admin()
+
+    @extend_schema(tags=["sessions"])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)

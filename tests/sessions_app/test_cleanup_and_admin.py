@@ -1,0 +1,113 @@
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from sessions_app.models import AuditEvent, UserSession
+from sessions_app.tasks import cleanup_sessions
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def aged_sessions(client_for, user):
+    """One live session, one revoked 40 days ago, one expired 40 days ago, one revoked yesterday."""
+    sessions = {name: client_for(user).session_row for name in ("live", "old_revoked", "old_expired", "recent")}
+    long_ago = timezone.now() - timedelta(days=40)
+    UserSession.objects.filter(pk=sessions["old_revoked"].pk).update(revoked_at=long_ago)
+    UserSession.objects.filter(pk=sessions["old_expired"].pk).update(expires_at=long_ago)
+    UserSession.objects.filter(pk=sessions["recent"].pk).update(revoked_at=timezone.now() - timedelta(days=1))
+    return sessions
+
+
+def remaining(sessions):
+    ids = set(UserSession.objects.values_list("pk", flat=True))
+    return {name for name, session in sessions.items() if session.pk in ids}
+
+
+def test_command_deletes_sessions_that_ended_long_ago_in_batches(aged_sessions, capsys):
+    call_command("cleanup_sessions", days=30, batch_size=1)
+    assert remaining(aged_sessions) == {"live", "recent"}
+    assert "Deleted 2 sessions" in capsys.readouterr().out
+
+
+def test_beat_task_uses_the_retention_setting(aged_sessions, settings):
+    settings.SESSION_RETENTION_DAYS = 0
+    assert cleanup_sessions.delay().get() == 3
+    assert remaining(aged_sessions) == {"live"}
+
+
+def test_cleanup_is_scheduled_by_beat(settings):
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "sessions_app.tasks.cleanup_sessions" in tasks
+
+
+class TestAdmin:
+    @pytest.fixture
+    def staff(self, client):
+        admin = UserFactory(is_staff=True, is_superuser=True)
+        client.force_login(admin)
+        client.admin_user = admin
+        return client
+
+    def test_revoke_action_on_sessions(self, staff, client_for, user):
+        target = client_for(user)
+        response = staff.post(
+            reverse("admin:sessions_app_usersession_changelist"),
+            {"action": "revoke_sessions", "_selected_action": [str(target.session_row.pk)]},
+        )
+        assert response.status_code == 302
+        assert target.get("/api/v1/users/me").status_code == 401
+        event = AuditEvent.objects.get(kind="session_revoked_by_admin")
+        assert event.actor == staff.admin_user
+        assert event.user == user
+
+    def test_deactivate_action_ends_sessions(self, staff, client_for, user):
+        target = client_for(user)
+        staff.post(
+            reverse("admin:accounts_user_changelist"),
+            {"action": "deactivate_users", "_selected_action": [str(user.pk)]},
+        )
+        user.refresh_from_db()
+        assert not user.is_active
+        assert target.get("/api/v1/users/me").status_code == 401
+
+    def test_revoke_all_sessions_action(self, staff, client_for, user):
+        targets = [client_for(user), client_for(user)]
+        staff.post(
+            reverse("admin:accounts_user_changelist"),
+            {"action": "revoke_all_sessions", "_selected_action": [str(user.pk)]},
+        )
+        assert all(t.get("/api/v1/users/me").status_code == 401 for t in targets)
+        user.refresh_from_db()
+        assert user.is_active
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "admin:accounts_user_changelist",
+            "admin:sessions_app_usersession_changelist",
+            "admin:sessions_app_auditevent_changelist",
+        ],
+    )
+    def test_admin_pages_render_with_filters(self, staff, client_for, user, url):
+        client_for(user)
+        assert staff.get(reverse(url)).status_code == 200
+        assert staff.get(reverse(url) + "?q=example").status_code == 200
+
+    def test_user_page_shows_sessions_inline(self, staff, client_for, user):
+        session = client_for(user).session_row
+        page = staff.get(reverse("admin:accounts_user_change", args=[user.pk]))
+        assert page.status_code == 200
+        assert session.device_name in page.content.decode()
+
+    def test_audit_log_is_read_only(self, staff, user):
+        from sessions_app.services import audit_record
+
+        event = audit_record(kind=AuditEvent.Kind.LOGIN_FAILED, identifier="x@example.com")
+        assert staff.get(reverse("admin:sessions_app_auditevent_change", args=[event.pk])).status_code == 200
+        staff.post(reverse("admin:sessions_app_auditevent_delete", args=[event.pk]), {"post": "yes"})
+        assert AuditEvent.objects.filter(pk=event.pk).exists()
