@@ -29,15 +29,26 @@ class OrganizationAccess:
     role: Role
 
 
+def _as_uuid(value) -> UUID | None:
+    try:
+        return value if isinstance(value, UUID) else UUID(str(value))
+    except ValueError:
+        return None
+
+
 def membership_for(user: User, organization_id: UUID | str) -> Membership | None:
     """The user's membership in that organization (with the organization loaded), or None."""
-    if not getattr(user, "is_authenticated", False):
+    organization_id = _as_uuid(organization_id)
+    if organization_id is None or not getattr(user, "is_authenticated", False):
         return None
     return Membership.objects.select_related("organization").filter(organization_id=organization_id, user=user).first()
 
 
 def organization_access(user: User, organization_id: UUID | str) -> OrganizationAccess | None:
     """None when the user may not see the organization (or it does not exist): callers answer 404."""
+    organization_id = _as_uuid(organization_id)
+    if organization_id is None:
+        return None
     membership = membership_for(user, organization_id)
     if getattr(user, "is_superuser", False):
         organization = (
@@ -63,6 +74,10 @@ def users_share_organization(user: User, other: User) -> bool:
     if user.is_superuser or user.pk == other.pk:
         return True
     return Membership.objects.filter(user=other, organization_id__in=organization_ids_for(user)).exists()
+
+
+def organization_get_by_slug(slug: str) -> Organization | None:
+    return Organization.objects.filter(slug=slug.lower()).first()
 
 
 def organization_list(*, user: User) -> QuerySet[Organization]:
@@ -110,3 +125,29 @@ def invitation_list(*, organization: Organization | None) -> QuerySet[Invitation
 def invitation_get_by_token(*, token: str) -> Invitation | None:
     """The invitation a raw token from an email link belongs to, whatever its status."""
     return Invitation.objects.select_related("organization", "invited_by").filter(token_hash=hash_token(token)).first()
+
+
+def member_users(*, organization_id: UUID | str) -> QuerySet[User]:
+    """The users who belong to the organization (for resolving assignees, mentions, import rows)."""
+    return User.objects.filter(memberships__organization_id=organization_id)
+
+
+def members_among(*, organization_id: UUID | str, user_ids) -> set:
+    """Which of ``user_ids`` belong to the organization: one query."""
+    ids = {str(uid) for uid in user_ids}
+    if not ids:
+        return set()
+    members = Membership.objects.filter(organization_id=organization_id, user_id__in=ids)
+    return {str(uid) for uid in members.values_list("user_id", flat=True)}
+
+
+def members_with_usernames(*, organization_id: UUID | str, usernames) -> list[User]:
+    """Members whose @username is among ``usernames``, compared case-insensitively: one query."""
+    from django.db.models.functions import Lower
+
+    handles = {name.lower() for name in usernames}
+    if not handles:
+        return []
+    return list(
+        member_users(organization_id=organization_id).annotate(handle=Lower("username")).filter(handle__in=handles)
+    )

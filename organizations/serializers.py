@@ -70,7 +70,9 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 
 class MembershipCreateSerializer(serializers.Serializer):
-    email = serializers.EmailField(help_text="Email of an existing user; invite people who have no account.")
+    email = serializers.EmailField(
+        max_length=254, help_text="Email of an existing user; invite people who have no account."
+    )
     role = RoleField(default=Role.MEMBER)
 
 
@@ -105,7 +107,7 @@ class InvitationSerializer(serializers.ModelSerializer):
 
 
 class InvitationCreateSerializer(serializers.Serializer):
-    email = serializers.EmailField()
+    email = serializers.EmailField(max_length=254)
     role = RoleField(default=Role.MEMBER)
 
 

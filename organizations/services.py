@@ -296,7 +296,7 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     The signed-in user's email must be the invited one (403 ``invitation_email_mismatch``);
     the token must be unused, unrevoked and unexpired (410); a member already is a 409.
     """
-    invitation = Invitation.objects.select_for_update().select_related("organization").get(pk=invitation.pk)
+    invitation = Invitation.objects.select_for_update(of=("self",)).select_related("organization").get(pk=invitation.pk)
     invitation_check_usable(invitation)
     if normalize_email(user.email) != normalize_email(invitation.email):
         raise PermissionDenied(
