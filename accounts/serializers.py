@@ -13,7 +13,11 @@ class UserSummarySerializer(serializers.ModelSerializer):
 
 
 class MeSerializer(serializers.ModelSerializer):
-    """One's own profile, with notification settings."""
+    """One's own profile, with notification settings.
+
+    ``webhook_secret`` signs the webhook requests (see the README, "Webhooks"); only its owner
+    ever sees it, here.
+    """
 
     class Meta:
         model = User
@@ -24,6 +28,7 @@ class MeSerializer(serializers.ModelSerializer):
             "full_name",
             "notify_email",
             "webhook_url",
+            "webhook_secret",
             "is_staff",
             "is_superuser",
             "date_joined",
@@ -37,6 +42,9 @@ class MeUpdateSerializer(serializers.Serializer):
     full_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
     notify_email = serializers.BooleanField(required=False)
     webhook_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
+    rotate_webhook_secret = serializers.BooleanField(
+        required=False, write_only=True, help_text="Replace the webhook signing secret with a new one."
+    )
     current_password = serializers.CharField(required=False, write_only=True, trim_whitespace=False)
 
 

@@ -25,3 +25,26 @@ def send_password_reset_email(user_id: str) -> bool:
         },
     )
     return True
+
+
+@shared_task(bind=True, autoretry_for=(), max_retries=None, acks_late=True)
+def deliver_notification(self, delivery_id: str) -> str:
+    """Send one notification delivery. Safe to run twice: the service claims the row first.
+
+    Attempts are counted on the row (``NOTIFICATION_MAX_ATTEMPTS``), not by Celery, since the
+    beat sweep may enqueue the same delivery again with a fresh Celery retry count.
+    """
+    from accounts.services import notification_delivery_attempt
+
+    outcome = notification_delivery_attempt(delivery_id=delivery_id)
+    if outcome.retry_in is not None:
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.state
+
+
+@shared_task
+def requeue_notification_deliveries() -> int:
+    """Beat: enqueue again deliveries left pending or stuck sending (lost message, dead worker)."""
+    from accounts.services import notification_deliveries_requeue
+
+    return notification_deliveries_requeue()

@@ -144,7 +144,29 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 2, "interval_start": 0, "inter
 # Periodic work.
 CELERY_BEAT_SCHEDULE = {
     "cleanup-sessions": {"task": "sessions_app.tasks.cleanup_sessions", "schedule": 60 * 60 * 6},
+    "requeue-notification-deliveries": {
+        "task": "accounts.tasks.requeue_notification_deliveries",
+        "schedule": env.int("NOTIFICATION_SWEEP_SECONDS", default=60),
+    },
 }
+
+# --- Notifications ----------------------------------------------------------------------
+
+# A delivery (one notification on one channel) is tried at most this many times, then marked failed.
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+# Backoff between attempts: 30 s, 60 s, 120 s, ... (with jitter), never more than the maximum.
+NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=30)
+NOTIFICATION_RETRY_MAX_SECONDS = env.int("NOTIFICATION_RETRY_MAX_SECONDS", default=60 * 60)
+# The beat sweep re-enqueues a pending delivery this long past due (lost broker message) ...
+NOTIFICATION_PENDING_GRACE_SECONDS = env.int("NOTIFICATION_PENDING_GRACE_SECONDS", default=5 * 60)
+# ... and takes back one "sending" this long (its worker died). Keep it well above the webhook
+# and SMTP timeouts, or a slow but alive attempt could be taken over and sent twice.
+NOTIFICATION_SENDING_TIMEOUT = env.int("NOTIFICATION_SENDING_TIMEOUT", default=5 * 60)
+# Webhooks: short timeouts; https only in production; private addresses only for local tests.
+WEBHOOK_CONNECT_TIMEOUT = env.float("WEBHOOK_CONNECT_TIMEOUT", default=5.0)
+WEBHOOK_READ_TIMEOUT = env.float("WEBHOOK_READ_TIMEOUT", default=5.0)
+WEBHOOK_REQUIRE_HTTPS = env.bool("WEBHOOK_REQUIRE_HTTPS", default=False)
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
 
 # --- Auth -------------------------------------------------------------------------------
 
