@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("accounts.urls")),
     path("", include("sessions_app.urls")),
     path("", include("organizations.urls")),
+    path("", include("tasks_app.urls")),
 ]
 
 if settings.API_DOCS_ENABLED:

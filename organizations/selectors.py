@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 
 from accounts.models import User
 from organizations.models import Invitation, Membership, Organization, Role, hash_token
@@ -143,8 +143,6 @@ def members_among(*, organization_id: UUID | str, user_ids) -> set:
 
 def members_with_usernames(*, organization_id: UUID | str, usernames) -> list[User]:
     """Members whose @username is among ``usernames``, compared case-insensitively: one query."""
-    from django.db.models.functions import Lower
-
     handles = {name.lower() for name in usernames}
     if not handles:
         return []

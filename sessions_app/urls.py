@@ -1,9 +1,9 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
+from config.routers import ApiRouter
 from sessions_app import views
 
-router = SimpleRouter(trailing_slash=False)
+router = ApiRouter()
 router.register("sessions", views.SessionViewSet, basename="session")
 router.register("admin/sessions", views.AdminSessionViewSet, basename="admin-session")
 

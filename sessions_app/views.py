@@ -20,8 +20,6 @@ from sessions_app.serializers import (
     TokenPairSerializer,
 )
 
-UUID_PATTERN = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
-
 
 class LoginView(PublicAPIView):
     @extend_schema(request=LoginSerializer, responses={200: LoginResponseSerializer}, tags=["auth"])
@@ -89,7 +87,6 @@ class SessionViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.G
     serializer_class = SessionSerializer
     permission_classes = [IsAuthenticated]
     filter_backends: list = []
-    lookup_value_regex = UUID_PATTERN
 
     def get_queryset(self):
         return selectors.sessions_of(self.request.user)

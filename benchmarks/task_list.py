@@ -1,0 +1,126 @@
+"""The task list at scale: the DRF request in-process against the same page and count in raw SQL.
+
+Builds one organization of N tasks (default 100,000), then, in one run, times
+``GET /api/v1/tasks`` (unfiltered and filtered by status) against raw SQL that returns the
+same first page and exact count, and prints PostgreSQL's EXPLAIN ANALYZE of the main query.
+Goal (PERFORMANCE.md): within 1.3x of the raw SQL.
+"""
+
+import argparse
+import random
+import time
+
+from benchmarks.harness import describe_backends, setup_django, test_database, time_interleaved
+
+
+def build(n_tasks: int, batch: int = 5000):
+    from django.utils import timezone
+
+    from accounts.services import user_create
+    from organizations.services import organization_create
+    from tasks_app.models import Priority, Status, Task
+
+    owner = user_create(email="owner@bench.example", username="owner", password=None)
+    org = organization_create(name="Bench", created_by=owner)
+    rng = random.Random(42)
+    now = timezone.now()
+    made = 0
+    while made < n_tasks:
+        size = min(batch, n_tasks - made)
+        Task.objects.bulk_create(
+            Task(
+                organization=org,
+                title=f"Task {made + i}",
+                description="Generated for the benchmark",
+                status=rng.choice(Status.values),
+                priority=rng.choice(Priority.values),
+                created_by=owner,
+                created_at=now - timezone.timedelta(minutes=made + i),
+            )
+            for i in range(size)
+        )
+        made += size
+    return owner, org
+
+
+def run(n_tasks: int, iterations: int) -> None:
+    from django.db import connection
+    from rest_framework.test import APIClient
+
+    from sessions_app.services import session_create
+
+    started = time.perf_counter()
+    owner, _ = build(n_tasks)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE tasks_app_task")
+    print(f"built {n_tasks} tasks in {time.perf_counter() - started:.1f} s ({describe_backends()})")
+
+    _, tokens = session_create(user=owner)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+
+    page_sql = (
+        "SELECT t.*, c.username, a.username FROM tasks_app_task t "
+        "LEFT JOIN accounts_user c ON c.id = t.created_by_id LEFT JOIN accounts_user a ON a.id = t.assignee_id "
+        "WHERE t.organization_id IN (SELECT organization_id FROM organizations_membership WHERE user_id = %s) {extra} "
+        "ORDER BY t.created_at DESC, t.id DESC LIMIT 20"
+    )
+    count_sql = (
+        "SELECT COUNT(*) FROM tasks_app_task t WHERE t.organization_id IN "
+        "(SELECT organization_id FROM organizations_membership WHERE user_id = %s) {extra}"
+    )
+
+    def raw(extra: str, params: tuple):
+        def go():
+            with connection.cursor() as cursor:
+                cursor.execute(count_sql.format(extra=extra), (owner.pk, *params))
+                cursor.fetchone()
+                cursor.execute(page_sql.format(extra=extra), (owner.pk, *params))
+                cursor.fetchall()
+
+        return go
+
+    def api(query: str):
+        def go():
+            response = client.get(f"/api/v1/tasks{query}")
+            assert response.status_code == 200, response.content
+
+        return go
+
+    results = time_interleaved(
+        {
+            "API list, unfiltered": api(""),
+            "raw SQL, unfiltered": raw("", ()),
+            "API list, status=in_progress": api("?status=in_progress"),
+            "raw SQL, status=in_progress": raw("AND t.status = %s", (2,)),
+        },
+        iterations=iterations,
+        repeats=5,
+    )
+    for name, seconds in results.items():
+        print(f"  {name:<32} {seconds * 1000:8.2f} ms")
+    for label in ("unfiltered", "status=in_progress"):
+        ratio = results[f"API list, {label}"] / results[f"raw SQL, {label}"]
+        print(f"  ratio API / raw SQL, {label:<20} {ratio:5.2f}x")
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for extra, params in (("", ()), ("AND t.status = %s", (2,))):
+                cursor.execute("EXPLAIN ANALYZE " + page_sql.format(extra=extra), (owner.pk, *params))
+                print("\nEXPLAIN ANALYZE (first page" + (", status filter" if extra else "") + "):")
+                print("\n".join("  " + row[0] for row in cursor.fetchall()))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tasks", type=int, default=100_000)
+    parser.add_argument("--iterations", type=int, default=20)
+    args = parser.parse_args(argv)
+    setup_django()
+    with test_database():
+        run(args.tasks, args.iterations)
+
+
+if __name__ == "__main__":
+    main()

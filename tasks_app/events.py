@@ -1,0 +1,83 @@
+"""Who hears about what happens to a task. Notifications are written in the caller's transaction."""
+
+from accounts import services as account_services
+
+
+def _task_url(task) -> str:
+    return f"/tasks/{task.pk}"
+
+
+def _common(task) -> dict:
+    return {
+        "organization_id": task.organization_id,
+        "target_type": "task",
+        "target_id": task.pk,
+        "url": _task_url(task),
+    }
+
+
+def _data(task, **extra) -> dict:
+    return {"task": {"id": str(task.pk), "title": task.title}, **extra}
+
+
+def task_assigned(*, task, actor) -> None:
+    if task.assignee_id is None:
+        return
+    account_services.notify(
+        recipients=[task.assignee],
+        kind="assigned",
+        actor=actor,
+        title=f"You were assigned \u201c{task.title}\u201d",
+        body=task.description[:500],
+        data=_data(task),
+        **_common(task),
+    )
+
+
+def task_mentioned(*, task, users, actor, comment=None) -> None:
+    if not users:
+        return
+    where = "a comment on " if comment is not None else ""
+    text = comment.body if comment is not None else task.description
+    account_services.notify(
+        recipients=users,
+        kind="mentioned",
+        actor=actor,
+        title=f"{_name(actor)} mentioned you in {where}\u201c{task.title}\u201d",
+        body=text[:500],
+        data=_data(task, comment_id=str(comment.pk) if comment is not None else None),
+        **_common(task),
+    )
+
+
+def task_status_changed(*, task, old_status: str, new_status: str, actor) -> None:
+    account_services.notify(
+        recipients=_followers(task),
+        kind="status_changed",
+        actor=actor,
+        title=f"\u201c{task.title}\u201d moved from {old_status} to {new_status}",
+        data=_data(task, old_status=old_status, new_status=new_status),
+        **_common(task),
+    )
+
+
+def task_commented(*, task, comment, actor, already_notified=()) -> None:
+    skip = {user.pk for user in already_notified}
+    account_services.notify(
+        recipients=[user for user in _followers(task) if user.pk not in skip],
+        kind="commented",
+        actor=actor,
+        title=f"{_name(actor)} commented on \u201c{task.title}\u201d",
+        body=comment.body[:500],
+        data=_data(task, comment_id=str(comment.pk)),
+        **_common(task),
+    )
+
+
+def _followers(task) -> list:
+    """The people a task's changes concern: its creator and its assignee."""
+    return [user for user in (task.created_by, task.assignee) if user is not None]
+
+
+def _name(user) -> str:
+    return (user.full_name or f"@{user.username}") if user is not None else "Someone"

@@ -1,0 +1,142 @@
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxLengthValidator, MinLengthValidator
+from django.db import models
+from django.utils import timezone
+
+TITLE_MAX_LENGTH = 200
+DESCRIPTION_MAX_LENGTH = 10_000
+COMMENT_MAX_LENGTH = 5_000
+
+
+class LabelledChoices(models.IntegerChoices):
+    """Stored as small integers so that ordering follows meaning; the API speaks the labels."""
+
+    @classmethod
+    def from_label(cls, label: str):
+        for choice in cls:
+            if choice.label == label:
+                return choice
+        raise ValueError(f"Unknown value {label!r}; expected one of {', '.join(cls.labels)}.")
+
+
+class Status(LabelledChoices):
+    TODO = 1, "todo"
+    IN_PROGRESS = 2, "in_progress"
+    DONE = 3, "done"
+
+
+class Priority(LabelledChoices):
+    LOW = 1, "low"
+    MEDIUM = 2, "medium"
+    HIGH = 3, "high"
+    URGENT = 4, "urgent"
+
+
+class Task(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey("organizations.Organization", on_delete=models.CASCADE, related_name="tasks")
+    title = models.CharField(max_length=TITLE_MAX_LENGTH, validators=[MinLengthValidator(1)])
+    description = models.TextField(blank=True, validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH)])
+    status = models.PositiveSmallIntegerField(choices=Status.choices, default=Status.TODO)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.MEDIUM)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tasks",
+    )
+    mentions = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="TaskMention", related_name="mentioned_in_tasks", blank=True
+    )
+    due_date = models.DateField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        # One index per filter and ordering the list offers (PERFORMANCE.md: a list's cost is its
+        # count and its first page, both served by these).
+        indexes = [
+            models.Index(fields=["organization", "-created_at"], name="task_org_created_idx"),
+            models.Index(fields=["organization", "status", "-created_at"], name="task_org_status_created_idx"),
+            models.Index(fields=["organization", "priority", "-created_at"], name="task_org_priority_created_idx"),
+            models.Index(fields=["organization", "assignee", "-created_at"], name="task_org_assignee_created_idx"),
+            models.Index(fields=["organization", "created_by", "-created_at"], name="task_org_creator_created_idx"),
+            models.Index(fields=["organization", "due_date"], name="task_org_due_idx"),
+            models.Index(fields=["organization", "-updated_at"], name="task_org_updated_idx"),
+            models.Index(fields=["assignee", "-created_at"], name="task_assignee_created_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class TaskMention(models.Model):
+    """A user mentioned by a task, explicitly (``mentions`` ids) or as @username in its description."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="mention_links")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    explicit = models.BooleanField(default=False)
+    in_description = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["task", "user"], name="task_mention_unique")]
+        indexes = [models.Index(fields=["user", "task"], name="task_mention_user_idx")]
+
+    def __str__(self):
+        return f"@{self.user_id} in {self.task_id}"
+
+
+class Comment(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(validators=[MinLengthValidator(1), MaxLengthValidator(COMMENT_MAX_LENGTH)])
+    mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="mentioned_in_comments", blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["task", "created_at"], name="comment_task_created_idx")]
+
+    def __str__(self):
+        return self.body[:50]
+
+
+class TaskActivity(models.Model):
+    """Who changed which field of a task from what to what, and when."""
+
+    class Verb(models.TextChoices):
+        CREATED = "created"
+        UPDATED = "updated"
+        COMMENTED = "commented"
+        IMPORTED = "imported"
+
+    id = models.BigAutoField(primary_key=True)
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="activity")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verb = models.CharField(max_length=16, choices=Verb.choices)
+    field = models.CharField(max_length=32, blank=True)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "task activity"
+        indexes = [models.Index(fields=["task", "created_at"], name="activity_task_created_idx")]
+
+    def __str__(self):
+        return f"{self.verb} {self.field}".strip()

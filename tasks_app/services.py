@@ -1,0 +1,207 @@
+"""Writes of tasks and comments. Each change records its activity and its notifications atomically."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from organizations.selectors import members_among, members_with_usernames
+from tasks_app import events
+from tasks_app.mentions import handles_in
+from tasks_app.models import Comment, Priority, Status, Task, TaskActivity, TaskMention
+
+EDITABLE_FIELDS = ("title", "description", "status", "priority", "assignee", "due_date")
+
+
+def _require_members(*, organization_id, assignee=None, mention_ids=()) -> None:
+    """The assignee and explicitly mentioned users must belong to the task's organization."""
+    wanted = set(map(str, mention_ids))
+    if assignee is not None:
+        wanted.add(str(assignee.pk))
+    members = members_among(organization_id=organization_id, user_ids=wanted)
+    errors = {}
+    if assignee is not None and str(assignee.pk) not in members:
+        errors["assignee"] = ValidationError("The assignee must be a member of the organization.", "not_a_member")
+    outsiders = set(map(str, mention_ids)) - members
+    if outsiders:
+        errors["mentions"] = ValidationError(
+            "Mentioned users must be members of the organization: %(ids)s",
+            "not_a_member",
+            params={"ids": ", ".join(sorted(outsiders))},
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _parsed_mentions(*, organization_id, text: str) -> dict:
+    """Members mentioned as @username in ``text``; other handles stay plain text."""
+    return {
+        user.pk: user for user in members_with_usernames(organization_id=organization_id, usernames=handles_in(text))
+    }
+
+
+def _display(field: str, value) -> str:
+    if value is None:
+        return ""
+    if field == "status":
+        return Status(value).label
+    if field == "priority":
+        return Priority(value).label
+    if field == "assignee":
+        return f"@{value.username}"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _record(task, actor, verb, field="", old="", new="") -> TaskActivity:
+    return TaskActivity(
+        task=task, actor=actor, verb=verb, field=field, old_value=_display(field, old), new_value=_display(field, new)
+    )
+
+
+def _sync_mentions(task: Task, *, explicit: dict | None, in_description: dict | None) -> set:
+    """Set the task's mentions from either source (None: that source unchanged). Returns newly mentioned ids."""
+    links = {link.user_id: link for link in TaskMention.objects.filter(task=task)}
+    before = set(links)
+    wanted_explicit = set(explicit) if explicit is not None else {u for u, link in links.items() if link.explicit}
+    wanted_text = (
+        set(in_description) if in_description is not None else {u for u, link in links.items() if link.in_description}
+    )
+    keep = wanted_explicit | wanted_text
+    TaskMention.objects.filter(task=task).exclude(user_id__in=keep).delete()
+    for user_id, link in links.items():
+        if user_id in keep and (link.explicit, link.in_description) != (
+            user_id in wanted_explicit,
+            user_id in wanted_text,
+        ):
+            link.explicit, link.in_description = user_id in wanted_explicit, user_id in wanted_text
+            link.save(update_fields=["explicit", "in_description"])
+    TaskMention.objects.bulk_create(
+        [
+            TaskMention(
+                task=task, user_id=user_id, explicit=user_id in wanted_explicit, in_description=user_id in wanted_text
+            )
+            for user_id in keep - before
+        ]
+    )
+    return keep - before
+
+
+@transaction.atomic
+def task_create(
+    *,
+    organization,
+    created_by,
+    title: str,
+    description: str = "",
+    status: int = Status.TODO,
+    priority: int = Priority.MEDIUM,
+    assignee=None,
+    due_date: datetime.date | None = None,
+    mentions=(),
+) -> Task:
+    """Create a task; its assignee and everyone it mentions are notified (not the creator)."""
+    mentions = list(mentions)
+    _require_members(organization_id=organization.pk, assignee=assignee, mention_ids=[u.pk for u in mentions])
+    task = Task(
+        organization=organization,
+        created_by=created_by,
+        title=title,
+        description=description,
+        status=status,
+        priority=priority,
+        assignee=assignee,
+        due_date=due_date,
+        completed_at=timezone.now() if status == Status.DONE else None,
+    )
+    task.full_clean(exclude=["organization", "created_by", "assignee"])
+    task.save()
+    in_text = _parsed_mentions(organization_id=organization.pk, text=description)
+    explicit = {u.pk: u for u in mentions}
+    new_ids = _sync_mentions(task, explicit=explicit, in_description=in_text)
+    TaskActivity.objects.create(task=task, actor=created_by, verb=TaskActivity.Verb.CREATED)
+    events.task_assigned(task=task, actor=created_by)
+    everyone = {**in_text, **explicit}
+    events.task_mentioned(task=task, users=[everyone[i] for i in new_ids], actor=created_by)
+    return task
+
+
+@transaction.atomic
+def task_update(*, task: Task, actor, mentions=None, **changes) -> Task:
+    """Apply ``changes`` (a subset of EDITABLE_FIELDS); record each changed field; notify who it concerns.
+
+    Editing the description re-reads its @mentions and notifies only the newly mentioned.
+    """
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not editable: {', '.join(sorted(unknown))}")
+    task = Task.objects.select_for_update(of=("self",)).select_related("created_by", "assignee").get(pk=task.pk)
+    mention_list = list(mentions) if mentions is not None else None
+    _require_members(
+        organization_id=task.organization_id,
+        assignee=changes.get("assignee"),
+        mention_ids=[u.pk for u in mention_list or ()],
+    )
+    changed = {name: (getattr(task, name), value) for name, value in changes.items() if getattr(task, name) != value}
+    for name, (_old, new) in changed.items():
+        setattr(task, name, new)
+    if "status" in changed:
+        task.completed_at = timezone.now() if task.status == Status.DONE else None
+    task.full_clean(exclude=["organization", "created_by", "assignee"])
+    if changed:
+        task.save()
+    activity = [_record(task, actor, TaskActivity.Verb.UPDATED, name, old, new) for name, (old, new) in changed.items()]
+
+    in_text = (
+        _parsed_mentions(organization_id=task.organization_id, text=task.description)
+        if "description" in changed
+        else None
+    )
+    explicit = {u.pk: u for u in mention_list} if mention_list is not None else None
+    if in_text is not None or explicit is not None:
+        old_mentions = sorted(f"@{u.username}" for u in task.mentions.all())
+        new_ids = _sync_mentions(task, explicit=explicit, in_description=in_text)
+        new_mentions = sorted(f"@{u.username}" for u in task.mentions.all())
+        if old_mentions != new_mentions:
+            activity.append(
+                TaskActivity(
+                    task=task,
+                    actor=actor,
+                    verb=TaskActivity.Verb.UPDATED,
+                    field="mentions",
+                    old_value=", ".join(old_mentions),
+                    new_value=", ".join(new_mentions),
+                )
+            )
+        everyone = {**(in_text or {}), **(explicit or {})}
+        events.task_mentioned(task=task, users=[everyone[i] for i in new_ids if i in everyone], actor=actor)
+    TaskActivity.objects.bulk_create(activity)
+
+    if "assignee" in changed:
+        events.task_assigned(task=task, actor=actor)
+    if "status" in changed:
+        old, new = changed["status"]
+        events.task_status_changed(task=task, old_status=Status(old).label, new_status=Status(new).label, actor=actor)
+    return task
+
+
+@transaction.atomic
+def task_delete(*, task: Task) -> None:
+    task.delete()
+
+
+@transaction.atomic
+def comment_create(*, task: Task, author, body: str) -> Comment:
+    """Comment on a task; @mentioned members hear of it, then its creator and assignee (never the author)."""
+    comment = Comment(task=task, author=author, body=body)
+    comment.full_clean(exclude=["task", "author"])
+    comment.save()
+    mentioned = list(_parsed_mentions(organization_id=task.organization_id, text=body).values())
+    comment.mentions.set(mentioned)
+    TaskActivity.objects.create(task=task, actor=author, verb=TaskActivity.Verb.COMMENTED, new_value=body[:200])
+    Task.objects.filter(pk=task.pk).update(updated_at=timezone.now())
+    events.task_mentioned(task=task, users=mentioned, actor=author, comment=comment)
+    events.task_commented(task=task, comment=comment, actor=author, already_notified=mentioned)
+    return comment
