@@ -26,9 +26,7 @@ def create(apps, schema_editor):
         logger.warning("pg_trgm unavailable (%s); task search will scan without an index.", exc)
         return
     for name, column in INDEXES.items():
-        schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS {name} ON tasks_app_task USING gin ({column} gin_trgm_ops)"
-        )
+        schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON tasks_app_task USING gin ({column} gin_trgm_ops)")
 
 
 def drop(apps, schema_editor):
