@@ -121,3 +121,14 @@ class TestSelectors:
         invitation = InvitationFactory()
         assert selectors.invitation_get_by_token(token=invitation.token) == invitation
         assert selectors.invitation_get_by_token(token="other") is None
+
+    def test_member_lookups_used_for_assignees_and_mentions(self, org, other_org, django_assert_num_queries):
+        assert set(selectors.member_users(organization_id=org.id)) == set(org.users.values())
+        candidates = [org.viewer.pk, other_org.viewer.pk]
+        with django_assert_num_queries(1):
+            assert selectors.members_among(organization_id=org.id, user_ids=candidates) == {str(org.viewer.pk)}
+        assert selectors.members_among(organization_id=org.id, user_ids=[]) == set()
+        handles = [org.admin.username.upper(), other_org.admin.username, "nobody"]
+        with django_assert_num_queries(1):
+            assert selectors.members_with_usernames(organization_id=org.id, usernames=handles) == [org.admin]
+        assert selectors.members_with_usernames(organization_id=org.id, usernames=[]) == []
