@@ -30,7 +30,6 @@ from organizations.models import Invitation, Membership, Organization, Role, has
 logger = logging.getLogger(__name__)
 
 SLUG_MAX_LENGTH = Organization._meta.get_field("slug").max_length
-DEFAULT_INVITATION_EXPIRY_DAYS = 7
 
 
 class InvitationGone(APIException):
@@ -205,7 +204,7 @@ def _new_token() -> tuple[str, str]:
 
 
 def _expiry():
-    return timezone.now() + timedelta(days=getattr(settings, "INVITATION_EXPIRY_DAYS", DEFAULT_INVITATION_EXPIRY_DAYS))
+    return timezone.now() + timedelta(days=settings.INVITATION_EXPIRY_DAYS)
 
 
 def _send_later(invitation: Invitation, token: str) -> None:

@@ -34,6 +34,11 @@ class Priority(LabelledChoices):
     URGENT = 4, "urgent"
 
 
+# The labels the API speaks, for the OpenAPI enum names (SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]).
+STATUS_LABELS = Status.labels
+PRIORITY_LABELS = Priority.labels
+
+
 class Task(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey("organizations.Organization", on_delete=models.CASCADE, related_name="tasks")

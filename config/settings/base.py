@@ -176,6 +176,7 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)  # s
 # How long a session's state may be served from the cache; bounds revocation lag only if the
 # cache could not be told of a revocation (Redis down at that moment).
 SESSION_STATE_CACHE_SECONDS = env.int("SESSION_STATE_CACHE_SECONDS", default=60)
+INVITATION_EXPIRY_DAYS = env.int("INVITATION_EXPIRY_DAYS", default=7)
 # Ended sessions are deleted this many days after they ended.
 SESSION_RETENTION_DAYS = env.int("SESSION_RETENTION_DAYS", default=30)
 RATE_LIMITS = {
@@ -239,7 +240,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "NotificationKindEnum": "accounts.models.NotificationKind",
+        "TaskStatusEnum": "tasks_app.models.STATUS_LABELS",
+        "TaskPriorityEnum": "tasks_app.models.PRIORITY_LABELS",
+    },
 }
 
 # --- Request ids ------------------------------------------------------------------------
