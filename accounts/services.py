@@ -146,6 +146,16 @@ def user_update_profile(
     return user
 
 
+def user_webhook_secret_ensure(*, user: User) -> str:
+    """The user's webhook signing secret, made now if a URL was set without one (e.g. in the admin)."""
+    from accounts import webhooks
+
+    if user.webhook_url and not user.webhook_secret:
+        User.objects.filter(pk=user.pk, webhook_secret="").update(webhook_secret=webhooks.secret_make())
+        user.refresh_from_db(fields=["webhook_secret"])
+    return user.webhook_secret
+
+
 @transaction.atomic
 def user_change_password(*, user: User, old_password: str, new_password: str, current_session, request) -> None:
     """Change the password and end every other session of the user."""
@@ -225,18 +235,20 @@ def _enqueue_delivery(delivery_id: str) -> None:
 
 def _recipient_users(recipients: Iterable) -> list[User]:
     """Users from users or user ids, in the given order, each once."""
-    items = list(recipients or [])
-    ids = [item for item in items if not isinstance(item, User)]
+    items = [item if isinstance(item, User) else _as_uuid(item) for item in recipients or []]
+    ids = [item for item in items if isinstance(item, uuid.UUID)]
     loaded = {user.pk: user for user in User.objects.filter(pk__in=ids)} if ids else {}
     users: dict = {}
     for item in items:
-        user = item if isinstance(item, User) else loaded.get(item if isinstance(item, uuid.UUID) else _as_uuid(item))
+        user = item if isinstance(item, User) else loaded.get(item)
         if user is not None:
             users.setdefault(user.pk, user)
     return list(users.values())
 
 
 def _as_uuid(value) -> uuid.UUID | None:
+    if isinstance(value, uuid.UUID):
+        return value
     try:
         return uuid.UUID(str(value))
     except ValueError:
@@ -375,10 +387,7 @@ def notification_delivery_attempt(*, delivery_id) -> DeliveryOutcome:
         if delivery.channel == DeliveryChannel.EMAIL:
             channels.send_email(delivery)
         else:
-            if recipient.webhook_url and not recipient.webhook_secret:
-                recipient.webhook_secret = webhooks.secret_make()
-                User.objects.filter(pk=recipient.pk, webhook_secret="").update(webhook_secret=recipient.webhook_secret)
-                recipient.refresh_from_db(fields=["webhook_secret"])
+            user_webhook_secret_ensure(user=recipient)
             channels.send_webhook(delivery)
     except (channels.ChannelUnavailable, webhooks.WebhookBlocked, webhooks.WebhookRejected) as exc:
         _finish(delivery, state=DeliveryState.FAILED, last_error=_reason(exc))
@@ -451,3 +460,32 @@ def notification_deliveries_requeue(*, now=None, limit: int = 1000) -> int:
     for delivery_id in [*lost_ids, *due_ids]:
         _enqueue_delivery(str(delivery_id))
     return len(lost_ids) + len(due_ids)
+
+
+def notification_mark_read(*, notification: Notification) -> Notification:
+    """Mark read; reading again keeps the first time it was read."""
+    now = timezone.now()
+    Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now)
+    notification.refresh_from_db(fields=["read_at"])
+    return notification
+
+
+def notification_mark_all_read(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+@transaction.atomic
+def notification_deliveries_retry(*, delivery_ids: Iterable) -> int:
+    """Give failed deliveries a fresh set of attempts (staff, after fixing the cause); enqueued on commit."""
+    ids = list(
+        NotificationDelivery.objects.select_for_update()
+        .filter(pk__in=list(delivery_ids), state=DeliveryState.FAILED)
+        .values_list("pk", flat=True)
+    )
+    now = timezone.now()
+    NotificationDelivery.objects.filter(pk__in=ids).update(
+        state=DeliveryState.PENDING, attempts=0, next_attempt_at=now, claimed_at=None, updated_at=now
+    )
+    for delivery_id in ids:
+        transaction.on_commit(partial(_enqueue_delivery, str(delivery_id)))
+    return len(ids)

@@ -37,6 +37,10 @@ def deliver_notification(self, delivery_id: str) -> str:
     from accounts.services import notification_delivery_attempt
 
     outcome = notification_delivery_attempt(delivery_id=delivery_id)
+    # Eager (no broker): retry in-process at once, as Celery's eager retries do, but without
+    # raising ``Retry`` into the caller (an on_commit hook of a request that already committed).
+    while outcome.retry_in is not None and self.request.is_eager:
+        outcome = notification_delivery_attempt(delivery_id=delivery_id)
     if outcome.retry_in is not None:
         raise self.retry(countdown=outcome.retry_in)
     return outcome.state
