@@ -154,9 +154,10 @@ CELERY_BEAT_SCHEDULE = {
 
 # A delivery (one notification on one channel) is tried at most this many times, then marked failed.
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
-# Backoff between attempts: 30 s, 60 s, 120 s, ... (with jitter), never more than the maximum.
+# Backoff between attempts: 30 s, 60 s, 120 s, ... (with jitter), never more than the maximum,
+# which stays below Redis's visibility timeout (1 h) so a waiting retry is not redelivered early.
 NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=30)
-NOTIFICATION_RETRY_MAX_SECONDS = env.int("NOTIFICATION_RETRY_MAX_SECONDS", default=60 * 60)
+NOTIFICATION_RETRY_MAX_SECONDS = env.int("NOTIFICATION_RETRY_MAX_SECONDS", default=30 * 60)
 # The beat sweep re-enqueues a pending delivery this long past due (lost broker message) ...
 NOTIFICATION_PENDING_GRACE_SECONDS = env.int("NOTIFICATION_PENDING_GRACE_SECONDS", default=5 * 60)
 # ... and takes back one "sending" this long (its worker died). Keep it well above the webhook

@@ -283,3 +283,17 @@ class TestSettingsOnMe:
             REDIS_URL="redis://127.0.0.1:6379/0",
         )
         assert result.stdout.strip() == "True", result.stderr
+
+
+def test_the_readme_verification_snippet_works(subscriber, webhook_server, django_capture_on_commit_callbacks):
+    from tests.django_process import ROOT
+
+    section = (ROOT / "README.md").read_text().split("## Webhooks", 1)[1]
+    code = section.split("```python", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(code, namespace)  # noqa: S102 - our own README
+    verify = namespace["verify"]
+    send(django_capture_on_commit_callbacks, subscriber)
+    (request,) = webhook_server.received
+    assert verify(subscriber.secret_shown, request.headers, request.body)
+    assert not verify(subscriber.secret_shown, request.headers, request.body.replace(b"assigned", b"mentioned"))

@@ -19,7 +19,7 @@ class Received:
 
 
 def verify_signature(secret: str, headers: dict, body: bytes, now: float | None = None, tolerance: int = 300) -> bool:
-    """What a receiver does; the README's snippet, kept working by the tests that use it."""
+    """What a receiver does (the README shows the same; a test runs that snippet too)."""
     import time
 
     timestamp = headers["X-Webhook-Timestamp"]
