@@ -69,14 +69,21 @@ class Task(models.Model):
         # One index per filter and ordering the list offers (PERFORMANCE.md: a list's cost is its
         # count and its first page, both served by these).
         indexes = [
-            models.Index(fields=["organization", "-created_at"], name="task_org_created_idx"),
-            models.Index(fields=["organization", "status", "-created_at"], name="task_org_status_created_idx"),
-            models.Index(fields=["organization", "priority", "-created_at"], name="task_org_priority_created_idx"),
-            models.Index(fields=["organization", "assignee", "-created_at"], name="task_org_assignee_created_idx"),
-            models.Index(fields=["organization", "created_by", "-created_at"], name="task_org_creator_created_idx"),
+            # "-id" is the lists' tie-breaker: with it the first page is read off the index in order.
+            models.Index(fields=["organization", "-created_at", "-id"], name="task_org_created_idx"),
+            models.Index(fields=["organization", "status", "-created_at", "-id"], name="task_org_status_created_idx"),
+            models.Index(
+                fields=["organization", "priority", "-created_at", "-id"], name="task_org_priority_created_idx"
+            ),
+            models.Index(
+                fields=["organization", "assignee", "-created_at", "-id"], name="task_org_assignee_created_idx"
+            ),
+            models.Index(
+                fields=["organization", "created_by", "-created_at", "-id"], name="task_org_creator_created_idx"
+            ),
             models.Index(fields=["organization", "due_date"], name="task_org_due_idx"),
             models.Index(fields=["organization", "-updated_at"], name="task_org_updated_idx"),
-            models.Index(fields=["assignee", "-created_at"], name="task_assignee_created_idx"),
+            models.Index(fields=["assignee", "-created_at", "-id"], name="task_assignee_created_idx"),
         ]
 
     def __str__(self):

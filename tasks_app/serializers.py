@@ -35,7 +35,29 @@ class UserRefSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+_datetime = serializers.DateTimeField()
+_date = serializers.DateField()
+
+
+def _user_ref(user) -> dict | None:
+    if user is None:
+        return None
+    return {"id": str(user.pk), "username": user.username, "full_name": user.full_name}
+
+
+def _optional(field, value):
+    return None if value is None else field.to_representation(value)
+
+
 class TaskSerializer(serializers.ModelSerializer):
+    """A task as the API shows it.
+
+    ``to_representation`` builds the dict directly: the list endpoint renders pages of these, and
+    DRF's field-by-field path costs several times more per object (PERFORMANCE.md: 33,700 vs
+    195,000 objects/s). The declared fields still describe the shape to the OpenAPI schema, and
+    a test checks both agree.
+    """
+
     organization = serializers.UUIDField(source="organization_id", read_only=True)
     status = LabelField(Status, read_only=True)
     priority = LabelField(Priority, read_only=True)
@@ -61,6 +83,23 @@ class TaskSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, task):
+        return {
+            "id": str(task.pk),
+            "organization": str(task.organization_id),
+            "title": task.title,
+            "description": task.description,
+            "status": Status(task.status).label,
+            "priority": Priority(task.priority).label,
+            "created_by": _user_ref(task.created_by),
+            "assignee": _user_ref(task.assignee),
+            "mentions": [_user_ref(user) for user in task.mentions.all()],
+            "due_date": _optional(_date, task.due_date),
+            "completed_at": _optional(_datetime, task.completed_at),
+            "created_at": _datetime.to_representation(task.created_at),
+            "updated_at": _datetime.to_representation(task.updated_at),
+        }
 
 
 class MemberRefField(serializers.PrimaryKeyRelatedField):

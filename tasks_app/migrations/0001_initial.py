@@ -97,23 +97,23 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='task',
-            index=models.Index(fields=['organization', '-created_at'], name='task_org_created_idx'),
+            index=models.Index(fields=['organization', '-created_at', '-id'], name='task_org_created_idx'),
         ),
         migrations.AddIndex(
             model_name='task',
-            index=models.Index(fields=['organization', 'status', '-created_at'], name='task_org_status_created_idx'),
+            index=models.Index(fields=['organization', 'status', '-created_at', '-id'], name='task_org_status_created_idx'),
         ),
         migrations.AddIndex(
             model_name='task',
-            index=models.Index(fields=['organization', 'priority', '-created_at'], name='task_org_priority_created_idx'),
+            index=models.Index(fields=['organization', 'priority', '-created_at', '-id'], name='task_org_priority_created_idx'),
         ),
         migrations.AddIndex(
             model_name='task',
-            index=models.Index(fields=['organization', 'assignee', '-created_at'], name='task_org_assignee_created_idx'),
+            index=models.Index(fields=['organization', 'assignee', '-created_at', '-id'], name='task_org_assignee_created_idx'),
         ),
         migrations.AddIndex(
             model_name='task',
-            index=models.Index(fields=['organization', 'created_by', '-created_at'], name='task_org_creator_created_idx'),
+            index=models.Index(fields=['organization', 'created_by', '-created_at', '-id'], name='task_org_creator_created_idx'),
         ),
         migrations.AddIndex(
             model_name='task',
@@ -125,6 +125,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='task',
-            index=models.Index(fields=['assignee', '-created_at'], name='task_assignee_created_idx'),
+            index=models.Index(fields=['assignee', '-created_at', '-id'], name='task_assignee_created_idx'),
         ),
     ]

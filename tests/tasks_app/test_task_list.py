@@ -119,9 +119,9 @@ def test_list_costs_fixed_queries_whatever_the_page_size(
         make_task(title=f"t{n}", assignee=org.viewer, description=f"@{org.viewer.username} @{org.admin.username}")
     client = client_as("viewer")
     joiner = "&" if "?" in path else "?"
-    # user, count, page, mentions prefetch
+    # user, the caller's organization ids, count, page, mentions prefetch
     for size in (1, 12):
-        with django_assert_max_num_queries(4):
+        with django_assert_max_num_queries(5):
             assert client.get(f"{path}{joiner}page_size={size}").status_code == 200
 
 
@@ -129,10 +129,10 @@ def test_detail_and_sub_lists_cost_fixed_queries(client_as, org, task, django_as
     client = client_as("member")
     for n in range(5):
         client.post(f"{TASKS}/{task.pk}/comments", {"body": f"c{n} @{org.admin.username}"})
-    # user, membership, task, mentions (+ the page's count, rows and prefetch on lists)
+    # user, the caller's organization ids, task, mentions, membership (+ count, rows, prefetch on lists)
     with django_assert_max_num_queries(5):
         assert client.get(f"{TASKS}/{task.pk}").status_code == 200
     for sub in ("comments", "activity"):
         for size in (1, 20):
-            with django_assert_max_num_queries(7):
+            with django_assert_max_num_queries(8):
                 assert client.get(f"{TASKS}/{task.pk}/{sub}?page_size={size}").status_code == 200
