@@ -16,6 +16,7 @@ their behalf (SSRF). The guard:
 ``WEBHOOK_ALLOW_PRIVATE_ADDRESSES`` turns the address check off (tests with a local server).
 """
 
+import contextlib
 import hashlib
 import hmac
 import http.client
@@ -23,6 +24,7 @@ import ipaddress
 import secrets
 import socket
 import ssl
+import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -245,6 +247,12 @@ def post(*, url: str, body: bytes, headers: dict[str, str]) -> WebhookResponse:
     sock.settimeout(settings.WEBHOOK_READ_TIMEOUT)
     connection_class = _PinnedHTTPSConnection if scheme == "https" else _PinnedConnection
     connection = connection_class(host, port, sock, settings.WEBHOOK_READ_TIMEOUT)
+    # The read timeout bounds each read; a receiver dripping a byte at a time could still hold the
+    # worker past NOTIFICATION_SENDING_TIMEOUT (and be sent twice), so the whole exchange has a cap.
+    expired = threading.Event()
+    watchdog = threading.Timer(settings.WEBHOOK_TOTAL_TIMEOUT, _abort, [sock, expired])
+    watchdog.daemon = True
+    watchdog.start()
     try:
         connection.request(
             "POST",
@@ -259,8 +267,13 @@ def post(*, url: str, body: bytes, headers: dict[str, str]) -> WebhookResponse:
     except ssl.SSLCertVerificationError as exc:
         raise WebhookTransientError(f"TLS certificate of {host} not valid: {exc.verify_message}") from exc
     except (OSError, http.client.HTTPException) as exc:
+        if expired.is_set():
+            raise WebhookTransientError(
+                f"{host} took longer than {settings.WEBHOOK_TOTAL_TIMEOUT:g} s to answer"
+            ) from exc
         raise WebhookTransientError(f"{type(exc).__name__} talking to {host}: {exc}") from exc
     finally:
+        watchdog.cancel()
         connection.close()
 
     if 200 <= status < 300:
@@ -271,6 +284,12 @@ def post(*, url: str, body: bytes, headers: dict[str, str]) -> WebhookResponse:
     if status in (408, 425, 429) or status >= 500:
         raise WebhookTransientError(summary, retry_after=_seconds(retry_after))
     raise WebhookRejected(summary)
+
+
+def _abort(sock: socket.socket, expired: threading.Event) -> None:
+    expired.set()
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 def _seconds(value: str | None) -> float | None:

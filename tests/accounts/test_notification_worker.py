@@ -41,6 +41,7 @@ def start_worker(tmp_path, monkeypatch):
         # The receiver is a local test server; a long read timeout so the stall is ours, not the client's.
         "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": "true",
         "WEBHOOK_READ_TIMEOUT": "60",
+        "WEBHOOK_TOTAL_TIMEOUT": "120",
     }
     processes = []
 

@@ -1,0 +1,123 @@
+"""The webhook HTTP client: TLS checked against the URL's name on the pinned address, time limits."""
+
+import shutil
+import socket
+import ssl
+import subprocess
+import threading
+import time
+
+import pytest
+
+from accounts import webhooks
+from tests.accounts.webhook_server import WebhookServer
+
+pytestmark = pytest.mark.usefixtures("allow_local_webhooks")
+
+
+def resolve_to_loopback(monkeypatch, *names):
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        return real("127.0.0.1" if host in names else host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory):
+    """A throwaway CA and a server certificate for ``hooks.test``, made with the openssl CLI."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command")
+    folder = tmp_path_factory.mktemp("tls")
+
+    def openssl(*args):
+        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)  # noqa: S603, S607
+
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Test CA")
+    openssl("req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=hooks.test")
+    (folder / "san.ext").write_text("subjectAltName=DNS:hooks.test\n")
+    openssl(
+        "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+        "-out", "server.pem", "-days", "2", "-extfile", "san.ext",
+    )  # fmt: skip
+    return folder
+
+
+@pytest.fixture
+def tls_server(certificates, monkeypatch):
+    server = WebhookServer()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificates / "server.pem", certificates / "server.key")
+    server.sni = []
+    context.sni_callback = lambda sock, name, ctx: server.sni.append(name)
+    server.httpd.socket = context.wrap_socket(server.httpd.socket, server_side=True)
+    server.start()
+    # The client trusts the test CA (and nothing else), as it trusts the system's CAs in production.
+    real = ssl.create_default_context
+    monkeypatch.setattr(ssl, "create_default_context", lambda *a, **k: real(cafile=str(certificates / "ca.pem")))
+    yield server
+    server.stop()
+
+
+def test_tls_uses_the_urls_name_on_the_checked_address(tls_server, monkeypatch):
+    resolve_to_loopback(monkeypatch, "hooks.test")
+    response = webhooks.post(url=f"https://hooks.test:{tls_server.port}/hook", body=b"{}", headers={})
+    assert response.status == 200
+    assert response.address == "127.0.0.1"
+    assert tls_server.sni == ["hooks.test"]  # SNI is the name, not the address
+    (request,) = tls_server.received
+    assert request.headers["Host"] == f"hooks.test:{tls_server.port}"
+
+
+def test_a_certificate_for_another_name_is_refused(tls_server, monkeypatch):
+    resolve_to_loopback(monkeypatch, "other.test")
+    with pytest.raises(webhooks.WebhookTransientError, match="certificate"):
+        webhooks.post(url=f"https://other.test:{tls_server.port}/hook", body=b"{}", headers={})
+    assert tls_server.received == []
+
+
+@pytest.fixture
+def dripping_server():
+    """Answers one byte at a time, each well within the read timeout, forever."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve():
+        listener.settimeout(5)
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return
+        with conn:
+            conn.recv(65536)
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 10_000:
+                if stop.is_set():
+                    return
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    return
+                time.sleep(0.05)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    stop.set()
+    listener.close()
+
+
+def test_a_dripping_receiver_is_cut_off_by_the_total_timeout(dripping_server, settings):
+    settings.WEBHOOK_READ_TIMEOUT = 2
+    settings.WEBHOOK_TOTAL_TIMEOUT = 0.5
+    # Each byte comes well within the read timeout: only the cap on the whole exchange ends it.
+    with pytest.raises(webhooks.WebhookTransientError, match=r"took longer than 0\.5 s"):
+        webhooks.post(url=f"http://127.0.0.1:{dripping_server}/hook", body=b"{}", headers={})
+
+
+def test_a_closed_port_is_a_transient_error():
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]
+    with pytest.raises(webhooks.WebhookTransientError, match="Could not connect"):
+        webhooks.post(url=f"http://127.0.0.1:{port}/hook", body=b"{}", headers={})
