@@ -2,6 +2,7 @@ import uuid
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -119,7 +120,8 @@ class Notification(models.Model):
     )
     target_type = models.CharField(max_length=32, blank=True, help_text='What it is about, e.g. "task".')
     target_id = models.UUIDField(null=True, blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    # DjangoJSONEncoder: callers may pass UUIDs, dates and decimals as they are.
+    data = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 

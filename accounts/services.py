@@ -278,7 +278,7 @@ def notify(
     """
     if kind not in NotificationKind.values:
         raise ValueError(f"Unknown notification kind {kind!r}; expected one of {', '.join(NotificationKind.values)}.")
-    actor_id = getattr(actor, "pk", actor)
+    actor_id = actor.pk if isinstance(actor, User) else _as_uuid(actor) if actor is not None else None
     users = [user for user in _recipient_users(recipients) if user.pk != actor_id and user.is_active]
     if not users:
         return []

@@ -80,3 +80,9 @@ def test_setting_a_webhook_in_the_admin_is_checked_and_gets_a_secret(staff, sett
     user.refresh_from_db()
     assert user.webhook_url == "https://hooks.example.com/x"
     assert user.webhook_secret.startswith("whsec_")
+
+
+@pytest.mark.parametrize("query", ["hello", "ana@example.com", "0b6f2c3e-1f7e-4d69-9b1a-2a2b7d0b8c11"])
+def test_search_never_fails(staff, failed, query):
+    assert staff.get(DELIVERIES, {"q": query}).status_code == 200
+    assert staff.get("/admin/accounts/notification/", {"q": query}).status_code == 200

@@ -112,3 +112,13 @@ def test_read_all_marks_only_the_callers_unread_ones(auth_client):
 def test_needs_sign_in(api_client):
     assert api_client.get(LIST).status_code == 401
     assert api_client.post(f"{LIST}/read-all").status_code == 401
+
+
+def test_kind_filter(auth_client):
+    make(auth_client.user, 2)
+    (notification,) = notify(recipients=[auth_client.user], kind="assigned", title="assigned")
+    body = auth_client.get(LIST, {"kind": "assigned"}).json()
+    assert [n["id"] for n in body["data"]] == [str(notification.pk)]
+    response = auth_client.get(LIST, {"kind": "nope"})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "kind"

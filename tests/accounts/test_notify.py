@@ -159,3 +159,21 @@ def test_service_is_importable_with_the_agreed_signature():
         "target_id",
         "data",
     }
+
+
+def test_data_may_hold_uuids_and_dates():
+    import datetime
+
+    target = uuid.uuid4()
+    (notification,) = notify(
+        recipients=[UserFactory()],
+        kind="import_finished",
+        title="t",
+        data={"job": target, "on": datetime.date(2026, 1, 2)},
+    )
+    assert Notification.objects.get(pk=notification.pk).data == {"job": str(target), "on": "2026-01-02"}
+
+
+def test_the_actor_given_as_an_id_is_skipped_too():
+    actor = UserFactory()
+    assert notify(recipients=[actor], kind="commented", actor=str(actor.pk), title="x") == []
