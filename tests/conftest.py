@@ -6,6 +6,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
+from tests.workers import celery_worker  # noqa: F401 - a fixture for worker-level tests
 
 
 def _services():

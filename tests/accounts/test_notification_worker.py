@@ -1,83 +1,26 @@
 """A webhook delivery survives a real Celery worker killed mid-request, and is recorded delivered once."""
 
-import os
 import signal
-import subprocess
-import sys
-import time
-import uuid
 from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import DeliveryChannel, DeliveryState, NotificationDelivery
 from accounts.services import notification_deliveries_requeue, notify
-from config.celery import app
 from tests.accounts.webhook_server import verify_signature
-from tests.django_process import ROOT
 from tests.factories import UserFactory
-
-WORKER_OPTIONS = ["-c", "1", "--pool", "solo", "-l", "WARNING", "--without-heartbeat", "--without-mingle"]
+from tests.workers import wait_until
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def start_worker(tmp_path, monkeypatch):
-    """Start ``celery worker`` processes on a queue of their own, against this test database."""
-    queue = f"test-notif-{uuid.uuid4().hex[:8]}"
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.local",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": settings.REDIS_URL,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(tmp_path),
-        # The receiver is a local test server; a long read timeout so the stall is ours, not the client's.
-        "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": "true",
-        "WEBHOOK_READ_TIMEOUT": "60",
-        "WEBHOOK_TOTAL_TIMEOUT": "120",
-    }
-    processes = []
-
-    def start() -> subprocess.Popen:
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, *WORKER_OPTIONS],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        processes.append(process)
-        return process
-
-    monkeypatch.setattr(app.conf, "task_always_eager", False)
-    monkeypatch.setattr(app.conf, "task_default_queue", queue)
-    try:
-        yield start
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
-
-
-def wait_until(predicate, timeout: float = 60, message: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    pytest.fail(f"timed out after {timeout:.0f} s: {message}")
+def start_worker(celery_worker):
+    """Workers whose webhook client waits long enough for the test server's stall to be ours."""
+    return celery_worker(WEBHOOK_ALLOW_PRIVATE_ADDRESSES="true", WEBHOOK_READ_TIMEOUT=60, WEBHOOK_TOTAL_TIMEOUT=120)
 
 
 def test_a_delivery_survives_a_worker_killed_mid_request(start_worker, webhook_server):
