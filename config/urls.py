@@ -10,6 +10,8 @@ api_v1 = [
     path("", include("sessions_app.urls")),
     path("", include("organizations.urls")),
     path("", include("tasks_app.urls")),
+    path("", include("imports.urls")),
+    path("", include("reports.urls")),
 ]
 
 if settings.API_DOCS_ENABLED:

@@ -149,3 +149,12 @@ def members_with_usernames(*, organization_id: UUID | str, usernames) -> list[Us
     return list(
         member_users(organization_id=organization_id).annotate(handle=Lower("username")).filter(handle__in=handles)
     )
+
+
+def organization_admin_users(*, organization_id: UUID | str) -> QuerySet[User]:
+    """The active owners and admins of the organization, by email: whom organization-wide mail goes to."""
+    return User.objects.filter(
+        is_active=True,
+        memberships__organization_id=organization_id,
+        memberships__role__gte=Role.ADMIN,
+    ).order_by("email")

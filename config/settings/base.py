@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -247,6 +248,28 @@ SPECTACULAR_SETTINGS = {
         "TaskStatusEnum": "tasks_app.models.STATUS_LABELS",
         "TaskPriorityEnum": "tasks_app.models.PRIORITY_LABELS",
     },
+}
+
+# --- Reports ----------------------------------------------------------------------------
+# Per-organization reports (the reports app; see the README's "Reports" section).
+
+# Longest range a report may cover, in days (both ends included): longer answers 400.
+REPORT_MAX_DAYS = env.int("REPORT_MAX_DAYS", default=731)
+# Without `from`, a report covers this many ISO weeks, the current one included.
+REPORT_DEFAULT_WEEKS = env.int("REPORT_DEFAULT_WEEKS", default=12)
+# An export `running` for longer lost its worker: a new run of its task may take it over.
+REPORT_EXPORT_STALE_SECONDS = env.int("REPORT_EXPORT_STALE_SECONDS", default=CELERY_TASK_TIME_LIMIT)
+# Report enums get their own schema names (imports' job states would clash with a bare "StateEnum").
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "ReportExportFormatEnum": "reports.models.ExportFormat",
+        "ReportExportStateEnum": "reports.models.ExportState",
+    }
+)
+# The weekly report email goes out on Mondays at this hour (UTC), for the week just ended.
+CELERY_BEAT_SCHEDULE["weekly-report-emails"] = {
+    "task": "reports.tasks.send_weekly_reports",
+    "schedule": crontab(minute=0, hour=env.int("REPORT_WEEKLY_EMAIL_HOUR", default=6), day_of_week="mon"),
 }
 
 # --- Request ids ------------------------------------------------------------------------

@@ -1,0 +1,158 @@
+from django.urls import reverse
+from rest_framework import serializers
+
+from reports.models import ExportFormat, ExportState, ReportExport, ReportSettings
+from tasks_app.models import Priority, Status
+
+SUMMARY_FORMATS = ["json", "csv"]
+
+
+class _RangeFields(serializers.Serializer):
+    """``from`` and ``to`` (ISO dates, both optional); ``from`` is a Python keyword, hence ``get_fields``."""
+
+    def get_fields(self):
+        return {
+            **super().get_fields(),
+            "from": serializers.DateField(
+                required=False,
+                help_text="First day (YYYY-MM-DD, UTC). Default: the Monday 11 weeks before `to`'s week.",
+            ),
+            "to": serializers.DateField(
+                required=False, help_text="Last day, included (YYYY-MM-DD, UTC). Default: today."
+            ),
+        }
+
+
+class ReportQuerySerializer(_RangeFields):
+    format = serializers.ChoiceField(
+        choices=SUMMARY_FORMATS, required=False, default="json", help_text="`csv` answers the same figures as CSV."
+    )
+
+
+class ReportExportCreateSerializer(_RangeFields):
+    format = serializers.ChoiceField(choices=ExportFormat.choices, help_text="`html` (with charts) or `csv`.")
+
+
+# --- The summary ---------------------------------------------------------------------------
+
+
+class ReportOrganizationSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    slug = serializers.CharField()
+
+
+class ReportRangeSerializer(serializers.Serializer):
+    days = serializers.IntegerField(help_text="Days in the range, both ends included.")
+    as_of = serializers.DateField(help_text="The day the overdue rule is judged on: the earlier of `to` and today.")
+
+    def get_fields(self):
+        return {
+            "from": serializers.DateField(help_text="First day of the range."),
+            "to": serializers.DateField(help_text="Last day of the range, included."),
+            **super().get_fields(),
+        }
+
+
+class ReportTotalsSerializer(serializers.Serializer):
+    all = serializers.IntegerField(help_text="Tasks created up to `to`.")
+    open = serializers.IntegerField(help_text="Of those, not done.")
+    done = serializers.IntegerField()
+    overdue = serializers.IntegerField(help_text="Not done, due before `as_of`.")
+
+
+class StatusCountSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Status.labels)
+    count = serializers.IntegerField()
+
+
+class PriorityCountSerializer(serializers.Serializer):
+    priority = serializers.ChoiceField(choices=Priority.labels)
+    count = serializers.IntegerField()
+
+
+class AssigneeFiguresSerializer(serializers.Serializer):
+    id = serializers.UUIDField(allow_null=True, help_text="Null for the row of unassigned tasks.")
+    username = serializers.CharField(allow_null=True)
+    name = serializers.CharField(help_text="Full name, else username; `Unassigned` for the unassigned row.")
+    open = serializers.IntegerField()
+    done = serializers.IntegerField()
+    overdue = serializers.IntegerField()
+
+
+class WeekFiguresSerializer(serializers.Serializer):
+    week = serializers.CharField(help_text="ISO year and week, e.g. `2030-W01`.")
+    start = serializers.DateField(help_text="The week's Monday.")
+    created = serializers.IntegerField(help_text="Tasks created that week, within the range.")
+    completed = serializers.IntegerField(help_text="Tasks completed that week, within the range.")
+
+
+class CycleTimeSerializer(serializers.Serializer):
+    completed = serializers.IntegerField(help_text="Tasks completed within the range (the sample).")
+    median_hours = serializers.FloatField(allow_null=True, help_text="Median of completed_at - created_at, hours.")
+    p90_hours = serializers.FloatField(allow_null=True, help_text="90th percentile (interpolated), hours.")
+
+
+class ReportSerializer(serializers.Serializer):
+    organization = ReportOrganizationSerializer()
+    range = ReportRangeSerializer()
+    totals = ReportTotalsSerializer()
+    by_status = StatusCountSerializer(many=True, help_text="Every status, zeros included.")
+    by_priority = PriorityCountSerializer(many=True, help_text="Every priority, zeros included.")
+    by_assignee = AssigneeFiguresSerializer(many=True, help_text="Assignees with tasks, most open work first.")
+    weeks = WeekFiguresSerializer(many=True, help_text="Every ISO week the range touches, in order, zeros included.")
+    cycle_time = CycleTimeSerializer()
+
+
+# --- Exports and settings ------------------------------------------------------------------
+
+
+class RequesterSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    username = serializers.CharField()
+    full_name = serializers.CharField()
+
+
+class ReportExportSerializer(serializers.Serializer):
+    id = serializers.UUIDField(read_only=True)
+    organization = serializers.UUIDField(source="organization_id", read_only=True)
+    requested_by = RequesterSerializer(read_only=True, allow_null=True)
+    format = serializers.ChoiceField(choices=ExportFormat.choices, read_only=True)
+    state = serializers.ChoiceField(choices=ExportState.choices, read_only=True)
+    error = serializers.CharField(read_only=True, help_text="Why the export failed; empty otherwise.")
+    download_url = serializers.SerializerMethodField(help_text="Set once the export succeeded; needs the same sign-in.")
+    created_at = serializers.DateTimeField(read_only=True)
+    started_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    finished_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        dates = {
+            "from": serializers.DateField(source="date_from", read_only=True),
+            "to": serializers.DateField(source="date_to", read_only=True),
+        }
+        order = ["id", "organization", "requested_by", "format", "from", "to", "state", "error", "download_url"]
+        merged = {**fields, **dates}
+        return {name: merged[name] for name in [*order, *(n for n in merged if n not in order)]}
+
+    def get_download_url(self, export: ReportExport) -> str | None:
+        if not export.is_ready:
+            return None
+        path = reverse("report-export-download", kwargs={"pk": export.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+class ReportSettingsSerializer(serializers.ModelSerializer):
+    organization = serializers.UUIDField(source="organization_id", read_only=True)
+
+    class Meta:
+        model = ReportSettings
+        fields = ["organization", "weekly_email", "weekly_email_last_week", "weekly_email_last_sent_at"]
+        read_only_fields = ["organization", "weekly_email_last_week", "weekly_email_last_sent_at"]
+
+
+class ReportSettingsUpdateSerializer(serializers.Serializer):
+    weekly_email = serializers.BooleanField(
+        required=False, help_text="Email the weekly report to the organization's owners and admins (Mondays)."
+    )

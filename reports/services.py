@@ -1,0 +1,154 @@
+"""Writes of the reports app: exports built by a worker, report settings, the weekly email."""
+
+import datetime
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts import emails
+from organizations.models import Organization
+from organizations.selectors import organization_admin_users
+from reports import ranges, rendering, selectors, tasks
+from reports.models import ExportFormat, ExportState, ReportExport, ReportSettings
+from reports.ranges import ReportRange, iso_week_label, monday_of, report_range
+
+logger = logging.getLogger(__name__)
+
+
+# --- Exports -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def report_export_create(
+    *, organization: Organization, requested_by, format: str, report_range: ReportRange
+) -> ReportExport:
+    """Record an export request; a worker builds the file once this transaction commits."""
+    export = ReportExport.objects.create(
+        organization=organization,
+        requested_by=requested_by,
+        format=ExportFormat(format),
+        date_from=report_range.date_from,
+        date_to=report_range.date_to,
+    )
+    tasks.build_report_export.delay_on_commit(str(export.pk))
+    return export
+
+
+def _claim(export_id) -> ReportExport | None:
+    """Move a pending export (or one whose worker died while running) to running; None if not ours to build.
+
+    A conditional UPDATE, so of two workers handed the same export exactly one claims it.
+    """
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.REPORT_EXPORT_STALE_SECONDS)
+    claimed = ReportExport.objects.filter(
+        Q(state=ExportState.PENDING) | Q(state=ExportState.RUNNING, started_at__lt=stale), pk=export_id
+    ).update(state=ExportState.RUNNING, started_at=now, error="")
+    return selectors.report_export_get(export_id=export_id) if claimed else None
+
+
+def report_export_build(*, export_id) -> ReportExport | None:
+    """Build an export's file into the default storage. Safe to run twice: only a pending export is built.
+
+    Any failure marks the export failed with a short reason (details in the log), so a client
+    polling it always sees an end state.
+    """
+    export = _claim(export_id)
+    if export is None:
+        return None
+    try:
+        period = ReportRange(
+            date_from=export.date_from, date_to=export.date_to, as_of=min(export.date_to, ranges.today())
+        )
+        report = selectors.report_summary(organization=export.organization, report_range=period)
+        content = rendering.render_report(report, export.format)
+        with transaction.atomic():
+            export.file.save(f"{export.pk}.{export.format}", ContentFile(content.encode("utf-8")), save=False)
+            export.state = ExportState.SUCCEEDED
+            export.finished_at = timezone.now()
+            export.save(update_fields=["file", "state", "finished_at"])
+    except Exception:
+        logger.exception("Report export %s failed", export_id)
+        ReportExport.objects.filter(pk=export_id).update(
+            state=ExportState.FAILED, error="The report could not be built.", finished_at=timezone.now()
+        )
+        export.refresh_from_db()
+    return export
+
+
+# --- Settings ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def report_settings_update(*, organization: Organization, weekly_email: bool | None = None) -> ReportSettings:
+    report_settings, _ = ReportSettings.objects.select_for_update().get_or_create(organization=organization)
+    if weekly_email is not None:
+        report_settings.weekly_email = weekly_email
+    report_settings.save()
+    return report_settings
+
+
+# --- The weekly email ----------------------------------------------------------------------
+
+
+def weekly_report_week(*, on: datetime.date | None = None) -> datetime.date:
+    """The Monday of the week a weekly email sent ``on`` that day reports: the last complete week."""
+    return monday_of(on or ranges.today()) - timedelta(weeks=1)
+
+
+def weekly_reports_enqueue(*, on: datetime.date | None = None) -> int:
+    """Enqueue one send per organization whose weekly report of last week is due. Returns how many."""
+    week_start = weekly_report_week(on=on)
+    due = list(selectors.weekly_email_due(week_start=week_start).values_list("organization_id", flat=True))
+    for organization_id in due:
+        tasks.send_weekly_report.delay(str(organization_id), week_start.isoformat())
+    return len(due)
+
+
+@transaction.atomic
+def weekly_report_send(*, organization_id, week_start: datetime.date) -> int:
+    """Email the report ending with the week of ``week_start`` to each owner and admin; returns emails sent.
+
+    Idempotent per organization and week: the settings row is locked, checked and stamped with
+    the week in one transaction, so a second run (beat twice, a redelivered message) sends nothing.
+    The report covers the ``REPORT_DEFAULT_WEEKS`` complete weeks ending with that week.
+    """
+    report_settings = (
+        ReportSettings.objects.select_for_update()
+        .select_related("organization")
+        .filter(organization_id=organization_id)
+        .first()
+    )
+    if report_settings is None or not report_settings.weekly_email:
+        return 0
+    last = report_settings.weekly_email_last_week
+    if last is not None and last >= week_start:
+        return 0
+    organization = report_settings.organization
+    date_to = week_start + timedelta(days=6)
+    period = report_range(
+        date_from=week_start - timedelta(weeks=settings.REPORT_DEFAULT_WEEKS - 1), date_to=date_to, on=date_to
+    )
+    report = selectors.report_summary(organization=organization, report_range=period)
+    context = {
+        "organization": organization,
+        "report": report,
+        "week_label": iso_week_label(week_start),
+        "week_start": week_start,
+        "week_end": date_to,
+        "last_week": report["weeks"][-1],
+        "top_assignees": report["by_assignee"][:5],
+    }
+    sent = 0
+    for user in organization_admin_users(organization_id=organization.pk):
+        emails.send(to=user.email, template="weekly_report", context={**context, "user": user})
+        sent += 1
+    report_settings.weekly_email_last_week = week_start
+    report_settings.weekly_email_last_sent_at = timezone.now()
+    report_settings.save(update_fields=["weekly_email_last_week", "weekly_email_last_sent_at", "updated_at"])
+    return sent

@@ -1,0 +1,203 @@
+"""Reports: the summary (JSON or CSV), exports built by a worker and their download, report settings.
+
+Scoping and the 404 for other organizations come from ``config.viewsets``; every member may read
+reports and request exports (an export is a read of figures the member sees anyway); admins
+change the settings.
+"""
+
+from types import SimpleNamespace
+
+from django.http import FileResponse, HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import generics, mixins, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotAcceptable, NotFound
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.response import Response
+
+from config.exceptions import Conflict
+from config.viewsets import OrganizationScopedMixin, OrganizationScopedViewSet
+from organizations.permissions import IsOrgAdminOrReadOnly, IsOrgMember
+from reports import rendering, selectors, services
+from reports.models import ReportExport
+from reports.ranges import report_range
+from reports.serializers import (
+    ReportExportCreateSerializer,
+    ReportExportSerializer,
+    ReportQuerySerializer,
+    ReportSerializer,
+    ReportSettingsSerializer,
+    ReportSettingsUpdateSerializer,
+)
+
+ORGANIZATION_ID = OpenApiParameter(
+    "organization_pk", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Organization id."
+)
+EXPORT_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Export id.")
+RANGE_PARAMETERS = [
+    OpenApiParameter(
+        "from", OpenApiTypes.DATE, description="First day (UTC), default: the Monday 11 weeks before `to`'s week."
+    ),
+    OpenApiParameter("to", OpenApiTypes.DATE, description="Last day, included (UTC); default: today."),
+]
+RANGE_ERRORS = (
+    "Bad ranges answer 400 naming the field: `invalid` (not a date), `invalid_range` (`from` after `to`), "
+    "`range_too_long` (more than `REPORT_MAX_DAYS` days)."
+)
+
+
+class ReportNegotiation(DefaultContentNegotiation):
+    """``?format=`` is the report views' own parameter, not DRF's renderer switch; errors always answer JSON.
+
+    Without this, DRF would answer ``?format=csv`` with a 404 for want of a CSV renderer, and a
+    download requested with ``Accept: text/csv`` with a 406.
+    """
+
+    settings = SimpleNamespace(URL_FORMAT_OVERRIDE=None)
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        try:
+            return super().select_renderer(request, renderers, format_suffix)
+        except NotAcceptable:
+            return renderers[0], renderers[0].media_type
+
+
+def _range_from(serializer) -> dict:
+    data = serializer.validated_data
+    return report_range(date_from=data.get("from"), date_to=data.get("to"))
+
+
+@extend_schema(tags=["reports"], parameters=[ORGANIZATION_ID])
+class ReportSummaryView(OrganizationScopedMixin, generics.GenericAPIView):
+    permission_classes = [IsOrgMember]
+    content_negotiation_class = ReportNegotiation
+    serializer_class = ReportSerializer
+    pagination_class = None
+    filter_backends = []
+
+    @extend_schema(
+        summary="An organization's report: totals, breakdowns, weekly series and cycle time (members)",
+        description=(
+            "Totals and the breakdowns by status, priority and assignee count every task created up to `to`, "
+            "in its current status. Overdue: not done and due before `as_of`, the earlier of `to` and today. "
+            "`weeks` lists every ISO week the range touches (zeros included): tasks created, and tasks completed, "
+            "within the range. Cycle time: median and 90th percentile of `completed_at - created_at`, in hours, "
+            "over the tasks completed within the range. With `?format=csv`, the same figures as CSV sections "
+            "(formula cells neutralised). " + RANGE_ERRORS
+        ),
+        parameters=[
+            *RANGE_PARAMETERS,
+            OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv"], description="Default `json`."),
+        ],
+        responses={
+            (200, "application/json"): ReportSerializer,
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The same figures as CSV sections."),
+        },
+    )
+    def get(self, request, organization_pk):
+        query = ReportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        report = selectors.report_summary(organization=self.organization, report_range=_range_from(query))
+        if query.validated_data["format"] == "csv":
+            response = HttpResponse(rendering.report_csv(report), content_type=rendering.CONTENT_TYPES["csv"])
+            period = report["range"]
+            response["Content-Disposition"] = (
+                f'attachment; filename="report-{self.organization.slug}-{period["from"]}-{period["to"]}.csv"'
+            )
+            return response
+        return Response(ReportSerializer(report).data)
+
+
+@extend_schema(tags=["reports"])
+@extend_schema_view(
+    list=extend_schema(
+        summary="The organization's report exports, newest first (members)", parameters=[ORGANIZATION_ID]
+    ),
+    create=extend_schema(
+        summary="Request an HTML (with charts) or CSV report, built by a worker (members)",
+        description="Answers 202 with the export; poll `GET /reports/exports/{id}` until `state` is `succeeded` "
+        "(then `download_url` is set) or `failed`. " + RANGE_ERRORS,
+        parameters=[ORGANIZATION_ID],
+        request=ReportExportCreateSerializer,
+        responses={202: ReportExportSerializer},
+    ),
+    retrieve=extend_schema(
+        summary="An export's state and, once built, its download URL (members)", parameters=[EXPORT_ID]
+    ),
+    download=extend_schema(
+        summary="Download a built export (members of its organization)",
+        description="Answers the file as an attachment; 409 `export_not_ready` while it is not built.",
+        parameters=[EXPORT_ID],
+        responses={
+            (200, "text/html"): OpenApiResponse(OpenApiTypes.BINARY, description="The HTML report."),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="The CSV report."),
+        },
+    ),
+)
+class ReportExportViewSet(mixins.ListModelMixin, OrganizationScopedViewSet):
+    """Under ``reports/<organization_pk>/exports`` scoped to that organization; ``reports/exports/<pk>``
+    to the caller's organizations (another organization's export is a 404)."""
+
+    serializer_class = ReportExportSerializer
+    permission_classes = [IsOrgMember]
+    content_negotiation_class = ReportNegotiation
+    filter_backends = []
+
+    def get_queryset(self):
+        return selectors.report_export_queryset().order_by("-created_at", "-id")
+
+    def create(self, request, organization_pk):
+        data = ReportExportCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        export = services.report_export_create(
+            organization=self.organization,
+            requested_by=request.user,
+            format=data.validated_data["format"],
+            report_range=_range_from(data),
+        )
+        # Re-read: with eager Celery the export was built when the service's transaction committed.
+        export = selectors.report_export_get(export_id=export.pk)
+        return Response(self.get_serializer(export).data, status=status.HTTP_202_ACCEPTED)
+
+    def retrieve(self, request, pk):
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk):
+        export: ReportExport = self.get_object()
+        if not export.is_ready:
+            raise Conflict("This export is not built yet; poll its state.", code="export_not_ready")
+        try:
+            file = export.file.open("rb")
+        except FileNotFoundError:
+            raise NotFound("The export's file is gone; request a new export.") from None
+        response = FileResponse(
+            file, as_attachment=True, filename=export.filename, content_type=rendering.CONTENT_TYPES[export.format]
+        )
+        # The HTML report is served as a download, never rendered in our origin; belt and braces:
+        response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+        return response
+
+
+@extend_schema(tags=["reports"], parameters=[ORGANIZATION_ID])
+class ReportSettingsView(OrganizationScopedMixin, generics.GenericAPIView):
+    permission_classes = [IsOrgAdminOrReadOnly]
+    serializer_class = ReportSettingsSerializer
+    pagination_class = None
+    filter_backends = []
+
+    @extend_schema(summary="The organization's report settings (members)")
+    def get(self, request, organization_pk):
+        return Response(ReportSettingsSerializer(selectors.report_settings_get(organization=self.organization)).data)
+
+    @extend_schema(
+        summary="Turn the weekly report email to owners and admins on or off (admins)",
+        request=ReportSettingsUpdateSerializer,
+        responses={200: ReportSettingsSerializer},
+    )
+    def patch(self, request, organization_pk):
+        data = ReportSettingsUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        report_settings = services.report_settings_update(organization=self.organization, **data.validated_data)
+        return Response(ReportSettingsSerializer(report_settings).data)

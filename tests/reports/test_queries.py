@@ -1,0 +1,51 @@
+"""The summary costs a fixed, small number of queries, whatever the organization's size."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tasks_app.models import Priority, Status
+from tests.organizations.factories import MembershipFactory
+from tests.reports.conftest import RANGE, report_url
+
+pytestmark = pytest.mark.django_db
+
+# Authentication's session check and the membership, then the report: breakdown, assignee names,
+# created per week, completed per week, percentiles (one query on PostgreSQL, two on SQLite).
+MAX_QUERIES = 8
+
+
+def grow(org, make_task, n):
+    for i in range(n):
+        user = MembershipFactory(organization=org.organization).user
+        make_task(
+            created=f"2030-01-{1 + i % 13:02d} 10:00",
+            status=Status.DONE if i % 2 else Status.TODO,
+            completed=f"2030-01-{1 + i % 13:02d} 18:00" if i % 2 else None,
+            priority=Priority.values[i % 4],
+            assignee=user,
+        )
+
+
+def count_queries(client, org) -> int:
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(report_url(org.id), RANGE).status_code == 200
+    return len(context)
+
+
+def test_the_query_count_does_not_grow_with_the_organization(org, client_as, make_task, freeze_today):
+    freeze_today("2030-01-20")
+    client = client_as("member")
+    grow(org, make_task, 3)
+    small = count_queries(client, org)
+    grow(org, make_task, 40)
+    assert count_queries(client, org) == small <= MAX_QUERIES
+
+
+def test_summary_within_the_bound(dataset, org, client_as, freeze_today, django_assert_max_num_queries):
+    freeze_today("2030-01-20")
+    client = client_as("member")
+    with django_assert_max_num_queries(MAX_QUERIES):
+        assert client.get(report_url(org.id), RANGE).status_code == 200
+    with django_assert_max_num_queries(MAX_QUERIES):
+        assert client.get(report_url(org.id), {**RANGE, "format": "csv"}).status_code == 200
