@@ -63,6 +63,10 @@ class Task(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # The import job that created the task, if any. An id rather than a foreign key, so tasks do not
+    # depend on the imports app; not indexed, since nothing lists tasks by job and an index would
+    # slow every bulk load.
+    import_job_id = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -1,13 +1,15 @@
 """Writes of tasks and comments. Each change records its activity and its notifications atomically."""
 
 import datetime
+import uuid
+from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from organizations.selectors import members_among, members_with_usernames
-from tasks_app import events
+from tasks_app import bulk, events
 from tasks_app.mentions import handles_in
 from tasks_app.models import Comment, Priority, Status, Task, TaskActivity, TaskMention
 
@@ -205,3 +207,39 @@ def comment_create(*, task: Task, author, body: str) -> Comment:
     events.task_mentioned(task=task, users=mentioned, actor=author, comment=comment)
     events.task_commented(task=task, comment=comment, actor=author, already_notified=mentioned)
     return comment
+
+
+@transaction.atomic
+def tasks_bulk_load(
+    *,
+    organization,
+    rows: Sequence[bulk.TaskLoadRow],
+    created_by,
+    import_job_id: uuid.UUID | None = None,
+) -> int:
+    """Create many tasks at once (a CSV import's batch) in the caller's transaction; returns how many.
+
+    ``rows`` come validated by the caller (title length, labels, dates); assignees are checked here,
+    one query per call, so that no bulk load can assign a task outside its organization. Each task
+    records ``import_job_id`` and gets an ``imported`` activity. Nobody is notified per task: the
+    caller sends each assignee one summary for the whole import.
+    """
+    assignee_ids = {row.assignee_id for row in rows if row.assignee_id is not None}
+    if assignee_ids:
+        outsiders = {str(uid) for uid in assignee_ids} - members_among(
+            organization_id=organization.pk, user_ids=assignee_ids
+        )
+        if outsiders:
+            raise ValidationError(
+                "Assignees must be members of the organization: %(ids)s",
+                "not_a_member",
+                params={"ids": ", ".join(sorted(outsiders))},
+            )
+    return bulk.load(
+        organization_id=organization.pk,
+        created_by_id=getattr(created_by, "pk", None),
+        import_job_id=import_job_id,
+        rows=rows,
+        now=timezone.now(),
+        activity_value=str(import_job_id) if import_job_id else "",
+    )

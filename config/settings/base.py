@@ -149,6 +149,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.requeue_notification_deliveries",
         "schedule": env.int("NOTIFICATION_SWEEP_SECONDS", default=60),
     },
+    # Imports whose worker died (no heartbeat) are resumed; pending ones whose message was lost, enqueued.
+    "resume-stale-imports": {
+        "task": "imports.tasks.resume_stale_imports",
+        "schedule": env.int("IMPORT_SWEEP_SECONDS", default=60),
+    },
 }
 
 # --- Notifications ----------------------------------------------------------------------
@@ -170,6 +175,25 @@ WEBHOOK_READ_TIMEOUT = env.float("WEBHOOK_READ_TIMEOUT", default=5.0)
 WEBHOOK_TOTAL_TIMEOUT = env.float("WEBHOOK_TOTAL_TIMEOUT", default=15.0)  # the whole request and response
 WEBHOOK_REQUIRE_HTTPS = env.bool("WEBHOOK_REQUIRE_HTTPS", default=False)
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
+
+# --- Imports ----------------------------------------------------------------------------
+# CSV imports of tasks and members (the imports app; see the README's "Imports" section).
+
+# Uploads larger than this answer 413; files with more data rows than this answer 400.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=100 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=1_000_000)
+# Rows per transaction: each batch commits together with the job's checkpoint, so a worker killed
+# at any point resumes from the last batch with no row lost or loaded twice.
+IMPORT_BATCH_SIZE = env.int("IMPORT_BATCH_SIZE", default=5000)
+# Member rows go through the organizations services one by one: smaller batches.
+IMPORT_MEMBER_BATCH_SIZE = env.int("IMPORT_MEMBER_BATCH_SIZE", default=200)
+# A running job whose heartbeat is older than this many minutes lost its worker: the beat sweep
+# resumes it from its checkpoint. Keep it well above the time one batch takes.
+IMPORT_HEARTBEAT_TIMEOUT = env.int("IMPORT_HEARTBEAT_TIMEOUT", default=5)
+# Runs a job may start; one that keeps dying is then failed, so it never blocks its organization's queue.
+IMPORT_MAX_ATTEMPTS = env.int("IMPORT_MAX_ATTEMPTS", default=3)
+# Rejected-row problems stored per job; the counts go on past it.
+IMPORT_MAX_ERRORS = env.int("IMPORT_MAX_ERRORS", default=10_000)
 
 # --- Auth -------------------------------------------------------------------------------
 

@@ -1,0 +1,150 @@
+"""CSV imports through the API. Each action: input serializer, one service or selector, output serializer.
+
+Scoping and the 404 for other organizations come from ``config.viewsets.OrganizationScopedViewSet``;
+every endpoint needs an admin (or owner) of the job's organization (``IsOrgAdmin``).
+"""
+
+from types import SimpleNamespace
+
+from django.conf import settings
+from django.http import HttpResponse
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+
+from config.csv_safety import csv_writer
+from config.exceptions import PayloadTooLarge
+from config.pagination import StandardPagination
+from config.viewsets import OrganizationScopedViewSet
+from imports import selectors, services
+from imports.serializers import (
+    ImportCreateSerializer,
+    ImportJobSerializer,
+    ImportRowErrorSerializer,
+    ImportStatusSerializer,
+)
+from organizations.permissions import IsOrgAdmin
+
+# Room for the multipart envelope around the file and the other fields.
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
+ERROR_COLUMNS = ["line", "column", "code", "message", "value"]
+
+ORGANIZATION_ID = OpenApiParameter(
+    "organization_pk", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Organization id."
+)
+JOB_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Import job id.")
+
+
+def refuse_oversized_body(request) -> None:
+    """413 from the declared length, before Django reads (and spools to disk) the upload."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > settings.IMPORT_MAX_BYTES + MULTIPART_OVERHEAD_BYTES:
+        raise PayloadTooLarge(f"The file is larger than the limit of {settings.IMPORT_MAX_BYTES:,} bytes.")
+
+
+@extend_schema(tags=["imports"], parameters=[ORGANIZATION_ID])
+@extend_schema_view(
+    list=extend_schema(summary="The organization's import jobs, newest first (admins)"),
+    create=extend_schema(
+        summary="Upload a CSV file of tasks or members to import (admins)",
+        request={"multipart/form-data": ImportCreateSerializer},
+        responses={202: ImportJobSerializer},
+    ),
+)
+class OrganizationImportViewSet(mixins.ListModelMixin, OrganizationScopedViewSet):
+    organization_url_kwarg = "organization_pk"
+    permission_classes = [IsOrgAdmin]
+    parser_classes = [MultiPartParser]
+    serializer_class = ImportJobSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_fields = ["state", "kind"]
+
+    def get_queryset(self):
+        return selectors.import_job_queryset()
+
+    def create(self, request, organization_pk=None):
+        refuse_oversized_body(request)
+        data = ImportCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = services.import_job_create(
+            organization=self.organization,
+            created_by=request.user,
+            uploaded_file=data.validated_data.pop("file"),
+            **data.validated_data,
+        )
+        return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class FormatIsAParameter(DefaultContentNegotiation):
+    """DRF takes ``?format=`` as a renderer override (and answers 404 for one it lacks); on the errors
+    endpoint ``format`` chooses between JSON and CSV, so negotiation ignores it."""
+
+    settings = SimpleNamespace(URL_FORMAT_OVERRIDE=None)
+
+
+@extend_schema(tags=["imports"], parameters=[JOB_ID])
+@extend_schema_view(retrieve=extend_schema(summary="An import job (admins of its organization)"))
+class ImportJobViewSet(mixins.RetrieveModelMixin, OrganizationScopedViewSet):
+    permission_classes = [IsOrgAdmin]
+    serializer_class = ImportJobSerializer
+    filter_backends = []
+
+    def get_queryset(self):
+        return selectors.import_job_queryset()
+
+    @extend_schema(summary="State, counts and progress of an import job", responses=ImportStatusSerializer)
+    @action(detail=True, methods=["get"], url_path="status")
+    def job_status(self, request, pk=None):
+        return Response(ImportStatusSerializer(self.get_object()).data)
+
+    @extend_schema(
+        summary="The rejected rows of an import job, with line numbers and reasons (JSON, or CSV)",
+        parameters=[
+            OpenApiParameter(
+                "format",
+                OpenApiTypes.STR,
+                enum=["json", "csv"],
+                description="csv: a CSV file (cells a spreadsheet would run as formulas are neutralised).",
+            )
+        ],
+        responses={
+            200: OpenApiResponse(ImportRowErrorSerializer(many=True), description="JSON list, or text/csv."),
+        },
+    )
+    @action(detail=True, methods=["get"], content_negotiation_class=FormatIsAParameter)
+    def errors(self, request, pk=None):
+        job = self.get_object()
+        wanted = request.query_params.get("format") or "json"
+        if wanted not in ("json", "csv"):
+            raise ValidationError({"format": ["Expected json or csv."]}, code="invalid_choice")
+        errors = selectors.import_error_list(job=job)
+        if wanted == "csv":
+            return self.errors_csv(job, errors)
+        paginator = StandardPagination()
+        page = paginator.paginate_queryset(errors, request, view=self)
+        return paginator.get_paginated_response(ImportRowErrorSerializer(page, many=True).data)
+
+    def errors_csv(self, job, errors) -> HttpResponse:
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
+        response.write("\ufeff")  # a BOM, so that spreadsheets read the file as UTF-8
+        writer = csv_writer(response)
+        writer.writerow(ERROR_COLUMNS)
+        for error in errors.values_list(*ERROR_COLUMNS).iterator(chunk_size=2000):
+            writer.writerow(error)
+        return response
+
+    @extend_schema(summary="Cancel a pending or running import job", request=None, responses=ImportJobSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        job = services.import_job_cancel(job=self.get_object(), actor=request.user)
+        return Response(ImportJobSerializer(selectors.import_job_queryset().get(pk=job.pk)).data)
