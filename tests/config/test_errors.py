@@ -3,6 +3,7 @@
 import logging
 
 import pytest
+from rest_framework.test import APIClient
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.config.urls")]
 
@@ -99,6 +100,15 @@ def test_method_not_allowed(api_client):
 @pytest.mark.parametrize("path", ["/api/v1/nothing-here", "/api/nope", "/api/v1/_test/echo/extra"])
 def test_unknown_api_paths_answer_404_in_the_envelope(api_client, path):
     assert_envelope(api_client.get(path), 404, "not_found")
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_unknown_api_paths_answer_404_to_writes_too(method):
+    """Found by the fuzzer: a write to a path no route matches (``/api/v1/tasks/not-a-uuid``) met Django's CSRF
+    check before the catch-all and answered a 403 HTML page; clients send no CSRF token to a JSON API."""
+    client = APIClient(enforce_csrf_checks=True)
+    response = getattr(client, method)("/api/v1/tasks/not-a-uuid", {"title": "x"}, format="json")
+    assert_envelope(response, 404, "not_found")
 
 
 def test_unknown_path_404_even_with_debug(api_client, settings):
