@@ -3,6 +3,7 @@
 ``{"success": false, "errors": [{"code": "...", "message": "...", "field": "..." | null}]}``
 
 Validation errors give one entry per field problem, with dotted paths for nested fields.
+A database that cannot be reached answers 503 ``service_unavailable`` with ``Retry-After``.
 Unexpected exceptions are logged with the request id and answered 500 without internals.
 """
 
@@ -12,7 +13,9 @@ import math
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.db import InterfaceError as DatabaseInterfaceError
+from django.db import OperationalError as DatabaseOperationalError
+from django.http import Http404, HttpResponse, JsonResponse
 from django_guid import get_guid
 from django_ratelimit.exceptions import Ratelimited
 from rest_framework import exceptions, status
@@ -49,6 +52,22 @@ class ServiceUnavailable(exceptions.APIException):
     default_detail = "A service this request needs is unavailable; try again shortly."
     default_code = "service_unavailable"
     wait = 30
+
+
+# A database that is down, restarting or cut the connection (also a deadlock or a cancelled
+# statement, as passing): 503 and Retry-After, not 500. Logged, since it may also hide a bug.
+DATABASE_UNAVAILABLE = (DatabaseOperationalError, DatabaseInterfaceError)
+
+
+def log_database_unavailable(exc, request) -> None:
+    detail = (str(exc).strip().splitlines() or [""])[0]
+    logger.error(
+        "Database unavailable on %s %s: %s: %s",
+        getattr(request, "method", "?"),
+        getattr(request, "path", "?"),
+        type(exc).__name__,
+        detail,
+    )
 
 
 # DRF's generic codes renamed where a clearer, stable name helps the client.
@@ -138,6 +157,10 @@ def _as_api_exception(exc):
 
 def api_exception_handler(exc, context):
     """DRF's EXCEPTION_HANDLER: answer every exception in the envelope."""
+    database_down = isinstance(exc, DATABASE_UNAVAILABLE)
+    if database_down:
+        log_database_unavailable(exc, context.get("request"))
+        exc = ServiceUnavailable()
     exc = _as_api_exception(exc)
     if not isinstance(exc, exceptions.APIException):
         request = context.get("request")
@@ -162,8 +185,21 @@ def api_exception_handler(exc, context):
         response["Retry-After"] = str(math.ceil(wait))
     elif isinstance(exc, exceptions.Throttled):
         response["Retry-After"] = str(DEFAULT_RETRY_AFTER_SECONDS)
+    if database_down:
+        response._has_been_logged = True  # logged above, once; not again by django.request
     return response
 
 
 def json_error_response(status_code, code, message):
     return JsonResponse(envelope([error_entry(code, message)]), status=status_code)
+
+
+def service_unavailable_response(*, api: bool):
+    """503 outside DRF (Django's handlers): the envelope on API paths, plain text elsewhere."""
+    if api:
+        response = json_error_response(503, ServiceUnavailable.default_code, ServiceUnavailable.default_detail)
+    else:
+        response = HttpResponse("Service temporarily unavailable; try again shortly.\n", status=503)
+        response["Content-Type"] = "text/plain; charset=utf-8"
+    response["Retry-After"] = str(ServiceUnavailable.wait)
+    return response

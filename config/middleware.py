@@ -2,7 +2,13 @@ import logging
 
 from django.http import JsonResponse
 
-from config.exceptions import envelope, server_error_entry
+from config.exceptions import (
+    DATABASE_UNAVAILABLE,
+    envelope,
+    log_database_unavailable,
+    server_error_entry,
+    service_unavailable_response,
+)
 
 logger = logging.getLogger("config.errors")
 
@@ -18,7 +24,7 @@ class ApiErrorMiddleware:
 
     DRF views already answer through ``config.exceptions.api_exception_handler``; this
     catches the rest (plain Django views under ``/api/``), so no API client ever sees
-    Django's HTML debug page or a stack trace.
+    Django's HTML debug page or a stack trace. A database that is down answers 503, not 500.
     """
 
     def __init__(self, get_response):
@@ -29,7 +35,12 @@ class ApiErrorMiddleware:
 
     def process_exception(self, request, exception):
         if not is_api_path(request.path):
-            return None
+            return None  # Django's handler500 (config.views.server_error) answers
+        if isinstance(exception, DATABASE_UNAVAILABLE):
+            log_database_unavailable(exception, request)
+            response = service_unavailable_response(api=True)
+            response._has_been_logged = True
+            return response
         logger.error("Unhandled exception on %s %s", request.method, request.path, exc_info=exception)
         response = JsonResponse(envelope([server_error_entry()]), status=500)
         response._has_been_logged = True

@@ -1,11 +1,19 @@
 """Django-level error views: JSON envelope on API paths, Django's own pages elsewhere."""
 
+import sys
+
 from django.http import JsonResponse
 from django.views import defaults
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
-from config.exceptions import envelope, json_error_response, server_error_entry
+from config.exceptions import (
+    DATABASE_UNAVAILABLE,
+    envelope,
+    json_error_response,
+    server_error_entry,
+    service_unavailable_response,
+)
 from config.middleware import is_api_path
 
 
@@ -46,6 +54,9 @@ def page_not_found(request, exception, template_name="404.html"):
 
 
 def server_error(request, template_name="500.html"):
+    # Django calls this while handling the exception, so it is still at hand (the admin, a middleware).
+    if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+        return service_unavailable_response(api=is_api_path(request.path))
     if is_api_path(request.path):
         return JsonResponse(envelope([server_error_entry()]), status=500)
     return defaults.server_error(request)
