@@ -1,0 +1,343 @@
+"""Throwaway servers for the fault drills: a Redis, a PostgreSQL cluster and the app under gunicorn.
+
+Each runs on a free loopback port of its own, so a drill can stop and start it without touching the
+machine's shared Redis and PostgreSQL, and each is stopped by ``stop()``/``destroy()`` (call them in
+a ``finally``). Only processes started here are ever signalled.
+"""
+
+import contextlib
+import http.client
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.django_process import ROOT
+
+# Variables of the test run that must not leak into a server's own configuration.
+_NOT_INHERITED = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE", "TEST_MEDIA_ROOT")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(predicate, *, timeout: float, message: str, interval: float = 0.05):
+    """Poll ``predicate`` until it returns a true value (returned), or fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            pytest.fail(f"timed out after {timeout:.0f} s: {message}")
+        time.sleep(interval)
+
+
+def require_binary(path: str | None, what: str) -> str:
+    """The path of a server binary; skips without it, fails when CI requires the services."""
+    if path and Path(path).exists():
+        return path
+    message = f"{what} is not installed here"
+    if os.environ.get("TEST_REQUIRE_SERVICES") == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def _stop_process(process: subprocess.Popen | None, *, group: bool = False, timeout: float = 10) -> None:
+    if process is None or process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM) if group else process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL) if group else process.kill()
+        process.wait(timeout=timeout)
+
+
+# --- Redis ------------------------------------------------------------------------------------
+
+
+class RedisServer:
+    """``redis-server`` on a free port, keeping nothing on disk (as the machine's own)."""
+
+    def __init__(self):
+        self.binary = require_binary(shutil.which("redis-server"), "redis-server")
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="workspace-redis-drill-")
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> "RedisServer":
+        command = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir]
+        command += ["--save", "", "--appendonly", "no", "--daemonize", "no"]
+        self.process = subprocess.Popen(  # noqa: S603 - fixed arguments
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        wait_until(self.ping, timeout=10, message=f"redis-server did not answer on port {self.port}")
+        return self
+
+    def ping(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def kill(self) -> None:
+        """Stop it as a crash would: SIGKILL, nothing flushed, clients cut off."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+        wait_until(lambda: not self.ping(), timeout=5, message="redis-server still answers after SIGKILL")
+
+    def stop(self) -> None:
+        _stop_process(self.process)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+
+
+def _postgres_bin() -> str | None:
+    versions = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"),
+        key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0,
+    )
+    if versions:
+        return str(versions[-1].parent)
+    pg_ctl = shutil.which("pg_ctl")
+    return str(Path(pg_ctl).parent) if pg_ctl else None
+
+
+class PostgresCluster:
+    """A PostgreSQL cluster of its own (``initdb``) in a temporary folder, on a free port.
+
+    The server refuses to run as root, so as root the commands run as the ``postgres`` user.
+    """
+
+    def __init__(self):
+        bin_dir = _postgres_bin()
+        require_binary(bin_dir and str(Path(bin_dir) / "initdb"), "PostgreSQL's initdb")
+        self.bin = Path(bin_dir)
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="workspace-pg-drill-"))
+        self.data = self.dir / "data"
+        self.log = self.dir / "server.log"
+        self.as_postgres = os.geteuid() == 0
+        if self.as_postgres:
+            shutil.chown(self.dir, "postgres", "postgres")
+
+    def _run(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+        command = [str(self.bin / args[0]), *args[1:]]
+        if self.as_postgres:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        result = subprocess.run(  # noqa: S603 - fixed arguments
+            command, capture_output=True, text=True, timeout=timeout, check=False, cwd=self.dir
+        )
+        if result.returncode != 0:
+            pytest.fail(f"{' '.join(args[:1])} failed: {result.stdout}{result.stderr}\n{self.log_tail()}")
+        return result
+
+    @property
+    def _options(self) -> str:
+        return f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50"
+
+    def init(self) -> "PostgresCluster":
+        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync")
+        return self
+
+    def start(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-o", self._options, "-l", str(self.log), "-w", "-t", "30", "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "30", "stop")
+
+    def restart(self) -> None:
+        self._run(
+            "pg_ctl", "-D", str(self.data), "-o", self._options, "-l", str(self.log), "-m", "fast", "-w", "-t", "30",
+            "restart",
+        )  # fmt: skip
+
+    def running(self) -> bool:
+        return (self.data / "postmaster.pid").exists()
+
+    def url(self, database: str) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+    def execute(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(host="127.0.0.1", port=self.port, user="postgres", dbname="postgres") as conn:
+            conn.autocommit = True
+            conn.execute(sql)
+
+    def log_tail(self, lines: int = 20) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def destroy(self) -> None:
+        """Stop the server however it is (immediate shutdown, then SIGKILL of its postmaster) and remove it."""
+        if self.running():
+            command = [str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "-t", "20", "stop"]
+            if self.as_postgres:
+                command = ["runuser", "-u", "postgres", "--", *command]
+            subprocess.run(command, capture_output=True, timeout=30, check=False)  # noqa: S603
+        pid_file = self.data / "postmaster.pid"
+        if pid_file.exists():  # still there: the postmaster we started did not stop
+            with contextlib.suppress(ValueError, OSError):
+                os.kill(int(pid_file.read_text().split()[0]), signal.SIGKILL)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# --- The app under gunicorn -------------------------------------------------------------------
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict = field(default_factory=dict)  # lower-case names
+    body: object = None  # parsed JSON, or text
+
+    @property
+    def codes(self) -> list[str]:
+        if isinstance(self.body, dict) and isinstance(self.body.get("errors"), list):
+            return [error.get("code") for error in self.body["errors"]]
+        return []
+
+    def is_envelope(self, code: str) -> bool:
+        """The error envelope of README's "API conventions", with this code."""
+        body = self.body
+        return (
+            isinstance(body, dict)
+            and body.get("success") is False
+            and bool(body.get("errors"))
+            and all(set(error) == {"code", "message", "field"} for error in body["errors"])
+            and code in self.codes
+        )
+
+
+def production_env(**overrides: str) -> dict[str, str]:
+    """The environment of a production deployment (``config.settings.production``), plus ``overrides``."""
+    env = {k: v for k, v in os.environ.items() if k not in _NOT_INHERITED}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "LOG_LEVEL": "WARNING",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(overrides)
+    return env
+
+
+class AppServer:
+    """The project under gunicorn (as the Docker image runs it), on a free loopback port.
+
+    Requests carry ``X-Forwarded-Proto: https``, as from the TLS proxy production runs behind
+    (production settings redirect plain HTTP).
+    """
+
+    def __init__(self, env: dict[str, str], *, workers: int = 2, threads: int = 4):
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="workspace-app-drill-"))
+        (self.dir / "static").mkdir()
+        self.env = {"STATIC_ROOT": str(self.dir / "static"), "MEDIA_ROOT": str(self.dir / "media"), **env}
+        self.workers = workers
+        self.threads = threads
+        self.log = self.dir / "gunicorn.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 45) -> "AppServer":
+        command = [
+            sys.executable, "-m", "gunicorn", "config.wsgi:application",
+            "--bind", f"127.0.0.1:{self.port}",
+            "--workers", str(self.workers), "--worker-class", "gthread", "--threads", str(self.threads),
+            "--timeout", "30", "--graceful-timeout", "5",
+            "--no-control-socket",  # gunicorn's default one is a single path in $HOME, shared by every instance
+        ]  # fmt: skip
+        with open(self.log, "wb") as log:
+            self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+                command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+        def ready():
+            if self.process.poll() is not None:
+                pytest.fail(f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}")
+            try:
+                return self.request("GET", "/health/live", timeout=2).status == 200
+            except OSError:
+                return False
+
+        wait_until(
+            ready, timeout=timeout, message=f"gunicorn did not serve /health/live\n{self.log_tail()}", interval=0.2
+        )
+        return self
+
+    def request(self, method: str, path: str, *, token: str | None = None, body=None, timeout: float = 15) -> Reply:
+        headers = {"X-Forwarded-Proto": "https", "Accept": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        payload = None
+        if body is not None:
+            payload = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request(method, path, body=payload, headers=headers)
+            response = conn.getresponse()
+            raw = response.read()
+            reply_headers = {name.lower(): value for name, value in response.getheaders()}
+        finally:
+            conn.close()
+        try:
+            parsed = json.loads(raw) if raw else None
+        except ValueError:
+            parsed = raw.decode(errors="replace")
+        return Reply(response.status, reply_headers, parsed)
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        _stop_process(self.process, group=True)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def database_url(settings_dict: dict) -> str:
+    """A ``DATABASE_URL`` for another process to reach the database of these Django settings."""
+    from urllib.parse import quote
+
+    user = quote(settings_dict["USER"] or "")
+    password = f":{quote(settings_dict['PASSWORD'])}" if settings_dict.get("PASSWORD") else ""
+    host = settings_dict["HOST"] or "127.0.0.1"
+    port = settings_dict["PORT"] or "5432"
+    return f"postgres://{user}{password}@{host}:{port}/{settings_dict['NAME']}"

@@ -1,0 +1,143 @@
+"""Redis stopped while the API serves, and brought back, without restarting the app.
+
+The app runs under gunicorn with production settings on this test database and on a Redis of its
+own (not the machine's, which other tests share); the drill kills that Redis, checks what README's
+"When Redis is down" promises, starts Redis again on the same port and checks that everything
+recovers by itself.
+"""
+
+import time
+
+import pytest
+from django.db import connection
+
+from accounts.models import DeliveryChannel, DeliveryState, NotificationDelivery
+from tests.faults.conftest import PASSWORD
+from tests.faults.servers import AppServer, RedisServer, database_url, production_env, wait_until
+
+pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def redis_server():
+    server = RedisServer()
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def app(redis_server, workspace):
+    server = AppServer(
+        production_env(
+            DATABASE_URL=database_url(connection.settings_dict),
+            REDIS_URL=redis_server.url,
+            # A small per-account limit, to see rate limiting work again once Redis is back.
+            RATELIMIT_LOGIN_ACCOUNT="3/m",
+        )
+    )
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+def login(app, email, password=PASSWORD):
+    return app.request("POST", "/api/v1/auth/login", body={"email": email, "password": password})
+
+
+def signed_in(app, email) -> tuple[str, str]:
+    reply = login(app, email)
+    assert reply.status == 200, reply
+    return reply.body["access"], reply.body["session"]["id"]
+
+
+def test_redis_outage_keeps_reads_working_fails_sign_in_closed_and_recovers(app, redis_server, workspace):
+    owner, member, task = workspace["owner"], workspace["member"], workspace["task"]
+    organization = workspace["organization"]
+
+    # --- Redis up: signed in on two devices, reading.
+    token, _ = signed_in(app, owner.email)
+    other_token, other_session = signed_in(app, owner.email)
+    for access in (token, other_token):  # each session's state is now cached in Redis
+        assert app.request("GET", "/api/v1/tasks", token=access).status == 200
+    assert app.request("GET", "/health").status == 200
+
+    # --- Redis killed.
+    redis_server.kill()
+
+    # Reads by signed-in users keep working (the session check falls back to the database).
+    listed = app.request("GET", "/api/v1/tasks", token=token)
+    assert listed.status == 200, listed
+    assert [row["id"] for row in listed.body["data"]] == [str(task.pk)]
+    assert app.request("GET", f"/api/v1/tasks/{task.pk}", token=token).status == 200
+    assert app.request("GET", "/api/v1/users/me", token=token).status == 200
+
+    # Writes too: the notification it causes is kept in the outbox (the broker is down), not lost.
+    started = time.monotonic()
+    created = app.request(
+        "POST",
+        "/api/v1/tasks",
+        token=token,
+        body={"organization": str(organization.pk), "title": "Written during the outage", "assignee": str(member.pk)},
+    )
+    assert created.status == 201, created
+    assert time.monotonic() - started < 10, "a write waited too long on the broker that is down"
+    kept = NotificationDelivery.objects.filter(
+        notification__recipient=member, notification__target_id=created.body["id"]
+    )
+    assert {(d.channel, d.state) for d in kept} == {(DeliveryChannel.EMAIL, DeliveryState.PENDING)}
+
+    # /health names the cache and the broker as down; the database is fine.
+    health = app.request("GET", "/health")
+    assert health.status == 503, health
+    checks = health.body["checks"]
+    assert (checks["cache"]["status"], checks["broker"]["status"], checks["database"]["status"]) == (
+        "down",
+        "down",
+        "ok",
+    )
+    assert health.body["status"] == "degraded"
+
+    # Sign-in fails closed: 503 service_unavailable in the envelope, with Retry-After.
+    refused = login(app, member.email)
+    assert refused.status == 503, refused
+    assert refused.is_envelope("service_unavailable"), refused.body
+    assert int(refused.headers["retry-after"]) > 0
+
+    # A session revoked while Redis is down is refused on its very next request.
+    assert app.request("DELETE", f"/api/v1/sessions/{other_session}", token=token).status == 204
+    revoked = app.request("GET", "/api/v1/tasks", token=other_token)
+    assert revoked.status == 401, revoked
+    assert revoked.is_envelope("session_revoked"), revoked.body
+    assert app.request("GET", "/api/v1/tasks", token=token).status == 200
+
+    # --- Redis back on the same port; the app was never restarted.
+    server_pid = app.process.pid
+    redis_server.start()
+
+    def healthy():
+        reply = app.request("GET", "/health")
+        return reply.status == 200 and reply.body["status"] == "ok"
+
+    wait_until(healthy, timeout=15, message="/health did not recover after Redis came back", interval=0.2)
+    # Every worker of the app recovered, not just one: a run of answers in a row.
+    for _ in range(10):
+        assert app.request("GET", "/health").status == 200
+    recovered = login(app, member.email)
+    assert recovered.status == 200, recovered
+    assert app.request("GET", "/api/v1/tasks", token=recovered.body["access"]).status == 200
+    # The revoked session stays revoked; the other one still works.
+    assert app.request("GET", "/api/v1/tasks", token=other_token).status == 401
+    assert app.request("GET", "/api/v1/tasks", token=token).status == 200
+
+    # Rate limiting is back in force (RATELIMIT_LOGIN_ACCOUNT=3/m for this drill).
+    attempts = [login(app, owner.email, password="wrong-password-1").status for _ in range(4)]
+    assert attempts == [401, 401, 401, 429], attempts
+    limited = login(app, owner.email, password="wrong-password-1")
+    assert limited.is_envelope("rate_limited")
+    assert int(limited.headers["retry-after"]) > 0
+
+    assert app.alive(), app.log_tail()
+    assert app.process.pid == server_pid
