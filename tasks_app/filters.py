@@ -1,5 +1,6 @@
 import django_filters
 from django.db.models import Q
+from drf_spectacular.utils import extend_schema_field
 
 from tasks_app.models import Priority, Status, Task
 
@@ -10,6 +11,8 @@ class LabelChoiceFilter(django_filters.ChoiceFilter):
     def __init__(self, *args, choices_class, **kwargs):
         self.choices_class = choices_class
         super().__init__(*args, choices=[(label, label) for label in choices_class.labels], **kwargs)
+        # The schema would take the type from the model's integer field: the parameter is one of the labels.
+        extend_schema_field({"type": "string", "enum": list(choices_class.labels)})(self)
 
     def filter(self, qs, value):
         if value in django_filters.constants.EMPTY_VALUES:

@@ -78,12 +78,12 @@ class TaskViewSet(
     def render(self, task):
         return TaskSerializer(selectors.task_queryset().get(pk=task.pk), context=self.get_serializer_context()).data
 
-    @extend_schema(summary="Tasks assigned to the caller")
+    @extend_schema(responses=TaskSerializer(many=True), summary="Tasks assigned to the caller")
     @action(detail=False, methods=["get"])
     def assigned(self, request):
         return self.list_of(selectors.tasks_assigned_to(request.user))
 
-    @extend_schema(summary="Tasks that mention the caller")
+    @extend_schema(responses=TaskSerializer(many=True), summary="Tasks that mention the caller")
     @action(detail=False, methods=["get"])
     def mentioned(self, request):
         return self.list_of(selectors.tasks_mentioning(request.user))
@@ -96,7 +96,7 @@ class TaskViewSet(
     @extend_schema(
         methods=["POST"], request=CommentCreateSerializer, responses={201: CommentSerializer}, summary="Comment"
     )
-    @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=None)
+    @action(detail=True, methods=["get", "post"], filter_backends=[])
     def comments(self, request, pk=None):
         task = self.get_object()
         if request.method == "POST":
