@@ -30,7 +30,7 @@ from django.db import connection
 from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 
 from organizations.models import Organization
-from reports.models import ExportState, ReportExport, ReportSettings
+from reports.models import ReportExport, ReportSettings
 from reports.ranges import ReportRange, iso_week_label, start_of
 from tasks_app.models import Priority, Status
 from tasks_app.selectors import tasks_of_organization
@@ -244,10 +244,6 @@ def report_export_list(*, organization: Organization) -> QuerySet[ReportExport]:
 
 def report_export_get(*, export_id) -> ReportExport | None:
     return report_export_queryset().filter(pk=export_id).first()
-
-
-def report_exports_in_state(*, state: ExportState) -> QuerySet[ReportExport]:
-    return ReportExport.objects.filter(state=state)
 
 
 def report_settings_get(*, organization: Organization) -> ReportSettings:

@@ -8,7 +8,13 @@ SUMMARY_FORMATS = ["json", "csv"]
 
 
 class _RangeFields(serializers.Serializer):
-    """``from`` and ``to`` (ISO dates, both optional); ``from`` is a Python keyword, hence ``get_fields``."""
+    """``from`` and ``to``: ISO dates, optional, blank meaning absent. ``from`` is a keyword, hence ``get_fields``."""
+
+    def to_internal_value(self, data):
+        # `?from=&to=` (a form with the dates left empty) means the defaults, as leaving them out does.
+        if hasattr(data, "items"):
+            data = {key: value for key, value in data.items() if not (key in ("from", "to") and value in ("", None))}
+        return super().to_internal_value(data)
 
     def get_fields(self):
         return {

@@ -21,7 +21,7 @@ from config.viewsets import OrganizationScopedMixin, OrganizationScopedViewSet
 from organizations.permissions import IsOrgAdminOrReadOnly, IsOrgMember
 from reports import rendering, selectors, services
 from reports.models import ReportExport
-from reports.ranges import report_range
+from reports.ranges import ReportRange, report_range
 from reports.serializers import (
     ReportExportCreateSerializer,
     ReportExportSerializer,
@@ -63,7 +63,7 @@ class ReportNegotiation(DefaultContentNegotiation):
             return renderers[0], renderers[0].media_type
 
 
-def _range_from(serializer) -> dict:
+def _range_from(serializer) -> ReportRange:
     data = serializer.validated_data
     return report_range(date_from=data.get("from"), date_to=data.get("to"))
 

@@ -160,6 +160,11 @@ class TestRanges:
         assert len(body["weeks"]) == 12
         assert (body["weeks"][0]["start"], body["weeks"][-1]["week"]) == ("2029-10-22", "2030-W02")
 
+    def test_blank_dates_mean_the_defaults(self, org, client_as, freeze_today):
+        freeze_today("2030-01-09")
+        body = client_as("member").get(report_url(org.id), {"from": "", "to": ""}).json()
+        assert (body["range"]["from"], body["range"]["to"]) == ("2029-10-22", "2030-01-09")
+
     def test_only_from_runs_to_today(self, org, client_as, freeze_today):
         freeze_today("2030-01-09")
         body = client_as("member").get(report_url(org.id), {"from": "2030-01-01"}).json()
