@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from accounts.models import Notification, User
+from accounts.models import Notification, User, username_validator
 
 
 class UserSummarySerializer(serializers.ModelSerializer):
@@ -18,6 +18,11 @@ class MeSerializer(serializers.ModelSerializer):
     ``webhook_secret`` signs the webhook requests (see the README, "Webhooks"); only its owner
     ever sees it, here.
     """
+
+    # Declared for the schema: the model's URLField, read-only, would be documented as a URI and never as "".
+    webhook_url = serializers.URLField(
+        read_only=True, allow_blank=True, help_text="POST notifications to this URL; empty when none is set."
+    )
 
     class Meta:
         model = User
@@ -38,7 +43,7 @@ class MeSerializer(serializers.ModelSerializer):
 
 class MeUpdateSerializer(serializers.Serializer):
     email = serializers.EmailField(required=False)
-    username = serializers.CharField(required=False, max_length=30)
+    username = serializers.CharField(required=False, max_length=30, validators=[username_validator])
     full_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
     notify_email = serializers.BooleanField(required=False)
     webhook_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
@@ -50,7 +55,8 @@ class MeUpdateSerializer(serializers.Serializer):
 
 class RegisterSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
-    username = serializers.CharField(max_length=30)
+    # The model's rule, here too so that the schema states it (its pattern).
+    username = serializers.CharField(max_length=30, validators=[username_validator])
     password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
     full_name = serializers.CharField(required=False, allow_blank=True, max_length=150, default="")
 
