@@ -26,6 +26,8 @@ ERROR_DESCRIPTIONS = {
     "413": "The request body is too large.",
     "415": "Unsupported content type.",
     "429": "Rate limited; see the Retry-After header.",
+    "503": "A service this request needs is unavailable (the database; for sign-in and account recovery also "
+    "the rate-limit store); see the Retry-After header.",
 }
 
 
@@ -41,6 +43,8 @@ class AutoSchema(SpectacularAutoSchema):
             codes += ["413", "415"]
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
             codes.append("409")
+        if not getattr(self.view, "needs_no_services", False):
+            codes.append("503")
         return codes
 
     def _get_response_bodies(self, direction="response"):

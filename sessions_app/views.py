@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 from accounts.serializers import UserSummarySerializer
 from accounts.views import IsSuperuser
 from config.ratelimit import enforce_ip_rate_limit, enforce_rate_limit
+from config.schema import ErrorEnvelopeSerializer
 from config.views import PublicAPIView
 from sessions_app import selectors, services
 from sessions_app.filters import AdminSessionFilter
@@ -21,8 +22,20 @@ from sessions_app.serializers import (
 )
 
 
+# Public endpoints get no 401 from config.schema.AutoSchema, but these two answer it.
+BAD_CREDENTIALS = OpenApiResponse(
+    ErrorEnvelopeSerializer, description="Wrong email/username or password, or the account is deactivated."
+)
+BAD_REFRESH_TOKEN = OpenApiResponse(
+    ErrorEnvelopeSerializer,
+    description="The refresh token is invalid, expired or revoked, or was already used (the session then ends).",
+)
+
+
 class LoginView(PublicAPIView):
-    @extend_schema(request=LoginSerializer, responses={200: LoginResponseSerializer}, tags=["auth"])
+    @extend_schema(
+        request=LoginSerializer, responses={200: LoginResponseSerializer, 401: BAD_CREDENTIALS}, tags=["auth"]
+    )
     def post(self, request):
         enforce_ip_rate_limit(request, group="login-ip", rate_name="login_ip")
         data = LoginSerializer(data=request.data)
@@ -49,7 +62,9 @@ class LoginView(PublicAPIView):
 
 
 class RefreshView(PublicAPIView):
-    @extend_schema(request=RefreshSerializer, responses={200: TokenPairSerializer}, tags=["auth"])
+    @extend_schema(
+        request=RefreshSerializer, responses={200: TokenPairSerializer, 401: BAD_REFRESH_TOKEN}, tags=["auth"]
+    )
     def post(self, request):
         enforce_ip_rate_limit(request, group="refresh", rate_name="refresh")
         data = RefreshSerializer(data=request.data)

@@ -1,0 +1,30 @@
+"""config.schema.AutoSchema documents the error envelope for every failure an operation can answer."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+ENVELOPE = {"$ref": "#/components/schemas/ErrorEnvelope"}
+
+
+@pytest.fixture
+def schema(api_client):
+    return api_client.get("/api/v1/schema/?format=json").json()
+
+
+def operations(schema):
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            yield path, method, operation
+
+
+def test_every_operation_that_needs_a_service_documents_503(schema):
+    """A database that cannot be reached answers 503 everywhere (config.exceptions), so the schema says so."""
+    for path, method, operation in operations(schema):
+        responses = operation["responses"]
+        if path == "/health/live":
+            assert "503" not in responses
+        elif path == "/health":
+            assert responses["503"]["content"]["application/json"]["schema"]["$ref"].endswith("/HealthReport")
+        else:
+            assert responses["503"]["content"]["application/json"]["schema"] == ENVELOPE, (method, path)
