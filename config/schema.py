@@ -47,6 +47,17 @@ class AutoSchema(SpectacularAutoSchema):
             codes.append("503")
         return codes
 
+    def _get_request_for_media_type(self, serializer, direction="request"):
+        # drf-spectacular documents every PATCH body as its all-optional "Patched" variant; a view whose
+        # PATCH needs its serializer's required fields says so with ``patch_needs_required_fields = True``.
+        if self.method == "PATCH" and getattr(self.view, "patch_needs_required_fields", False):
+            self.method = "PUT"
+            try:
+                return super()._get_request_for_media_type(serializer, direction)
+            finally:
+                self.method = "PATCH"
+        return super()._get_request_for_media_type(serializer, direction)
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if direction != "response":

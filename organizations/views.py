@@ -132,6 +132,7 @@ class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organi
     organization_url_kwarg = "pk"
     lookup_field = "user_id"
     lookup_url_kwarg = "user_id"
+    patch_needs_required_fields = True  # a role change needs its role (config.schema documents it so)
     serializer_class = MembershipSerializer
     ordering_fields = ["role", "created_at", "user__email"]
     permission_classes = [IsOrgMember]
