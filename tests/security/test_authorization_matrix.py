@@ -52,7 +52,8 @@ def api_routes() -> set[tuple[str, str]]:
                 actions = getattr(callback, "actions", None)
                 view = getattr(callback, "cls", None)
                 if actions:
-                    methods = set(actions)
+                    # DRF adds "head" to a viewset's actions on its first GET: not an endpoint of ours.
+                    methods = set(actions) - {"head", "options"}
                 elif view is not None:
                     methods = {m for m in view.http_method_names if hasattr(view, m)} - {"options", "head"}
                 else:
