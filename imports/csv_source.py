@@ -92,7 +92,7 @@ def detect_delimiter(sample: str) -> str:
     counts = {delimiter: header.count(delimiter) for delimiter in DELIMITERS}
     try:
         sniffed = csv.Sniffer().sniff(sample, delimiters="".join(DELIMITERS)).delimiter
-    except csv.Error:
+    except Exception:  # the Sniffer's guesswork may fail in several ways; the header decides then
         sniffed = None
     if counts.get(sniffed):
         return sniffed

@@ -95,6 +95,9 @@ def import_job_create(
     not UTF-8 text CSV, empty, or more than ``IMPORT_MAX_ROWS`` data rows (400, field ``file``).
     ``by_operator`` (``manage.py import_csv``) skips the role check; ``created_by`` is then optional.
     ``start=False`` leaves the job for the caller to run (the command runs it in the foreground).
+
+    Not one transaction: a storage is not transactional, so the file is stored first and the row
+    written after it; if the row cannot be written, the file is removed.
     """
     kind, mode = ImportKind(kind), ImportMode(mode)
     if not by_operator:

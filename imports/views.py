@@ -117,7 +117,12 @@ class ImportJobViewSet(mixins.RetrieveModelMixin, OrganizationScopedViewSet):
             )
         ],
         responses={
-            200: OpenApiResponse(ImportRowErrorSerializer(many=True), description="JSON list, or text/csv."),
+            (200, "application/json"): OpenApiResponse(
+                ImportRowErrorSerializer(many=True), description="The rejected rows, paginated."
+            ),
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR, description="With ?format=csv: line, column, code, message, value (UTF-8, BOM)."
+            ),
         },
     )
     @action(detail=True, methods=["get"], content_negotiation_class=FormatIsAParameter)

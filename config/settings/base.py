@@ -271,6 +271,11 @@ SPECTACULAR_SETTINGS = {
         "NotificationKindEnum": "accounts.models.NotificationKind",
         "TaskStatusEnum": "tasks_app.models.STATUS_LABELS",
         "TaskPriorityEnum": "tasks_app.models.PRIORITY_LABELS",
+        # Imports: their "kind" and "state" would collide with the notifications' enums.
+        "ImportKindEnum": "imports.models.ImportKind",
+        "ImportModeEnum": "imports.models.ImportMode",
+        "ImportStateEnum": "imports.models.ImportState",
+        "ImportPhaseEnum": "imports.models.ImportPhase",
     },
 }
 

@@ -252,3 +252,11 @@ def test_rejected_rows_are_recorded_up_to_the_limit_and_counted_past_it(imported
     job = imported(csv_bytes(TASK_HEADER, *[f",d{i},,,," for i in range(8)], *task_rows(2)))
     assert (job.failed, job.created, job.errors_recorded, job.row_errors.count()) == (8, 2, 5, 5)
     assert list(job.row_errors.values_list("line", flat=True)) == [2, 3, 4, 5, 6]
+
+
+def test_a_job_whose_file_left_the_storage_fails_with_a_clear_message(upload, run_job):
+    job = pending_job(upload, tasks_csv(2))
+    job.file.storage.delete(job.file.name)
+    job = run_job(job)
+    assert job.state == "failed"
+    assert "no longer in storage" in job.message
