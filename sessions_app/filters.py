@@ -1,13 +1,20 @@
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
 from sessions_app.models import UserSession
 
 
+class IPAddressFilter(django_filters.CharFilter):
+    """An IPv4 or IPv6 address; anything else is a 400, not a database error."""
+
+    field_class = forms.GenericIPAddressField
+
+
 class AdminSessionFilter(django_filters.FilterSet):
     user = django_filters.UUIDFilter(field_name="user_id")
-    ip = django_filters.CharFilter(field_name="ip", lookup_expr="exact")
+    ip = IPAddressFilter(field_name="ip", lookup_expr="exact")
     is_active = django_filters.ChoiceFilter(choices=[("true", "true"), ("false", "false")], method="filter_is_active")
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")

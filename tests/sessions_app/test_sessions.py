@@ -97,7 +97,7 @@ class TestAdminSessions:
         assert ids(f"created_after={cutoff}") == {new["session"]["id"]}
         assert ids(f"created_before={cutoff}") == {old["session"]["id"]}
 
-    @pytest.mark.parametrize("query", ["user=nope", "created_after=yesterday", "is_active=maybe"])
+    @pytest.mark.parametrize("query", ["user=nope", "created_after=yesterday", "is_active=maybe", "ip=not-an-ip"])
     def test_bad_filters_answer_400(self, superuser_client, query):
         response = superuser_client.get(f"{ADMIN_SESSIONS}?{query}")
         assert response.status_code == 400
