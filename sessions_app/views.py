@@ -21,7 +21,6 @@ from sessions_app.serializers import (
     TokenPairSerializer,
 )
 
-
 # Public endpoints get no 401 from config.schema.AutoSchema, but these two answer it.
 BAD_CREDENTIALS = OpenApiResponse(
     ErrorEnvelopeSerializer, description="Wrong email/username or password, or the account is deactivated."
