@@ -58,7 +58,9 @@ def test_redis_outage_keeps_reads_working_fails_sign_in_closed_and_recovers(app,
     organization = workspace["organization"]
 
     # --- Redis up: signed in on two devices, reading.
-    token, _ = signed_in(app, owner.email)
+    login_reply = login(app, owner.email)
+    assert login_reply.status == 200, login_reply
+    token = login_reply.body["access"]
     other_token, other_session = signed_in(app, owner.email)
     for access in (token, other_token):  # each session's state is now cached in Redis
         assert app.request("GET", "/api/v1/tasks", token=access).status == 200
@@ -100,11 +102,19 @@ def test_redis_outage_keeps_reads_working_fails_sign_in_closed_and_recovers(app,
     )
     assert health.body["status"] == "degraded"
 
-    # Sign-in fails closed: 503 service_unavailable in the envelope, with Retry-After.
-    refused = login(app, member.email)
-    assert refused.status == 503, refused
-    assert refused.is_envelope("service_unavailable"), refused.body
-    assert int(refused.headers["retry-after"]) > 0
+    # Sign-in and the other rate-limited endpoints fail closed: 503 service_unavailable, Retry-After.
+    refresh = login_reply.body["refresh"]
+    for path, body in [
+        ("/api/v1/auth/login", {"email": member.email, "password": PASSWORD}),
+        ("/api/v1/auth/refresh", {"refresh": refresh}),
+        ("/api/v1/auth/register", {"email": "new@drill.example", "username": "new", "password": PASSWORD}),
+        ("/api/v1/auth/password/reset", {"email": member.email}),
+        ("/api/v1/auth/password/reset/confirm", {"token": "x", "new_password": PASSWORD}),
+    ]:
+        refused = app.request("POST", path, body=body)
+        assert refused.status == 503, (path, refused)
+        assert refused.is_envelope("service_unavailable"), refused.body
+        assert int(refused.headers["retry-after"]) > 0
 
     # A session revoked while Redis is down is refused on its very next request.
     assert app.request("DELETE", f"/api/v1/sessions/{other_session}", token=token).status == 204
