@@ -6,6 +6,7 @@ import sys
 BENCHMARKS = {
     "session_check": "benchmarks.session_check",
     "task_list": "benchmarks.task_list",
+    "load": "benchmarks.load",
     "reports": "benchmarks.reports",
     "imports": "benchmarks.imports",
 }

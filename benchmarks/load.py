@@ -1,0 +1,518 @@
+"""Load: gunicorn on PostgreSQL and Redis under wrk, a realistic mix at rising concurrency.
+
+Creates a throwaway PostgreSQL database (on the server of ``--database-url``), migrates it and
+seeds one organization with ``--tasks`` tasks and ``--users`` members; starts a Redis of its own
+and gunicorn with production settings (DEBUG off, Redis cache and broker, JSON logs) on loopback;
+signs its users in once (sign-in is rate limited), then runs wrk for ``--duration`` seconds at each
+concurrency of ``--levels`` with the mix: list tasks 35 %, filter 20 %, read one 25 %, create
+10 %, comment 10 %. Then, in the same run and at the concurrency where throughput saturated, the
+task list alone and ``/health/live`` alone, and their ratio. Prints, per level: throughput,
+p50/p99 latency and errors. Goal: 0 errors; p99 of the task list under 100 ms at saturation.
+
+Needs wrk (Debian's package ``wrk``: installed here with apt-get when run as root) and
+``redis-server``. Traffic goes to 127.0.0.1 only; wrk runs are bounded by ``--duration``, and
+everything it started is stopped and the database dropped at the end, on Ctrl-C too.
+"""
+
+import argparse
+import contextlib
+import json
+import os
+import random
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "load-bench-password-2026"  # noqa: S105 - users of a throwaway database
+MIX = [("list", 35), ("filter", 20), ("read", 25), ("create", 10), ("comment", 10)]
+
+LUA = r"""
+local tokens = {%(tokens)s}
+local tasks = {%(tasks)s}
+local members = {%(members)s}
+local usernames = {%(usernames)s}
+local organization = "%(organization)s"
+local mode = "%(mode)s"
+local statuses = {"todo", "in_progress", "done"}
+local priorities = {"low", "medium", "high", "urgent"}
+local orderings = {"-created_at", "-priority", "due_date", "status", "-updated_at"}
+local words = {"report", "Task 1", "benchmark", "Task 42", "roof"}
+local threads = {}
+local thread_number = 0
+counts = {}
+local sent = 0
+
+function setup(thread)
+  thread_number = thread_number + 1
+  thread:set("number", thread_number)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  math.randomseed(number * 7919 + os.time())
+end
+
+local function pick(list) return list[math.random(#list)] end
+
+local function filter_query()
+  local r = math.random(5)
+  if r == 1 then return "?status=" .. pick(statuses) end
+  if r == 2 then return "?status=" .. pick(statuses) .. "&priority=" .. pick(priorities) end
+  if r == 3 then return "?assignee=" .. pick(members) end
+  if r == 4 then return "?ordering=" .. pick(orderings) end
+  return "?search=" .. pick(words):gsub(" ", "+")
+end
+
+function request()
+  sent = sent + 1
+  local headers = {["Authorization"] = "Bearer " .. pick(tokens), ["X-Forwarded-Proto"] = "https"}
+  if mode == "list" then return wrk.format("GET", "/api/v1/tasks", headers) end
+  if mode == "live" then return wrk.format("GET", "/health/live", {["X-Forwarded-Proto"] = "https"}) end
+  local r = math.random(100)
+  if r <= %(list)d then
+    local page = math.random(10) <= 8 and "" or ("?page=" .. math.random(2, 5))
+    return wrk.format("GET", "/api/v1/tasks" .. page, headers)
+  elseif r <= %(filter)d then
+    return wrk.format("GET", "/api/v1/tasks" .. filter_query(), headers)
+  elseif r <= %(read)d then
+    return wrk.format("GET", "/api/v1/tasks/" .. pick(tasks), headers)
+  end
+  headers["Content-Type"] = "application/json"
+  if r <= %(create)d then
+    local body = string.format(
+      '{"organization": "%%s", "title": "Made under load %%d", "priority": "%%s", "assignee": "%%s"}',
+      organization, sent, pick(priorities), pick(members))
+    return wrk.format("POST", "/api/v1/tasks", headers, body)
+  end
+  local body = string.format('{"body": "Looked at it under load (%%d), @%%s"}', sent, pick(usernames))
+  return wrk.format("POST", "/api/v1/tasks/" .. pick(tasks) .. "/comments", headers, body)
+end
+
+function response(status, headers, body)
+  local key = tostring(status)
+  counts[key] = (counts[key] or 0) + 1
+end
+
+function done(summary, latency, requests)
+  local merged = {}
+  for _, thread in ipairs(threads) do
+    for status, n in pairs(thread:get("counts")) do merged[status] = (merged[status] or 0) + n end
+  end
+  local parts = {}
+  for status, n in pairs(merged) do table.insert(parts, string.format('"%%s": %%d', status, n)) end
+  local e = summary.errors
+  io.write(string.format(
+    'RESULT {"requests": %%d, "duration_us": %%d, "connect": %%d, "read": %%d, "write": %%d, "status": %%d, ' ..
+    '"timeout": %%d, "p50_us": %%d, "p90_us": %%d, "p99_us": %%d, "max_us": %%d, "statuses": {%%s}}\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max, table.concat(parts, ", ")))
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("installing wrk (Debian package) ...", flush=True)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, timeout=300)  # noqa: S607
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, env=env, timeout=300)  # noqa: S607
+        found = shutil.which("wrk")
+    if not found:
+        sys.exit("wrk is needed: apt-get install wrk")
+    return found
+
+
+# --- the database -------------------------------------------------------------------------
+
+
+class ThrowawayDatabase:
+    def __init__(self, server_url: str):
+        parts = urlsplit(server_url)
+        self.name = f"workspace_load_{os.getpid()}"
+        self.admin_url = urlunsplit(parts._replace(path="/postgres"))
+        self.url = urlunsplit(parts._replace(path=f"/{self.name}"))
+        self.created = False
+
+    def _execute(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(sql)
+
+    def create(self) -> None:
+        self._execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        self._execute(f'CREATE DATABASE "{self.name}"')
+        self.created = True
+
+    def drop(self) -> None:
+        if self.created:
+            self._execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+            self.created = False
+
+
+def migrate_and_seed(database_url: str, n_tasks: int, n_users: int) -> dict:
+    """Run in a fresh process (``--seed``): migrate, then one organization, its members and tasks."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DJANGO_DEBUG": "false",
+        "DATABASE_URL": database_url,
+    }
+    for name in ("REDIS_URL", "CELERY_BROKER_URL"):
+        env.pop(name, None)
+    migrate = [sys.executable, "manage.py", "migrate", "--noinput", "-v0"]
+    subprocess.run(migrate, cwd=ROOT, env=env, check=True, timeout=600)  # noqa: S603
+    seed = [sys.executable, "-m", "benchmarks.load", "--seed", str(n_tasks), str(n_users)]
+    done = subprocess.run(seed, cwd=ROOT, env=env, check=True, timeout=600, capture_output=True, text=True)  # noqa: S603
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def seed(n_tasks: int, n_users: int) -> None:
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.utils import timezone
+
+    from accounts.services import user_create
+    from organizations.models import Role
+    from organizations.services import membership_add, organization_create
+    from tasks_app.models import Comment, Priority, Status, Task
+
+    users = [
+        user_create(email=f"user{i}@load.example", username=f"load_user{i}", password=PASSWORD, full_name=f"User {i}")
+        for i in range(n_users)
+    ]
+    owner = users[0]
+    organization = organization_create(name="Load", created_by=owner)
+    for user in users[1:]:
+        membership_add(organization=organization, email=user.email, role=Role.MEMBER, actor=owner)
+    rng = random.Random(42)
+    now = timezone.now()
+    tasks = [
+        Task(
+            organization=organization,
+            title=f"Task {i}",
+            description=rng.choice(["", "Check the quarterly report", "Fix the roof before winter", "Benchmark it"]),
+            status=rng.choice(Status.values),
+            priority=rng.choice(Priority.values),
+            created_by=rng.choice(users),
+            assignee=rng.choice([None, *users]),
+            due_date=(now + timezone.timedelta(days=rng.randint(-30, 60))).date() if rng.random() < 0.6 else None,
+            created_at=now - timezone.timedelta(minutes=i),
+        )
+        for i in range(n_tasks)
+    ]
+    Task.objects.bulk_create(tasks, batch_size=2000)
+    Comment.objects.bulk_create(
+        [Comment(task=rng.choice(tasks), author=rng.choice(users), body="An earlier comment") for _ in range(n_tasks)],
+        batch_size=2000,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print(json.dumps({"organization": str(organization.pk), "emails": [u.email for u in users]}))
+
+
+# --- the servers --------------------------------------------------------------------------
+
+
+class Servers:
+    """redis-server and gunicorn, each in a session of its own so that Ctrl-C reaches only us."""
+
+    def __init__(self, args, database_url: str):
+        self.args = args
+        self.database_url = database_url
+        self.dir = Path(tempfile.mkdtemp(prefix="workspace-load-"))
+        self.redis_port = free_port()
+        self.port = free_port()
+        self.redis: subprocess.Popen | None = None
+        self.gunicorn: subprocess.Popen | None = None
+        self.log = self.dir / "gunicorn.log"
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server")
+        if not binary:
+            sys.exit("redis-server is needed: apt-get install redis-server")
+        self.redis = subprocess.Popen(  # noqa: S603
+            [binary, "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
+            cwd=self.dir,
+        )
+        (self.dir / "static").mkdir()
+        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
+        env.update(
+            DJANGO_SETTINGS_MODULE="config.settings.production",
+            DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
+            DJANGO_ALLOWED_HOSTS="127.0.0.1",
+            DATABASE_URL=self.database_url,
+            REDIS_URL=f"redis://127.0.0.1:{self.redis_port}/0",
+            STATIC_ROOT=str(self.dir / "static"),
+            MEDIA_ROOT=str(self.dir / "media"),
+            LOG_LEVEL="WARNING",
+            JWT_ACCESS_MINUTES="600",  # tokens signed in before the load outlive it
+        )
+        command = [
+            sys.executable, "-m", "gunicorn", "config.wsgi:application",
+            "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.args.workers),
+            "--worker-class", self.args.worker_class, "--threads", str(self.args.threads),
+            "--timeout", "60", "--graceful-timeout", "10", "--backlog", "2048", "--no-control-socket",
+        ]  # fmt: skip
+        with open(self.log, "wb") as log:
+            self.gunicorn = subprocess.Popen(  # noqa: S603
+                command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+        def ready():
+            if self.gunicorn.poll() is not None:
+                raise RuntimeError(f"gunicorn exited:\n{self.log_tail()}")
+            try:
+                return self.get("/health")[0] == 200
+            except OSError:
+                return False
+
+        wait_for(ready, 60, "gunicorn")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def call(self, method: str, path: str, body=None, token: str | None = None) -> tuple[int, object]:
+        headers = {"X-Forwarded-Proto": "https", "Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.url + path, data=data, headers=headers, method=method)  # noqa: S310
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback only
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode(errors="replace")
+
+    def get(self, path: str, token: str | None = None):
+        return self.call("GET", path, token=token)
+
+    def log_tail(self, lines: int = 20) -> str:
+        with contextlib.suppress(OSError):
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        return ""
+
+    def stop(self) -> None:
+        for process in (self.gunicorn, self.redis):
+            if process is None or process.poll() is not None:
+                continue
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# --- wrk ----------------------------------------------------------------------------------
+
+
+def lua_list(values) -> str:
+    return ", ".join(f'"{v}"' for v in values)
+
+
+def write_script(folder: Path, mode: str, data: dict) -> Path:
+    cumulative, bounds = 0, {}
+    for name, weight in MIX:
+        cumulative += weight
+        bounds[name] = cumulative
+    text = LUA % {
+        "tokens": lua_list(data["tokens"]),
+        "tasks": lua_list(data["tasks"]),
+        "members": lua_list(data["members"]),
+        "usernames": lua_list(data["usernames"]),
+        "organization": data["organization"],
+        "mode": mode,
+        **{name: bounds[name] for name in ("list", "filter", "read", "create")},
+    }
+    path = folder / f"{mode}.lua"
+    path.write_text(text)
+    return path
+
+
+def run_wrk(wrk: str, script: Path, url: str, connections: int, duration: int) -> dict:
+    threads = max(1, min(2, connections))
+    command = [wrk, "-t", str(threads), "-c", str(connections), "-d", f"{duration}s", "--timeout", "10s"]
+    done = subprocess.run(  # noqa: S603
+        [*command, "-s", str(script), url], capture_output=True, text=True, timeout=duration + 60, check=True
+    )
+    line = next(line for line in done.stdout.splitlines() if line.startswith("RESULT "))
+    result = json.loads(line.removeprefix("RESULT "))
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    result["errors"] = sum(result[k] for k in ("connect", "read", "write", "status", "timeout"))
+    return result
+
+
+def describe(label: str, r: dict) -> str:
+    statuses = " ".join(f"{k}:{v}" for k, v in sorted(r["statuses"].items()))
+    return (
+        f"  {label:<18} {r['rps']:8.1f} req/s   p50 {r['p50_us'] / 1000:7.1f} ms   p99 {r['p99_us'] / 1000:7.1f} ms"
+        f"   errors {r['errors']:>5}   ({r['requests']} requests; {statuses})"
+    )
+
+
+def saturation(levels: list[tuple[int, dict]]) -> int:
+    """The lowest concurrency that reached 90 % of the best throughput of the run."""
+    best = max(r["rps"] for _, r in levels)
+    return next(c for c, r in levels if r["rps"] >= 0.9 * best)
+
+
+# --- the run ------------------------------------------------------------------------------
+
+
+def sign_in(servers: Servers, emails: list[str], organization: str) -> dict:
+    tokens = []
+    for email in emails:
+        status, body = servers.call("POST", "/api/v1/auth/login", {"email": email, "password": PASSWORD})
+        if status != 200:
+            raise RuntimeError(f"sign-in of {email} answered {status}: {body}")
+        tokens.append(body["access"])
+    task_ids, members, usernames = [], set(), set()
+    for page in range(1, 6):
+        status, body = servers.get(f"/api/v1/tasks?page={page}&page_size=100", token=tokens[0])
+        if status != 200:
+            raise RuntimeError(f"task list answered {status}: {body}")
+        for task in body["data"]:
+            task_ids.append(task["id"])
+            for person in (task["created_by"], task.get("assignee")):
+                if person:
+                    members.add(person["id"])
+                    usernames.add(person["username"])
+    return {
+        "tokens": tokens,
+        "tasks": task_ids,
+        "members": sorted(members),
+        "usernames": sorted(usernames),
+        "organization": organization,
+    }
+
+
+def run(args) -> None:
+    wrk = ensure_wrk()
+    load = os.getloadavg()[0]
+    print(f"machine: {os.cpu_count()} CPUs, load average {load:.2f} at start", flush=True)
+    if load > 0.5:
+        print("  (the machine is busy: figures will be low and noisy; run again when it is quiet)")
+    database = ThrowawayDatabase(args.database_url)
+    servers = None
+    folder = Path(tempfile.mkdtemp(prefix="workspace-load-lua-"))
+    try:
+        started = time.monotonic()
+        database.create()
+        seeded = migrate_and_seed(database.url, args.tasks, args.users)
+        print(
+            f"database {database.name}: {args.tasks} tasks, {args.users} users, {args.tasks} comments "
+            f"({time.monotonic() - started:.0f} s)",
+            flush=True,
+        )
+        servers = Servers(args, database.url)
+        servers.start()
+        print(
+            f"gunicorn: {args.workers} {args.worker_class} workers"
+            + (f" x {args.threads} threads" if args.worker_class == "gthread" else "")
+            + f", production settings, on {servers.url}; wrk {args.duration} s per level",
+            flush=True,
+        )
+        data = sign_in(servers, seeded["emails"], seeded["organization"])
+        scripts = {mode: write_script(folder, mode, data) for mode in ("mix", "list", "live")}
+        run_wrk(wrk, scripts["mix"], servers.url, min(args.levels), args.warmup)  # warm-up, not reported
+
+        print("\nmix (list 35 %, filter 20 %, read 25 %, create 10 %, comment 10 %):")
+        levels = []
+        for connections in args.levels:
+            result = run_wrk(wrk, scripts["mix"], servers.url, connections, args.duration)
+            levels.append((connections, result))
+            print(describe(f"{connections} connections", result), flush=True)
+        at = args.solo_connections or saturation(levels)
+        print(f"\nalone, at {at} connections (where the mix saturated):")
+        alone = {}
+        for mode, label in (("list", "GET /api/v1/tasks"), ("live", "GET /health/live")):
+            alone[mode] = run_wrk(wrk, scripts[mode], servers.url, at, args.duration)
+            print(describe(label, alone[mode]), flush=True)
+        ratio = alone["list"]["rps"] / alone["live"]["rps"]
+        errors = sum(r["errors"] for _, r in levels) + sum(r["errors"] for r in alone.values())
+        p99 = alone["list"]["p99_us"] / 1000
+        print(f"\ntask list / /health/live throughput: {ratio:.2f}")
+        print(f"goal: 0 errors -> {errors}; task list p99 < 100 ms at saturation ({at} connections) -> {p99:.1f} ms")
+        if errors:
+            print(f"\nlast lines of the server log:\n{servers.log_tail()}")
+    finally:
+        if servers is not None:
+            servers.stop()
+        database.drop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--seed"]:
+        seed(int(argv[1]), int(argv[2]))
+        return
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres",
+        help="a PostgreSQL server to create the throwaway database on (default: DATABASE_URL's server)",
+    )
+    parser.add_argument("--levels", type=lambda s: [int(x) for x in s.split(",")], default=[4, 8, 16, 32, 64])
+    parser.add_argument("--duration", type=int, default=60, help="seconds per level")
+    parser.add_argument("--warmup", type=int, default=10, help="seconds of unreported load first")
+    parser.add_argument("--tasks", type=int, default=5000)
+    parser.add_argument("--users", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+    parser.add_argument("--threads", type=int, default=4, help="per worker, with --worker-class gthread")
+    parser.add_argument("--solo-connections", type=int, help="concurrency of the alone runs (default: saturation)")
+    args = parser.parse_args(argv)
+    if not args.database_url.startswith(("postgres://", "postgresql://")):
+        sys.exit("the load benchmark runs on PostgreSQL: set DATABASE_URL or --database-url")
+    for signum in (signal.SIGINT, signal.SIGTERM):  # both stop everything it started (see run's finally)
+        signal.signal(signum, _interrupt)
+    try:
+        run(args)
+    except KeyboardInterrupt:
+        print("\ninterrupted; everything it started is stopped and the database dropped")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()
