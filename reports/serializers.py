@@ -1,10 +1,13 @@
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from reports.models import ExportFormat, ExportState, ReportExport, ReportSettings
 from tasks_app.models import Priority, Status
 
 SUMMARY_FORMATS = ["json", "csv"]
+# What `from` and `to` accept, for the schema: a date, or blank or null for the default.
+DATE_OR_BLANK = {"oneOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 0}], "nullable": True}
 
 
 class _RangeFields(serializers.Serializer):
@@ -19,12 +22,14 @@ class _RangeFields(serializers.Serializer):
     def get_fields(self):
         return {
             **super().get_fields(),
-            "from": serializers.DateField(
-                required=False,
-                help_text="First day (YYYY-MM-DD, UTC). Default: the Monday 11 weeks before `to`'s week.",
+            "from": extend_schema_field(DATE_OR_BLANK)(
+                serializers.DateField(
+                    required=False,
+                    help_text="First day (YYYY-MM-DD, UTC). Default: the Monday 11 weeks before `to`'s week.",
+                )
             ),
-            "to": serializers.DateField(
-                required=False, help_text="Last day, included (YYYY-MM-DD, UTC). Default: today."
+            "to": extend_schema_field(DATE_OR_BLANK)(
+                serializers.DateField(required=False, help_text="Last day, included (YYYY-MM-DD, UTC). Default: today.")
             ),
         }
 

@@ -87,6 +87,18 @@ def test_the_range_defaults_to_the_last_twelve_weeks(org, client_as, freeze_toda
     assert (body["from"], body["to"]) == ("2029-10-29", "2030-01-20")
 
 
+@pytest.mark.parametrize("blank", ["", None])
+def test_blank_or_null_dates_mean_the_defaults_and_the_schema_says_so(org, client_as, freeze_today, blank):
+    """Found by fuzzing: the API took `"to": ""` as the default, the schema allowed only a date."""
+    freeze_today("2030-01-20")
+    response = client_as("member").post(f"/api/v1/reports/{org.id}/exports", {"format": "csv", "to": blank})
+    assert (response.status_code, response.json()["to"]) == (202, "2030-01-20")
+    schema = client_as("member").get("/api/v1/schema/?format=json").json()
+    to = schema["components"]["schemas"]["ReportExportCreateRequest"]["properties"]["to"]
+    assert to["nullable"] is True
+    assert {"type": "string", "maxLength": 0} in to["oneOf"]
+
+
 @pytest.mark.parametrize(
     ("data", "field", "code"),
     [
