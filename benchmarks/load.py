@@ -149,6 +149,47 @@ def ensure_wrk() -> str:
     return found
 
 
+class OtherLoad:
+    """CPU time used by processes that are not this benchmark's (other work on a shared machine).
+
+    Ours: this process, the gunicorn and Redis it started and their children, wrk (its script's
+    folder is on its command line) and the PostgreSQL backends of the throwaway database (its
+    name is in their process title). Processes that start and end within a level are missed.
+    """
+
+    def __init__(self, markers: list[str], roots):
+        self.markers = markers
+        self.roots = roots  # callable: pids of the processes started here
+        self.ticks = os.sysconf("SC_CLK_TCK")
+
+    def _sample(self) -> dict[int, float]:
+        roots = {os.getpid(), *self.roots()}
+        seconds = {}
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = Path(entry.path, "stat").read_text()
+                command = Path(entry.path, "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()  # state, ppid, ..., utime (12th), stime (13th)
+            pid, ppid = int(entry.name), int(fields[1])
+            if pid in roots or ppid in roots or any(marker in command for marker in self.markers):
+                continue
+            seconds[pid] = (int(fields[11]) + int(fields[12])) / self.ticks
+        return seconds
+
+    def start(self) -> None:
+        self.began, self.before = time.monotonic(), self._sample()
+
+    def cores(self) -> float:
+        """Average CPU cores the other processes used since ``start``."""
+        after = self._sample()
+        used = sum(t - self.before.get(pid, 0.0) for pid, t in after.items() if t >= self.before.get(pid, 0.0))
+        return used / max(time.monotonic() - self.began, 1e-6)
+
+
 # --- the database -------------------------------------------------------------------------
 
 
@@ -304,6 +345,9 @@ class Servers:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def pids(self) -> list[int]:
+        return [p.pid for p in (self.gunicorn, self.redis) if p is not None]
+
     def call(self, method: str, path: str, body=None, token: str | None = None) -> tuple[int, object]:
         headers = {"X-Forwarded-Proto": "https", "Content-Type": "application/json"}
         if token:
@@ -365,16 +409,19 @@ def write_script(folder: Path, mode: str, data: dict) -> Path:
     return path
 
 
-def run_wrk(wrk: str, script: Path, url: str, connections: int, duration: int) -> dict:
+def run_wrk(wrk: str, script: Path, url: str, connections: int, duration: int, others: OtherLoad) -> dict:
     threads = max(1, min(2, connections))
     command = [wrk, "-t", str(threads), "-c", str(connections), "-d", f"{duration}s", "--timeout", "10s"]
+    others.start()
     done = subprocess.run(  # noqa: S603
         [*command, "-s", str(script), url], capture_output=True, text=True, timeout=duration + 60, check=True
     )
+    other_cores = others.cores()
     line = next(line for line in done.stdout.splitlines() if line.startswith("RESULT "))
     result = json.loads(line.removeprefix("RESULT "))
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
     result["errors"] = sum(result[k] for k in ("connect", "read", "write", "status", "timeout"))
+    result["others"] = other_cores
     return result
 
 
@@ -382,7 +429,7 @@ def describe(label: str, r: dict) -> str:
     statuses = " ".join(f"{k}:{v}" for k, v in sorted(r["statuses"].items()))
     return (
         f"  {label:<18} {r['rps']:8.1f} req/s   p50 {r['p50_us'] / 1000:7.1f} ms   p99 {r['p99_us'] / 1000:7.1f} ms"
-        f"   errors {r['errors']:>5}   ({r['requests']} requests; {statuses})"
+        f"   errors {r['errors']:>5}   others {r['others']:4.2f} CPU   ({r['requests']} requests; {statuses})"
     )
 
 
@@ -428,6 +475,7 @@ def run(args) -> None:
     print(f"machine: {os.cpu_count()} CPUs, load average {load:.2f} at start", flush=True)
     if load > 0.5:
         print("  (the machine is busy: figures will be low and noisy; run again when it is quiet)")
+    print("'others' is the CPU that processes outside the benchmark used during a level (0 on a quiet machine)")
     database = ThrowawayDatabase(args.database_url)
     servers = None
     folder = Path(tempfile.mkdtemp(prefix="workspace-load-lua-"))
@@ -450,25 +498,29 @@ def run(args) -> None:
         )
         data = sign_in(servers, seeded["emails"], seeded["organization"])
         scripts = {mode: write_script(folder, mode, data) for mode in ("mix", "list", "live")}
-        run_wrk(wrk, scripts["mix"], servers.url, min(args.levels), args.warmup)  # warm-up, not reported
+        others = OtherLoad([str(folder), database.name], servers.pids)
+        run_wrk(wrk, scripts["mix"], servers.url, min(args.levels), args.warmup, others)  # warm-up, not reported
 
         print("\nmix (list 35 %, filter 20 %, read 25 %, create 10 %, comment 10 %):")
         levels = []
         for connections in args.levels:
-            result = run_wrk(wrk, scripts["mix"], servers.url, connections, args.duration)
+            result = run_wrk(wrk, scripts["mix"], servers.url, connections, args.duration, others)
             levels.append((connections, result))
             print(describe(f"{connections} connections", result), flush=True)
         at = args.solo_connections or saturation(levels)
         print(f"\nalone, at {at} connections (where the mix saturated):")
         alone = {}
         for mode, label in (("list", "GET /api/v1/tasks"), ("live", "GET /health/live")):
-            alone[mode] = run_wrk(wrk, scripts[mode], servers.url, at, args.duration)
+            alone[mode] = run_wrk(wrk, scripts[mode], servers.url, at, args.duration, others)
             print(describe(label, alone[mode]), flush=True)
         ratio = alone["list"]["rps"] / alone["live"]["rps"]
         errors = sum(r["errors"] for _, r in levels) + sum(r["errors"] for r in alone.values())
         p99 = alone["list"]["p99_us"] / 1000
         print(f"\ntask list / /health/live throughput: {ratio:.2f}")
         print(f"goal: 0 errors -> {errors}; task list p99 < 100 ms at saturation ({at} connections) -> {p99:.1f} ms")
+        busiest = max([r["others"] for _, r in levels] + [r["others"] for r in alone.values()])
+        if busiest > 0.2:
+            print(f"other processes used up to {busiest:.2f} of the {os.cpu_count()} CPUs: figures are low and noisy")
         if errors:
             print(f"\nlast lines of the server log:\n{servers.log_tail()}")
     finally:
