@@ -17,6 +17,7 @@ everything it started is stopped and the database dropped at the end, on Ctrl-C 
 import argparse
 import contextlib
 import json
+import math
 import os
 import random
 import secrets
@@ -296,6 +297,7 @@ class Servers:
         self.redis: subprocess.Popen | None = None
         self.gunicorn: subprocess.Popen | None = None
         self.log = self.dir / "gunicorn.log"
+        self.access_log = self.dir / "access.log"  # one line per request: method, path, query, status, µs
 
     def start(self) -> None:
         binary = shutil.which("redis-server")
@@ -325,6 +327,7 @@ class Servers:
             "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.args.workers),
             "--worker-class", self.args.worker_class, "--threads", str(self.args.threads),
             "--timeout", "60", "--graceful-timeout", "10", "--backlog", "2048", "--no-control-socket",
+            "--access-logfile", str(self.access_log), "--access-logformat", "%(m)s %(U)s %(q)s %(s)s %(D)s",
         ]  # fmt: skip
         with open(self.log, "wb") as log:
             self.gunicorn = subprocess.Popen(  # noqa: S603
@@ -344,6 +347,21 @@ class Servers:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def access_offset(self) -> int:
+        return self.access_log.stat().st_size if self.access_log.exists() else 0
+
+    def server_times(self, offset: int) -> dict[str, list[float]]:
+        """Milliseconds each request took inside gunicorn (queueing before a worker excluded), by kind."""
+        times: dict[str, list[float]] = {}
+        with open(self.access_log, "rb") as log:
+            log.seek(offset)
+            for line in log.read().decode(errors="replace").splitlines():
+                parts = line.split(" ")
+                if len(parts) == 5:
+                    method, path, query, _status, micros = parts
+                    times.setdefault(request_kind(method, path, query), []).append(int(micros) / 1000)
+        return times
 
     def pids(self) -> list[int]:
         return [p.pid for p in (self.gunicorn, self.redis) if p is not None]
@@ -384,6 +402,30 @@ class Servers:
 
 
 # --- wrk ----------------------------------------------------------------------------------
+
+
+def request_kind(method: str, path: str, query: str) -> str:
+    if method == "POST":
+        return "comment" if path.endswith("/comments") else "create"
+    if path == "/api/v1/tasks":
+        return "filter" if query.strip("-") and not query.startswith("page=") else "list"
+    if path.startswith("/api/v1/tasks/"):
+        return "read"
+    return path
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def describe_server_times(times: dict[str, list[float]]) -> str:
+    parts = [
+        f"{kind} {percentile(times[kind], 50):.0f}/{percentile(times[kind], 99):.0f}"
+        for kind, _ in MIX
+        if times.get(kind)
+    ]
+    return "    in gunicorn, p50/p99 ms: " + ", ".join(parts)
 
 
 def lua_list(values) -> str:
@@ -504,9 +546,11 @@ def run(args) -> None:
         print("\nmix (list 35 %, filter 20 %, read 25 %, create 10 %, comment 10 %):")
         levels = []
         for connections in args.levels:
+            offset = servers.access_offset()
             result = run_wrk(wrk, scripts["mix"], servers.url, connections, args.duration, others)
             levels.append((connections, result))
             print(describe(f"{connections} connections", result), flush=True)
+            print(describe_server_times(servers.server_times(offset)), flush=True)
         at = args.solo_connections or saturation(levels)
         print(f"\nalone, at {at} connections (where the mix saturated):")
         alone = {}
