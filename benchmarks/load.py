@@ -420,11 +420,8 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def describe_server_times(times: dict[str, list[float]]) -> str:
-    parts = [
-        f"{kind} {percentile(times[kind], 50):.0f}/{percentile(times[kind], 99):.0f}"
-        for kind, _ in MIX
-        if times.get(kind)
-    ]
+    kinds = [kind for kind, _ in MIX if kind in times] + sorted(set(times) - {kind for kind, _ in MIX})
+    parts = [f"{kind} {percentile(times[kind], 50):.1f}/{percentile(times[kind], 99):.1f}" for kind in kinds]
     return "    in gunicorn, p50/p99 ms: " + ", ".join(parts)
 
 
@@ -459,6 +456,7 @@ def run_wrk(wrk: str, script: Path, url: str, connections: int, duration: int, o
         [*command, "-s", str(script), url], capture_output=True, text=True, timeout=duration + 60, check=True
     )
     other_cores = others.cores()
+    time.sleep(2)  # requests wrk left in flight finish (and are logged) before the next level
     line = next(line for line in done.stdout.splitlines() if line.startswith("RESULT "))
     result = json.loads(line.removeprefix("RESULT "))
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
@@ -555,8 +553,10 @@ def run(args) -> None:
         print(f"\nalone, at {at} connections (where the mix saturated):")
         alone = {}
         for mode, label in (("list", "GET /api/v1/tasks"), ("live", "GET /health/live")):
+            offset = servers.access_offset()
             alone[mode] = run_wrk(wrk, scripts[mode], servers.url, at, args.duration, others)
             print(describe(label, alone[mode]), flush=True)
+            print(describe_server_times(servers.server_times(offset)), flush=True)
         ratio = alone["list"]["rps"] / alone["live"]["rps"]
         errors = sum(r["errors"] for _, r in levels) + sum(r["errors"] for r in alone.values())
         p99 = alone["list"]["p99_us"] / 1000
