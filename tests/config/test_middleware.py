@@ -60,3 +60,4 @@ class TestDocs:
         assert response.status_code == 200
         html = response.content.decode()
         assert "<script>" not in html.replace(" ", "")
+        assert "https://" not in html, "no asset or preconnect off-site"
