@@ -10,7 +10,7 @@ job_errors = ImportJobViewSet.as_view({"get": "errors"}, **ImportJobViewSet.erro
 job_cancel = ImportJobViewSet.as_view({"post": "cancel"})
 
 urlpatterns = [
-    path("organizations/<uuid:organization_pk>/imports", organization_imports, name="import-list"),
+    path("organizations/<uuid:organization_id>/imports", organization_imports, name="import-list"),
     path("imports/<uuid:pk>", job, name="import-detail"),
     path("imports/<uuid:pk>/status", job_status, name="import-status"),
     path("imports/<uuid:pk>/errors", job_errors, name="import-errors"),

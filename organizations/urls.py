@@ -14,13 +14,13 @@ invitation_accept = InvitationTokenViewSet.as_view({"post": "accept"})
 
 urlpatterns = [
     path("organizations", organizations, name="organization-list"),
-    path("organizations/<uuid:pk>", organization, name="organization-detail"),
-    path("organizations/<uuid:pk>/members", members, name="membership-list"),
-    path("organizations/<uuid:pk>/members/<uuid:user_id>", member, name="membership-detail"),
-    path("organizations/<uuid:pk>/invitations", invitations, name="invitation-list"),
-    path("organizations/<uuid:pk>/invitations/<uuid:invitation_id>", invitation, name="invitation-detail"),
+    path("organizations/<uuid:organization_id>", organization, name="organization-detail"),
+    path("organizations/<uuid:organization_id>/members", members, name="membership-list"),
+    path("organizations/<uuid:organization_id>/members/<uuid:user_id>", member, name="membership-detail"),
+    path("organizations/<uuid:organization_id>/invitations", invitations, name="invitation-list"),
+    path("organizations/<uuid:organization_id>/invitations/<uuid:invitation_id>", invitation, name="invitation-detail"),
     path(
-        "organizations/<uuid:pk>/invitations/<uuid:invitation_id>/resend",
+        "organizations/<uuid:organization_id>/invitations/<uuid:invitation_id>/resend",
         invitation_resend,
         name="invitation-resend",
     ),

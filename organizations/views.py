@@ -1,6 +1,6 @@
 """Organizations, members and invitations. Each action: input serializer, one service, output serializer.
 
-Scoping and the 404 for other organizations come from ``config.viewsets.OrganizationScopedViewSet``;
+Scoping and the 404 for other organizations come from ``organizations.viewsets.OrganizationScopedViewSet``;
 role checks from ``organizations.permissions``; the rules that depend on the data from the services.
 """
 
@@ -12,7 +12,6 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from config.schema import ErrorEnvelopeSerializer
-from config.viewsets import OrganizationScopedViewSet
 from organizations import selectors, services
 from organizations.models import Invitation, Organization
 from organizations.permissions import CanManageMember, IsOrgAdmin, IsOrgMember, IsOrgOwner
@@ -27,9 +26,8 @@ from organizations.serializers import (
     OrganizationSerializer,
     OrganizationUpdateSerializer,
 )
+from organizations.viewsets import OrganizationScopedViewSet
 
-# The schema shows the organization's ``pk`` as ``id``, as everywhere else.
-ORGANIZATION_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Organization id.")
 USER_ID = OpenApiParameter("user_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The member's user id.")
 INVITATION_ID = OpenApiParameter(
     "invitation_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Invitation id."
@@ -62,21 +60,19 @@ def render_organization(organization: Organization, user) -> dict:
         request=OrganizationCreateSerializer,
         responses={201: OrganizationSerializer},
     ),
-    retrieve=extend_schema(summary="An organization (members)", parameters=[ORGANIZATION_ID]),
+    retrieve=extend_schema(summary="An organization (members)"),
     partial_update=extend_schema(
         summary="Rename an organization or change its slug (admins)",
-        parameters=[ORGANIZATION_ID],
         request=OrganizationUpdateSerializer,
         responses={200: OrganizationSerializer},
     ),
     destroy=extend_schema(
         summary="Delete an organization with all its data (owners)",
-        parameters=[ORGANIZATION_ID],
         responses={204: None},
     ),
 )
 class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationScopedViewSet):
-    organization_url_kwarg = "pk"
+    lookup_url_kwarg = "organization_id"
     organization_field = None
     serializer_class = OrganizationSerializer
     ordering_fields = ["name", "created_at"]
@@ -94,18 +90,18 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Orga
         )
         return Response(render_organization(organization, request.user), status=status.HTTP_201_CREATED)
 
-    def partial_update(self, request, pk):
+    def partial_update(self, request, **kwargs):
         organization = services.organization_update(
             organization=self.organization, **validated(OrganizationUpdateSerializer, request)
         )
         return Response(render_organization(organization, request.user))
 
-    def destroy(self, request, pk):
+    def destroy(self, request, **kwargs):
         services.organization_delete(organization=self.organization)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@extend_schema(tags=["members"], parameters=[ORGANIZATION_ID])
+@extend_schema(tags=["members"])
 @extend_schema_view(
     list=extend_schema(summary="The organization's members with their roles (members)"),
     create=extend_schema(
@@ -129,7 +125,6 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Orga
     ),
 )
 class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationScopedViewSet):
-    organization_url_kwarg = "pk"
     lookup_field = "user_id"
     lookup_url_kwarg = "user_id"
     patch_needs_required_fields = True  # a role change needs its role (config.schema documents it so)
@@ -145,28 +140,23 @@ class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organi
     def get_queryset(self):
         return selectors.membership_list(organization=self.organization)
 
-    def get_object(self):
-        membership = super().get_object()
-        membership.organization = self.organization
-        return membership
-
-    def create(self, request, pk):
+    def create(self, request, **kwargs):
         data = validated(MembershipCreateSerializer, request)
         membership = services.membership_add(organization=self.organization, actor=request.user, **data)
         return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
 
-    def partial_update(self, request, pk, user_id):
+    def partial_update(self, request, **kwargs):
         membership = self.get_object()
         data = validated(MembershipUpdateSerializer, request)
         membership = services.membership_change_role(membership=membership, actor=request.user, **data)
         return Response(MembershipSerializer(membership).data)
 
-    def destroy(self, request, pk, user_id):
+    def destroy(self, request, **kwargs):
         services.membership_remove(membership=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@extend_schema(tags=["invitations"], parameters=[ORGANIZATION_ID])
+@extend_schema(tags=["invitations"])
 @extend_schema_view(
     list=extend_schema(summary="The organization's invitations, every status (admins)"),
     create=extend_schema(
@@ -183,7 +173,6 @@ class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organi
     ),
 )
 class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationScopedViewSet):
-    organization_url_kwarg = "pk"
     lookup_url_kwarg = "invitation_id"
     serializer_class = InvitationSerializer
     ordering_fields = ["created_at", "expires_at", "email"]
@@ -192,12 +181,12 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organi
     def get_queryset(self):
         return selectors.invitation_list(organization=self.organization)
 
-    def create(self, request, pk):
+    def create(self, request, **kwargs):
         data = validated(InvitationCreateSerializer, request)
         invitation = services.invitation_create(organization=self.organization, invited_by=request.user, **data)
         return Response(InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
 
-    def destroy(self, request, pk, invitation_id):
+    def destroy(self, request, **kwargs):
         services.invitation_revoke(invitation=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -208,7 +197,7 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organi
         request=None,
         responses={200: InvitationSerializer},
     )
-    def resend(self, request, pk, invitation_id):
+    def resend(self, request, **kwargs):
         invitation = services.invitation_resend(invitation=self.get_object(), actor=request.user)
         return Response(self.get_serializer(invitation).data)
 

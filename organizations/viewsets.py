@@ -1,8 +1,11 @@
 """The base for every API view of data that belongs to an organization.
 
-Members, invitations, tasks, imports and reports all inherit ``OrganizationScopedViewSet`` (or
-mix ``OrganizationScopedMixin`` into another DRF generic view), so that no view can forget the
-tenant boundary. For each request, in this order:
+Organizations, members, invitations, tasks, imports and reports all inherit
+``OrganizationScopedViewSet`` (or mix ``OrganizationScopedMixin`` into another DRF generic view), so
+that no view can forget the tenant boundary. The methods that enforce it are protected: a subclass
+that overrides one fails at import (``ProtectedMethodError``), as PostHog's tenant mixin does.
+Subclasses extend through ``get_queryset`` (what to list), the permission classes, and the class
+settings below. For each request, in this order:
 
 1. **Authentication.** An anonymous caller gets 401.
 2. **Membership, before anything else.** When the URL names an organization
@@ -25,8 +28,6 @@ tenant boundary. For each request, in this order:
 
 Subclass settings:
 
-- ``organization_url_kwarg``: URL keyword naming the organization (``"organization_pk"``).
-  Absent from a URL's kwargs, the view is top-level and scoped to the caller's organizations.
 - ``organization_field``: path from the queryset's model to its organization, in ORM lookup
   syntax (``"organization"``, ``"task__organization"``); None when the model is ``Organization``.
 - ``permission_classes`` / ``permission_classes_by_action``: role checks on top of steps 1-2.
@@ -35,6 +36,8 @@ A top-level *create* names its organization in the body: call ``self.require_org
 with it, which applies step 2 (404) and returns the access for a role check.
 """
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import get_object_or_404
@@ -43,13 +46,47 @@ from rest_framework.permissions import IsAuthenticated
 from organizations.models import Organization
 from organizations.selectors import OrganizationAccess, organization_access, organization_ids_for
 
+# The URL keyword that names the organization, in every URL under one: ``<uuid:organization_id>``.
+# Absent from a URL's kwargs, the view is top-level and scoped to the caller's organizations.
+ORGANIZATION_URL_KWARG = "organization_id"
+# Its schema, for ``@extend_schema(parameters=[ORGANIZATION_ID_PARAMETER])`` on views under an organization.
+ORGANIZATION_ID_PARAMETER = OpenApiParameter(
+    ORGANIZATION_URL_KWARG, OpenApiTypes.UUID, OpenApiParameter.PATH, description="Organization id."
+)
+
+# The methods that enforce the tenant boundary; a subclass may not override them.
+PROTECTED_METHODS = (
+    "check_permissions",
+    "require_organization",
+    "is_object_request",
+    "get_scoped_object",
+    "get_object",
+    "check_object_permissions",
+    "organization_id_of",
+    "filter_queryset",
+    "scope_queryset",
+    "get_permissions",
+)
+
+
+class ProtectedMethodError(TypeError):
+    """A scoped view tried to override a method that enforces the organization boundary."""
+
 
 class OrganizationScopedMixin:
-    organization_url_kwarg: str = "organization_pk"
     organization_field: str | None = "organization"
     permission_classes_by_action: dict[str, list] = {}
 
     org_access: OrganizationAccess | None = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in PROTECTED_METHODS:
+            if name in cls.__dict__ and cls.__dict__[name] is not OrganizationScopedMixin.__dict__[name]:
+                raise ProtectedMethodError(
+                    f"{cls.__qualname__}.{name} overrides a method that enforces the organization boundary; "
+                    "extend through get_queryset, the permission classes or organization_field instead."
+                )
 
     @property
     def organization(self) -> Organization | None:
@@ -66,7 +103,7 @@ class OrganizationScopedMixin:
     def check_permissions(self, request):
         if not (request.user and request.user.is_authenticated):
             self.permission_denied(request)  # 401, before revealing anything about the organization
-        organization_id = self.kwargs.get(self.organization_url_kwarg)
+        organization_id = self.kwargs.get(ORGANIZATION_URL_KWARG)
         if organization_id is not None:
             self.org_access = self.require_organization(organization_id)
         if self.is_object_request():
@@ -90,7 +127,10 @@ class OrganizationScopedMixin:
         if not hasattr(self, "_scoped_object"):
             queryset = self.filter_queryset(self.get_queryset())
             value = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
-            self._scoped_object = get_object_or_404(queryset, **{self.lookup_field: value})
+            obj = get_object_or_404(queryset, **{self.lookup_field: value})
+            if self.org_access is not None and self.organization_field == "organization":
+                obj.organization = self.org_access.organization  # already loaded: no query to render it
+            self._scoped_object = obj
         return self._scoped_object
 
     def get_object(self):

@@ -10,7 +10,7 @@ export_download = ReportExportViewSet.as_view({"get": "download"})
 urlpatterns = [
     path("reports/exports/<uuid:pk>", export, name="report-export-detail"),
     path("reports/exports/<uuid:pk>/download", export_download, name="report-export-download"),
-    path("reports/<uuid:organization_pk>", ReportSummaryView.as_view(), name="report-summary"),
-    path("reports/<uuid:organization_pk>/exports", exports, name="report-export-list"),
-    path("reports/<uuid:organization_pk>/settings", ReportSettingsView.as_view(), name="report-settings"),
+    path("reports/<uuid:organization_id>", ReportSummaryView.as_view(), name="report-summary"),
+    path("reports/<uuid:organization_id>/exports", exports, name="report-export-list"),
+    path("reports/<uuid:organization_id>/settings", ReportSettingsView.as_view(), name="report-settings"),
 ]

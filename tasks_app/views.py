@@ -7,9 +7,9 @@ from rest_framework.response import Response
 
 from config.filters import StableOrderingFilter
 from config.pagination import StandardPagination
-from config.viewsets import OrganizationScopedViewSet
 from organizations.models import Role
 from organizations.permissions import IsOrgEditorOrReadOnly, IsOrgMember
+from organizations.viewsets import OrganizationScopedViewSet
 from tasks_app import selectors, services
 from tasks_app.filters import TaskFilter
 from tasks_app.permissions import IsTaskCreatorOrOrgAdmin

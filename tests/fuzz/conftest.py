@@ -108,19 +108,22 @@ def build_fuzz_world(caller_role: str) -> FuzzWorld:
     api = "/api/v1"
     world = FuzzWorld(caller=caller, access_token=str(tokens["access"]))
     world.paths = {
-        f"{api}/organizations/{{id}}": {"id": org_id},
-        f"{api}/organizations/{{id}}/members": {"id": org_id},
-        f"{api}/organizations/{{id}}/members/{{user_id}}": {"id": org_id, "user_id": str(target.pk)},
-        f"{api}/organizations/{{id}}/invitations": {"id": org_id},
-        f"{api}/organizations/{{id}}/invitations/{{invitation_id}}": {
-            "id": org_id,
+        f"{api}/organizations/{{organization_id}}": {"organization_id": org_id},
+        f"{api}/organizations/{{organization_id}}/members": {"organization_id": org_id},
+        f"{api}/organizations/{{organization_id}}/members/{{user_id}}": {
+            "organization_id": org_id,
+            "user_id": str(target.pk),
+        },
+        f"{api}/organizations/{{organization_id}}/invitations": {"organization_id": org_id},
+        f"{api}/organizations/{{organization_id}}/invitations/{{invitation_id}}": {
+            "organization_id": org_id,
             "invitation_id": str(invitation.pk),
         },
-        f"{api}/organizations/{{id}}/invitations/{{invitation_id}}/resend": {
-            "id": org_id,
+        f"{api}/organizations/{{organization_id}}/invitations/{{invitation_id}}/resend": {
+            "organization_id": org_id,
             "invitation_id": str(invitation.pk),
         },
-        f"{api}/organizations/{{organization_pk}}/imports": {"organization_pk": org_id},
+        f"{api}/organizations/{{organization_id}}/imports": {"organization_id": org_id},
         f"{api}/invitations/{{token}}": {"token": invitation_for_caller.token},
         f"{api}/invitations/{{token}}/accept": {"token": invitation_for_caller.token},
         f"{api}/tasks/{{id}}": {"id": task_id},
@@ -130,9 +133,9 @@ def build_fuzz_world(caller_role: str) -> FuzzWorld:
         f"{api}/imports/{{id}}/status": {"id": str(job.pk)},
         f"{api}/imports/{{id}}/errors": {"id": str(job.pk)},
         f"{api}/imports/{{id}}/cancel": {"id": str(job.pk)},
-        f"{api}/reports/{{organization_pk}}": {"organization_pk": org_id},
-        f"{api}/reports/{{organization_pk}}/exports": {"organization_pk": org_id},
-        f"{api}/reports/{{organization_pk}}/settings": {"organization_pk": org_id},
+        f"{api}/reports/{{organization_id}}": {"organization_id": org_id},
+        f"{api}/reports/{{organization_id}}/exports": {"organization_id": org_id},
+        f"{api}/reports/{{organization_id}}/settings": {"organization_id": org_id},
         f"{api}/reports/exports/{{id}}": {"id": str(export.pk)},
         f"{api}/reports/exports/{{id}}/download": {"id": str(export.pk)},
         f"{api}/sessions/{{id}}": {"id": str(other_session.pk)},

@@ -286,7 +286,7 @@ def state_machine(
 ):
     """Our schema declares no OpenAPI links: schemathesis infers them from it (an operation that answers an
     `id` feeds the `{id}` of the operations on that resource, e.g. POST /tasks -> PATCH /tasks/{id}, and
-    POST /organizations -> POST /organizations/{id}/invitations), and this machine chains them, signed in
+    POST /organizations -> POST /organizations/{organization_id}/invitations), and this machine chains them, signed in
     as the caller, for at most STATEFUL_MAX_STEPS calls per scenario."""
     world = build_fuzz_world(request.param)
 

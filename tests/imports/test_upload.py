@@ -1,4 +1,4 @@
-"""POST /organizations/{id}/imports: what is accepted, stored and queued, and what is refused before anything is."""
+"""POST /organizations/{organization_id}/imports: what is accepted, stored and queued, and what is refused first."""
 
 import pytest
 from django.core.files.storage import default_storage

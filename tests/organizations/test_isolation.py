@@ -1,4 +1,4 @@
-"""No list, detail or write under /organizations/{id}/... reaches another organization's data.
+"""No list, detail or write under /organizations/{organization_id}/... reaches another organization's data.
 
 A user of organization A, whatever their role in A, tries every id of organization B (the
 organization, each of its members, each of its invitations) on every route: under B's URL, and

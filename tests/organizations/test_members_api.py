@@ -1,4 +1,4 @@
-"""GET, POST /organizations/{id}/members and GET, PATCH, DELETE /organizations/{id}/members/{user_id}."""
+"""GET, POST /organizations/{organization_id}/members; GET, PATCH, DELETE .../members/{user_id}."""
 
 import pytest
 

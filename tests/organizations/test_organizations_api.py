@@ -1,4 +1,4 @@
-"""GET, POST /organizations and GET, PATCH, DELETE /organizations/{id}."""
+"""GET, POST /organizations and GET, PATCH, DELETE /organizations/{organization_id}."""
 
 import pytest
 

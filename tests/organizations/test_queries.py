@@ -26,16 +26,19 @@ def queries_for(client, url) -> int:
             "/api/v1/organizations",
             lambda org, user: MembershipFactory(organization=OrganizationFactory(), user=user, role=Role.ADMIN),
         ),
-        ("/api/v1/organizations/{id}/members", lambda org, user: MembershipFactory(organization=org.organization)),
         (
-            "/api/v1/organizations/{id}/invitations",
+            "/api/v1/organizations/{organization_id}/members",
+            lambda org, user: MembershipFactory(organization=org.organization),
+        ),
+        (
+            "/api/v1/organizations/{organization_id}/invitations",
             lambda org, user: InvitationFactory(organization=org.organization, invited_by=user, accepted_by=user),
         ),
     ],
 )
 def test_list_queries_do_not_grow_with_the_page(org, client_for, django_assert_max_num_queries, url, grow):
     client = client_for(org.admin)
-    url = url.format(id=org.id)
+    url = url.format(organization_id=org.id)
     grow(org, org.admin)
     one = queries_for(client, f"{url}?page_size=1")
     assert one <= SANE_BOUND

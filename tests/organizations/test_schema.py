@@ -7,7 +7,7 @@ pytestmark = pytest.mark.django_db
 
 def test_role_change_documents_role_as_required(api_client):
     schema = api_client.get("/api/v1/schema/?format=json").json()
-    body = schema["paths"]["/api/v1/organizations/{id}/members/{user_id}"]["patch"]["requestBody"]
+    body = schema["paths"]["/api/v1/organizations/{organization_id}/members/{user_id}"]["patch"]["requestBody"]
     assert body["required"] is True
     component = body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
     assert schema["components"]["schemas"][component]["required"] == ["role"]

@@ -6,7 +6,6 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.test import APIRequestFactory
 
-from config.viewsets import OrganizationScopedMixin
 from organizations.models import Membership, Role
 from organizations.permissions import (
     CanManageMember,
@@ -17,6 +16,12 @@ from organizations.permissions import (
     IsOrgOwner,
 )
 from organizations.selectors import OrganizationAccess
+from organizations.viewsets import (
+    PROTECTED_METHODS,
+    OrganizationScopedMixin,
+    OrganizationScopedViewSet,
+    ProtectedMethodError,
+)
 from tests.organizations.assertions import assert_error, assert_page
 
 URL = "/api/v1/_test/memberships"
@@ -147,3 +152,14 @@ def test_organization_of_an_object_follows_organization_field(field, obj, expect
     view = OrganizationScopedMixin()
     view.organization_field = field
     assert view.organization_id_of(obj) == expected
+
+
+@pytest.mark.parametrize("method", PROTECTED_METHODS)
+def test_a_subclass_cannot_override_the_methods_that_scope(method):
+    with pytest.raises(ProtectedMethodError, match=method):
+        type("Leaky", (OrganizationScopedViewSet,), {method: lambda self, *args: None})
+
+
+def test_a_subclass_extends_through_get_queryset():
+    view = type("Fine", (OrganizationScopedViewSet,), {"get_queryset": lambda self: Membership.objects.all()})
+    assert view.filter_queryset is OrganizationScopedViewSet.filter_queryset

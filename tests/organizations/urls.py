@@ -1,6 +1,6 @@
 """A top-level organization resource (like the future /tasks): no organization in the URL.
 
-It exercises the other half of ``config.viewsets.OrganizationScopedMixin``: lists scoped to the
+It exercises the other half of ``organizations.viewsets.OrganizationScopedMixin``: lists scoped to the
 caller's organizations, objects of other organizations answering 404, the role taken from the
 object's organization, and creates that name their organization in the body.
 """
@@ -11,10 +11,10 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from config.urls import urlpatterns as project_urlpatterns
-from config.viewsets import OrganizationScopedViewSet
 from organizations.models import Membership, Role
 from organizations.permissions import IsOrgAdminOrReadOnly
 from organizations.serializers import MembershipSerializer
+from organizations.viewsets import OrganizationScopedViewSet
 
 
 class AllMembershipsViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationScopedViewSet):

@@ -190,19 +190,19 @@ R = {
         "GET": (lambda w: ("organizations", None), [200, 200, 200, 200, 200, 401, 200]),
         "POST": (lambda w: ("organizations", {"name": "New venture"}), [201, 201, 201, 201, 201, 401, 201]),
     },
-    "organizations/{pk}": {
+    "organizations/{organization_id}": {
         "GET": (lambda w: (f"organizations/{w.id}", None), [200, 200, 200, 200, 404, 401, 200]),
         "PATCH": (lambda w: (f"organizations/{w.id}", {"name": "Renamed"}), [200, 200, 403, 403, 404, 401, 200]),
         "DELETE": (lambda w: (f"organizations/{w.id}", None), [204, 403, 403, 403, 404, 401, 204]),
     },
-    "organizations/{pk}/members": {
+    "organizations/{organization_id}/members": {
         "GET": (lambda w: (f"organizations/{w.id}/members", None), [200, 200, 200, 200, 404, 401, 200]),
         "POST": (
             lambda w: (f"organizations/{w.id}/members", {"email": UserFactory().email, "role": "member"}),
             [201, 201, 403, 403, 404, 401, 201],
         ),
     },
-    "organizations/{pk}/members/{user_id}": {
+    "organizations/{organization_id}/members/{user_id}": {
         "GET": (lambda w: (f"organizations/{w.id}/members/{w.target.pk}", None), [200, 200, 200, 200, 404, 401, 200]),
         "PATCH": (
             lambda w: (f"organizations/{w.id}/members/{w.target.pk}", {"role": "viewer"}),
@@ -213,14 +213,14 @@ R = {
             [204, 204, 403, 403, 404, 401, 204],
         ),
     },
-    "organizations/{pk}/invitations": {
+    "organizations/{organization_id}/invitations": {
         "GET": (lambda w: (f"organizations/{w.id}/invitations", None), [200, 200, 403, 403, 404, 401, 200]),
         "POST": (
             lambda w: (f"organizations/{w.id}/invitations", {"email": "new-person@example.com", "role": "member"}),
             [201, 201, 403, 403, 404, 401, 201],
         ),
     },
-    "organizations/{pk}/invitations/{invitation_id}": {
+    "organizations/{organization_id}/invitations/{invitation_id}": {
         "GET": (
             lambda w: (f"organizations/{w.id}/invitations/{w.invitation.pk}", None),
             [200, 200, 403, 403, 404, 401, 200],
@@ -230,7 +230,7 @@ R = {
             [204, 204, 403, 403, 404, 401, 204],
         ),
     },
-    "organizations/{pk}/invitations/{invitation_id}/resend": {
+    "organizations/{organization_id}/invitations/{invitation_id}/resend": {
         "POST": (
             lambda w: (f"organizations/{w.id}/invitations/{w.invitation.pk}/resend", None),
             [200, 200, 403, 403, 404, 401, 200],
@@ -261,7 +261,7 @@ R = {
     "tasks/{pk}/activity": {
         "GET": (lambda w: (f"tasks/{w.task.pk}/activity", None), [200, 200, 200, 200, 404, 401, 200]),
     },
-    "organizations/{organization_pk}/imports": {
+    "organizations/{organization_id}/imports": {
         "GET": (lambda w: (f"organizations/{w.id}/imports", None), [200, 200, 403, 403, 404, 401, 200]),
         "POST": (
             lambda w: (f"organizations/{w.id}/imports", multipart_csv(), "multipart"),
@@ -280,20 +280,20 @@ R = {
     "imports/{pk}/cancel": {
         "POST": (lambda w: (f"imports/{w.objects['job'].pk}/cancel", None), [200, 200, 403, 403, 404, 401, 200]),
     },
-    "reports/{organization_pk}": {
+    "reports/{organization_id}": {
         "GET": (
             lambda w: (f"reports/{w.id}?from=2030-01-01&to=2030-01-31", None),
             [200, 200, 200, 200, 404, 401, 200],
         ),
     },
-    "reports/{organization_pk}/exports": {
+    "reports/{organization_id}/exports": {
         "GET": (lambda w: (f"reports/{w.id}/exports", None), [200, 200, 200, 200, 404, 401, 200]),
         "POST": (
             lambda w: (f"reports/{w.id}/exports", {"format": "csv", "from": "2030-01-01", "to": "2030-01-31"}),
             [202, 202, 202, 202, 404, 401, 202],
         ),
     },
-    "reports/{organization_pk}/settings": {
+    "reports/{organization_id}/settings": {
         "GET": (lambda w: (f"reports/{w.id}/settings", None), [200, 200, 200, 200, 404, 401, 200]),
         "PATCH": (
             lambda w: (f"reports/{w.id}/settings", {"weekly_email": True}),
