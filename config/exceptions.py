@@ -23,28 +23,16 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from config.errors import ApplicationError, PayloadTooLarge
+
 logger = logging.getLogger("config.errors")
 
 DEFAULT_RETRY_AFTER_SECONDS = 60
 
 
-class Conflict(exceptions.APIException):
-    """The request is valid but clashes with the current state (e.g. removing the last owner)."""
-
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state of the resource."
-    default_code = "conflict"
-
-
 class RateLimited(exceptions.Throttled):
     default_code = "rate_limited"
     extra_detail_singular = extra_detail_plural = ""
-
-
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
-    default_code = "payload_too_large"
 
 
 class ServiceUnavailable(exceptions.APIException):
@@ -138,7 +126,15 @@ def as_drf_validation_error(exc: DjangoValidationError) -> exceptions.Validation
     return exceptions.ValidationError([_django_error_detail(e) for e in exc.error_list])
 
 
+def _from_application_error(exc: ApplicationError) -> exceptions.APIException:
+    api_exception = exceptions.APIException(detail=exc.message, code=exc.code)
+    api_exception.status_code = exc.status_code
+    return api_exception
+
+
 def _as_api_exception(exc):
+    if isinstance(exc, ApplicationError):
+        return _from_application_error(exc)
     if isinstance(exc, DjangoValidationError):
         return as_drf_validation_error(exc)
     if isinstance(exc, Ratelimited):
@@ -149,7 +145,7 @@ def _as_api_exception(exc):
     if isinstance(exc, DjangoPermissionDenied):
         return exceptions.PermissionDenied()
     if isinstance(exc, RequestDataTooBig):
-        return PayloadTooLarge()
+        return _from_application_error(PayloadTooLarge())
     if isinstance(exc, SuspiciousOperation):
         return exceptions.ParseError("The request could not be processed.", code="bad_request")
     return exc

@@ -1,7 +1,7 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.utils.html import format_html
-from rest_framework.exceptions import APIException
 
+from config.admin_actions import apply_each
 from imports import services
 from imports.models import ImportJob, ImportRowError
 
@@ -57,23 +57,12 @@ class ImportJobAdmin(admin.ModelAdmin):
     def progress_bar(self, obj):
         return format_html('<progress max="100" value="{}"></progress> {}%', obj.progress, obj.progress)
 
-    def _each(self, request, queryset, call, verb):
-        done, failures = 0, []
-        for job in queryset:
-            try:
-                call(job)
-                done += 1
-            except APIException as exc:
-                failures.append(f"{job}: {exc.detail}")
-        if done:
-            self.message_user(request, f"{verb} {done} import(s).", messages.SUCCESS)
-        for failure in failures:
-            self.message_user(request, failure, messages.ERROR)
-
     @admin.action(description="Retry selected imports (failed, cancelled or stalled) from their checkpoint")
     def retry_jobs(self, request, queryset):
-        self._each(request, queryset, lambda job: services.import_job_retry(job=job), "Queued")
+        apply_each(self, request, queryset, lambda job: services.import_job_retry(job=job), "Queued")
 
     @admin.action(description="Cancel selected imports (pending or running)")
     def cancel_jobs(self, request, queryset):
-        self._each(request, queryset, lambda job: services.import_job_cancel(job=job, actor=request.user), "Cancelled")
+        apply_each(
+            self, request, queryset, lambda job: services.import_job_cancel(job=job, actor=request.user), "Cancelled"
+        )

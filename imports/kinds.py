@@ -10,10 +10,9 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils import timezone
-from rest_framework.exceptions import APIException
 
 from accounts.models import User
-from config.exceptions import errors_for
+from config.errors import SERVICE_ERRORS, Conflict, error_items
 from imports import rows as row_rules
 from imports.csv_source import HeaderMatch
 from imports.models import ImportJob, ImportKind
@@ -125,16 +124,14 @@ class MemberImport:
                         )
                         invitations += 1
                     continue
-                except APIException as exc:
-                    if exc.status_code == 409:  # a member or an invitation appeared meanwhile (or earlier in the file)
-                        reason = "is already a member or invited"
-                    else:
-                        result.rejected += 1
-                        result.problems.extend(
-                            (line, Problem("email", error["code"], error["message"], row.email))
-                            for error in errors_for(exc)
-                        )
-                        continue
+                except Conflict:  # a member or an invitation appeared meanwhile (or earlier in the file)
+                    reason = "is already a member or invited"
+                except SERVICE_ERRORS as exc:
+                    result.rejected += 1
+                    result.problems.extend(
+                        (line, Problem("email", code, message, row.email)) for _field, code, message in error_items(exc)
+                    )
+                    continue
             result.skipped += 1
             if len(result.warnings) < MAX_SKIP_WARNINGS:
                 result.warnings.append(f"Line {line}: {row.email} {reason}; skipped.")

@@ -34,15 +34,15 @@ from datetime import timedelta
 from itertools import groupby, islice
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.text import Truncator
-from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from accounts import services as account_services
 from accounts.models import User
-from config.exceptions import Conflict, PayloadTooLarge
+from config.errors import Conflict, Forbidden, PayloadTooLarge
 from imports.csv_source import DELIMITER_NAMES, CsvRefused, CsvRows, inspect_csv, match_header
 from imports.kinds import import_for
 from imports.models import (
@@ -55,11 +55,12 @@ from imports.models import (
     ImportState,
 )
 from organizations.models import Organization, Role
-from organizations.selectors import organization_access
+from organizations.services import organization_role_require
 
 logger = logging.getLogger(__name__)
 
 MAX_WARNINGS = 100
+IMPORTERS_ONLY = "Only admins and owners of this organization may import."
 VALUE_MAX_LENGTH = ImportRowError._meta.get_field("value").max_length
 MESSAGE_MAX_LENGTH = ImportRowError._meta.get_field("message").max_length
 
@@ -72,9 +73,9 @@ class _Stopped(Exception):
 
 
 def _require_admin(user: User | None, organization: Organization) -> None:
-    access = organization_access(user, organization.pk) if user is not None else None
-    if access is None or access.role < Role.ADMIN:
-        raise PermissionDenied("Only admins and owners of this organization may import.")
+    if user is None:  # an upload names its uploader; only an operator's has none, and it says so
+        raise Forbidden(IMPORTERS_ONLY)
+    organization_role_require(organization_id=organization.pk, actor=user, minimum=Role.ADMIN, message=IMPORTERS_ONLY)
 
 
 def import_job_create(
@@ -107,7 +108,7 @@ def import_job_create(
     try:
         facts = inspect_csv(uploaded_file, max_rows=settings.IMPORT_MAX_ROWS)
     except CsvRefused as exc:
-        raise ValidationError({"file": [exc.message]}, code=exc.code) from None
+        raise ValidationError({"file": ValidationError(exc.message, code=exc.code)}) from None
     uploaded_file.seek(0)
     job = ImportJob(
         organization=organization,
@@ -286,7 +287,7 @@ class _Run:
         if not job.by_operator:
             try:
                 _require_admin(job.created_by, job.organization)
-            except PermissionDenied:
+            except Forbidden:
                 self._finish(ImportState.FAILED, "The person who uploaded this file is no longer an admin here.")
                 return
         try:

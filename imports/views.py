@@ -1,6 +1,6 @@
 """CSV imports through the API. Each action: input serializer, one service or selector, output serializer.
 
-Scoping and the 404 for other organizations come from ``config.viewsets.OrganizationScopedViewSet``;
+Scoping and the 404 for other organizations come from ``organizations.viewsets.OrganizationScopedViewSet``;
 every endpoint needs an admin (or owner) of the job's organization (``IsOrgAdmin``).
 """
 
@@ -19,9 +19,8 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from config.csv_safety import csv_writer
-from config.exceptions import PayloadTooLarge
+from config.errors import PayloadTooLarge
 from config.pagination import StandardPagination
-from config.viewsets import OrganizationScopedViewSet
 from imports import selectors, services
 from imports.serializers import (
     ImportCreateSerializer,
@@ -30,14 +29,12 @@ from imports.serializers import (
     ImportStatusSerializer,
 )
 from organizations.permissions import IsOrgAdmin
+from organizations.viewsets import ORGANIZATION_ID_PARAMETER, OrganizationScopedViewSet
 
 # Room for the multipart envelope around the file and the other fields.
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
 ERROR_COLUMNS = ["line", "column", "code", "message", "value"]
 
-ORGANIZATION_ID = OpenApiParameter(
-    "organization_pk", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Organization id."
-)
 JOB_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Import job id.")
 
 
@@ -51,7 +48,7 @@ def refuse_oversized_body(request) -> None:
         raise PayloadTooLarge(f"The file is larger than the limit of {settings.IMPORT_MAX_BYTES:,} bytes.")
 
 
-@extend_schema(tags=["imports"], parameters=[ORGANIZATION_ID])
+@extend_schema(tags=["imports"], parameters=[ORGANIZATION_ID_PARAMETER])
 @extend_schema_view(
     list=extend_schema(summary="The organization's import jobs, newest first (admins)"),
     create=extend_schema(
@@ -61,7 +58,6 @@ def refuse_oversized_body(request) -> None:
     ),
 )
 class OrganizationImportViewSet(mixins.ListModelMixin, OrganizationScopedViewSet):
-    organization_url_kwarg = "organization_pk"
     permission_classes = [IsOrgAdmin]
     parser_classes = [MultiPartParser]
     serializer_class = ImportJobSerializer
@@ -71,7 +67,7 @@ class OrganizationImportViewSet(mixins.ListModelMixin, OrganizationScopedViewSet
     def get_queryset(self):
         return selectors.import_job_queryset()
 
-    def create(self, request, organization_pk=None):
+    def create(self, request, organization_id=None):
         refuse_oversized_body(request)
         data = ImportCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -1,39 +1,61 @@
 from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib import admin
 from django.db.models import Count
 from django.utils import timezone
-from rest_framework.exceptions import APIException
 
+from config.admin_actions import apply_each
+from config.errors import Conflict
 from organizations import services
 from organizations.models import Invitation, InvitationStatus, Membership, Organization, Role
 
 
-def _owners_left(organization_id, *, without_pk) -> bool:
-    return Membership.objects.filter(organization_id=organization_id, role=Role.OWNER).exclude(pk=without_pk).exists()
-
-
-def _report(modeladmin, request, done: int, verb: str, failures: list[str]) -> None:
-    if done:
-        modeladmin.message_user(request, f"{verb} {done} item(s).", messages.SUCCESS)
-    for failure in failures:
-        modeladmin.message_user(request, failure, messages.ERROR)
+def _owner_kept(organization_id, *, losing: set, gaining: bool) -> None:
+    """The service's "an organization keeps an owner" rule, as a form error."""
+    try:
+        services.organization_owner_require(organization_id=organization_id, losing=losing, gaining=gaining, lock=False)
+    except Conflict as exc:
+        raise forms.ValidationError(exc.message) from None
 
 
 class MembershipInlineFormSet(forms.BaseInlineFormSet):
-    """Staff edit roles freely here, but an organization must keep at least one owner."""
+    """Staff edit roles freely here, through the membership services, which keep an owner."""
 
     def clean(self):
         super().clean()
         if any(self.errors):
             return
-        owners = [
-            form
-            for form in self.forms
-            if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("role") == Role.OWNER
-        ]
-        if not owners:
-            raise ValidationError("An organization must keep at least one owner.")
+        losing, gaining = set(), False
+        for form in self.forms:
+            if not form.cleaned_data:
+                continue
+            was_owner = form.instance.pk is not None and form.initial.get("role") == Role.OWNER
+            is_owner = not form.cleaned_data.get("DELETE") and form.cleaned_data.get("role") == Role.OWNER
+            if was_owner and not is_owner:
+                losing.add(form.instance.pk)
+            gaining = gaining or (is_owner and not was_owner)
+        _owner_kept(self.instance.pk, losing=losing, gaining=gaining)
+
+    def save(self, commit=True):
+        """Promotions and additions first, then demotions, then removals: an owner is kept at every step."""
+        self.new_objects, self.changed_objects, self.deleted_objects = [], [], []
+        added = [form for form in self.extra_forms if form.has_changed() and form not in self.deleted_forms]
+        for form in sorted(added, key=lambda f: -f.cleaned_data["role"]):
+            data = form.cleaned_data
+            form.instance = services.membership_add(
+                organization=self.instance, email=data["user"].email, role=data["role"], actor=None
+            )
+            self.new_objects.append(form.instance)
+        changed = [form for form in self.initial_forms if form in self.deleted_forms or form.has_changed()]
+        for form in sorted(changed, key=lambda f: (f in self.deleted_forms, -(f.cleaned_data.get("role") or 0))):
+            membership = Membership.objects.get(pk=form.instance.pk)
+            if form in self.deleted_forms:
+                services.membership_remove(membership=membership, actor=None)
+                self.deleted_objects.append(membership)
+            else:
+                role = form.cleaned_data["role"]
+                services.membership_change_role(membership=membership, role=role, actor=None)
+                self.changed_objects.append((membership, form.changed_data))
+        return [*self.new_objects, *(membership for membership, _ in self.changed_objects)]
 
 
 class MembershipInline(admin.TabularInline):
@@ -75,16 +97,15 @@ class MembershipAdminForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         instance = self.instance
-        if instance.pk and instance.role == Role.OWNER:
-            moved = cleaned.get("organization") and cleaned["organization"].pk != instance.organization_id
-            demoted = cleaned.get("role") is not None and cleaned["role"] != Role.OWNER
-            if (moved or demoted) and not _owners_left(instance.organization_id, without_pk=instance.pk):
-                raise ValidationError("This is the organization's last owner: make another member owner first.")
+        if instance.pk and self.initial.get("role") == Role.OWNER and cleaned.get("role") not in (None, Role.OWNER):
+            _owner_kept(instance.organization_id, losing={instance.pk}, gaining=False)
         return cleaned
 
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
+    """Memberships change through the services, so staff keep the rules the API keeps."""
+
     form = MembershipAdminForm
     list_display = ["user", "organization", "role", "created_at"]
     list_filter = ["role", "created_at"]
@@ -94,26 +115,45 @@ class MembershipAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at", "updated_at"]
     actions = ["remove_members"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A membership is one person in one organization: to move someone, remove and add them.
+        return [*self.readonly_fields, "organization", "user"] if obj is not None else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            membership = Membership.objects.get(pk=obj.pk)
+            services.membership_change_role(membership=membership, role=form.cleaned_data["role"], actor=None)
+            return
+        created = services.membership_add(
+            organization=obj.organization, email=obj.user.email, role=obj.role, actor=None
+        )
+        obj.pk, obj.created_at, obj.updated_at = created.pk, created.created_at, created.updated_at
+
+    def delete_model(self, request, obj):
+        services.membership_remove(membership=obj, actor=None)
+
     def get_actions(self, request):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)  # "remove" keeps the last-owner rule
         return actions
 
     def has_delete_permission(self, request, obj=None):
-        if obj is not None and obj.role == Role.OWNER and not _owners_left(obj.organization_id, without_pk=obj.pk):
-            return False
+        if obj is not None and obj.role == Role.OWNER:
+            try:
+                services.organization_owner_require(organization_id=obj.organization_id, losing={obj.pk}, lock=False)
+            except Conflict:
+                return False
         return super().has_delete_permission(request, obj)
 
     @admin.action(description="Remove selected members (an organization keeps its last owner)", permissions=["delete"])
     def remove_members(self, request, queryset):
-        done, failures = 0, []
-        for membership in queryset.select_related("user", "organization"):
-            try:
-                services.membership_remove(membership=membership, actor=None)
-                done += 1
-            except APIException as exc:
-                failures.append(f"{membership}: {exc.detail}")
-        _report(self, request, done, "Removed", failures)
+        apply_each(
+            self,
+            request,
+            queryset.select_related("user", "organization"),
+            lambda membership: services.membership_remove(membership=membership, actor=None),
+            "Removed",
+        )
 
 
 class InvitationStatusFilter(admin.SimpleListFilter):
@@ -166,14 +206,8 @@ class InvitationAdmin(admin.ModelAdmin):
         return obj.status.label
 
     def _apply(self, request, queryset, service, verb):
-        done, failures = 0, []
-        for invitation in queryset.select_related("organization"):
-            try:
-                service(invitation=invitation, actor=None)
-                done += 1
-            except APIException as exc:
-                failures.append(f"{invitation}: {exc.detail}")
-        _report(self, request, done, verb, failures)
+        queryset = queryset.select_related("organization")
+        apply_each(self, request, queryset, lambda invitation: service(invitation=invitation, actor=None), verb)
 
     @admin.action(description="Resend selected invitations (new link, new expiry)", permissions=["change"])
     def resend_invitations(self, request, queryset):

@@ -6,8 +6,8 @@ break an invariant such as "an organization always keeps an owner". The views' p
 classes gate by role early; the services enforce the rules that depend on the data (whom an
 admin may touch, which role they may grant, the last owner), so that every entry point obeys them.
 
-Failures are raised as DRF exceptions, which the API answers in the error envelope and the
-management commands turn into ``CommandError``.
+Failures are Django's ``ValidationError`` or the application errors of ``config.errors``, which
+the API answers in the error envelope, the admin shows as messages and the commands as ``CommandError``.
 """
 
 import logging
@@ -15,29 +15,21 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
-from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 
 from accounts.models import User, normalize_email
-from config.exceptions import Conflict
+from config.errors import Conflict, Forbidden, Gone
 from organizations import selectors, tasks
 from organizations.models import Invitation, Membership, Organization, Role, hash_token, role_can_manage
 
 logger = logging.getLogger(__name__)
 
 SLUG_MAX_LENGTH = Organization._meta.get_field("slug").max_length
-
-
-class InvitationGone(APIException):
-    """The invitation exists but can no longer be used; the code says why."""
-
-    status_code = 410
-    default_detail = "This invitation can no longer be used."
-    default_code = "invitation_gone"
 
 
 # --- Organizations -------------------------------------------------------------------------
@@ -63,7 +55,7 @@ def _derive_slug(name: str) -> str:
 
 
 def _slug_conflict() -> ValidationError:
-    return ValidationError({"slug": ["This slug is already taken."]}, code="unique")
+    return ValidationError({"slug": ValidationError("This slug is already taken.", code="unique")})
 
 
 @transaction.atomic
@@ -117,43 +109,71 @@ def organization_delete(*, organization: Organization) -> None:
     organization.delete()
 
 
-# --- Memberships ---------------------------------------------------------------------------
+# --- Role rules ------------------------------------------------------------------------------
+# The rules that need data, written once: the API, the admin, the CSV import and the operator
+# commands all go through these. ``actor`` None is an operator (a command, the admin): trusted with
+# any role, but held to the invariants.
 
 
-def _actor_role(organization_id, actor: User | None) -> Role | None:
+def organization_role_require(*, organization_id, actor: User | None, minimum: Role, message: str) -> Role:
+    """The actor's role in the organization; ``Forbidden`` with ``message`` when below ``minimum``."""
     if actor is None:
-        return Role.OWNER  # an operator
+        return Role.OWNER
     access = selectors.organization_access(actor, organization_id)
-    return access.role if access else None
+    if access is None or access.role < minimum:
+        raise Forbidden(message)
+    return access.role
 
 
-def _require_can_manage(actor_role: Role | None, target_role: int) -> None:
-    if actor_role is None or actor_role < Role.ADMIN:
-        raise PermissionDenied("Only admins and owners manage members.")
-    if not role_can_manage(actor_role, target_role):
-        raise PermissionDenied("Only owners manage owners or grant the owner role.")
-
-
-def _require_another_owner(membership: Membership) -> None:
-    """Lock the organization's owners and refuse to lose the last one (409)."""
-    owners = list(
-        Membership.objects.select_for_update()
-        .filter(organization_id=membership.organization_id, role=Role.OWNER)
-        .values_list("pk", flat=True)
+def membership_role_require_manage(*, organization_id, actor: User | None, target_roles: tuple[int, ...]) -> None:
+    """Admins manage members below owner and grant roles below owner; owners manage and grant any role."""
+    actor_role = organization_role_require(
+        organization_id=organization_id,
+        actor=actor,
+        minimum=Role.ADMIN,
+        message="Only admins and owners manage members.",
     )
-    if [pk for pk in owners if pk != membership.pk]:
+    if not all(role_can_manage(actor_role, role) for role in target_roles):
+        raise Forbidden("Only owners manage owners or grant the owner role.")
+
+
+LAST_OWNER_MESSAGE = (
+    "An organization must keep at least one owner: this is its last owner; make another member owner first."
+)
+
+
+def organization_owner_require(*, organization_id, losing: set, gaining: bool = False, lock: bool = True) -> None:
+    """Refuse (``Conflict``) a change after which the organization would have no owner.
+
+    ``losing`` are the memberships the change demotes or removes; ``gaining`` says whether it makes
+    someone else owner. With ``lock`` (inside a transaction), the owners are locked first, so two
+    concurrent demotions cannot both pass.
+    """
+    if gaining:
         return
-    raise Conflict("An organization must keep at least one owner: make another member owner first.")
+    owners = Membership.objects.filter(organization_id=organization_id, role=Role.OWNER)
+    if lock:
+        owners = owners.select_for_update()
+    if {pk for pk in owners.values_list("pk", flat=True) if pk not in losing}:
+        return
+    raise Conflict(LAST_OWNER_MESSAGE)
+
+
+# --- Memberships ---------------------------------------------------------------------------
 
 
 @transaction.atomic
 def membership_add(*, organization: Organization, email: str, role: Role, actor: User | None) -> Membership:
     """Add an existing user, found by email, with a role. Unknown email: 400; already a member: 409."""
-    _require_can_manage(_actor_role(organization.pk, actor), role)
+    membership_role_require_manage(organization_id=organization.pk, actor=actor, target_roles=(role,))
     user = User.objects.filter(email=normalize_email(email)).first()
     if user is None:
         raise ValidationError(
-            {"email": ["No user has this email address; send them an invitation instead."]}, code="user_not_found"
+            {
+                "email": ValidationError(
+                    "No user has this email address; send them an invitation instead.", code="user_not_found"
+                )
+            }
         )
     if Membership.objects.filter(organization=organization, user=user).exists():
         raise Conflict("This user is already a member of the organization.")
@@ -171,13 +191,13 @@ def membership_change_role(*, membership: Membership, role: Role, actor: User | 
     Admins change roles below owner only and never grant owner; owners change anyone's. The last
     owner cannot be demoted (409), and nobody changes their own role (403).
     """
-    actor_role = _actor_role(membership.organization_id, actor)
-    _require_can_manage(actor_role, membership.role)
-    _require_can_manage(actor_role, role)
+    membership_role_require_manage(
+        organization_id=membership.organization_id, actor=actor, target_roles=(membership.role, role)
+    )
     if membership.role == Role.OWNER and role != Role.OWNER:
-        _require_another_owner(membership)
+        organization_owner_require(organization_id=membership.organization_id, losing={membership.pk})
     if actor is not None and actor.pk == membership.user_id:
-        raise PermissionDenied("You cannot change your own role.")
+        raise Forbidden("You cannot change your own role.")
     if membership.role != role:
         membership.role = role
         membership.save(update_fields=["role", "updated_at"])
@@ -189,9 +209,11 @@ def membership_remove(*, membership: Membership, actor: User | None) -> None:
     """Remove a member, or let a member leave. Owners are removed only by owners; the last owner stays (409)."""
     leaving = actor is not None and actor.pk == membership.user_id
     if not leaving:
-        _require_can_manage(_actor_role(membership.organization_id, actor), membership.role)
+        membership_role_require_manage(
+            organization_id=membership.organization_id, actor=actor, target_roles=(membership.role,)
+        )
     if membership.role == Role.OWNER:
-        _require_another_owner(membership)
+        organization_owner_require(organization_id=membership.organization_id, losing={membership.pk})
     membership.delete()
 
 
@@ -219,7 +241,7 @@ def invitation_create(*, organization: Organization, email: str, role: Role, inv
     Admins invite below owner; an address that is already a member, or that has a pending
     invitation that has not expired, is a 409. An expired pending invitation is revoked and replaced.
     """
-    _require_can_manage(_actor_role(organization.pk, invited_by), role)
+    membership_role_require_manage(organization_id=organization.pk, actor=invited_by, target_roles=(role,))
     email = normalize_email(email)
     if Membership.objects.filter(organization=organization, user__email=email).exists():
         raise Conflict("This email address belongs to a member of the organization already.")
@@ -253,7 +275,9 @@ def invitation_create(*, organization: Organization, email: str, role: Role, inv
 @transaction.atomic
 def invitation_resend(*, invitation: Invitation, actor: User | None) -> Invitation:
     """Send a new link: a new token (the old link stops working) and a renewed expiry."""
-    _require_can_manage(_actor_role(invitation.organization_id, actor), invitation.role)
+    membership_role_require_manage(
+        organization_id=invitation.organization_id, actor=actor, target_roles=(invitation.role,)
+    )
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_open:
         raise Conflict(f"This invitation is {invitation.status} and cannot be resent.")
@@ -268,7 +292,9 @@ def invitation_resend(*, invitation: Invitation, actor: User | None) -> Invitati
 @transaction.atomic
 def invitation_revoke(*, invitation: Invitation, actor: User | None) -> Invitation:
     """Make the link unusable. Revoking twice is harmless; an accepted invitation cannot be revoked (409)."""
-    _require_can_manage(_actor_role(invitation.organization_id, actor), invitation.role)
+    membership_role_require_manage(
+        organization_id=invitation.organization_id, actor=actor, target_roles=(invitation.role,)
+    )
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at is not None:
         raise Conflict("This invitation has been accepted; remove the member instead.")
@@ -281,11 +307,11 @@ def invitation_revoke(*, invitation: Invitation, actor: User | None) -> Invitati
 def invitation_check_usable(invitation: Invitation) -> None:
     """Raise 410 with a code saying why a token can no longer be used."""
     if invitation.revoked_at is not None:
-        raise InvitationGone("This invitation has been revoked.", code="invitation_revoked")
+        raise Gone("This invitation has been revoked.", code="invitation_revoked")
     if invitation.accepted_at is not None:
-        raise InvitationGone("This invitation has already been used.", code="invitation_used")
+        raise Gone("This invitation has already been used.", code="invitation_used")
     if invitation.expires_at <= timezone.now():
-        raise InvitationGone("This invitation has expired; ask for a new one.", code="invitation_expired")
+        raise Gone("This invitation has expired; ask for a new one.", code="invitation_expired")
 
 
 @transaction.atomic
@@ -298,7 +324,7 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     invitation = Invitation.objects.select_for_update(of=("self",)).select_related("organization").get(pk=invitation.pk)
     invitation_check_usable(invitation)
     if normalize_email(user.email) != normalize_email(invitation.email):
-        raise PermissionDenied(
+        raise Forbidden(
             "This invitation was sent to another email address; sign in with that address to accept it.",
             code="invitation_email_mismatch",
         )

@@ -1,6 +1,6 @@
 """Reports: the summary (JSON or CSV), exports built by a worker and their download, report settings.
 
-Scoping and the 404 for other organizations come from ``config.viewsets``; every member may read
+Scoping and the 404 for other organizations come from ``organizations.viewsets``; every member may read
 reports and request exports (an export is a read of figures the member sees anyway); admins
 change the settings.
 """
@@ -16,9 +16,9 @@ from rest_framework.exceptions import NotAcceptable, NotFound
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
-from config.exceptions import Conflict
-from config.viewsets import OrganizationScopedMixin, OrganizationScopedViewSet
+from config.errors import Conflict
 from organizations.permissions import IsOrgAdminOrReadOnly, IsOrgMember
+from organizations.viewsets import ORGANIZATION_ID_PARAMETER, OrganizationScopedMixin, OrganizationScopedViewSet
 from reports import rendering, selectors, services
 from reports.models import ReportExport
 from reports.ranges import ReportRange, report_range
@@ -31,9 +31,6 @@ from reports.serializers import (
     ReportSettingsUpdateSerializer,
 )
 
-ORGANIZATION_ID = OpenApiParameter(
-    "organization_pk", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Organization id."
-)
 EXPORT_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Export id.")
 RANGE_PARAMETERS = [
     OpenApiParameter(
@@ -68,7 +65,7 @@ def _range_from(serializer) -> ReportRange:
     return report_range(date_from=data.get("from"), date_to=data.get("to"))
 
 
-@extend_schema(tags=["reports"], parameters=[ORGANIZATION_ID])
+@extend_schema(tags=["reports"], parameters=[ORGANIZATION_ID_PARAMETER])
 class ReportSummaryView(OrganizationScopedMixin, generics.GenericAPIView):
     permission_classes = [IsOrgMember]
     content_negotiation_class = ReportNegotiation
@@ -95,7 +92,7 @@ class ReportSummaryView(OrganizationScopedMixin, generics.GenericAPIView):
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="The same figures as CSV sections."),
         },
     )
-    def get(self, request, organization_pk):
+    def get(self, request, organization_id):
         query = ReportQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         report = selectors.report_summary(organization=self.organization, report_range=_range_from(query))
@@ -112,13 +109,13 @@ class ReportSummaryView(OrganizationScopedMixin, generics.GenericAPIView):
 @extend_schema(tags=["reports"])
 @extend_schema_view(
     list=extend_schema(
-        summary="The organization's report exports, newest first (members)", parameters=[ORGANIZATION_ID]
+        summary="The organization's report exports, newest first (members)", parameters=[ORGANIZATION_ID_PARAMETER]
     ),
     create=extend_schema(
         summary="Request an HTML (with charts) or CSV report, built by a worker (members)",
         description="Answers 202 with the export; poll `GET /reports/exports/{id}` until `state` is `succeeded` "
         "(then `download_url` is set) or `failed`. " + RANGE_ERRORS,
-        parameters=[ORGANIZATION_ID],
+        parameters=[ORGANIZATION_ID_PARAMETER],
         request=ReportExportCreateSerializer,
         responses={202: ReportExportSerializer},
     ),
@@ -136,7 +133,7 @@ class ReportSummaryView(OrganizationScopedMixin, generics.GenericAPIView):
     ),
 )
 class ReportExportViewSet(mixins.ListModelMixin, OrganizationScopedViewSet):
-    """Under ``reports/<organization_pk>/exports`` scoped to that organization; ``reports/exports/<pk>``
+    """Under ``reports/<organization_id>/exports`` scoped to that organization; ``reports/exports/<pk>``
     to the caller's organizations (another organization's export is a 404)."""
 
     serializer_class = ReportExportSerializer
@@ -147,7 +144,7 @@ class ReportExportViewSet(mixins.ListModelMixin, OrganizationScopedViewSet):
     def get_queryset(self):
         return selectors.report_export_queryset().order_by("-created_at", "-id")
 
-    def create(self, request, organization_pk):
+    def create(self, request, organization_id):
         data = ReportExportCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         export = services.report_export_create(
@@ -180,7 +177,7 @@ class ReportExportViewSet(mixins.ListModelMixin, OrganizationScopedViewSet):
         return response
 
 
-@extend_schema(tags=["reports"], parameters=[ORGANIZATION_ID])
+@extend_schema(tags=["reports"], parameters=[ORGANIZATION_ID_PARAMETER])
 class ReportSettingsView(OrganizationScopedMixin, generics.GenericAPIView):
     permission_classes = [IsOrgAdminOrReadOnly]
     serializer_class = ReportSettingsSerializer
@@ -188,7 +185,7 @@ class ReportSettingsView(OrganizationScopedMixin, generics.GenericAPIView):
     filter_backends = []
 
     @extend_schema(summary="The organization's report settings (members)")
-    def get(self, request, organization_pk):
+    def get(self, request, organization_id):
         return Response(ReportSettingsSerializer(selectors.report_settings_get(organization=self.organization)).data)
 
     @extend_schema(
@@ -196,7 +193,7 @@ class ReportSettingsView(OrganizationScopedMixin, generics.GenericAPIView):
         request=ReportSettingsUpdateSerializer,
         responses={200: ReportSettingsSerializer},
     )
-    def patch(self, request, organization_pk):
+    def patch(self, request, organization_id):
         data = ReportSettingsUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         report_settings = services.report_settings_update(organization=self.organization, **data.validated_data)

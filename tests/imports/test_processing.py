@@ -240,7 +240,7 @@ def test_retry_resumes_a_failed_job_from_its_checkpoint(upload, settings, run_jo
 
 
 def test_only_finished_unsuccessful_jobs_can_be_retried(imported):
-    from config.exceptions import Conflict
+    from config.errors import Conflict
 
     with pytest.raises(Conflict):
         services.import_job_retry(job=imported(tasks_csv(1)))

@@ -4,10 +4,9 @@ import time
 
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
-from rest_framework.exceptions import APIException
 
 from accounts.models import User, normalize_email
-from config.exceptions import errors_for
+from config.errors import command_errors
 from imports import services
 from imports.models import ImportJob, ImportKind, ImportMode, ImportState
 from organizations.selectors import organization_get_by_slug
@@ -46,20 +45,17 @@ class Command(BaseCommand):
                 raise CommandError(f"No user has the email {as_email!r}.")
         if not os.path.isfile(file):
             raise CommandError(f"No such file: {file}")
-        with open(file, "rb") as handle:
-            try:
-                job = services.import_job_create(
-                    organization=org,
-                    uploaded_file=File(handle, name=os.path.basename(file)),
-                    kind=kind,
-                    mode=mode,
-                    dry_run=dry_run,
-                    created_by=importer,
-                    by_operator=True,
-                    start=False,
-                )
-            except APIException as exc:
-                raise CommandError("; ".join(error["message"] for error in errors_for(exc))) from exc
+        with open(file, "rb") as handle, command_errors():
+            job = services.import_job_create(
+                organization=org,
+                uploaded_file=File(handle, name=os.path.basename(file)),
+                kind=kind,
+                mode=mode,
+                dry_run=dry_run,
+                created_by=importer,
+                by_operator=True,
+                start=False,
+            )
         self.stdout.write(f"Import {job.pk}: {job.total:,} rows of {kind} into {org.name!r} ({org.slug}).")
         job = self.run(job)
         self.summarize(job)

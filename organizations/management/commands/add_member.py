@@ -1,8 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
-from rest_framework.exceptions import APIException
 
+from config.errors import command_errors
 from organizations import selectors, services
-from organizations.management.errors import command_error
 from organizations.models import Role
 
 
@@ -18,8 +17,6 @@ class Command(BaseCommand):
         org = selectors.organization_get_by_slug(organization)
         if org is None:
             raise CommandError(f"No organization has the slug {organization!r}.")
-        try:
+        with command_errors():
             membership = services.membership_add(organization=org, email=email, role=Role.from_label(role), actor=None)
-        except APIException as exc:
-            raise command_error(exc) from exc
         self.stdout.write(self.style.SUCCESS(f"Added {membership.user.email} to {org.name!r} ({org.slug}) as {role}."))

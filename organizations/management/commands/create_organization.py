@@ -1,9 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
-from rest_framework.exceptions import APIException
 
 from accounts.models import User, normalize_email
+from config.errors import command_errors
 from organizations import services
-from organizations.management.errors import command_error
 
 
 class Command(BaseCommand):
@@ -20,10 +19,8 @@ class Command(BaseCommand):
         owner = User.objects.filter(email=normalize_email(owner_email)).first()
         if owner is None:
             raise CommandError(f"No user has the email {owner_email!r}; create the user first.")
-        try:
+        with command_errors():
             organization = services.organization_create(name=name, slug=slug, created_by=owner)
-        except APIException as exc:
-            raise command_error(exc) from exc
         self.stdout.write(
             self.style.SUCCESS(
                 f"Created organization {organization.name!r} (slug {organization.slug}, id {organization.pk}) "
