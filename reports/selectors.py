@@ -141,11 +141,11 @@ def _weekly_counts(tasks: QuerySet, report_range: ReportRange) -> list[dict]:
     """Tasks created and completed in each ISO week of the range, zeros included.
 
     One SELECT of scalar subqueries, one per week and series: each is a range count read off
-    an index on (organization, created_at) or (organization, completed_at). At a million tasks
-    that is several times faster than a GROUP BY on the truncated timestamp, which computes
-    date_trunc for every row and hashes them (PERFORMANCE.md: the weekly series dominates a
-    report). The count statement is compiled once by the ORM from the tasks selector and bound
-    to each week's bounds, since compiling a queryset per week costs more than running them.
+    an index on (organization, created_at) or (organization, completed_at), rather than a GROUP BY
+    on the truncated timestamp, which computes date_trunc for every row and hashes them: the weekly
+    series dominates a report (docs/performance.md). The count statement is compiled once by the
+    ORM from the tasks selector and bound to each week's bounds, since compiling a queryset per
+    week costs more than running them.
     Weeks are asked ``WEEKS_PER_QUERY`` at a time, as a select list has a bounded number of columns.
     """
     statements = {series: _range_count_sql(tasks, field, report_range) for series, field in SERIES.items()}

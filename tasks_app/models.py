@@ -70,8 +70,8 @@ class Task(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        # One index per filter and ordering the list offers (PERFORMANCE.md: a list's cost is its
-        # count and its first page, both served by these).
+        # One index per filter and ordering the list offers: a list's cost is its exact count and
+        # its first page, both served by these (docs/performance.md, "Why the code is shaped this way").
         indexes = [
             # "-id" is the lists' tie-breaker: with it the first page is read off the index in order.
             models.Index(fields=["organization", "-created_at", "-id"], name="task_org_created_idx"),
