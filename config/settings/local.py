@@ -1,7 +1,11 @@
-"""The embedded default: a developer's machine, nothing to configure."""
+"""The embedded default: a developer's machine, nothing to configure (``<repo>/.env`` is read)."""
 
-from .base import *  # noqa: F403
-from .base import env
+from .env import env, read_env_file
+
+# Before base reads any value, so the file's count; variables set in the environment still win.
+read_env_file(default=True)
+
+from .base import *  # noqa: E402, F403
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 # The in-process cache is not shared between processes; fine for one dev server.

@@ -1,19 +1,29 @@
-"""Production: every secret is required, and the deploy checks pass."""
+"""Production: every secret is required, and the deploy checks pass.
+
+``.env`` is not read unless DJANGO_READ_DOT_ENV_FILE=true: a deployment is configured by its
+environment.
+"""
 
 from django.core.exceptions import ImproperlyConfigured
 
-from .base import *  # noqa: F403
-from .base import LOGGING, MIDDLEWARE, env
+from .env import env, read_env_file
+
+read_env_file(default=False)
+
+from .base import *  # noqa: E402, F403
+from .base import MIDDLEWARE  # noqa: E402
+from .logging import logging_config  # noqa: E402
 
 ENVIRONMENT = env.str("ENVIRONMENT", default="production")
 if env.bool("DJANGO_DEBUG", default=False):
     raise ImproperlyConfigured("DJANGO_DEBUG must not be on in production.")
 DEBUG = False
 
-SECRET_KEY = env.str("DJANGO_SECRET_KEY")  # no default: a deployment without one fails at start
+# No default: a deployment without one fails at start. As base read the same variable, the JWT
+# signing key (auth.py) falls back to this value too.
+SECRET_KEY = env.str("DJANGO_SECRET_KEY")
 if SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a long random value (50+ characters).")
-SIMPLE_JWT["SIGNING_KEY"] = env.str("JWT_SIGNING_KEY", default="") or SECRET_KEY  # noqa: F405
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 
 API_DOCS_ENABLED = env.bool("API_DOCS_ENABLED", default=False)
@@ -42,7 +52,7 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp
 WEBHOOK_REQUIRE_HTTPS = env.bool("WEBHOOK_REQUIRE_HTTPS", default=True)
 
 LOG_FORMAT = env.str("LOG_FORMAT", default="json")
-LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT
+LOGGING = logging_config(log_format=LOG_FORMAT)
 
 # Rate limits and the session check need a cache every process shares, and workers a broker.
 if not env.str("REDIS_URL", default=""):

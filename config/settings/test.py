@@ -1,9 +1,18 @@
 """Test settings: the embedded default, or PostgreSQL and Redis when their URLs are set."""
 
+import os
 import tempfile
 
-from .base import *  # noqa: F403
-from .base import CACHES, env
+from .env import env, read_env_file
+
+# Tests never depend on a developer's .env unless DJANGO_READ_DOT_ENV_FILE=true asks for it. Set
+# here, the choice also reaches the processes tests start under other settings (workers, servers).
+os.environ.setdefault("DJANGO_READ_DOT_ENV_FILE", "false")
+read_env_file(default=False)
+
+from .base import *  # noqa: E402, F403
+from .core import default_cache  # noqa: E402
+from .logging import logging_config  # noqa: E402
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -13,5 +22,5 @@ API_DOCS_ENABLED = True
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 MEDIA_ROOT = env.path("TEST_MEDIA_ROOT", default=tempfile.mkdtemp(prefix="workspace-test-media-"))
 # Tests share one Redis with anything else on the machine: keep their keys apart.
-CACHES["default"]["KEY_PREFIX"] = "workspace-test"
-LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+CACHES = {"default": default_cache(key_prefix="workspace-test")}
+LOGGING = logging_config(root_level="WARNING")

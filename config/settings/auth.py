@@ -1,0 +1,50 @@
+"""Signing in: accounts, JWTs, sessions, invitations, password rules and rate limits."""
+
+from datetime import timedelta
+
+from .core import SECRET_KEY
+from .env import env
+
+AUTHENTICATION_BACKENDS = ["accounts.backends.EmailOrUsernameBackend"]
+REGISTRATION_OPEN = env.bool("REGISTRATION_OPEN", default=True)
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)  # seconds
+# How long a session's state may be served from the cache; bounds revocation lag only if the
+# cache could not be told of a revocation (Redis down at that moment).
+SESSION_STATE_CACHE_SECONDS = env.int("SESSION_STATE_CACHE_SECONDS", default=60)
+INVITATION_EXPIRY_DAYS = env.int("INVITATION_EXPIRY_DAYS", default=7)
+# Ended sessions are deleted this many days after they ended.
+SESSION_RETENTION_DAYS = env.int("SESSION_RETENTION_DAYS", default=30)
+
+RATE_LIMITS = {
+    "login_ip": env.str("RATELIMIT_LOGIN_IP", default="20/m"),
+    "login_account": env.str("RATELIMIT_LOGIN_ACCOUNT", default="10/15m"),
+    "refresh": env.str("RATELIMIT_REFRESH", default="60/m"),
+    "register": env.str("RATELIMIT_REGISTER", default="10/h"),
+    "password_reset_ip": env.str("RATELIMIT_PASSWORD_RESET_IP", default="10/h"),
+    "password_reset_account": env.str("RATELIMIT_PASSWORD_RESET_ACCOUNT", default="5/h"),
+}
+# The client address behind TRUSTED_PROXY_COUNT proxies (see security.py).
+RATELIMIT_IP_META_KEY = "config.request_meta.client_ip"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "full_name", "email")},
+    },
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=7)),
+    "ALGORITHM": "HS256",
+    # DJANGO_SECRET_KEY unless a key of its own is given. Production requires DJANGO_SECRET_KEY, so
+    # the key here is never the development default there.
+    "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default="") or SECRET_KEY,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "USER_ID_FIELD": "id",
+    "USER_ID_CLAIM": "user_id",
+    "UPDATE_LAST_LOGIN": False,
+}

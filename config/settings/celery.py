@@ -1,0 +1,42 @@
+"""Celery (``config/celery.py`` reads every ``CELERY_*`` name here) and the beat schedule."""
+
+from celery.schedules import crontab
+
+from .core import REDIS_URL
+from .env import env
+
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+CELERY_RESULT_BACKEND = None
+# Without a broker, tasks run in-process at once (the embedded default).
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=25 * 60)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker that is down must not hang a request that enqueues work.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+
+# Periodic work of every app, in one place.
+CELERY_BEAT_SCHEDULE = {
+    "cleanup-sessions": {"task": "sessions_app.tasks.cleanup_sessions", "schedule": 60 * 60 * 6},
+    "requeue-notification-deliveries": {
+        "task": "accounts.tasks.requeue_notification_deliveries",
+        "schedule": env.int("NOTIFICATION_SWEEP_SECONDS", default=60),
+    },
+    # Imports whose worker died (no heartbeat) are resumed; pending ones whose message was lost, enqueued.
+    "resume-stale-imports": {
+        "task": "imports.tasks.resume_stale_imports",
+        "schedule": env.int("IMPORT_SWEEP_SECONDS", default=60),
+    },
+    # The weekly report email goes out on Mondays at this hour (UTC), for the week just ended.
+    "weekly-report-emails": {
+        "task": "reports.tasks.send_weekly_reports",
+        "schedule": crontab(minute=0, hour=env.int("REPORT_WEEKLY_EMAIL_HOUR", default=6), day_of_week="mon"),
+    },
+}
