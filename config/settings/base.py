@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     # ours
     "config.apps.ConfigConfig",
     "accounts",
+    "audit",
+    "notifications",
     "organizations",
     "sessions_app",
     "tasks_app",
@@ -146,7 +148,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 2, "interval_start": 0, "inter
 CELERY_BEAT_SCHEDULE = {
     "cleanup-sessions": {"task": "sessions_app.tasks.cleanup_sessions", "schedule": 60 * 60 * 6},
     "requeue-notification-deliveries": {
-        "task": "accounts.tasks.requeue_notification_deliveries",
+        "task": "notifications.tasks.requeue_notification_deliveries",
         "schedule": env.int("NOTIFICATION_SWEEP_SECONDS", default=60),
     },
     # Imports whose worker died (no heartbeat) are resumed; pending ones whose message was lost, enqueued.
@@ -268,7 +270,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        "NotificationKindEnum": "accounts.models.NotificationKind",
+        "NotificationKindEnum": "notifications.models.NotificationKind",
         "TaskStatusEnum": "tasks_app.models.STATUS_LABELS",
         "TaskPriorityEnum": "tasks_app.models.PRIORITY_LABELS",
         # Imports: their "kind" and "state" would collide with the notifications' enums.

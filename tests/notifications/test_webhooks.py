@@ -4,11 +4,12 @@ import json
 
 import pytest
 
-from accounts import webhooks
-from accounts.models import DeliveryChannel, DeliveryState, NotificationDelivery, User
-from accounts.services import notify
-from tests.accounts.webhook_server import Answer, verify_signature
+from accounts.models import User
+from notifications import webhooks
+from notifications.models import DeliveryChannel, DeliveryState, NotificationDelivery
+from notifications.services import notify
 from tests.factories import UserFactory
+from tests.notifications.webhook_server import Answer, verify_signature
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("allow_local_webhooks")]
 
@@ -128,7 +129,7 @@ def test_a_slow_receiver_times_out_and_is_retried(
 
 
 def test_retry_after_is_honoured(subscriber, webhook_server, monkeypatch, django_capture_on_commit_callbacks):
-    from accounts import services
+    from notifications import services
 
     outcomes = []
     real = services.notification_delivery_attempt

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from accounts import webhooks
-from tests.accounts.webhook_server import WebhookServer
+from notifications import webhooks
+from tests.notifications.webhook_server import WebhookServer
 
 pytestmark = pytest.mark.usefixtures("allow_local_webhooks")
 
