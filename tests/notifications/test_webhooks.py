@@ -155,7 +155,7 @@ def test_a_receiver_stalling_inside_its_headers_is_a_failed_attempt_retried_late
     assert services.notification_delivery_attempt(delivery_id=delivery.pk).state == DeliveryState.DELIVERED
     delivery.refresh_from_db()
     assert (delivery.state, delivery.attempts) == (DeliveryState.DELIVERED, 2)
-    assert webhook_server.answered == [200]
+    assert len(webhook_server.received) == 2
 
 
 def test_retry_after_is_honoured(subscriber, webhook_server, monkeypatch, django_capture_on_commit_callbacks):
