@@ -4,10 +4,11 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.contrib.auth.forms import UserCreationForm as DjangoUserCreationForm
 from django.core.exceptions import ValidationError
-from django.utils.text import Truncator
 
-from accounts import services, webhooks
-from accounts.models import Notification, NotificationDelivery, User
+from accounts import services
+from accounts.models import User
+from notifications import webhooks
+from notifications.services import user_webhook_secret_ensure
 from sessions_app.admin import UserSessionInline
 from sessions_app.models import RevokeReason
 from sessions_app.services import session_revoke_all
@@ -60,7 +61,7 @@ class UserAdmin(DjangoUserAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if "webhook_url" in form.changed_data:
-            services.user_webhook_secret_ensure(user=obj)
+            user_webhook_secret_ensure(user=obj)
         # Unticking "active" in the form must end the sessions too, as the action does.
         if change and "is_active" in form.changed_data and not obj.is_active:
             services.user_deactivate(user=obj, actor=request.user, request=request)
@@ -75,66 +76,3 @@ class UserAdmin(DjangoUserAdmin):
     def revoke_all_sessions(self, request, queryset):
         total = sum(session_revoke_all(user=user, reason=RevokeReason.REVOKED_BY_ADMIN) for user in queryset)
         self.message_user(request, f"Revoked {total} sessions.", messages.SUCCESS)
-
-
-class NotificationDeliveryInline(admin.TabularInline):
-    model = NotificationDelivery
-    fields = ("id", "channel", "state", "attempts", "last_error", "next_attempt_at", "delivered_at")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    """Read-only: notifications are written by the events that cause them."""
-
-    list_display = ("created_at", "kind", "recipient", "actor", "title", "read_at")
-    list_filter = ("kind", ("read_at", admin.EmptyFieldListFilter), "created_at")
-    search_fields = ("recipient__email", "recipient__username", "title")
-    list_select_related = ("recipient", "actor")
-    date_hierarchy = "created_at"
-    inlines = [NotificationDeliveryInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(NotificationDelivery)
-class NotificationDeliveryAdmin(admin.ModelAdmin):
-    """Read-only, with one action: retry failed deliveries once their cause is fixed."""
-
-    list_display = ("id", "channel", "state", "attempts", "recipient", "short_error", "updated_at", "delivered_at")
-    list_filter = ("state", "channel", "updated_at")
-    search_fields = ("=id", "notification__recipient__email", "last_error")
-    list_select_related = ("notification__recipient",)
-    date_hierarchy = "created_at"
-    actions = ["retry_failed"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_retry_permission(self, request):
-        return request.user.has_perm("accounts.change_notificationdelivery")
-
-    @admin.display(description="recipient", ordering="notification__recipient__email")
-    def recipient(self, obj):
-        return obj.notification.recipient
-
-    @admin.display(description="last error")
-    def short_error(self, obj):
-        return Truncator(obj.last_error).chars(80)
-
-    @admin.action(description="Retry selected failed deliveries", permissions=["retry"])
-    def retry_failed(self, request, queryset):
-        count = services.notification_deliveries_retry(delivery_ids=queryset.values_list("pk", flat=True))
-        self.message_user(request, f"Queued {count} failed deliveries again.", messages.SUCCESS)

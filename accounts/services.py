@@ -1,37 +1,18 @@
-"""Writes of the accounts app: users, profiles, passwords, notifications and their delivery."""
+"""Writes of the accounts app: users, profiles and passwords."""
 
-import logging
-import random
-import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import timedelta
-from functools import partial
-
-from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
-from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
-from django.utils.text import Truncator
 
-from accounts.models import (
-    DeliveryChannel,
-    DeliveryState,
-    Notification,
-    NotificationDelivery,
-    NotificationKind,
-    User,
-    normalize_email,
-)
+from accounts.models import User, normalize_email
+from audit.models import AuditEvent
+from audit.services import audit_record
+from notifications import webhooks
 from sessions_app import services as session_services
-from sessions_app.models import AuditEvent, RevokeReason
-
-logger = logging.getLogger(__name__)
+from sessions_app.models import RevokeReason
 
 
 def _validate_password(password: str, user: User, field: str = "password") -> None:
@@ -117,8 +98,6 @@ def user_update_profile(
     A new webhook URL is checked (scheme, no literal non-public address) and gets a signing secret
     if it has none; removing the URL drops the secret; ``rotate_webhook_secret`` replaces it.
     """
-    from accounts import webhooks
-
     unknown = set(changes) - {*PROFILE_FIELDS, "email"}
     if unknown:
         raise ValueError(f"Not editable here: {', '.join(sorted(unknown))}")
@@ -146,16 +125,6 @@ def user_update_profile(
     return user
 
 
-def user_webhook_secret_ensure(*, user: User) -> str:
-    """The user's webhook signing secret, made now if a URL was set without one (e.g. in the admin)."""
-    from accounts import webhooks
-
-    if user.webhook_url and not user.webhook_secret:
-        User.objects.filter(pk=user.pk, webhook_secret="").update(webhook_secret=webhooks.secret_make())
-        user.refresh_from_db(fields=["webhook_secret"])
-    return user.webhook_secret
-
-
 @transaction.atomic
 def user_change_password(*, user: User, old_password: str, new_password: str, current_session, request) -> None:
     """Change the password and end every other session of the user."""
@@ -165,7 +134,7 @@ def user_change_password(*, user: User, old_password: str, new_password: str, cu
     user.set_password(new_password)
     user.save(update_fields=["password"])
     session_services.session_revoke_all(user=user, reason=RevokeReason.PASSWORD_CHANGE, keep=current_session)
-    session_services.audit_record(kind=AuditEvent.Kind.PASSWORD_CHANGED, request=request, user=user)
+    audit_record(kind=AuditEvent.Kind.PASSWORD_CHANGED, request=request, user=user)
 
 
 def password_reset_token_make(user: User) -> str:
@@ -189,9 +158,7 @@ def password_reset_request(*, email: str, request) -> None:
     from accounts.tasks import send_password_reset_email
 
     user = User.objects.filter(email=normalize_email(email), is_active=True).first()
-    session_services.audit_record(
-        kind=AuditEvent.Kind.PASSWORD_RESET_REQUESTED, request=request, user=user, identifier=email
-    )
+    audit_record(kind=AuditEvent.Kind.PASSWORD_RESET_REQUESTED, request=request, user=user, identifier=email)
     if user is not None:
         send_password_reset_email.delay_on_commit(str(user.pk))
 
@@ -205,7 +172,7 @@ def password_reset_confirm(*, token: str, new_password: str, request) -> User:
     user.set_password(new_password)
     user.save(update_fields=["password"])
     session_services.session_revoke_all(user=user, reason=RevokeReason.PASSWORD_RESET)
-    session_services.audit_record(kind=AuditEvent.Kind.PASSWORD_RESET, request=request, user=user)
+    audit_record(kind=AuditEvent.Kind.PASSWORD_RESET, request=request, user=user)
     return user
 
 
@@ -216,276 +183,4 @@ def user_deactivate(*, user: User, actor=None, request=None) -> None:
         user.is_active = False
         user.save(update_fields=["is_active"])
     session_services.session_revoke_all(user=user, reason=RevokeReason.USER_DEACTIVATED)
-    session_services.audit_record(kind=AuditEvent.Kind.USER_DEACTIVATED, request=request, user=user, actor=actor)
-
-
-# --- Notifications ---------------------------------------------------------------------------
-
-
-def _enqueue_delivery(delivery_id: str) -> None:
-    """Runs after commit. A broker that is down must not fail the change that already committed:
-    the row stays pending and the beat sweep enqueues it again."""
-    from accounts.tasks import deliver_notification
-
-    try:
-        deliver_notification.delay(delivery_id)
-    except Exception:
-        logger.exception("Could not enqueue notification delivery %s; the sweep will retry it", delivery_id)
-
-
-def _recipient_users(recipients: Iterable) -> list[User]:
-    """Users from users or user ids, in the given order, each once."""
-    items = [item if isinstance(item, User) else _as_uuid(item) for item in recipients or []]
-    ids = [item for item in items if isinstance(item, uuid.UUID)]
-    loaded = {user.pk: user for user in User.objects.filter(pk__in=ids)} if ids else {}
-    users: dict = {}
-    for item in items:
-        user = item if isinstance(item, User) else loaded.get(item)
-        if user is not None:
-            users.setdefault(user.pk, user)
-    return list(users.values())
-
-
-def _as_uuid(value) -> uuid.UUID | None:
-    if isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
-
-
-@transaction.atomic
-def notify(
-    *,
-    recipients: Iterable,
-    kind: str,
-    actor: User | None = None,
-    title: str,
-    body: str = "",
-    url: str = "",
-    organization_id=None,
-    target_type: str = "",
-    target_id=None,
-    data: dict | None = None,
-) -> list[Notification]:
-    """Notify people of something that happened, inside the transaction of the change (an outbox).
-
-    Writes one in-app notification per recipient (each once, never the actor, never an inactive
-    user) and one delivery per channel the recipient has on (email, webhook), in a fixed number
-    of queries whatever the number of recipients. Deliveries are enqueued only once the
-    transaction commits, so a rolled-back change notifies nobody. ``recipients`` are users or ids.
-    """
-    if kind not in NotificationKind.values:
-        raise ValueError(f"Unknown notification kind {kind!r}; expected one of {', '.join(NotificationKind.values)}.")
-    actor_id = actor.pk if isinstance(actor, User) else _as_uuid(actor) if actor is not None else None
-    users = [user for user in _recipient_users(recipients) if user.pk != actor_id and user.is_active]
-    if not users:
-        return []
-    now = timezone.now()
-    notifications = Notification.objects.bulk_create(
-        [
-            Notification(
-                recipient=user,
-                actor_id=actor_id,
-                kind=kind,
-                title=Truncator(title).chars(Notification._meta.get_field("title").max_length),
-                body=body,
-                url=url[: Notification._meta.get_field("url").max_length],
-                organization_id=organization_id,
-                target_type=target_type,
-                target_id=target_id,
-                data=data or {},
-                created_at=now,
-            )
-            for user in users
-        ]
-    )
-    deliveries = []
-    for notification in notifications:
-        recipient = notification.recipient
-        if recipient.notify_email:
-            deliveries.append(NotificationDelivery(notification=notification, channel=DeliveryChannel.EMAIL))
-        if recipient.webhook_url:
-            deliveries.append(NotificationDelivery(notification=notification, channel=DeliveryChannel.WEBHOOK))
-    for delivery in deliveries:
-        delivery.created_at = delivery.updated_at = delivery.next_attempt_at = now
-    NotificationDelivery.objects.bulk_create(deliveries)
-    for delivery in deliveries:
-        transaction.on_commit(partial(_enqueue_delivery, str(delivery.id)))
-    return notifications
-
-
-@dataclass(frozen=True)
-class DeliveryOutcome:
-    """What one run of the delivery task did; ``retry_in`` is set when it should run again."""
-
-    state: str
-    reason: str = ""
-    retry_in: float | None = None
-
-
-def notification_retry_delay(*, attempts: int, retry_after: float | None = None) -> float:
-    """Exponential backoff with jitter: half the step fixed, half random, so retries spread out."""
-    base = settings.NOTIFICATION_RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1)
-    step = min(settings.NOTIFICATION_RETRY_MAX_SECONDS, base)
-    delay = step / 2 + random.uniform(0, step / 2)
-    if retry_after is not None:
-        delay = max(delay, min(retry_after, settings.NOTIFICATION_RETRY_MAX_SECONDS))
-    return delay
-
-
-def _claim(delivery_id, now) -> NotificationDelivery | None:
-    """Take the delivery for this run: pending, or sending so long ago that its worker must be gone.
-
-    One conditional UPDATE, committed before anything is sent: of two runs of the task, only one
-    claims it, and a delivered or failed row is never claimed again.
-    """
-    stale = now - timedelta(seconds=settings.NOTIFICATION_SENDING_TIMEOUT)
-    claimed = (
-        NotificationDelivery.objects.filter(pk=delivery_id)
-        .filter(
-            Q(state=DeliveryState.PENDING) | Q(state=DeliveryState.SENDING, claimed_at__lt=stale),
-        )
-        .update(state=DeliveryState.SENDING, attempts=F("attempts") + 1, claimed_at=now, updated_at=now)
-    )
-    if not claimed:
-        return None
-    return NotificationDelivery.objects.select_related("notification__recipient", "notification__actor").get(
-        pk=delivery_id
-    )
-
-
-def _finish(delivery: NotificationDelivery, **fields) -> bool:
-    """Record the end of this attempt, unless another run has since taken the row over."""
-    fields["updated_at"] = timezone.now()
-    return bool(
-        NotificationDelivery.objects.filter(
-            pk=delivery.pk, state=DeliveryState.SENDING, claimed_at=delivery.claimed_at
-        ).update(**fields)
-    )
-
-
-def notification_delivery_attempt(*, delivery_id) -> DeliveryOutcome:
-    """Send one delivery once, if it is still to be sent, and record what happened.
-
-    Not one transaction: the claim commits before the email or HTTP request goes out, so no
-    database transaction stays open across the network. Transient failures go back to pending
-    with ``next_attempt_at`` and a ``retry_in`` for the task; after ``NOTIFICATION_MAX_ATTEMPTS``
-    attempts, or at once for a permanent failure, the delivery ends ``failed`` with the reason.
-    """
-    from accounts import channels, webhooks
-
-    now = timezone.now()
-    delivery = _claim(delivery_id, now)
-    if delivery is None:
-        current = NotificationDelivery.objects.filter(pk=delivery_id).values_list("state", flat=True).first()
-        return DeliveryOutcome(state=current or "missing", reason="not claimed")
-    recipient = delivery.notification.recipient
-    retry_after = None
-    try:
-        if delivery.channel == DeliveryChannel.EMAIL:
-            channels.send_email(delivery)
-        else:
-            user_webhook_secret_ensure(user=recipient)
-            channels.send_webhook(delivery)
-    except (channels.ChannelUnavailable, webhooks.WebhookBlocked, webhooks.WebhookRejected) as exc:
-        _finish(delivery, state=DeliveryState.FAILED, last_error=_reason(exc))
-        logger.warning("Notification delivery %s failed for good: %s", delivery.pk, exc)
-        return DeliveryOutcome(state=DeliveryState.FAILED, reason=_reason(exc))
-    except Exception as exc:
-        if isinstance(exc, webhooks.WebhookTransientError):
-            retry_after = exc.retry_after
-        else:
-            logger.warning("Notification delivery %s attempt %s raised", delivery.pk, delivery.attempts, exc_info=True)
-        reason = _reason(exc)
-        if delivery.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
-            reason = f"Gave up after {delivery.attempts} attempts: {reason}"
-            _finish(delivery, state=DeliveryState.FAILED, last_error=reason)
-            logger.warning("Notification delivery %s failed: %s", delivery.pk, reason)
-            return DeliveryOutcome(state=DeliveryState.FAILED, reason=reason)
-        delay = notification_retry_delay(attempts=delivery.attempts, retry_after=retry_after)
-        _finish(
-            delivery,
-            state=DeliveryState.PENDING,
-            last_error=reason,
-            next_attempt_at=timezone.now() + timedelta(seconds=delay),
-        )
-        return DeliveryOutcome(state=DeliveryState.PENDING, reason=reason, retry_in=delay)
-    _finish(delivery, state=DeliveryState.DELIVERED, delivered_at=timezone.now(), last_error="")
-    return DeliveryOutcome(state=DeliveryState.DELIVERED)
-
-
-def _reason(exc: Exception) -> str:
-    text = str(exc) or type(exc).__name__
-    return text[:1000]
-
-
-def notification_deliveries_requeue(*, now=None, limit: int = 1000) -> int:
-    """Enqueue again the deliveries no worker is going to finish: the beat sweep.
-
-    Pending past due by ``NOTIFICATION_PENDING_GRACE_SECONDS`` (the broker lost the message, or it
-    was never enqueued) and sending for longer than ``NOTIFICATION_SENDING_TIMEOUT`` (the worker
-    died mid-attempt). A lost attempt counts as an attempt: past the limit the delivery ends failed.
-    Enqueuing twice is harmless, since the task claims the row before sending.
-    """
-    now = now or timezone.now()
-    stale = now - timedelta(seconds=settings.NOTIFICATION_SENDING_TIMEOUT)
-    lost = NotificationDelivery.objects.filter(state=DeliveryState.SENDING, claimed_at__lt=stale)
-    lost.filter(attempts__gte=settings.NOTIFICATION_MAX_ATTEMPTS).update(
-        state=DeliveryState.FAILED,
-        last_error=f"Gave up: the worker was lost during attempt {settings.NOTIFICATION_MAX_ATTEMPTS}.",
-        updated_at=now,
-    )
-    lost_ids = list(lost.values_list("pk", flat=True)[:limit])
-    lost_ids = [
-        pk
-        for pk in lost_ids
-        # Conditional, so an attempt that finished meanwhile is left alone.
-        if NotificationDelivery.objects.filter(pk=pk, state=DeliveryState.SENDING, claimed_at__lt=stale).update(
-            state=DeliveryState.PENDING,
-            last_error="The worker was lost during the attempt.",
-            next_attempt_at=now,
-            updated_at=now,
-        )
-    ]
-    due = now - timedelta(seconds=settings.NOTIFICATION_PENDING_GRACE_SECONDS)
-    due_ids = list(
-        NotificationDelivery.objects.filter(state=DeliveryState.PENDING, next_attempt_at__lte=due)
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[: max(0, limit - len(lost_ids))]
-    )
-    # Moving the due time makes the next sweep wait a grace period before enqueuing these again.
-    NotificationDelivery.objects.filter(pk__in=due_ids, state=DeliveryState.PENDING).update(next_attempt_at=now)
-    for delivery_id in [*lost_ids, *due_ids]:
-        _enqueue_delivery(str(delivery_id))
-    return len(lost_ids) + len(due_ids)
-
-
-def notification_mark_read(*, notification: Notification) -> Notification:
-    """Mark read; reading again keeps the first time it was read."""
-    now = timezone.now()
-    Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now)
-    notification.refresh_from_db(fields=["read_at"])
-    return notification
-
-
-def notification_mark_all_read(*, user: User) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
-
-
-@transaction.atomic
-def notification_deliveries_retry(*, delivery_ids: Iterable) -> int:
-    """Give failed deliveries a fresh set of attempts (staff, after fixing the cause); enqueued on commit."""
-    ids = list(
-        NotificationDelivery.objects.select_for_update()
-        .filter(pk__in=list(delivery_ids), state=DeliveryState.FAILED)
-        .values_list("pk", flat=True)
-    )
-    now = timezone.now()
-    NotificationDelivery.objects.filter(pk__in=ids).update(
-        state=DeliveryState.PENDING, attempts=0, next_attempt_at=now, claimed_at=None, updated_at=now
-    )
-    for delivery_id in ids:
-        transaction.on_commit(partial(_enqueue_delivery, str(delivery_id)))
-    return len(ids)
+    audit_record(kind=AuditEvent.Kind.USER_DEACTIVATED, request=request, user=user, actor=actor)

@@ -10,7 +10,4 @@ urlpatterns = [
     path("users", views.UserCreateView.as_view(), name="user-create"),
     path("users/me", views.MeView.as_view(), name="user-me"),
     path("users/<uuid:user_id>", views.UserDetailView.as_view(), name="user-detail"),
-    path("notifications", views.NotificationListView.as_view(), name="notification-list"),
-    path("notifications/read-all", views.NotificationReadAllView.as_view(), name="notification-read-all"),
-    path("notifications/<uuid:notification_id>/read", views.NotificationReadView.as_view(), name="notification-read"),
 ]

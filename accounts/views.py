@@ -1,21 +1,15 @@
 from django.conf import settings
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.generics import ListAPIView
 from rest_framework.permissions import IsAdminUser, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors, services
-from accounts.filters import NotificationFilter
-from accounts.models import Notification
 from accounts.serializers import (
     MeSerializer,
     MeUpdateSerializer,
-    NotificationReadAllSerializer,
-    NotificationSerializer,
     PasswordChangeSerializer,
     PasswordResetConfirmSerializer,
     PasswordResetSerializer,
@@ -123,35 +117,3 @@ class UserDetailView(APIView):
         if user is None:
             raise NotFound("No such user.")
         return Response(UserSummarySerializer(user).data)
-
-
-class NotificationListView(ListAPIView):
-    """The caller's in-app notifications, newest first; ``?unread=true`` for the unread ones only."""
-
-    serializer_class = NotificationSerializer
-    filter_backends = [DjangoFilterBackend]
-    filterset_class = NotificationFilter
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation, no user
-            return Notification.objects.none()
-        return selectors.notification_list(user=self.request.user)
-
-    @extend_schema(tags=["notifications"])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
-
-
-class NotificationReadView(APIView):
-    @extend_schema(request=None, responses=NotificationSerializer, tags=["notifications"])
-    def post(self, request, notification_id):
-        notification = selectors.notification_get(user=request.user, notification_id=notification_id)
-        notification = services.notification_mark_read(notification=notification)
-        return Response(NotificationSerializer(notification).data)
-
-
-class NotificationReadAllView(APIView):
-    @extend_schema(request=None, responses=NotificationReadAllSerializer, tags=["notifications"])
-    def post(self, request):
-        count = services.notification_mark_all_read(user=request.user)
-        return Response(NotificationReadAllSerializer({"count": count}).data)

@@ -17,7 +17,7 @@ How a job runs (``import_job_run``, called by the Celery task ``imports.tasks.ru
    Dry runs and all-or-nothing jobs first validate the whole file (phase ``validating``); an
    all-or-nothing job loads (phase ``loading``) only if no row is invalid.
 4. **End.** The final state, the importer's ``import_finished`` notification and one
-   ``import_summary`` per assignee are written in one transaction; then the organization's next
+   ``import_summary`` per assignee (``imports.events``) are written in one transaction; then the organization's next
    job is started.
 
 A run that raises unexpectedly leaves the job ``running`` without a heartbeat; the beat sweep
@@ -40,9 +40,9 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.text import Truncator
 
-from accounts import services as account_services
 from accounts.models import User
 from config.errors import Conflict, Forbidden, PayloadTooLarge
+from imports import events
 from imports.csv_source import DELIMITER_NAMES, CsvRefused, CsvRows, inspect_csv, match_header
 from imports.kinds import import_for
 from imports.models import (
@@ -472,65 +472,10 @@ def _close(job: ImportJob, state: str, *, message: str = "", actor: User | None 
     if message:
         job.message = message
     job.save(update_fields=["state", "finished_at", "run_token", "heartbeat_at", "message", "updated_at"])
-    _notify_end(job, actor=actor)
+    events.import_finished(job=job, actor=actor)
     organization_id = job.organization_id
     transaction.on_commit(lambda: _start_next(organization_id))
     logger.info("Import %s %s: %s created, %s failed of %s", job.pk, state, job.created, job.failed, job.total)
-
-
-def _job_url(job: ImportJob) -> str:
-    return f"/imports/{job.pk}"
-
-
-def _notify_end(job: ImportJob, *, actor: User | None) -> None:
-    common = {"organization_id": job.organization_id, "target_type": "import", "target_id": job.pk}
-    data = {
-        "import": {"id": str(job.pk), "kind": job.kind, "file": job.original_name, "state": job.state},
-        "total": job.total,
-        "created": job.created,
-        "failed": job.failed,
-        "skipped": job.skipped,
-    }
-    assignees = (job.summary or {}).get("assignees") or {}
-    by_count: dict[int, list[str]] = {}
-    for user_id, count in assignees.items():
-        by_count.setdefault(count, []).append(user_id)
-    importer = job.created_by_id
-    for count, user_ids in sorted(by_count.items()):
-        account_services.notify(
-            recipients=user_ids,
-            kind="import_summary",
-            actor=importer,
-            title=f"{count} imported task{'s' if count != 1 else ''} {'were' if count != 1 else 'was'} assigned to you",
-            body=f"From the import of {job.original_name or 'a CSV file'}.",
-            url="/tasks/assigned",
-            data={**data, "assigned_to_you": count},
-            **common,
-        )
-    if importer is not None:
-        outcome = {
-            ImportState.SUCCEEDED: "finished",
-            ImportState.FAILED: "failed",
-            ImportState.CANCELLED: "was cancelled",
-        }[job.state]
-        account_services.notify(
-            recipients=[importer],
-            kind="import_finished",
-            actor=actor,
-            title=f"Your import of {job.original_name or 'a CSV file'} {outcome}",
-            body=_summary_line(job),
-            url=_job_url(job),
-            data=data,
-            **common,
-        )
-
-
-def _summary_line(job: ImportJob) -> str:
-    parts = [f"{job.created} created", f"{job.failed} rejected"]
-    if job.skipped:
-        parts.append(f"{job.skipped} skipped")
-    text = f"{', '.join(parts)} of {job.total} rows."
-    return f"{job.message} {text}" if job.message else text
 
 
 # --- Cancel, retry, sweep --------------------------------------------------------------------

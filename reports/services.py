@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts import emails
+from notifications import emails
 from organizations.models import Organization
 from organizations.selectors import organization_admin_users
 from reports import ranges, rendering, selectors, tasks

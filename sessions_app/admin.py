@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
 from sessions_app import services
-from sessions_app.models import AuditEvent, UserSession
+from sessions_app.models import UserSession
 
 
 class ActiveSessionFilter(admin.SimpleListFilter):
@@ -40,26 +40,6 @@ class UserSessionAdmin(admin.ModelAdmin):
             for session in queryset.select_related("user").filter(revoked_at__isnull=True)
         )
         self.message_user(request, f"Revoked {revoked} sessions.", messages.SUCCESS)
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """Read-only: the audit log is evidence."""
-
-    list_display = ("created_at", "kind", "user", "identifier", "ip", "actor")
-    list_filter = ("kind", "created_at")
-    search_fields = ("user__email", "identifier", "ip")
-    list_select_related = ("user", "actor")
-    date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class UserSessionInline(admin.TabularInline):

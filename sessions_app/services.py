@@ -1,4 +1,4 @@
-"""Writes of the sessions app: signing in, rotating, revoking, and the audit log."""
+"""Writes of the sessions app: signing in, rotating and revoking sessions."""
 
 import logging
 import uuid
@@ -12,9 +12,11 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 from user_agents import parse as parse_user_agent
 
+from audit.models import AuditEvent
+from audit.services import audit_record
 from config.request_meta import client_ip, user_agent
 from sessions_app import session_state
-from sessions_app.models import AuditEvent, RevokeReason, UserSession
+from sessions_app.models import RevokeReason, UserSession
 from sessions_app.tokens import issue_token_pair, session_id_of
 
 logger = logging.getLogger("security")
@@ -27,28 +29,6 @@ class AuthError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
-
-
-def audit_record(
-    *, kind: str, request=None, user=None, actor=None, session_id=None, identifier: str = ""
-) -> AuditEvent:
-    event = AuditEvent.objects.create(
-        kind=kind,
-        user=user,
-        actor=actor,
-        session_id=session_id,
-        identifier=identifier[:254],
-        ip=client_ip(request) if request is not None else None,
-        user_agent=user_agent(request) if request is not None else "",
-    )
-    logger.info(
-        "security event %s user=%s session=%s ip=%s",
-        kind,
-        getattr(user, "pk", None),
-        session_id,
-        event.ip,
-    )
-    return event
 
 
 def describe_device(ua: str) -> str:

@@ -1,6 +1,7 @@
 """Who hears about what happens to a task. Notifications are written in the caller's transaction."""
 
-from accounts import services as account_services
+from notifications.models import NotificationKind
+from notifications.services import notify
 
 
 def _task_url(task) -> str:
@@ -23,9 +24,9 @@ def _data(task, **extra) -> dict:
 def task_assigned(*, task, actor) -> None:
     if task.assignee_id is None:
         return
-    account_services.notify(
+    notify(
         recipients=[task.assignee],
-        kind="assigned",
+        kind=NotificationKind.ASSIGNED,
         actor=actor,
         title=f"You were assigned \u201c{task.title}\u201d",
         body=task.description[:500],
@@ -39,9 +40,9 @@ def task_mentioned(*, task, users, actor, comment=None) -> None:
         return
     where = "a comment on " if comment is not None else ""
     text = comment.body if comment is not None else task.description
-    account_services.notify(
+    notify(
         recipients=users,
-        kind="mentioned",
+        kind=NotificationKind.MENTIONED,
         actor=actor,
         title=f"{_name(actor)} mentioned you in {where}\u201c{task.title}\u201d",
         body=text[:500],
@@ -51,9 +52,9 @@ def task_mentioned(*, task, users, actor, comment=None) -> None:
 
 
 def task_status_changed(*, task, old_status: str, new_status: str, actor) -> None:
-    account_services.notify(
+    notify(
         recipients=_followers(task),
-        kind="status_changed",
+        kind=NotificationKind.STATUS_CHANGED,
         actor=actor,
         title=f"\u201c{task.title}\u201d moved from {old_status} to {new_status}",
         data=_data(task, old_status=old_status, new_status=new_status),
@@ -63,9 +64,9 @@ def task_status_changed(*, task, old_status: str, new_status: str, actor) -> Non
 
 def task_commented(*, task, comment, actor, already_notified=()) -> None:
     skip = {user.pk for user in already_notified}
-    account_services.notify(
+    notify(
         recipients=[user for user in _followers(task) if user.pk not in skip],
-        kind="commented",
+        kind=NotificationKind.COMMENTED,
         actor=actor,
         title=f"{_name(actor)} commented on \u201c{task.title}\u201d",
         body=comment.body[:500],

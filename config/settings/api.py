@@ -34,7 +34,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Enums that several apps name alike ("kind", "state", "format") get names of their own.
     "ENUM_NAME_OVERRIDES": {
-        "NotificationKindEnum": "accounts.models.NotificationKind",
+        "NotificationKindEnum": "notifications.models.NotificationKind",
         "TaskStatusEnum": "tasks_app.models.STATUS_LABELS",
         "TaskPriorityEnum": "tasks_app.models.PRIORITY_LABELS",
         "ImportKindEnum": "imports.models.ImportKind",

@@ -26,7 +26,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 2, "interval_start": 0, "inter
 CELERY_BEAT_SCHEDULE = {
     "cleanup-sessions": {"task": "sessions_app.tasks.cleanup_sessions", "schedule": 60 * 60 * 6},
     "requeue-notification-deliveries": {
-        "task": "accounts.tasks.requeue_notification_deliveries",
+        "task": "notifications.tasks.requeue_notification_deliveries",
         "schedule": env.int("NOTIFICATION_SWEEP_SECONDS", default=60),
     },
     # Imports whose worker died (no heartbeat) are resumed; pending ones whose message was lost, enqueued.

@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     # ours
     "config.apps.ConfigConfig",
     "accounts",
+    "audit",
+    "notifications",
     "organizations",
     "sessions_app",
     "tasks_app",

@@ -3,7 +3,8 @@ import re
 import pytest
 from django.core import mail
 
-from sessions_app.models import AuditEvent, UserSession
+from audit.models import AuditEvent
+from sessions_app.models import UserSession
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ import time
 import pytest
 from django.db import connection
 
-from accounts.models import DeliveryChannel, DeliveryState, NotificationDelivery
+from notifications.models import DeliveryChannel, DeliveryState, NotificationDelivery
 from tests.faults.conftest import PASSWORD
 from tests.faults.servers import AppServer, RedisServer, database_url, production_env, wait_until
 

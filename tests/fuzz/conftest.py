@@ -47,8 +47,8 @@ def build_fuzz_world(caller_role: str) -> FuzzWorld:
     """Organization "Fuzz" with one user per role, tasks with comments and mentions, an invitation,
     an import job that ended with row errors, a built report export, notifications and a second
     session of the caller; the caller is its ``caller_role`` user, signed in with a real access token."""
-    from accounts.services import notify
     from imports.services import import_job_create, import_job_run
+    from notifications.services import notify
     from reports.ranges import ReportRange
     from reports.services import report_export_build, report_export_create
     from sessions_app.services import session_create

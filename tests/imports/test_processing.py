@@ -212,7 +212,7 @@ def test_cancel_stops_a_running_job_between_batches(upload, client_as, settings,
     assert job.message == f"Cancelled by {org.owner.email}."
     assert Task.objects.count() == 4
     # The importer hears it ended; the assignee gets the summary of what was loaded.
-    from accounts.models import Notification
+    from notifications.models import Notification
 
     assert Notification.objects.get(kind="import_finished").recipient_id == org.admin.pk
     assert Notification.objects.get(kind="import_summary", recipient=org.member).data["assigned_to_you"] == 4

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import Notification
+from notifications.models import Notification
 from tasks_app.models import Priority, Status, Task, TaskActivity
 from tests.factories import UserFactory
 from tests.imports.conftest import TASK_HEADER, csv_bytes, imports_url, task_rows, tasks_csv

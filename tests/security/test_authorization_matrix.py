@@ -109,7 +109,7 @@ def build_world(client_for) -> World:
         invitation=InvitationFactory(organization=org.organization, invited_by=org.admin),
         invitation_for_outsider=InvitationFactory(organization=org.organization, email=other.owner.email),
     )
-    from accounts.services import notify
+    from notifications.services import notify
 
     (note,) = notify(recipients=[org.member], kind="test", title="Hello")
     world.objects.update(job=job, export=export, notification=note, member_session=client_for(org.member).session_row)

@@ -5,7 +5,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from sessions_app.models import AuditEvent, UserSession
+from audit.models import AuditEvent
+from sessions_app.models import UserSession
 from sessions_app.tasks import cleanup_sessions
 from tests.factories import UserFactory
 
@@ -90,7 +91,7 @@ class TestAdmin:
         [
             "admin:accounts_user_changelist",
             "admin:sessions_app_usersession_changelist",
-            "admin:sessions_app_auditevent_changelist",
+            "admin:audit_auditevent_changelist",
         ],
     )
     def test_admin_pages_render_with_filters(self, staff, client_for, user, url):
@@ -105,9 +106,9 @@ class TestAdmin:
         assert session.device_name in page.content.decode()
 
     def test_audit_log_is_read_only(self, staff, user):
-        from sessions_app.services import audit_record
+        from audit.services import audit_record
 
         event = audit_record(kind=AuditEvent.Kind.LOGIN_FAILED, identifier="x@example.com")
-        assert staff.get(reverse("admin:sessions_app_auditevent_change", args=[event.pk])).status_code == 200
-        staff.post(reverse("admin:sessions_app_auditevent_delete", args=[event.pk]), {"post": "yes"})
+        assert staff.get(reverse("admin:audit_auditevent_change", args=[event.pk])).status_code == 200
+        staff.post(reverse("admin:audit_auditevent_delete", args=[event.pk]), {"post": "yes"})
         assert AuditEvent.objects.filter(pk=event.pk).exists()

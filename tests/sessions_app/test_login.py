@@ -1,6 +1,7 @@
 import pytest
 
-from sessions_app.models import AuditEvent, UserSession
+from audit.models import AuditEvent
+from sessions_app.models import UserSession
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.sessions_app.conftest import CHROME_UA, LOGIN, ME, bearer
 

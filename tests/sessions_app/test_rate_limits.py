@@ -2,7 +2,7 @@
 
 import pytest
 
-from sessions_app.models import AuditEvent
+from audit.models import AuditEvent
 from tests.factories import DEFAULT_PASSWORD
 from tests.sessions_app.conftest import LOGIN, ME, REFRESH, bearer
 

@@ -1,6 +1,7 @@
 import pytest
 
-from sessions_app.models import AuditEvent, UserSession
+from audit.models import AuditEvent
+from sessions_app.models import UserSession
 from tests.sessions_app.conftest import ME, REFRESH, bearer
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from sessions_app.models import AuditEvent, UserSession
+from audit.models import AuditEvent
+from sessions_app.models import UserSession
 from tests.factories import UserFactory
 from tests.sessions_app.conftest import ME, bearer
 

@@ -3,7 +3,7 @@
 import pytest
 from django.core import mail
 
-from accounts.models import Notification
+from notifications.models import Notification
 from tests.tasks_app.conftest import TASKS
 
 pytestmark = pytest.mark.django_db

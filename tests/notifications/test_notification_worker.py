@@ -8,10 +8,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import DeliveryChannel, DeliveryState, NotificationDelivery
-from accounts.services import notification_deliveries_requeue, notify
-from tests.accounts.webhook_server import verify_signature
+from notifications.models import DeliveryChannel, DeliveryState, NotificationDelivery
+from notifications.services import notification_deliveries_requeue, notify
 from tests.factories import UserFactory
+from tests.notifications.webhook_server import verify_signature
 from tests.workers import wait_until
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -70,7 +70,7 @@ def test_a_delivery_survives_a_worker_killed_mid_request(start_worker, webhook_s
     assert [status for status in webhook_server.answered if 200 <= status < 300] == [200]
 
     # The task run once more (a duplicate message) sends nothing.
-    from accounts.tasks import deliver_notification
+    from notifications.tasks import deliver_notification
 
     assert deliver_notification.apply(args=[str(delivery.pk)]).get() == DeliveryState.DELIVERED
     assert len(webhook_server.received) == 2

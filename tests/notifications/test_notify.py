@@ -7,9 +7,9 @@ from django.core import mail
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from accounts import services
-from accounts.models import DeliveryChannel, DeliveryState, Notification, NotificationDelivery
-from accounts.services import notify
+from notifications import services
+from notifications.models import DeliveryChannel, DeliveryState, Notification, NotificationDelivery
+from notifications.services import notify
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -105,7 +105,7 @@ def test_nothing_is_sent_before_commit_nor_for_a_rolled_back_change(django_captu
 
 
 def test_enqueued_on_commit(django_capture_on_commit_callbacks, monkeypatch):
-    from accounts.tasks import deliver_notification
+    from notifications.tasks import deliver_notification
 
     enqueued = []
     monkeypatch.setattr(deliver_notification, "delay", enqueued.append)
@@ -120,7 +120,7 @@ def test_enqueued_on_commit(django_capture_on_commit_callbacks, monkeypatch):
 
 def test_a_broker_down_at_commit_does_not_fail_the_change(django_capture_on_commit_callbacks, monkeypatch, caplog):
     """The change committed: it must not answer 500. The row stays pending for the beat sweep."""
-    from accounts.tasks import deliver_notification
+    from notifications.tasks import deliver_notification
 
     def broker_down(*args):
         raise ConnectionError("redis is down")

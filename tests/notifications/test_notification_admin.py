@@ -4,13 +4,13 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from accounts.models import DeliveryState, Notification, NotificationDelivery
-from accounts.services import notify
+from notifications.models import DeliveryState, Notification, NotificationDelivery
+from notifications.services import notify
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-DELIVERIES = "/admin/accounts/notificationdelivery/"
+DELIVERIES = "/admin/notifications/notificationdelivery/"
 
 
 @pytest.fixture
@@ -39,11 +39,11 @@ def test_lists_filter_and_show_without_editing(staff, failed):
     detail = staff.get(f"{DELIVERIES}{failed.pk}/change/")
     assert detail.status_code == 200
     assert 'name="state"' not in detail.content.decode()  # read-only
-    notifications = staff.get("/admin/accounts/notification/", {"kind__exact": "assigned"})
+    notifications = staff.get("/admin/notifications/notification/", {"kind__exact": "assigned"})
     assert notifications.status_code == 200
     assert "Fix the roof" in notifications.content.decode()
     notification = Notification.objects.get()
-    assert staff.get(f"/admin/accounts/notification/{notification.pk}/change/").status_code == 200
+    assert staff.get(f"/admin/notifications/notification/{notification.pk}/change/").status_code == 200
 
 
 def test_retry_action_sends_failed_deliveries_again(staff, failed, django_capture_on_commit_callbacks):
@@ -85,4 +85,4 @@ def test_setting_a_webhook_in_the_admin_is_checked_and_gets_a_secret(staff, sett
 @pytest.mark.parametrize("query", ["hello", "ana@example.com", "0b6f2c3e-1f7e-4d69-9b1a-2a2b7d0b8c11"])
 def test_search_never_fails(staff, failed, query):
     assert staff.get(DELIVERIES, {"q": query}).status_code == 200
-    assert staff.get("/admin/accounts/notification/", {"q": query}).status_code == 200
+    assert staff.get("/admin/notifications/notification/", {"q": query}).status_code == 200

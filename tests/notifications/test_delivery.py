@@ -7,10 +7,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from accounts import channels, services
-from accounts.models import DeliveryChannel, DeliveryState, NotificationDelivery
-from accounts.services import notification_deliveries_requeue, notification_retry_delay, notify
-from accounts.tasks import deliver_notification, requeue_notification_deliveries
+from notifications import channels, services
+from notifications.models import DeliveryChannel, DeliveryState, NotificationDelivery
+from notifications.services import notification_deliveries_requeue, notification_retry_delay, notify
+from notifications.tasks import deliver_notification, requeue_notification_deliveries
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -204,7 +204,7 @@ class TestSweep:
 
     def test_is_in_the_beat_schedule(self, settings):
         tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-        assert "accounts.tasks.requeue_notification_deliveries" in tasks
+        assert "notifications.tasks.requeue_notification_deliveries" in tasks
 
 
 def test_failed_deliveries_can_be_retried_by_staff(queued, monkeypatch, django_capture_on_commit_callbacks):

@@ -1,7 +1,7 @@
 """How one notification reaches a person outside the app: its email, and its webhook payloads.
 
 Each ``send_*`` sends once and raises on failure; retries, bookkeeping and the at-most-once claim
-are the delivery service's job (``accounts.services.notification_delivery_attempt``).
+are the delivery service's job (``notifications.services.notification_delivery_attempt``).
 """
 
 import json
@@ -9,8 +9,8 @@ import time
 
 from django.conf import settings
 
-from accounts import emails, webhooks
-from accounts.models import Notification, NotificationDelivery
+from notifications import emails, webhooks
+from notifications.models import Notification, NotificationDelivery
 
 DISCORD_CONTENT_MAX = 2000
 DISCORD_TITLE_MAX = 256

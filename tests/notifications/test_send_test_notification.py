@@ -6,9 +6,9 @@ import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 
-from accounts.models import Notification
-from tests.accounts.webhook_server import Answer, verify_signature
+from notifications.models import Notification
 from tests.factories import UserFactory
+from tests.notifications.webhook_server import Answer, verify_signature
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("allow_local_webhooks")]
 

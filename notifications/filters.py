@@ -1,6 +1,6 @@
 import django_filters
 
-from accounts.models import Notification
+from notifications.models import Notification
 
 
 class NotificationFilter(django_filters.FilterSet):

@@ -264,6 +264,11 @@ def post(*, url: str, body: bytes, headers: dict[str, str]) -> WebhookResponse:
         status = response.status
         retry_after = response.getheader("Retry-After")
         prefix = response.read(RESPONSE_PREFIX_BYTES).decode("utf-8", "replace").strip()
+        # Cutting the socket ends the reads with an EOF, which http.client takes for the end of
+        # the headers or of the body: a status line followed by a stall would read as a complete
+        # answer. Whatever was read, an exchange the watchdog cut short is a timeout.
+        if expired.is_set():
+            raise TimeoutError("the total timeout cut the exchange")
     except ssl.SSLCertVerificationError as exc:
         raise WebhookTransientError(f"TLS certificate of {host} not valid: {exc.verify_message}") from exc
     except (OSError, http.client.HTTPException) as exc:

@@ -3,12 +3,14 @@
 import json
 
 import pytest
+from django.utils import timezone
 
-from accounts import webhooks
-from accounts.models import DeliveryChannel, DeliveryState, NotificationDelivery, User
-from accounts.services import notify
-from tests.accounts.webhook_server import Answer, verify_signature
+from accounts.models import User
+from notifications import webhooks
+from notifications.models import DeliveryChannel, DeliveryState, NotificationDelivery, NotificationKind
+from notifications.services import notify
 from tests.factories import UserFactory
+from tests.notifications.webhook_server import Answer, verify_signature
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("allow_local_webhooks")]
 
@@ -127,8 +129,37 @@ def test_a_slow_receiver_times_out_and_is_retried(
     assert (delivery.state, delivery.attempts) == (DeliveryState.DELIVERED, 2)
 
 
+def test_a_receiver_stalling_inside_its_headers_is_a_failed_attempt_retried_later(
+    subscriber, webhook_server, settings, django_capture_on_commit_callbacks
+):
+    from notifications import services
+
+    settings.WEBHOOK_READ_TIMEOUT = 30
+    settings.WEBHOOK_TOTAL_TIMEOUT = 0.5
+    webhook_server.stall_next_in_headers(200)
+    with django_capture_on_commit_callbacks(execute=False):
+        notify(recipients=[subscriber], kind=NotificationKind.ASSIGNED, title="You were assigned")
+    delivery = NotificationDelivery.objects.get()
+
+    outcome = services.notification_delivery_attempt(delivery_id=delivery.pk)
+    delivery.refresh_from_db()
+    assert len(webhook_server.received) == 1
+    assert outcome.state == DeliveryState.PENDING
+    assert outcome.retry_in > 0
+    assert (delivery.state, delivery.attempts) == (DeliveryState.PENDING, 1)
+    assert delivery.delivered_at is None
+    assert delivery.next_attempt_at > timezone.now()
+    assert "took longer than 0.5 s" in delivery.last_error
+
+    # The retry reaches a receiver that answers in full.
+    assert services.notification_delivery_attempt(delivery_id=delivery.pk).state == DeliveryState.DELIVERED
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.attempts) == (DeliveryState.DELIVERED, 2)
+    assert len(webhook_server.received) == 2
+
+
 def test_retry_after_is_honoured(subscriber, webhook_server, monkeypatch, django_capture_on_commit_callbacks):
-    from accounts import services
+    from notifications import services
 
     outcomes = []
     real = services.notification_delivery_attempt

@@ -5,10 +5,10 @@ from types import SimpleNamespace
 import pytest
 from django.core import mail
 
-from accounts.models import DeliveryState, Notification, NotificationDelivery
+from notifications.models import DeliveryState, Notification, NotificationDelivery
 from organizations.models import Role
-from tests.accounts.webhook_server import verify_signature
 from tests.factories import UserFactory
+from tests.notifications.webhook_server import verify_signature
 from tests.organizations.factories import MembershipFactory, OrganizationFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("allow_local_webhooks")]

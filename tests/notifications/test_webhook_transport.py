@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from accounts import webhooks
-from tests.accounts.webhook_server import WebhookServer
+from notifications import webhooks
+from tests.notifications.webhook_server import WebhookServer
 
 pytestmark = pytest.mark.usefixtures("allow_local_webhooks")
 
@@ -114,6 +114,16 @@ def test_a_dripping_receiver_is_cut_off_by_the_total_timeout(dripping_server, se
     # Each byte comes well within the read timeout: only the cap on the whole exchange ends it.
     with pytest.raises(webhooks.WebhookTransientError, match=r"took longer than 0\.5 s"):
         webhooks.post(url=f"http://127.0.0.1:{dripping_server}/hook", body=b"{}", headers={})
+
+
+def test_a_status_line_then_a_stall_inside_the_headers_is_a_timeout(webhook_server, settings):
+    settings.WEBHOOK_READ_TIMEOUT = 30
+    settings.WEBHOOK_TOTAL_TIMEOUT = 0.5
+    webhook_server.stall_next_in_headers(200)
+    # Only the cap on the whole exchange ends it; the EOF it causes must not pass for the end of the headers.
+    with pytest.raises(webhooks.WebhookTransientError, match=r"took longer than 0\.5 s"):
+        webhooks.post(url=webhook_server.url(), body=b"{}", headers={})
+    assert len(webhook_server.received) == 1
 
 
 def test_a_closed_port_is_a_transient_error():

@@ -1,11 +1,12 @@
 import time
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accounts.models import DeliveryState, NotificationDelivery, NotificationKind, User, normalize_email
-from accounts.services import notify
+from notifications.models import DeliveryState, NotificationDelivery, NotificationKind
+from notifications.services import notify
 
 UNFINISHED = (DeliveryState.PENDING, DeliveryState.SENDING)
 
@@ -28,7 +29,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, email, wait, **options):
-        user = User.objects.filter(email=normalize_email(email)).first()
+        # Emails are stored stripped and lower-cased (accounts.models.normalize_email).
+        user = get_user_model().objects.filter(email__iexact=email.strip()).first()
         if user is None:
             raise CommandError(f"No user with the email {email}.")
         if not user.is_active:

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.accounts.webhook_server import WebhookServer
+from tests.notifications.webhook_server import WebhookServer
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings as django_settings
 
-from accounts import webhooks
-from accounts.models import DeliveryState, NotificationDelivery
-from accounts.services import notify
+from notifications import webhooks
+from notifications.models import DeliveryState, NotificationDelivery
+from notifications.services import notify
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -153,7 +153,7 @@ def test_dns_rebinding_through_a_delivery(monkeypatch, connections, webhook_serv
 def test_a_redirect_to_an_internal_address_is_not_followed(
     settings, monkeypatch, webhook_server, django_capture_on_commit_callbacks
 ):
-    from tests.accounts.webhook_server import Answer
+    from tests.notifications.webhook_server import Answer
 
     settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True  # to reach the local receiver at all
     made = []

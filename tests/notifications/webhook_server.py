@@ -35,6 +35,7 @@ class Answer:
     headers: dict = field(default_factory=dict)
     body: bytes = b""
     stall: threading.Event | None = None  # wait for this before answering
+    stall_in_headers: threading.Event | None = None  # send the status line, then wait for this
 
 
 class WebhookServer:
@@ -55,6 +56,15 @@ class WebhookServer:
                 answer = server.script.pop(0) if server.script else server.default
                 if answer.stall is not None:
                     answer.stall.wait(60)
+                if answer.stall_in_headers is not None:
+                    try:
+                        self.wfile.write(f"HTTP/1.1 {answer.status} OK\r\n".encode())
+                        self.wfile.flush()
+                    except OSError:
+                        return
+                    answer.stall_in_headers.wait(60)
+                    self.close_connection = True
+                    return
                 try:
                     self.send_response(answer.status)
                     for name, value in answer.headers.items():
@@ -87,6 +97,13 @@ class WebhookServer:
         event = threading.Event()
         self._stalls.append(event)
         self.script.append(Answer(status, stall=event))
+        return event
+
+    def stall_next_in_headers(self, status: int = 200) -> threading.Event:
+        """The next request gets its status line at once, then nothing until the event is set."""
+        event = threading.Event()
+        self._stalls.append(event)
+        self.script.append(Answer(status, stall_in_headers=event))
         return event
 
     def stop(self):

@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.models import Notification
-from accounts.services import notify
+from notifications.models import Notification
+from notifications.services import notify
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

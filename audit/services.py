@@ -1,0 +1,30 @@
+"""The audit log: append-only records of security-relevant events, written by any app."""
+
+import logging
+
+from audit.models import AuditEvent
+from config.request_meta import client_ip, user_agent
+
+logger = logging.getLogger("security")
+
+
+def audit_record(
+    *, kind: str, request=None, user=None, actor=None, session_id=None, identifier: str = ""
+) -> AuditEvent:
+    event = AuditEvent.objects.create(
+        kind=kind,
+        user=user,
+        actor=actor,
+        session_id=session_id,
+        identifier=identifier[:254],
+        ip=client_ip(request) if request is not None else None,
+        user_agent=user_agent(request) if request is not None else "",
+    )
+    logger.info(
+        "security event %s user=%s session=%s ip=%s",
+        kind,
+        getattr(user, "pk", None),
+        session_id,
+        event.ip,
+    )
+    return event
