@@ -8,8 +8,7 @@ from django.core import mail
 from accounts.models import DeliveryState, Notification, NotificationDelivery
 from organizations.models import Role
 from tests.accounts.webhook_server import verify_signature
-from tests.factories import UserFactory
-from tests.organizations.factories import MembershipFactory, OrganizationFactory
+from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("allow_local_webhooks")]
 

@@ -269,9 +269,7 @@ class TestSettingsOnMe:
         }
         assert auth_client.patch(ME, {"webhook_url": "https://hooks.example.com/x"}).status_code == 200
 
-    def test_production_requires_https_by_default(self):
-        from tests.django_process import run_django
-
+    def test_production_requires_https_by_default(self, run_django):
         result = run_django(
             [
                 "-c",
@@ -286,7 +284,7 @@ class TestSettingsOnMe:
 
 
 def test_the_readme_verification_snippet_works(subscriber, webhook_server, django_capture_on_commit_callbacks):
-    from tests.django_process import ROOT
+    from devtools.processes import ROOT
 
     section = (ROOT / "README.md").read_text().split("## Webhooks", 1)[1]
     code = section.split("```python", 1)[1].split("```", 1)[0]

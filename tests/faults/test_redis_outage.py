@@ -12,8 +12,8 @@ import pytest
 from django.db import connection
 
 from accounts.models import DeliveryChannel, DeliveryState, NotificationDelivery
+from devtools.processes import AppServer, RedisServer, database_url, production_env, wait_until
 from tests.faults.conftest import PASSWORD
-from tests.faults.servers import AppServer, RedisServer, database_url, production_env, wait_until
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
