@@ -403,6 +403,8 @@ def sign_in(servers: Servers, emails: list[str], organization: str) -> dict:
                 if person:
                     members.add(person["id"])
                     usernames.add(person["username"])
+        if len(reply.body["data"]) < 100:  # the last page: a small --tasks has fewer than five
+            break
     return {
         "tokens": tokens,
         "tasks": task_ids,
