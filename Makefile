@@ -5,8 +5,20 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# Which tests `make test` runs: fast (the default: no subprocess, no real server, no sleep), all, or one
+# slow tier (worker, faults, fuzz, deployment). Tiers are marked in tests/conftest.py.
+TEST_TIER ?= fast
+TIER_fast := -m "not slow"
+TIER_all :=
+TIER_worker := -m worker
+TIER_faults := -m faults
+TIER_fuzz := -m fuzz
+TIER_deployment := -m deployment
+ifeq ($(filter $(TEST_TIER),fast all worker faults fuzz deployment),)
+$(error TEST_TIER must be fast, all, worker, faults, fuzz or deployment, not "$(TEST_TIER)")
+endif
 
-.PHONY: run test setup lint migrations-check benchmark clean
+.PHONY: run test test-all setup lint migrations-check benchmark clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,9 +39,13 @@ run: setup
 	@echo ""
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-## Set up and run the whole suite: lint, migrations check, tests.
+## Set up and run lint, the migrations check and the fast tests (TEST_TIER=all: every tier).
 test: setup lint migrations-check
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(TIER_$(TEST_TIER)) $(PYTEST_ARGS)
+
+## Everything `make test` runs, with every test tier (CI runs it on PostgreSQL and Redis).
+test-all:
+	$(MAKE) test TEST_TIER=all
 
 lint: setup
 	$(VENV)/bin/ruff check .

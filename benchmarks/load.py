@@ -15,25 +15,20 @@ everything it started is stopped and the database dropped at the end, on Ctrl-C 
 """
 
 import argparse
-import contextlib
 import json
 import math
 import os
 import random
-import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parents[1]
+from devtools.processes import ROOT, AppServer, MissingBinary, RedisServer, ThrowawayDatabase, production_env
+
 PASSWORD = "load-bench-password-2026"  # noqa: S105 - users of a throwaway database
 MIX = [("list", 35), ("filter", 20), ("read", 25), ("create", 10), ("comment", 10)]
 
@@ -121,20 +116,6 @@ end
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"timed out waiting for {what}")
-        time.sleep(0.2)
-
-
 def ensure_wrk() -> str:
     found = shutil.which("wrk")
     if found:
@@ -192,31 +173,6 @@ class OtherLoad:
 
 
 # --- the database -------------------------------------------------------------------------
-
-
-class ThrowawayDatabase:
-    def __init__(self, server_url: str):
-        parts = urlsplit(server_url)
-        self.name = f"workspace_load_{os.getpid()}"
-        self.admin_url = urlunsplit(parts._replace(path="/postgres"))
-        self.url = urlunsplit(parts._replace(path=f"/{self.name}"))
-        self.created = False
-
-    def _execute(self, sql: str) -> None:
-        import psycopg
-
-        with psycopg.connect(self.admin_url, autocommit=True) as conn:
-            conn.execute(sql)
-
-    def create(self) -> None:
-        self._execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-        self._execute(f'CREATE DATABASE "{self.name}"')
-        self.created = True
-
-    def drop(self) -> None:
-        if self.created:
-            self._execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-            self.created = False
 
 
 def migrate_and_seed(database_url: str, n_tasks: int, n_users: int) -> dict:
@@ -286,67 +242,39 @@ def seed(n_tasks: int, n_users: int) -> None:
 
 
 class Servers:
-    """redis-server and gunicorn, each in a session of its own so that Ctrl-C reaches only us."""
+    """A Redis and gunicorn of the benchmark's own (devtools/processes.py), each in a session of its own so that
+    Ctrl-C reaches only us; gunicorn logs one line per request: method, path, query, status, microseconds."""
 
     def __init__(self, args, database_url: str):
         self.args = args
         self.database_url = database_url
         self.dir = Path(tempfile.mkdtemp(prefix="workspace-load-"))
-        self.redis_port = free_port()
-        self.port = free_port()
-        self.redis: subprocess.Popen | None = None
-        self.gunicorn: subprocess.Popen | None = None
-        self.log = self.dir / "gunicorn.log"
-        self.access_log = self.dir / "access.log"  # one line per request: method, path, query, status, µs
+        self.access_log = self.dir / "access.log"
+        self.redis: RedisServer | None = None
+        self.app: AppServer | None = None
 
     def start(self) -> None:
-        binary = shutil.which("redis-server")
-        if not binary:
-            sys.exit("redis-server is needed: apt-get install redis-server")
-        self.redis = subprocess.Popen(  # noqa: S603
-            [binary, "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-            start_new_session=True,
-            cwd=self.dir,
-        )
-        (self.dir / "static").mkdir()
-        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
-        env.update(
-            DJANGO_SETTINGS_MODULE="config.settings.production",
-            DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
+        self.redis = RedisServer().start()
+        env = production_env(
             DJANGO_ALLOWED_HOSTS="127.0.0.1",
             DATABASE_URL=self.database_url,
-            REDIS_URL=f"redis://127.0.0.1:{self.redis_port}/0",
-            STATIC_ROOT=str(self.dir / "static"),
-            MEDIA_ROOT=str(self.dir / "media"),
-            LOG_LEVEL="WARNING",
+            REDIS_URL=self.redis.url,
             JWT_ACCESS_MINUTES="600",  # tokens signed in before the load outlive it
         )
-        command = [
-            sys.executable, "-m", "gunicorn", "config.wsgi:application",
-            "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.args.workers),
-            "--worker-class", self.args.worker_class, "--threads", str(self.args.threads),
-            "--timeout", "60", "--graceful-timeout", "10", "--backlog", "2048", "--no-control-socket",
-            "--access-logfile", str(self.access_log), "--access-logformat", "%(m)s %(U)s %(q)s %(s)s %(D)s",
-        ]  # fmt: skip
-        with open(self.log, "wb") as log:
-            self.gunicorn = subprocess.Popen(  # noqa: S603
-                command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-
-        def ready():
-            if self.gunicorn.poll() is not None:
-                raise RuntimeError(f"gunicorn exited:\n{self.log_tail()}")
-            try:
-                return self.get("/health")[0] == 200
-            except OSError:
-                return False
-
-        wait_for(ready, 60, "gunicorn")
+        logging = ["--access-logfile", str(self.access_log), "--access-logformat", "%(m)s %(U)s %(q)s %(s)s %(D)s"]
+        self.app = AppServer(
+            env,
+            workers=self.args.workers,
+            worker_class=self.args.worker_class,
+            threads=self.args.threads,
+            timeout=60,
+            graceful_timeout=10,
+            extra_args=("--backlog", "2048", *logging),
+        ).start()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self.app.url
 
     def access_offset(self) -> int:
         return self.access_log.stat().st_size if self.access_log.exists() else 0
@@ -364,40 +292,15 @@ class Servers:
         return times
 
     def pids(self) -> list[int]:
-        return [p.pid for p in (self.gunicorn, self.redis) if p is not None]
-
-    def call(self, method: str, path: str, body=None, token: str | None = None) -> tuple[int, object]:
-        headers = {"X-Forwarded-Proto": "https", "Content-Type": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.url + path, data=data, headers=headers, method=method)  # noqa: S310
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback only
-                return response.status, json.loads(response.read() or b"null")
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read().decode(errors="replace")
-
-    def get(self, path: str, token: str | None = None):
-        return self.call("GET", path, token=token)
+        return [server.process.pid for server in (self.app, self.redis) if server is not None and server.process]
 
     def log_tail(self, lines: int = 20) -> str:
-        with contextlib.suppress(OSError):
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-        return ""
+        return self.app.log_tail(lines) if self.app else ""
 
     def stop(self) -> None:
-        for process in (self.gunicorn, self.redis):
-            if process is None or process.poll() is not None:
-                continue
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
+        for server in (self.app, self.redis):
+            if server is not None:
+                server.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -485,21 +388,23 @@ def saturation(levels: list[tuple[int, dict]]) -> int:
 def sign_in(servers: Servers, emails: list[str], organization: str) -> dict:
     tokens = []
     for email in emails:
-        status, body = servers.call("POST", "/api/v1/auth/login", {"email": email, "password": PASSWORD})
-        if status != 200:
-            raise RuntimeError(f"sign-in of {email} answered {status}: {body}")
-        tokens.append(body["access"])
+        reply = servers.app.request("POST", "/api/v1/auth/login", body={"email": email, "password": PASSWORD})
+        if reply.status != 200:
+            raise RuntimeError(f"sign-in of {email} answered {reply.status}: {reply.body}")
+        tokens.append(reply.body["access"])
     task_ids, members, usernames = [], set(), set()
     for page in range(1, 6):
-        status, body = servers.get(f"/api/v1/tasks?page={page}&page_size=100", token=tokens[0])
-        if status != 200:
-            raise RuntimeError(f"task list answered {status}: {body}")
-        for task in body["data"]:
+        reply = servers.app.request("GET", f"/api/v1/tasks?page={page}&page_size=100", token=tokens[0])
+        if reply.status != 200:
+            raise RuntimeError(f"task list answered {reply.status}: {reply.body}")
+        for task in reply.body["data"]:
             task_ids.append(task["id"])
             for person in (task["created_by"], task.get("assignee")):
                 if person:
                     members.add(person["id"])
                     usernames.add(person["username"])
+        if len(reply.body["data"]) < 100:  # the last page: a small --tasks has fewer than five
+            break
     return {
         "tokens": tokens,
         "tasks": task_ids,
@@ -516,7 +421,7 @@ def run(args) -> None:
     if load > 0.5:
         print("  (the machine is busy: figures will be low and noisy; run again when it is quiet)")
     print("'others' is the CPU that processes outside the benchmark used during a level (0 on a quiet machine)")
-    database = ThrowawayDatabase(args.database_url)
+    database = ThrowawayDatabase(args.database_url, prefix="workspace_load")
     servers = None
     folder = Path(tempfile.mkdtemp(prefix="workspace-load-lua-"))
     try:
@@ -605,6 +510,8 @@ def main(argv=None):
         signal.signal(signum, _interrupt)
     try:
         run(args)
+    except MissingBinary as exc:
+        sys.exit(f"{exc}: apt-get install redis-server")
     except KeyboardInterrupt:
         print("\ninterrupted; everything it started is stopped and the database dropped")
         sys.exit(130)

@@ -1,4 +1,17 @@
+"""Fixtures every test can use, the service skips and the test tiers.
+
+Shared fixtures live here and in the modules of ``pytest_plugins`` (tests/fixtures/); an app's
+conftest.py keeps only what belongs to that app. Helpers that are not fixtures (factories,
+``make_org_with_roles``) are imported from tests/factories/.
+
+Tiers: ``make test`` runs the fast tier (``-m "not slow"``): no subprocess, no real server, no
+sleep. A test in a slow tier is marked ``slow`` plus its tier, here, so a new test is tiered by
+where it lives or what it uses: a folder of ``FOLDER_TIERS``, a fixture of ``FIXTURE_TIERS``, or
+the tier marker written on it.
+"""
+
 import os
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -6,7 +19,15 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
-from tests.workers import celery_worker  # noqa: F401 - a fixture for worker-level tests
+
+pytest_plugins = ["tests.fixtures.organizations", "tests.fixtures.processes", "tests.fixtures.webhooks"]
+
+TESTS = Path(__file__).parent
+SLOW_TIERS = {"worker", "faults", "fuzz", "deployment"}
+# Folders whose every test is one slow tier.
+FOLDER_TIERS = {"faults": "faults", "fuzz": "fuzz"}
+# Fixtures that start processes (tests/fixtures/processes.py): a test using one is in their tier.
+FIXTURE_TIERS = {"celery_worker": "worker", "run_django": "deployment"}
 
 
 def _services():
@@ -17,14 +38,30 @@ def _services():
     }
 
 
+def _tiers(item) -> set[str]:
+    tiers = {mark.name for mark in item.iter_markers() if mark.name in SLOW_TIERS}
+    folder = item.path.relative_to(TESTS).parts[0]
+    if folder in FOLDER_TIERS:
+        tiers.add(FOLDER_TIERS[folder])
+    tiers.update(tier for fixture, tier in FIXTURE_TIERS.items() if fixture in item.fixturenames)
+    return tiers
+
+
+# First, so that ``-m`` selects on the tier markers added here.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Skip tests whose service is not configured; with TEST_REQUIRE_SERVICES=1 (CI's second run) fail instead."""
+    """Mark the slow tiers; skip tests whose service is not configured (with TEST_REQUIRE_SERVICES=1, fail)."""
     available = _services()
     required = os.environ.get("TEST_REQUIRE_SERVICES") == "1"
     missing = {name for name, up in available.items() if not up}
     if required and missing:
         raise pytest.UsageError(f"TEST_REQUIRE_SERVICES=1 but not configured: {', '.join(sorted(missing))}")
     for item in items:
+        tiers = _tiers(item)
+        for tier in sorted(tiers):
+            item.add_marker(tier)
+        if tiers:
+            item.add_marker(pytest.mark.slow)
         for name in missing:
             if name in item.keywords:
                 item.add_marker(

@@ -4,7 +4,6 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
-from tests.django_process import run_django
 
 
 @pytest.mark.django_db
@@ -55,7 +54,7 @@ def test_wait_for_db_returns_when_the_database_answers(capsys):
     assert "available" in capsys.readouterr().out
 
 
-def test_wait_for_db_gives_up_on_a_database_that_never_answers():
+def test_wait_for_db_gives_up_on_a_database_that_never_answers(run_django):
     result = run_django(
         ["manage.py", "wait_for_db", "--timeout", "0.5", "--interval", "0.1"],
         DATABASE_URL="postgres://nobody@127.0.0.1:1/none",

@@ -5,8 +5,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.django_process import run_django
-
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "config.settings.production",
@@ -17,7 +15,7 @@ PRODUCTION_ENV = {
 }
 
 
-def test_check_deploy_passes_with_production_settings():
+def test_check_deploy_passes_with_production_settings(run_django):
     result = run_django(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **PRODUCTION_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -32,7 +30,7 @@ def test_check_deploy_passes_with_production_settings():
         ({"REDIS_URL": ""}, "REDIS_URL"),
     ],
 )
-def test_production_refuses_to_start_misconfigured(override, message):
+def test_production_refuses_to_start_misconfigured(run_django, override, message):
     env = {**PRODUCTION_ENV, **override}
     env = {k: v for k, v in env.items() if v != ""}
     result = run_django(["manage.py", "check"], **env)
@@ -40,7 +38,7 @@ def test_production_refuses_to_start_misconfigured(override, message):
     assert message in result.stderr
 
 
-def test_production_turns_docs_off_unless_enabled(tmp_path):
+def test_production_turns_docs_off_unless_enabled(run_django, tmp_path):
     static = {"STATIC_ROOT": str(tmp_path)}
     collected = run_django(["manage.py", "collectstatic", "--noinput", "-v0"], **static, **PRODUCTION_ENV)
     assert collected.returncode == 0, collected.stderr
@@ -53,7 +51,7 @@ def test_production_turns_docs_off_unless_enabled(tmp_path):
     assert run_django(["-c", script], API_DOCS_ENABLED="true", **static, **PRODUCTION_ENV).stdout.strip() == "200"
 
 
-def test_production_logs_json():
+def test_production_logs_json(run_django):
     script = "import django, logging; django.setup();logging.getLogger('security').warning('hello %s', 'world')"
     line = run_django(["-c", script], **PRODUCTION_ENV).stderr.strip().splitlines()[-1]
     import json

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.django_process import run_django
-from tests.faults.servers import AppServer, PostgresCluster, RedisServer, production_env, wait_until
+from devtools.processes import AppServer, PostgresCluster, RedisServer, production_env, run_python, wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -64,7 +63,7 @@ def redis_server():
 def app(cluster, redis_server):
     url = cluster.url("workspace")
     for command in (["migrate", "--noinput", "-v0"], ["seed_demo"]):
-        done = run_django(["manage.py", *command], DATABASE_URL=url, DJANGO_SETTINGS_MODULE="config.settings.local")
+        done = run_python(["manage.py", *command], DATABASE_URL=url, DJANGO_SETTINGS_MODULE="config.settings.local")
         assert done.returncode == 0, done.stdout + done.stderr
     server = AppServer(production_env(DATABASE_URL=url, REDIS_URL=redis_server.url))
     try:

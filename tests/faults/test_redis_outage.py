@@ -11,9 +11,9 @@ import time
 import pytest
 from django.db import connection
 
+from devtools.processes import AppServer, RedisServer, database_url, production_env, wait_until
 from notifications.models import DeliveryChannel, DeliveryState, NotificationDelivery
 from tests.faults.conftest import PASSWORD
-from tests.faults.servers import AppServer, RedisServer, database_url, production_env, wait_until
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -16,8 +16,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
 from organizations.models import Role
-from tests.organizations.conftest import make_org_with_roles
-from tests.organizations.factories import InvitationFactory, MembershipFactory
+from tests.factories import InvitationFactory, MembershipFactory, make_org_with_roles
 
 ROLES = ["owner", "viewer"]
 

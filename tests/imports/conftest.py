@@ -3,16 +3,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from imports import services
 from imports.models import ImportJob
-from tests.organizations.conftest import (  # noqa: F401 - fixtures shared with the organizations suite
-    CALLERS,
-    MEMBER_ROLES,
-    client_as,
-    make_org_with_roles,
-    org,
-    other_org,
-    outsider,
-    superuser,
-)
 
 TASK_HEADER = "title,description,status,priority,assignee_email,due_date"
 
@@ -42,7 +32,7 @@ def tasks_csv(count: int, **kwargs) -> bytes:
 
 
 @pytest.fixture
-def upload(client_as, org, django_capture_on_commit_callbacks):  # noqa: F811 - the imported fixtures
+def upload(client_as, org, django_capture_on_commit_callbacks):
     """``upload(content, kind=..., mode=..., dry_run=..., caller="admin")``: POST a file as that caller and, unless
     ``run=False``, run what the upload enqueued (eager Celery, on commit). Returns the response."""
 

@@ -9,7 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from imports.models import ImportJob, ImportRowError
-from tests.imports.conftest import CALLERS, TASK_HEADER, csv_bytes, imports_url, job_url, task_rows, tasks_csv
+from tests.factories import CALLERS
+from tests.imports.conftest import TASK_HEADER, csv_bytes, imports_url, job_url, task_rows, tasks_csv
 from tests.organizations.assertions import assert_error, assert_page
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,8 @@ from django.core import mail
 
 from notifications.models import DeliveryState, Notification, NotificationDelivery
 from organizations.models import Role
-from tests.factories import UserFactory
+from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 from tests.notifications.webhook_server import verify_signature
-from tests.organizations.factories import MembershipFactory, OrganizationFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("allow_local_webhooks")]
 

@@ -8,11 +8,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from devtools.processes import wait_until
 from notifications.models import DeliveryChannel, DeliveryState, NotificationDelivery
 from notifications.services import notification_deliveries_requeue, notify
 from tests.factories import UserFactory
 from tests.notifications.webhook_server import verify_signature
-from tests.workers import wait_until
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -52,6 +52,7 @@ def test_a_delivery_survives_a_worker_killed_mid_request(start_worker, webhook_s
     start_worker()
     wait_until(
         lambda: NotificationDelivery.objects.get(pk=delivery.pk).state == DeliveryState.DELIVERED,
+        timeout=60,
         message="the second worker did not deliver",
     )
     delivery.refresh_from_db()

@@ -300,9 +300,7 @@ class TestSettingsOnMe:
         }
         assert auth_client.patch(ME, {"webhook_url": "https://hooks.example.com/x"}).status_code == 200
 
-    def test_production_requires_https_by_default(self):
-        from tests.django_process import run_django
-
+    def test_production_requires_https_by_default(self, run_django):
         result = run_django(
             [
                 "-c",
@@ -317,7 +315,7 @@ class TestSettingsOnMe:
 
 
 def test_the_documented_verification_snippet_works(subscriber, webhook_server, django_capture_on_commit_callbacks):
-    from tests.django_process import ROOT
+    from devtools.processes import ROOT
 
     section = (ROOT / "docs" / "api" / "notifications.md").read_text().split("## Webhooks", 1)[1]
     code = section.split("```python", 1)[1].split("```", 1)[0]

@@ -5,7 +5,7 @@ from django.core import mail
 from django.test import Client
 
 from organizations.models import Invitation, Membership, Organization, Role
-from tests.organizations.factories import InvitationFactory, MembershipFactory
+from tests.factories import InvitationFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from organizations.models import Membership, Organization, Role
-from tests.factories import UserFactory
-from tests.organizations.factories import MembershipFactory, OrganizationFactory
+from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,8 @@ from django.utils import timezone
 
 from organizations import tasks
 from organizations.models import Invitation, Membership, Role, hash_token
-from tests.factories import UserFactory
+from tests.factories import InvitationFactory, UserFactory
 from tests.organizations.assertions import assert_error, assert_page
-from tests.organizations.factories import InvitationFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -14,9 +14,8 @@ from django.core import mail
 from django.utils import timezone
 
 from organizations.models import Invitation, Membership, Organization
+from tests.factories import MEMBER_ROLES, InvitationFactory, make_org_with_roles
 from tests.organizations.assertions import assert_error
-from tests.organizations.conftest import MEMBER_ROLES, make_org_with_roles
-from tests.organizations.factories import InvitationFactory
 
 pytestmark = pytest.mark.django_db
 

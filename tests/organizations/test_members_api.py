@@ -3,9 +3,8 @@
 import pytest
 
 from organizations.models import Membership, Role
-from tests.factories import UserFactory
+from tests.factories import MembershipFactory, UserFactory
 from tests.organizations.assertions import assert_error, assert_page
-from tests.organizations.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 

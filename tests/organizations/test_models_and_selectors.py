@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from organizations import selectors
 from organizations.models import Invitation, InvitationStatus, Membership, Role, hash_token, role_can_manage
-from tests.organizations.factories import InvitationFactory, MembershipFactory, OrganizationFactory
+from tests.factories import InvitationFactory, MembershipFactory, OrganizationFactory
 
 
 class TestRole:

@@ -3,9 +3,8 @@
 import pytest
 
 from organizations.models import Invitation, Membership, Organization, Role
+from tests.factories import InvitationFactory, MembershipFactory, OrganizationFactory, make_org_with_roles
 from tests.organizations.assertions import assert_error, assert_page
-from tests.organizations.conftest import make_org_with_roles
-from tests.organizations.factories import InvitationFactory, MembershipFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 

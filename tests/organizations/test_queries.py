@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from organizations.models import Role
-from tests.organizations.factories import InvitationFactory, MembershipFactory, OrganizationFactory
+from tests.factories import InvitationFactory, MembershipFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -3,16 +3,6 @@ import datetime
 import pytest
 
 from tasks_app.models import Priority, Status, Task
-from tests.organizations.conftest import (  # noqa: F401 - fixtures shared with the organizations suite
-    CALLERS,
-    MEMBER_ROLES,
-    client_as,
-    make_org_with_roles,
-    org,
-    other_org,
-    outsider,
-    superuser,
-)
 
 UTC = datetime.UTC
 
@@ -37,7 +27,7 @@ def freeze_today(monkeypatch):
 
 
 @pytest.fixture
-def make_task(org):  # noqa: F811 - the imported fixture
+def make_task(org):
     """A task with exactly the given timestamps (the service would stamp ``now``): report fixtures need the past."""
 
     def make(*, created: str, status=Status.TODO, completed: str | None = None, **fields) -> Task:
@@ -54,7 +44,7 @@ def make_task(org):  # noqa: F811 - the imported fixture
 
 
 @pytest.fixture
-def dataset(org, other_org, make_task):  # noqa: F811 - the imported fixtures
+def dataset(org, other_org, make_task):
     """Hand-counted tasks around the 2029/2030 ISO year boundary; the report range is 2029-12-24 .. 2030-01-13.
 
     ISO weeks in the range: 2029-W52 (Mon 24 Dec), 2030-W01 (Mon 31 Dec 2029), 2030-W02 (Mon 7 Jan).

@@ -5,8 +5,8 @@ import uuid
 import pytest
 
 from reports.models import ReportExport
+from tests.factories import MEMBER_ROLES
 from tests.organizations.assertions import assert_error
-from tests.organizations.conftest import MEMBER_ROLES
 
 pytestmark = pytest.mark.django_db
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from reports import rendering, services
 from reports.models import ExportState, ReportExport
+from tests.factories import ReportExportFactory
 from tests.organizations.assertions import assert_error
 from tests.reports.conftest import RANGE
 
@@ -147,20 +148,18 @@ def test_building_twice_builds_once(org, request_export):
 def test_an_export_abandoned_by_a_dead_worker_is_taken_over(org, freeze_today, settings):
     freeze_today("2030-01-20")
     started = timezone.now() - datetime.timedelta(seconds=settings.REPORT_EXPORT_STALE_SECONDS + 1)
-    export = ReportExport.objects.create(
+    export = ReportExportFactory(
         organization=org.organization,
-        format="csv",
-        date_from=datetime.date(2030, 1, 1),
+        requested_by=None,
         date_to=datetime.date(2030, 1, 7),
         state=ExportState.RUNNING,
         started_at=started,
     )
     assert services.report_export_build(export_id=export.pk).state == ExportState.SUCCEEDED
     # One still running recently belongs to a live worker: left alone.
-    live = ReportExport.objects.create(
+    live = ReportExportFactory(
         organization=org.organization,
-        format="csv",
-        date_from=datetime.date(2030, 1, 1),
+        requested_by=None,
         date_to=datetime.date(2030, 1, 7),
         state=ExportState.RUNNING,
         started_at=timezone.now(),

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tasks_app.models import Priority, Status
-from tests.organizations.factories import MembershipFactory
+from tests.factories import MembershipFactory
 from tests.reports.conftest import RANGE, report_url
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from organizations.models import Role
 from reports import tasks
 from reports.models import ReportSettings
 from tasks_app.models import Status
-from tests.organizations.factories import MembershipFactory
+from tests.factories import MembershipFactory
 from tests.reports.conftest import d
 
 pytestmark = pytest.mark.django_db

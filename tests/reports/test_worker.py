@@ -5,10 +5,10 @@ import time
 import pytest
 from django.conf import settings
 
+from devtools.processes import wait_until
 from reports import tasks
 from reports.models import ExportState, ReportExport, ReportSettings
 from tests.reports.conftest import RANGE
-from tests.workers import wait_until
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -21,6 +21,7 @@ def test_an_export_is_built_by_a_worker_and_downloaded(org, client_as, make_task
     assert body["state"] == "pending"
     wait_until(
         lambda: ReportExport.objects.get(pk=body["id"]).state in (ExportState.SUCCEEDED, ExportState.FAILED),
+        timeout=60,
         message="the worker never finished the export",
     )
     detail = client.get(f"/api/v1/reports/exports/{body['id']}").json()
@@ -38,6 +39,7 @@ def test_the_weekly_email_is_sent_by_a_worker_once(org, client_as, celery_worker
         tasks.send_weekly_report.delay(str(org.id), "2030-01-07")
     wait_until(
         lambda: ReportSettings.objects.get(organization=org.organization).weekly_email_last_week is not None,
+        timeout=60,
         message="the worker never sent the weekly email",
     )
     time.sleep(2)  # room for the duplicate, right behind it on the same single worker

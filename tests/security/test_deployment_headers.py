@@ -12,7 +12,6 @@ import re
 import pytest
 
 from tests.config.test_deployment import PRODUCTION_ENV
-from tests.django_process import run_django
 
 HOST = "api.example.com"
 HTTPS_PAGES = {
@@ -58,7 +57,7 @@ print(json.dumps(out))
 
 
 @pytest.fixture(scope="module")
-def production(tmp_path_factory):
+def production(run_django, tmp_path_factory):
     folder = tmp_path_factory.mktemp("production")
     env = {
         **PRODUCTION_ENV,

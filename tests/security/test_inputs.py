@@ -4,16 +4,15 @@ import json
 
 import pytest
 
-from tests.security.test_authorization_matrix import API, CALLERS, R, build_world
+from tests.security.test_authorization_matrix import API, ROWS, build_world, expected
 
 pytestmark = pytest.mark.django_db
 
-SUPERUSER = CALLERS.index("superuser")
+# The writes a superuser may make: the hostile bodies reach their validation.
 WRITES = [
-    pytest.param(route, method, id=f"{method} {route}")
-    for route, methods in R.items()
-    for method, (_build, expected) in methods.items()
-    if method in ("POST", "PATCH") and expected[SUPERUSER] < 400
+    pytest.param(row, id=row.label)
+    for row in ROWS
+    if row.method in ("POST", "PATCH") and expected(row.who, row.ok, "superuser") < 400
 ]
 
 
@@ -50,15 +49,15 @@ def assert_clean(response, label):
         assert all(set(e) == {"code", "message", "field"} for e in body["errors"]), label
 
 
-@pytest.mark.parametrize(("route", "method"), WRITES)
-def test_hostile_bodies(client_for, route, method, django_capture_on_commit_callbacks):
+@pytest.mark.parametrize("row", WRITES)
+def test_hostile_bodies(client_for, row, django_capture_on_commit_callbacks):
     world = build_world(client_for)
-    build, _ = R[route][method]
-    path, body, *kind = build(world)
-    client = client_for(world.users["superuser"])
+    world.caller = world.users["superuser"]
+    path, body, *kind = row.build(world)
+    client = client_for(world.caller)
     for label, raw, content_type in hostile_bodies(body if not kind else None):
         with django_capture_on_commit_callbacks(execute=True):
-            response = getattr(client, method.lower())(f"{API}/{path}", data=raw, content_type=content_type)
+            response = getattr(client, row.method.lower())(f"{API}/{path}", data=raw, content_type=content_type)
         assert_clean(response, label)
 
 

@@ -5,7 +5,7 @@ import pytest
 from accounts.models import User
 from organizations.models import Membership
 from tasks_app.services import task_create
-from tests.organizations.conftest import make_org_with_roles
+from tests.factories import make_org_with_roles
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,8 @@
 import pytest
 
 from tasks_app.models import Task
-from tests.tasks_app.conftest import CALLERS, TASKS
+from tests.factories import CALLERS
+from tests.tasks_app.conftest import TASKS
 
 pytestmark = pytest.mark.django_db
 

@@ -185,7 +185,7 @@ class TestReadUpdateDelete:
 
     def test_another_member_may_not_delete(self, client_for, org, task):
         from organizations.models import Role
-        from tests.organizations.factories import MembershipFactory
+        from tests.factories import MembershipFactory
 
         other_member = MembershipFactory(organization=org.organization, role=Role.MEMBER).user
         assert client_for(other_member).delete(f"{TASKS}/{task.pk}").status_code == 403

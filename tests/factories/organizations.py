@@ -1,10 +1,16 @@
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import factory
 from django.utils import timezone
 
+from accounts.models import User
 from organizations.models import Invitation, Membership, Organization, Role, hash_token
-from tests.factories import UserFactory
+from tests.factories.accounts import UserFactory
+
+MEMBER_ROLES = ["owner", "admin", "member", "viewer"]
+# Everyone a role test asks: the four roles, a signed-in user of another organization, nobody.
+CALLERS = [*MEMBER_ROLES, "outsider", "anonymous"]
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):
@@ -42,3 +48,27 @@ class InvitationFactory(factory.django.DjangoModelFactory):
         invitation = super()._create(model_class, *args, **kwargs)
         invitation.token = token
         return invitation
+
+
+@dataclass
+class OrgWithRoles:
+    """An organization with one user per role, as role tests need: ``org.admin``, ``org.users["viewer"]``."""
+
+    organization: Organization
+    users: dict[str, User] = field(default_factory=dict)
+
+    @property
+    def id(self):
+        return self.organization.pk
+
+    def __getattr__(self, name):
+        if name in MEMBER_ROLES:
+            return self.users[name]
+        raise AttributeError(name)
+
+
+def make_org_with_roles(**kwargs) -> OrgWithRoles:
+    org = OrgWithRoles(OrganizationFactory(**kwargs))
+    for name in MEMBER_ROLES:
+        org.users[name] = MembershipFactory(organization=org.organization, role=Role.from_label(name)).user
+    return org

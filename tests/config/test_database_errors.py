@@ -1,6 +1,6 @@
 """A database that cannot be reached answers 503 ``service_unavailable``, never a 500 with internals.
 
-The drill in ``test_postgres_restart.py`` shows it on a real PostgreSQL; these pin each path an
+The drill in tests/faults/test_postgres_restart.py shows it on a real PostgreSQL; these pin each path an
 exception takes (DRF's handler, the API middleware, Django's handler500) on every backend.
 """
 
@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-pytestmark = pytest.mark.urls("tests.faults.urls")
+pytestmark = pytest.mark.urls("tests.config.database_down_urls")
 
 
 def assert_service_unavailable(response):

@@ -1,8 +1,13 @@
-"""Throwaway servers for the fault drills: a Redis, a PostgreSQL cluster and the app under gunicorn.
+"""Throwaway processes for the fault drills (tests/faults/) and the benchmarks (benchmarks/).
 
-Each runs on a free loopback port of its own, so a drill can stop and start it without touching the
-machine's shared Redis and PostgreSQL, and each is stopped by ``stop()``/``destroy()`` (call them in
-a ``finally``). Only processes started here are ever signalled.
+A Redis, a PostgreSQL cluster or database, the app under gunicorn, and Celery workers, each on a
+free loopback port or queue of its own, so that a drill or a benchmark can stop and start it
+without touching the machine's shared Redis and PostgreSQL. Only processes started here are ever
+signalled; stop each one (``stop()``/``destroy()``/``drop()``) in a ``finally``.
+
+Pure Python, no pytest: a missing server binary raises ``MissingBinary`` and a wait that runs out
+raises ``WaitTimeout``; tests turn the first into a skip (or a failure when CI requires the
+services, see tests/conftest.py), benchmarks into an exit message.
 """
 
 import contextlib
@@ -19,13 +24,24 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
 
-import pytest
+ROOT = Path(__file__).resolve().parents[1]
 
-from tests.django_process import ROOT
+# Variables of the calling process that must not leak into a server's own configuration.
+NOT_INHERITED = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE", "TEST_MEDIA_ROOT")
 
-# Variables of the test run that must not leak into a server's own configuration.
-_NOT_INHERITED = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE", "TEST_MEDIA_ROOT")
+
+class ProcessError(RuntimeError):
+    """A throwaway process could not be started, or did not do what it had to."""
+
+
+class MissingBinary(ProcessError):
+    """A server binary (redis-server, initdb, wrk...) is not installed on this machine."""
+
+
+class WaitTimeout(ProcessError, TimeoutError):
+    """``wait_until`` ran out of time."""
 
 
 def free_port() -> int:
@@ -35,28 +51,32 @@ def free_port() -> int:
 
 
 def wait_until(predicate, *, timeout: float, message: str, interval: float = 0.05):
-    """Poll ``predicate`` until it returns a true value (returned), or fail after ``timeout`` seconds."""
+    """Poll ``predicate`` until it returns a true value (returned); ``WaitTimeout`` after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
         if value:
             return value
         if time.monotonic() >= deadline:
-            pytest.fail(f"timed out after {timeout:.0f} s: {message}")
+            raise WaitTimeout(f"timed out after {timeout:.0f} s: {message}")
         time.sleep(interval)
 
 
 def require_binary(path: str | None, what: str) -> str:
-    """The path of a server binary; skips without it, fails when CI requires the services."""
     if path and Path(path).exists():
         return path
-    message = f"{what} is not installed here"
-    if os.environ.get("TEST_REQUIRE_SERVICES") == "1":
-        pytest.fail(message)
-    pytest.skip(message)
+    raise MissingBinary(f"{what} is not installed here")
 
 
-def _stop_process(process: subprocess.Popen | None, *, group: bool = False, timeout: float = 10) -> None:
+def clean_env(**overrides: str) -> dict[str, str]:
+    """This process's environment without its service URLs and settings module, plus ``overrides``."""
+    env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
+    env.update({key: str(value) for key, value in overrides.items()})
+    return env
+
+
+def stop_process(process: subprocess.Popen | None, *, group: bool = False, timeout: float = 10) -> None:
+    """SIGTERM (to its process group with ``group``), then SIGKILL if it has not exited within ``timeout``."""
     if process is None or process.poll() is not None:
         return
     with contextlib.suppress(ProcessLookupError):
@@ -69,6 +89,22 @@ def _stop_process(process: subprocess.Popen | None, *, group: bool = False, time
         process.wait(timeout=timeout)
 
 
+def run_python(args, *, timeout: float = 120, **env) -> subprocess.CompletedProcess:
+    """``python ARGS`` (e.g. ``["manage.py", "check"]``) in a fresh process at the project root.
+
+    The process gets this environment without its service URLs and settings module, plus ``env``.
+    """
+    return subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=clean_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 # --- Redis ------------------------------------------------------------------------------------
 
 
@@ -78,7 +114,7 @@ class RedisServer:
     def __init__(self):
         self.binary = require_binary(shutil.which("redis-server"), "redis-server")
         self.port = free_port()
-        self.dir = tempfile.mkdtemp(prefix="workspace-redis-drill-")
+        self.dir = tempfile.mkdtemp(prefix="workspace-redis-")
         self.process: subprocess.Popen | None = None
 
     @property
@@ -88,8 +124,9 @@ class RedisServer:
     def start(self) -> "RedisServer":
         command = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir]
         command += ["--save", "", "--appendonly", "no", "--daemonize", "no"]
+        # A session of its own: Ctrl-C on a benchmark reaches the benchmark, which stops it.
         self.process = subprocess.Popen(  # noqa: S603 - fixed arguments
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
         )
         wait_until(self.ping, timeout=10, message=f"redis-server did not answer on port {self.port}")
         return self
@@ -110,7 +147,7 @@ class RedisServer:
         wait_until(lambda: not self.ping(), timeout=5, message="redis-server still answers after SIGKILL")
 
     def stop(self) -> None:
-        _stop_process(self.process)
+        stop_process(self.process)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -139,22 +176,23 @@ class PostgresCluster:
         require_binary(bin_dir and str(Path(bin_dir) / "initdb"), "PostgreSQL's initdb")
         self.bin = Path(bin_dir)
         self.port = free_port()
-        self.dir = Path(tempfile.mkdtemp(prefix="workspace-pg-drill-"))
+        self.dir = Path(tempfile.mkdtemp(prefix="workspace-pg-"))
         self.data = self.dir / "data"
         self.log = self.dir / "server.log"
         self.as_postgres = os.geteuid() == 0
         if self.as_postgres:
             shutil.chown(self.dir, "postgres", "postgres")
 
-    def _run(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    def _command(self, *args: str) -> list[str]:
         command = [str(self.bin / args[0]), *args[1:]]
-        if self.as_postgres:
-            command = ["runuser", "-u", "postgres", "--", *command]
+        return ["runuser", "-u", "postgres", "--", *command] if self.as_postgres else command
+
+    def _run(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
         result = subprocess.run(  # noqa: S603 - fixed arguments
-            command, capture_output=True, text=True, timeout=timeout, check=False, cwd=self.dir
+            self._command(*args), capture_output=True, text=True, timeout=timeout, check=False, cwd=self.dir
         )
         if result.returncode != 0:
-            pytest.fail(f"{' '.join(args[:1])} failed: {result.stdout}{result.stderr}\n{self.log_tail()}")
+            raise ProcessError(f"{args[0]} failed: {result.stdout}{result.stderr}\n{self.log_tail()}")
         return result
 
     @property
@@ -165,8 +203,9 @@ class PostgresCluster:
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync")
         return self
 
-    def start(self) -> None:
+    def start(self) -> "PostgresCluster":
         self._run("pg_ctl", "-D", str(self.data), "-o", self._options, "-l", str(self.log), "-w", "-t", "30", "start")
+        return self
 
     def stop(self, mode: str = "fast") -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "30", "stop")
@@ -191,23 +230,55 @@ class PostgresCluster:
             conn.execute(sql)
 
     def log_tail(self, lines: int = 20) -> str:
-        try:
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
+        return _tail(self.log, lines)
 
     def destroy(self) -> None:
         """Stop the server however it is (immediate shutdown, then SIGKILL of its postmaster) and remove it."""
         if self.running():
-            command = [str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "-t", "20", "stop"]
-            if self.as_postgres:
-                command = ["runuser", "-u", "postgres", "--", *command]
+            command = self._command("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "-t", "20", "stop")
             subprocess.run(command, capture_output=True, timeout=30, check=False)  # noqa: S603
         pid_file = self.data / "postmaster.pid"
         if pid_file.exists():  # still there: the postmaster we started did not stop
             with contextlib.suppress(ValueError, OSError):
                 os.kill(int(pid_file.read_text().split()[0]), signal.SIGKILL)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class ThrowawayDatabase:
+    """A database of its own on an existing PostgreSQL server (``server_url``), dropped by ``drop()``."""
+
+    def __init__(self, server_url: str, prefix: str = "workspace_throwaway"):
+        parts = urlsplit(server_url)
+        self.name = f"{prefix}_{os.getpid()}"
+        self.admin_url = urlunsplit(parts._replace(path="/postgres"))
+        self.url = urlunsplit(parts._replace(path=f"/{self.name}"))
+        self.created = False
+
+    def _execute(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(sql)
+
+    def create(self) -> "ThrowawayDatabase":
+        self._execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        self._execute(f'CREATE DATABASE "{self.name}"')
+        self.created = True
+        return self
+
+    def drop(self) -> None:
+        if self.created:
+            self._execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+            self.created = False
+
+
+def database_url(settings_dict: dict) -> str:
+    """A ``DATABASE_URL`` for another process to reach the database of these Django settings."""
+    user = quote(settings_dict["USER"] or "")
+    password = f":{quote(settings_dict['PASSWORD'])}" if settings_dict.get("PASSWORD") else ""
+    host = settings_dict["HOST"] or "127.0.0.1"
+    port = settings_dict["PORT"] or "5432"
+    return f"postgres://{user}{password}@{host}:{port}/{settings_dict['NAME']}"
 
 
 # --- The app under gunicorn -------------------------------------------------------------------
@@ -226,7 +297,7 @@ class Reply:
         return []
 
     def is_envelope(self, code: str) -> bool:
-        """The error envelope of README's "API conventions", with this code."""
+        """The project's error envelope (config/exceptions.py), with this code."""
         body = self.body
         return (
             isinstance(body, dict)
@@ -239,53 +310,66 @@ class Reply:
 
 def production_env(**overrides: str) -> dict[str, str]:
     """The environment of a production deployment (``config.settings.production``), plus ``overrides``."""
-    env = {k: v for k, v in os.environ.items() if k not in _NOT_INHERITED}
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "config.settings.production",
-            "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "LOG_LEVEL": "WARNING",
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    env.update(overrides)
-    return env
+    production = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    }
+    return clean_env(**{**production, **overrides})
 
 
 class AppServer:
     """The project under gunicorn (as the Docker image runs it), on a free loopback port.
 
     Requests carry ``X-Forwarded-Proto: https``, as from the TLS proxy production runs behind
-    (production settings redirect plain HTTP).
+    (production settings redirect plain HTTP). ``extra_args`` go to gunicorn as they are.
     """
 
-    def __init__(self, env: dict[str, str], *, workers: int = 2, threads: int = 4):
+    def __init__(
+        self,
+        env: dict[str, str],
+        *,
+        workers: int = 2,
+        worker_class: str = "gthread",
+        threads: int = 4,
+        timeout: int = 30,
+        graceful_timeout: int = 5,
+        extra_args: tuple[str, ...] = (),
+    ):
         self.port = free_port()
-        self.dir = Path(tempfile.mkdtemp(prefix="workspace-app-drill-"))
+        self.dir = Path(tempfile.mkdtemp(prefix="workspace-app-"))
         (self.dir / "static").mkdir()
         self.env = {"STATIC_ROOT": str(self.dir / "static"), "MEDIA_ROOT": str(self.dir / "media"), **env}
-        self.workers = workers
-        self.threads = threads
+        self.options = [
+            "--workers", str(workers), "--worker-class", worker_class, "--threads", str(threads),
+            "--timeout", str(timeout), "--graceful-timeout", str(graceful_timeout),
+            "--no-control-socket",  # gunicorn's default one is a single path in $HOME, shared by every instance
+            *extra_args,
+        ]  # fmt: skip
         self.log = self.dir / "gunicorn.log"
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 45) -> "AppServer":
-        command = [
-            sys.executable, "-m", "gunicorn", "config.wsgi:application",
-            "--bind", f"127.0.0.1:{self.port}",
-            "--workers", str(self.workers), "--worker-class", "gthread", "--threads", str(self.threads),
-            "--timeout", "30", "--graceful-timeout", "5",
-            "--no-control-socket",  # gunicorn's default one is a single path in $HOME, shared by every instance
-        ]  # fmt: skip
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 60) -> "AppServer":
+        command = [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{self.port}"]
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-                command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                [*command, *self.options],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
 
         def ready():
             if self.process.poll() is not None:
-                pytest.fail(f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}")
+                raise ProcessError(f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}")
             try:
                 return self.request("GET", "/health/live", timeout=2).status == 200
             except OSError:
@@ -322,22 +406,31 @@ class AppServer:
         return self.process is not None and self.process.poll() is None
 
     def log_tail(self, lines: int = 30) -> str:
-        try:
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
+        return _tail(self.log, lines)
 
     def stop(self) -> None:
-        _stop_process(self.process, group=True)
+        stop_process(self.process, group=True, timeout=20)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def database_url(settings_dict: dict) -> str:
-    """A ``DATABASE_URL`` for another process to reach the database of these Django settings."""
-    from urllib.parse import quote
+# --- Celery workers ---------------------------------------------------------------------------
 
-    user = quote(settings_dict["USER"] or "")
-    password = f":{quote(settings_dict['PASSWORD'])}" if settings_dict.get("PASSWORD") else ""
-    host = settings_dict["HOST"] or "127.0.0.1"
-    port = settings_dict["PORT"] or "5432"
-    return f"postgres://{user}{password}@{host}:{port}/{settings_dict['NAME']}"
+WORKER_OPTIONS = ("-c", "1", "--pool", "solo", "-l", "WARNING", "--without-heartbeat", "--without-mingle")
+
+
+def celery_worker_start(*, queue: str, env: dict[str, str]) -> subprocess.Popen:
+    """The project's ``celery worker`` consuming ``queue`` only, with exactly ``env``; ``stop_process`` stops it."""
+    return subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, *WORKER_OPTIONS],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _tail(path: Path, lines: int) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
