@@ -22,12 +22,15 @@ def _org_role(view):
 
 
 class OrgRolePermission(BasePermission):
-    """Allows callers whose role in the organization is at least ``required_role``."""
+    """Allows callers whose role in the organization is at least ``read_role`` to read, ``write_role`` to write."""
 
-    required_role: Role = Role.VIEWER
+    read_role: Role = Role.VIEWER
+    write_role: Role | None = None  # None: the same role as for reading
 
     def role_needed(self, request) -> Role:
-        return self.required_role
+        if request.method in SAFE_METHODS or self.write_role is None:
+            return self.read_role
+        return self.write_role
 
     def has_permission(self, request, view):
         role = _org_role(view)
@@ -41,39 +44,34 @@ class OrgRolePermission(BasePermission):
 class IsOrgMember(OrgRolePermission):
     """Allows anyone in the organization, whatever their role."""
 
-    required_role = Role.VIEWER
     message = "You are not a member of this organization."
 
 
 class IsOrgEditorOrReadOnly(OrgRolePermission):
     """Allows everyone in the organization to read, and members, admins and owners to write."""
 
+    write_role = Role.MEMBER
     message = "Viewers have read-only access to this organization."
-
-    def role_needed(self, request):
-        return Role.VIEWER if request.method in SAFE_METHODS else Role.MEMBER
 
 
 class IsOrgAdmin(OrgRolePermission):
     """Allows admins and owners of the organization."""
 
-    required_role = Role.ADMIN
+    read_role = Role.ADMIN
     message = "Only admins and owners of this organization may do this."
 
 
 class IsOrgAdminOrReadOnly(OrgRolePermission):
     """Allows everyone in the organization to read, and admins and owners to write."""
 
+    write_role = Role.ADMIN
     message = "Only admins and owners of this organization may change this."
-
-    def role_needed(self, request):
-        return Role.VIEWER if request.method in SAFE_METHODS else Role.ADMIN
 
 
 class IsOrgOwner(OrgRolePermission):
     """Allows owners of the organization only."""
 
-    required_role = Role.OWNER
+    read_role = Role.OWNER
     message = "Only owners of this organization may do this."
 
 
