@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from devtools.processes import AppServer, PostgresCluster, RedisServer, production_env, run_python, wait_until
+from devtools.processes import AppServer, PostgresCluster, production_env, run_python, wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -48,15 +48,6 @@ def cluster():
         yield server
     finally:
         server.destroy()
-
-
-@pytest.fixture
-def redis_server():
-    server = RedisServer()
-    try:
-        yield server.start()
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -11,20 +11,11 @@ import time
 import pytest
 from django.db import connection
 
-from devtools.processes import AppServer, RedisServer, database_url, production_env, wait_until
+from devtools.processes import AppServer, database_url, production_env, wait_until
 from notifications.models import DeliveryChannel, DeliveryState, NotificationDelivery
 from tests.faults.conftest import PASSWORD
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def redis_server():
-    server = RedisServer()
-    try:
-        yield server.start()
-    finally:
-        server.stop()
 
 
 @pytest.fixture
