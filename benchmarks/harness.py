@@ -68,3 +68,30 @@ def describe_backends() -> str:
 
     cache = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
     return f"database={connection.vendor} cache={cache}"
+
+
+def signed_in_client(user):
+    """An API client signed in as ``user`` through a real session, as the frontend is."""
+    from rest_framework.test import APIClient
+
+    from sessions_app.services import session_create
+
+    _, tokens = session_create(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    return client
+
+
+def api_getter(client, path: str, query=None) -> Callable[[], None]:
+    """A function that GETs ``path`` and fails loudly on anything but 200, for timing."""
+
+    def go():
+        response = client.get(path, query)
+        assert response.status_code == 200, response.content
+
+    return go
+
+
+def print_timings(results: dict[str, float], *, unit_ms_digits: int = 2, width: int = 34) -> None:
+    for name, seconds in results.items():
+        print(f"  {name:<{width}} {seconds * 1000:8.{unit_ms_digits}f} ms")

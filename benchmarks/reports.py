@@ -16,7 +16,15 @@ import argparse
 import datetime
 import time
 
-from benchmarks.harness import describe_backends, setup_django, test_database, time_interleaved
+from benchmarks.harness import (
+    api_getter,
+    describe_backends,
+    print_timings,
+    setup_django,
+    signed_in_client,
+    test_database,
+    time_interleaved,
+)
 
 MEMBERS = 20
 
@@ -156,11 +164,9 @@ def explain(script: str) -> None:
 
 def run(n_tasks: int, repeats: int, show_plans: bool) -> None:
     from django.db import connection
-    from rest_framework.test import APIClient
 
     from reports.ranges import report_range
     from reports.selectors import report_summary
-    from sessions_app.services import session_create
 
     if connection.vendor != "postgresql":
         raise SystemExit("This benchmark needs PostgreSQL: set DATABASE_URL=postgres://...")
@@ -168,9 +174,7 @@ def run(n_tasks: int, repeats: int, show_plans: bool) -> None:
     owner, org = build(n_tasks)
     print(f"built {n_tasks:,} tasks in {time.perf_counter() - started:.1f} s ({describe_backends()})")
 
-    _, tokens = session_create(user=owner)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    client = signed_in_client(owner)
     today = datetime.date.today()
     ranges = {
         "12 weeks": report_range(),
@@ -182,12 +186,7 @@ def run(n_tasks: int, repeats: int, show_plans: bool) -> None:
 
     def api(period):
         query = {"from": period.date_from.isoformat(), "to": period.date_to.isoformat()}
-
-        def go():
-            response = client.get(f"/api/v1/reports/{org.pk}", query)
-            assert response.status_code == 200, response.content
-
-        return go
+        return api_getter(client, f"/api/v1/reports/{org.pk}", query)
 
     functions = {}
     for label, period in ranges.items():
@@ -200,8 +199,7 @@ def run(n_tasks: int, repeats: int, show_plans: bool) -> None:
     results = time_interleaved(functions, iterations=1, repeats=repeats)
 
     print(f"\nmedian of {repeats} interleaved runs:")
-    for name, seconds in results.items():
-        print(f"  {name:<34} {seconds * 1000:8.1f} ms")
+    print_timings(results, unit_ms_digits=1)
     for label in ranges:
         raw = results[f"raw SQL script, {label}"]
         for kind in ("selector", "API request"):

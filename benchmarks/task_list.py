@@ -10,7 +10,15 @@ import argparse
 import random
 import time
 
-from benchmarks.harness import describe_backends, setup_django, test_database, time_interleaved
+from benchmarks.harness import (
+    api_getter,
+    describe_backends,
+    print_timings,
+    setup_django,
+    signed_in_client,
+    test_database,
+    time_interleaved,
+)
 
 
 def build(n_tasks: int, batch: int = 5000):
@@ -45,9 +53,6 @@ def build(n_tasks: int, batch: int = 5000):
 
 def run(n_tasks: int, iterations: int) -> None:
     from django.db import connection
-    from rest_framework.test import APIClient
-
-    from sessions_app.services import session_create
 
     started = time.perf_counter()
     owner, org = build(n_tasks)
@@ -56,9 +61,7 @@ def run(n_tasks: int, iterations: int) -> None:
             cursor.execute("ANALYZE tasks_app_task")
     print(f"built {n_tasks} tasks in {time.perf_counter() - started:.1f} s ({describe_backends()})")
 
-    _, tokens = session_create(user=owner)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    client = signed_in_client(owner)
 
     page_sql = (
         "SELECT t.*, c.username, a.username FROM tasks_app_task t "
@@ -78,11 +81,7 @@ def run(n_tasks: int, iterations: int) -> None:
         return go
 
     def api(query: str):
-        def go():
-            response = client.get(f"/api/v1/tasks{query}")
-            assert response.status_code == 200, response.content
-
-        return go
+        return api_getter(client, f"/api/v1/tasks{query}")
 
     results = time_interleaved(
         {
@@ -94,26 +93,30 @@ def run(n_tasks: int, iterations: int) -> None:
         iterations=iterations,
         repeats=5,
     )
-    for name, seconds in results.items():
-        print(f"  {name:<32} {seconds * 1000:8.2f} ms")
+    print_timings(results, width=32)
     for label in ("unfiltered", "status=in_progress"):
         ratio = results[f"API list, {label}"] / results[f"raw SQL, {label}"]
         print(f"  ratio API / raw SQL, {label:<20} {ratio:5.2f}x")
 
     if connection.vendor == "postgresql":
-        # EXPLAIN what the API itself ran: its count and its page query, captured from a request.
-        from django.test.utils import CaptureQueriesContext
-
         for query in ("", "?status=in_progress"):
-            with CaptureQueriesContext(connection) as captured:
-                api(query)()
-            statements = [q["sql"] for q in captured.captured_queries if "tasks_app_task" in q["sql"]]
-            with connection.cursor() as cursor:
-                for sql in statements[:2]:
-                    cursor.execute("EXPLAIN ANALYZE " + sql)
-                    kind = "count" if "COUNT(" in sql else "page"
-                    print(f"\nEXPLAIN ANALYZE of the API's {kind} query (GET /api/v1/tasks{query}):")
-                    print("\n".join("  " + row[0] for row in cursor.fetchall()))
+            explain_api_queries(api(query), f"GET /api/v1/tasks{query}")
+
+
+def explain_api_queries(request, label: str) -> None:
+    """EXPLAIN ANALYZE what the API itself ran (its count and its page query), captured from a request."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        request()
+    statements = [q["sql"] for q in captured.captured_queries if "tasks_app_task" in q["sql"]]
+    with connection.cursor() as cursor:
+        for sql in statements[:2]:
+            cursor.execute("EXPLAIN ANALYZE " + sql)
+            kind = "count" if "COUNT(" in sql else "page"
+            print(f"\nEXPLAIN ANALYZE of the API's {kind} query ({label}):")
+            print("\n".join("  " + row[0] for row in cursor.fetchall()))
 
 
 def main(argv=None):
