@@ -56,6 +56,24 @@ REFUSAL_CODES = {
 }
 
 
+def _by_role(who: str, ok: int, caller: str) -> int:
+    if caller == "superuser":
+        return ok
+    if caller == "outsider":
+        return 404
+    return ok if Role.from_label(caller) >= Role.from_label(who) else 403
+
+
+# The non-role rules: who gets ``ok``, and what everyone else signed in gets.
+_SPECIAL_RULES = {
+    "superuser": (lambda caller: caller == "superuser", 403),
+    "self": (lambda caller: caller == "member", 404),
+    "addressee": (lambda caller: caller == "outsider", 403),
+    "non-member": (lambda caller: caller not in MEMBER_ROLES, 409),
+    "nobody": (lambda caller: False, 403),
+}
+
+
 def expected(who: str, ok: int, caller: str) -> int:
     """The status ``caller`` gets from an endpoint that answers ``ok`` to ``who`` (see the module docstring)."""
     if caller == "anonymous":
@@ -63,22 +81,11 @@ def expected(who: str, ok: int, caller: str) -> int:
     if who in ("anonymous", "signed-in"):
         return ok
     if who in MEMBER_ROLES:
-        if caller == "superuser":
-            return ok
-        if caller == "outsider":
-            return 404
-        return ok if Role.from_label(caller) >= Role.from_label(who) else 403
-    if who == "superuser":
-        return ok if caller == "superuser" else 403
-    if who == "self":
-        return ok if caller == "member" else 404
-    if who == "addressee":
-        return ok if caller == "outsider" else 403
-    if who == "non-member":
-        return 409 if caller in MEMBER_ROLES else ok
-    if who == "nobody":
-        return 403
-    raise ValueError(f"unknown rule {who!r}")
+        return _by_role(who, ok, caller)
+    if who not in _SPECIAL_RULES:
+        raise ValueError(f"unknown rule {who!r}")
+    allowed, refusal = _SPECIAL_RULES[who]
+    return ok if allowed(caller) else refusal
 
 
 @dataclass
