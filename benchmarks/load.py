@@ -414,6 +414,36 @@ def sign_in(servers: Servers, emails: list[str], organization: str) -> dict:
     }
 
 
+def measure(args, wrk, servers, scripts, others) -> None:
+    """The mix at each level, then the task list and /health/live alone where the mix saturated; the verdict."""
+    print("\nmix (list 35 %, filter 20 %, read 25 %, create 10 %, comment 10 %):")
+    levels = []
+    for connections in args.levels:
+        offset = servers.access_offset()
+        result = run_wrk(wrk, scripts["mix"], servers.url, connections, args.duration, others)
+        levels.append((connections, result))
+        print(describe(f"{connections} connections", result), flush=True)
+        print(describe_server_times(servers.server_times(offset)), flush=True)
+    at = args.solo_connections or saturation(levels)
+    print(f"\nalone, at {at} connections (where the mix saturated):")
+    alone = {}
+    for mode, label in (("list", "GET /api/v1/tasks"), ("live", "GET /health/live")):
+        offset = servers.access_offset()
+        alone[mode] = run_wrk(wrk, scripts[mode], servers.url, at, args.duration, others)
+        print(describe(label, alone[mode]), flush=True)
+        print(describe_server_times(servers.server_times(offset)), flush=True)
+    ratio = alone["list"]["rps"] / alone["live"]["rps"]
+    errors = sum(r["errors"] for _, r in levels) + sum(r["errors"] for r in alone.values())
+    p99 = alone["list"]["p99_us"] / 1000
+    print(f"\ntask list / /health/live throughput: {ratio:.2f}")
+    print(f"goal: 0 errors -> {errors}; task list p99 < 100 ms at saturation ({at} connections) -> {p99:.1f} ms")
+    busiest = max([r["others"] for _, r in levels] + [r["others"] for r in alone.values()])
+    if busiest > 0.2:
+        print(f"other processes used up to {busiest:.2f} of the {os.cpu_count()} CPUs: figures are low and noisy")
+    if errors:
+        print(f"\nlast lines of the server log:\n{servers.log_tail()}")
+
+
 def run(args) -> None:
     wrk = ensure_wrk()
     load = os.getloadavg()[0]
@@ -446,32 +476,7 @@ def run(args) -> None:
         others = OtherLoad([str(folder), database.name], servers.pids)
         run_wrk(wrk, scripts["mix"], servers.url, min(args.levels), args.warmup, others)  # warm-up, not reported
 
-        print("\nmix (list 35 %, filter 20 %, read 25 %, create 10 %, comment 10 %):")
-        levels = []
-        for connections in args.levels:
-            offset = servers.access_offset()
-            result = run_wrk(wrk, scripts["mix"], servers.url, connections, args.duration, others)
-            levels.append((connections, result))
-            print(describe(f"{connections} connections", result), flush=True)
-            print(describe_server_times(servers.server_times(offset)), flush=True)
-        at = args.solo_connections or saturation(levels)
-        print(f"\nalone, at {at} connections (where the mix saturated):")
-        alone = {}
-        for mode, label in (("list", "GET /api/v1/tasks"), ("live", "GET /health/live")):
-            offset = servers.access_offset()
-            alone[mode] = run_wrk(wrk, scripts[mode], servers.url, at, args.duration, others)
-            print(describe(label, alone[mode]), flush=True)
-            print(describe_server_times(servers.server_times(offset)), flush=True)
-        ratio = alone["list"]["rps"] / alone["live"]["rps"]
-        errors = sum(r["errors"] for _, r in levels) + sum(r["errors"] for r in alone.values())
-        p99 = alone["list"]["p99_us"] / 1000
-        print(f"\ntask list / /health/live throughput: {ratio:.2f}")
-        print(f"goal: 0 errors -> {errors}; task list p99 < 100 ms at saturation ({at} connections) -> {p99:.1f} ms")
-        busiest = max([r["others"] for _, r in levels] + [r["others"] for r in alone.values()])
-        if busiest > 0.2:
-            print(f"other processes used up to {busiest:.2f} of the {os.cpu_count()} CPUs: figures are low and noisy")
-        if errors:
-            print(f"\nlast lines of the server log:\n{servers.log_tail()}")
+        measure(args, wrk, servers, scripts, others)
     finally:
         if servers is not None:
             servers.stop()
