@@ -1,4 +1,4 @@
-# The two commands of the README: `make run` and `make test`. Everything else is a step of them.
+# The two commands of the README: `make run` and `make test` (its fast tier; `make test-all` runs every tier).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python

@@ -6,7 +6,7 @@ tasks and their activity), then, in the same run, parses the same file with ``cs
 it through psycopg 3 into a plain temporary table of the same shape (the task table's columns
 and indexes; no foreign keys, no activity rows, no validation, one transaction). Prints rows/s
 of both, their ratio and the peak memory (RSS) of the process.
-Goal (PERFORMANCE.md): at 1,000,000 rows, at least half of COPY's rows/s, peak memory under 300 MB.
+Goals: docs/performance.md, "Goals".
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/workspace .venv/bin/python -m benchmarks imports --rows 1000000
 """

@@ -7,7 +7,7 @@ signs its users in once (sign-in is rate limited), then runs wrk for ``--duratio
 concurrency of ``--levels`` with the mix: list tasks 35 %, filter 20 %, read one 25 %, create
 10 %, comment 10 %. Then, in the same run and at the concurrency where throughput saturated, the
 task list alone and ``/health/live`` alone, and their ratio. Prints, per level: throughput,
-p50/p99 latency and errors. Goal: 0 errors; p99 of the task list under 100 ms at saturation.
+p50/p99 latency and errors. Goals: docs/performance.md, "Goals".
 
 Needs wrk (Debian's package ``wrk``: installed here with apt-get when run as root) and
 ``redis-server``. Traffic goes to 127.0.0.1 only; wrk runs are bounded by ``--duration``, and

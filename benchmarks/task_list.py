@@ -3,7 +3,7 @@
 Builds one organization of N tasks (default 100,000), then, in one run, times
 ``GET /api/v1/tasks`` (unfiltered and filtered by status) against raw SQL that returns the
 same first page and exact count, and prints PostgreSQL's EXPLAIN ANALYZE of the main query.
-Goal (PERFORMANCE.md): within 1.3x of the raw SQL.
+Goals: docs/performance.md, "Goals".
 """
 
 import argparse

@@ -1,9 +1,9 @@
 """Redis stopped while the API serves, and brought back, without restarting the app.
 
 The app runs under gunicorn with production settings on this test database and on a Redis of its
-own (not the machine's, which other tests share); the drill kills that Redis, checks what README's
-"When Redis is down" promises, starts Redis again on the same port and checks that everything
-recovers by itself.
+own (not the machine's, which other tests share); the drill kills that Redis, checks what
+docs/operations.md ("Faults") and docs/api/rate-limits.md promise, starts Redis again on the
+same port and checks that everything recovers by itself.
 """
 
 import time

@@ -167,7 +167,7 @@ def generous_rate_limits(settings):
 
 @dataclass
 class FuzzStats:
-    """What the fuzz tests sent and got, printed at the end of the run (the README quotes it)."""
+    """What the fuzz tests sent and got, printed at the end of the run."""
 
     operations: set = field(default_factory=set)
     requests: Counter = field(default_factory=Counter)  # by "phase/mode"
