@@ -45,8 +45,7 @@ def signed_in(app, email) -> tuple[str, str]:
 
 
 def test_redis_outage_keeps_reads_working_fails_sign_in_closed_and_recovers(app, redis_server, workspace):
-    owner, member, task = workspace["owner"], workspace["member"], workspace["task"]
-    organization = workspace["organization"]
+    owner, member = workspace["owner"], workspace["member"]
 
     # --- Redis up: signed in on two devices, reading.
     login_reply = login(app, owner.email)
@@ -60,7 +59,25 @@ def test_redis_outage_keeps_reads_working_fails_sign_in_closed_and_recovers(app,
     # --- Redis killed.
     redis_server.kill()
 
-    # Reads by signed-in users keep working (the session check falls back to the database).
+    assert_reads_and_writes_work(app, token, workspace)
+    assert_health_names_cache_and_broker_down(app)
+    assert_rate_limited_endpoints_fail_closed(app, login_reply.body["refresh"], member)
+
+    # A session revoked while Redis is down is refused on its very next request.
+    assert app.request("DELETE", f"/api/v1/sessions/{other_session}", token=token).status == 204
+    revoked = app.request("GET", "/api/v1/tasks", token=other_token)
+    assert revoked.status == 401, revoked
+    assert revoked.is_envelope("session_revoked"), revoked.body
+    assert app.request("GET", "/api/v1/tasks", token=token).status == 200
+
+    # --- Redis back on the same port; the app was never restarted.
+    redis_server.start()
+    assert_recovered(app, owner, member, token=token, revoked_token=other_token)
+
+
+def assert_reads_and_writes_work(app, token, workspace):
+    """Reads by signed-in users keep working (the session check falls back to the database)."""
+    member, task, organization = workspace["member"], workspace["task"], workspace["organization"]
     listed = app.request("GET", "/api/v1/tasks", token=token)
     assert listed.status == 200, listed
     assert [row["id"] for row in listed.body["data"]] == [str(task.pk)]
@@ -82,7 +99,9 @@ def test_redis_outage_keeps_reads_working_fails_sign_in_closed_and_recovers(app,
     )
     assert {(d.channel, d.state) for d in kept} == {(DeliveryChannel.EMAIL, DeliveryState.PENDING)}
 
-    # /health names the cache and the broker as down; the database is fine.
+
+def assert_health_names_cache_and_broker_down(app):
+    """/health names the cache and the broker as down; the database is fine."""
     health = app.request("GET", "/health")
     assert health.status == 503, health
     checks = health.body["checks"]
@@ -93,8 +112,9 @@ def test_redis_outage_keeps_reads_working_fails_sign_in_closed_and_recovers(app,
     )
     assert health.body["status"] == "degraded"
 
-    # Sign-in and the other rate-limited endpoints fail closed: 503 service_unavailable, Retry-After.
-    refresh = login_reply.body["refresh"]
+
+def assert_rate_limited_endpoints_fail_closed(app, refresh, member):
+    """Sign-in and the other rate-limited endpoints fail closed: 503 service_unavailable, Retry-After."""
     for path, body in [
         ("/api/v1/auth/login", {"email": member.email, "password": PASSWORD}),
         ("/api/v1/auth/refresh", {"refresh": refresh}),
@@ -107,16 +127,10 @@ def test_redis_outage_keeps_reads_working_fails_sign_in_closed_and_recovers(app,
         assert refused.is_envelope("service_unavailable"), refused.body
         assert int(refused.headers["retry-after"]) > 0
 
-    # A session revoked while Redis is down is refused on its very next request.
-    assert app.request("DELETE", f"/api/v1/sessions/{other_session}", token=token).status == 204
-    revoked = app.request("GET", "/api/v1/tasks", token=other_token)
-    assert revoked.status == 401, revoked
-    assert revoked.is_envelope("session_revoked"), revoked.body
-    assert app.request("GET", "/api/v1/tasks", token=token).status == 200
 
-    # --- Redis back on the same port; the app was never restarted.
+def assert_recovered(app, owner, member, *, token, revoked_token):
+    """Once Redis is back, everything recovers by itself, without restarting the app."""
     server_pid = app.process.pid
-    redis_server.start()
 
     def healthy():
         reply = app.request("GET", "/health")
@@ -130,7 +144,7 @@ def test_redis_outage_keeps_reads_working_fails_sign_in_closed_and_recovers(app,
     assert recovered.status == 200, recovered
     assert app.request("GET", "/api/v1/tasks", token=recovered.body["access"]).status == 200
     # The revoked session stays revoked; the other one still works.
-    assert app.request("GET", "/api/v1/tasks", token=other_token).status == 401
+    assert app.request("GET", "/api/v1/tasks", token=revoked_token).status == 401
     assert app.request("GET", "/api/v1/tasks", token=token).status == 200
 
     # Rate limiting is back in force (RATELIMIT_LOGIN_ACCOUNT=3/m for this drill).
