@@ -15,7 +15,7 @@ from accounts.serializers import (
     PasswordResetSerializer,
     RegisterSerializer,
     UserCreateSerializer,
-    UserSummarySerializer,
+    UserReferenceSerializer,
 )
 from config.ratelimit import enforce_ip_rate_limit, enforce_rate_limit
 from config.views import PublicAPIView
@@ -32,7 +32,7 @@ class IsSuperuser(IsAdminUser):
 
 
 class RegisterView(PublicAPIView):
-    @extend_schema(request=RegisterSerializer, responses={201: UserSummarySerializer}, tags=["auth"])
+    @extend_schema(request=RegisterSerializer, responses={201: UserReferenceSerializer(with_email=True)}, tags=["auth"])
     def post(self, request):
         if not settings.REGISTRATION_OPEN:
             raise PermissionDenied("Registration is closed.", code="registration_closed")
@@ -40,7 +40,7 @@ class RegisterView(PublicAPIView):
         data = RegisterSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.user_create(**data.validated_data, validate_password=True)
-        return Response(UserSummarySerializer(user).data, status=status.HTTP_201_CREATED)
+        return Response(UserReferenceSerializer(user, with_email=True).data, status=status.HTTP_201_CREATED)
 
 
 class PasswordChangeView(APIView):
@@ -102,18 +102,20 @@ class MeView(APIView):
 class UserCreateView(APIView):
     permission_classes = [IsSuperuser]
 
-    @extend_schema(request=UserCreateSerializer, responses={201: UserSummarySerializer}, tags=["users"])
+    @extend_schema(
+        request=UserCreateSerializer, responses={201: UserReferenceSerializer(with_email=True)}, tags=["users"]
+    )
     def post(self, request):
         data = UserCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.user_create(**data.validated_data, validate_password=True)
-        return Response(UserSummarySerializer(user).data, status=status.HTTP_201_CREATED)
+        return Response(UserReferenceSerializer(user, with_email=True).data, status=status.HTTP_201_CREATED)
 
 
 class UserDetailView(APIView):
-    @extend_schema(responses=UserSummarySerializer, tags=["users"])
+    @extend_schema(responses=UserReferenceSerializer(with_email=True), tags=["users"])
     def get(self, request, user_id):
         user = selectors.user_visible_to(viewer=request.user, user_id=user_id)
         if user is None:
             raise NotFound("No such user.")
-        return Response(UserSummarySerializer(user).data)
+        return Response(UserReferenceSerializer(user, with_email=True).data)
