@@ -21,7 +21,7 @@ from tests.faults.servers import AppServer, PostgresCluster, RedisServer, produc
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
-DEMO_OWNER = ("owner@demo.example", "demo-pass-2026")  # accounts/management/commands/seed_demo.py
+DEMO_OWNER = ("owner@demo.example", "demo-pass-2026")  # tasks_app/management/commands/seed_demo.py
 THREADS = 4
 MAX_REQUESTS_PER_THREAD = 2000
 PAUSE = 0.005  # seconds between two requests of one thread

@@ -101,6 +101,10 @@ def accept_invitation_to_someone_else(org, user):
     return "post", f"/api/v1/invitations/{_invitation(org, email='someone-else@example.com').token}/accept", None
 
 
+def retrieve_user(org, user):
+    return "get", f"/api/v1/users/{_target(org).pk}", None
+
+
 #  endpoint                          owner admin member viewer outsider anonymous
 MATRIX = {
     list_organizations:               (200, 200, 200, 200, 200, 401),
@@ -121,6 +125,7 @@ MATRIX = {
     look_up_invitation:               (200, 200, 200, 200, 200, 200),
     accept_invitation_to_caller:      (409, 409, 409, 409, 200, 401),
     accept_invitation_to_someone_else: (403, 403, 403, 403, 403, 401),
+    retrieve_user:                    (200, 200, 200, 200, 404, 401),
 }  # fmt: skip
 
 ERROR_CODES = {
@@ -158,8 +163,8 @@ def test_matrix_covers_every_organization_route():
 
     pairs = {(p.name, method) for p in urls.urlpatterns for method in p.callback.actions if method != "head"}
     # The accept route has two rows: an invitation sent to the caller, and one sent to someone else.
-    assert len(pairs) == len(MATRIX) - 1 == 17
+    assert len(pairs) == len(MATRIX) - 1 == 18
 
 
 def test_matrix_size():
-    assert len(CASES) == 18 * 6 == 108
+    assert len(CASES) == 19 * 6 == 114
