@@ -9,9 +9,6 @@ from accounts import services
 from accounts.models import User
 from notifications import webhooks
 from notifications.services import user_webhook_secret_ensure
-from sessions_app.admin import UserSessionInline
-from sessions_app.models import RevokeReason
-from sessions_app.services import session_revoke_all
 
 
 class UserCreationForm(DjangoUserCreationForm):
@@ -55,8 +52,7 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "username", "full_name", "password1", "password2")}),
     )
-    inlines = [UserSessionInline]
-    actions = ["deactivate_users", "revoke_all_sessions"]
+    actions = ["deactivate_users"]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -71,8 +67,3 @@ class UserAdmin(DjangoUserAdmin):
         for user in queryset:
             services.user_deactivate(user=user, actor=request.user, request=request)
         self.message_user(request, f"Deactivated {queryset.count()} users.", messages.SUCCESS)
-
-    @admin.action(description="Revoke all sessions of selected users")
-    def revoke_all_sessions(self, request, queryset):
-        total = sum(session_revoke_all(user=user, reason=RevokeReason.REVOKED_BY_ADMIN) for user in queryset)
-        self.message_user(request, f"Revoked {total} sessions.", messages.SUCCESS)

@@ -1,15 +1,72 @@
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
 from accounts.models import User, username_validator
 
 
-class UserSummarySerializer(serializers.ModelSerializer):
-    """A user as other people see them."""
+class UserReferenceSerializer(serializers.ModelSerializer):
+    """A user named in a response: a task's assignee, a notification's actor, a member, a session's owner.
+
+    The reference is ``id``, ``username`` and ``full_name``, which any reader of the data may see, even
+    once the user has left the organization. ``with_email=True`` adds the email where the reader may
+    reach the user: the user themself, fellow members (member lists, invitations, imports) and
+    superusers. ``public=True`` leaves out the id, for readers who are not signed in (an invitation
+    link). Each shape is its own schema component (``UserReferenceSchema``).
+    """
 
     class Meta:
         model = User
         fields = ["id", "email", "username", "full_name"]
         read_only_fields = fields
+
+    def __init__(self, *args, with_email: bool = False, public: bool = False, **kwargs):
+        self.with_email = with_email
+        self.public = public
+        super().__init__(*args, **kwargs)
+
+    @property
+    def component_name(self) -> str:
+        return "PublicUserReference" if self.public else "UserContact" if self.with_email else "UserReference"
+
+    # The schema's description of each shape (the docstring is for whoever writes a serializer).
+    component_descriptions = {
+        "UserReference": "A user named in a response: id, username and full name.",
+        "UserContact": "A user named in a response, with the email: for the user themself, fellow members "
+        "and superusers.",
+        "PublicUserReference": "A user named in a response to a reader who is not signed in.",
+    }
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if not self.with_email:
+            del fields["email"]
+        if self.public:
+            del fields["id"]
+        return fields
+
+
+def user_reference(user: User | None) -> dict | None:
+    """``UserReferenceSerializer(user).data`` built directly, for responses rendered by hand for speed."""
+    if user is None:
+        return None
+    return {"id": str(user.pk), "username": user.username, "full_name": user.full_name}
+
+
+class UserReferenceSchema(OpenApiSerializerExtension):
+    """Names each shape of ``UserReferenceSerializer`` apart, so the schema has one component per shape."""
+
+    target_class = UserReferenceSerializer
+    match_subclasses = True
+
+    def get_name(self, auto_schema, direction):
+        return self.target.component_name
+
+    def get_identity(self, auto_schema, direction):
+        return self.target.component_name
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        return {**schema, "description": self.target.component_descriptions[self.target.component_name]}
 
 
 class MeSerializer(serializers.ModelSerializer):

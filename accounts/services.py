@@ -8,11 +8,10 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from accounts.models import User, normalize_email
+from accounts.signals import CredentialsChange, credentials_changed
 from audit.models import AuditEvent
 from audit.services import audit_record
 from notifications import webhooks
-from sessions_app import services as session_services
-from sessions_app.models import RevokeReason
 
 
 def _validate_password(password: str, user: User, field: str = "password") -> None:
@@ -126,14 +125,16 @@ def user_update_profile(
 
 
 @transaction.atomic
-def user_change_password(*, user: User, old_password: str, new_password: str, current_session, request) -> None:
-    """Change the password and end every other session of the user."""
+def user_change_password(*, user: User, old_password: str, new_password: str, keep_session_id=None, request) -> None:
+    """Change the password and end every session of the user but ``keep_session_id`` (the caller's)."""
     if not user.check_password(old_password):
         raise ValidationError({"old_password": ValidationError("The current password is incorrect.", "invalid")})
     _validate_password(new_password, user, field="new_password")
     user.set_password(new_password)
     user.save(update_fields=["password"])
-    session_services.session_revoke_all(user=user, reason=RevokeReason.PASSWORD_CHANGE, keep=current_session)
+    credentials_changed.send(
+        sender=User, user=user, change=CredentialsChange.PASSWORD_CHANGED, keep_session_id=keep_session_id
+    )
     audit_record(kind=AuditEvent.Kind.PASSWORD_CHANGED, request=request, user=user)
 
 
@@ -171,7 +172,7 @@ def password_reset_confirm(*, token: str, new_password: str, request) -> User:
     _validate_password(new_password, user, field="new_password")
     user.set_password(new_password)
     user.save(update_fields=["password"])
-    session_services.session_revoke_all(user=user, reason=RevokeReason.PASSWORD_RESET)
+    credentials_changed.send(sender=User, user=user, change=CredentialsChange.PASSWORD_RESET, keep_session_id=None)
     audit_record(kind=AuditEvent.Kind.PASSWORD_RESET, request=request, user=user)
     return user
 
@@ -182,5 +183,5 @@ def user_deactivate(*, user: User, actor=None, request=None) -> None:
     if user.is_active:
         user.is_active = False
         user.save(update_fields=["is_active"])
-    session_services.session_revoke_all(user=user, reason=RevokeReason.USER_DEACTIVATED)
+    credentials_changed.send(sender=User, user=user, change=CredentialsChange.USER_DEACTIVATED, keep_session_id=None)
     audit_record(kind=AuditEvent.Kind.USER_DEACTIVATED, request=request, user=user, actor=actor)

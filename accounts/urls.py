@@ -9,5 +9,4 @@ urlpatterns = [
     path("auth/password/reset/confirm", views.PasswordResetConfirmView.as_view(), name="auth-password-reset-confirm"),
     path("users", views.UserCreateView.as_view(), name="user-create"),
     path("users/me", views.MeView.as_view(), name="user-me"),
-    path("users/<uuid:user_id>", views.UserDetailView.as_view(), name="user-detail"),
 ]

@@ -1,12 +1,12 @@
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.permissions import IsAdminUser, IsAuthenticated
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import selectors, services
+from accounts import services
 from accounts.serializers import (
     MeSerializer,
     MeUpdateSerializer,
@@ -15,24 +15,20 @@ from accounts.serializers import (
     PasswordResetSerializer,
     RegisterSerializer,
     UserCreateSerializer,
-    UserSummarySerializer,
+    UserReferenceSerializer,
 )
+from config.permissions import IsSuperuser
 from config.ratelimit import enforce_ip_rate_limit, enforce_rate_limit
 from config.views import PublicAPIView
-from sessions_app.selectors import current_session
 
 
-class IsSuperuser(IsAdminUser):
-    """Allows superusers only."""
-
-    message = "Only superusers may do this."
-
-    def has_permission(self, request, view):
-        return bool(request.user and request.user.is_superuser)
+def _session_id(request) -> str | None:
+    """The caller's session: the registered JWT claim ``sid`` of the access token that signed the request in."""
+    return request.auth.get("sid") if request.auth is not None else None
 
 
 class RegisterView(PublicAPIView):
-    @extend_schema(request=RegisterSerializer, responses={201: UserSummarySerializer}, tags=["auth"])
+    @extend_schema(request=RegisterSerializer, responses={201: UserReferenceSerializer(with_email=True)}, tags=["auth"])
     def post(self, request):
         if not settings.REGISTRATION_OPEN:
             raise PermissionDenied("Registration is closed.", code="registration_closed")
@@ -40,7 +36,7 @@ class RegisterView(PublicAPIView):
         data = RegisterSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.user_create(**data.validated_data, validate_password=True)
-        return Response(UserSummarySerializer(user).data, status=status.HTTP_201_CREATED)
+        return Response(UserReferenceSerializer(user, with_email=True).data, status=status.HTTP_201_CREATED)
 
 
 class PasswordChangeView(APIView):
@@ -49,7 +45,7 @@ class PasswordChangeView(APIView):
         data = PasswordChangeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.user_change_password(
-            user=request.user, current_session=current_session(request), request=request, **data.validated_data
+            user=request.user, keep_session_id=_session_id(request), request=request, **data.validated_data
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -102,18 +98,11 @@ class MeView(APIView):
 class UserCreateView(APIView):
     permission_classes = [IsSuperuser]
 
-    @extend_schema(request=UserCreateSerializer, responses={201: UserSummarySerializer}, tags=["users"])
+    @extend_schema(
+        request=UserCreateSerializer, responses={201: UserReferenceSerializer(with_email=True)}, tags=["users"]
+    )
     def post(self, request):
         data = UserCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.user_create(**data.validated_data, validate_password=True)
-        return Response(UserSummarySerializer(user).data, status=status.HTTP_201_CREATED)
-
-
-class UserDetailView(APIView):
-    @extend_schema(responses=UserSummarySerializer, tags=["users"])
-    def get(self, request, user_id):
-        user = selectors.user_visible_to(viewer=request.user, user_id=user_id)
-        if user is None:
-            raise NotFound("No such user.")
-        return Response(UserSummarySerializer(user).data)
+        return Response(UserReferenceSerializer(user, with_email=True).data, status=status.HTTP_201_CREATED)

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
+from accounts.serializers import UserReferenceSerializer
 from imports.models import ImportJob, ImportKind, ImportMode, ImportRowError
-from organizations.serializers import MemberUserSerializer
 
 STATUS_FIELDS = [
     "id",
@@ -56,7 +56,7 @@ class ImportStatusSerializer(serializers.ModelSerializer):
 
 class ImportJobSerializer(ImportStatusSerializer):
     organization = serializers.UUIDField(source="organization_id", read_only=True)
-    created_by = MemberUserSerializer(read_only=True, allow_null=True)
+    created_by = UserReferenceSerializer(read_only=True, allow_null=True, with_email=True)
     file_name = serializers.CharField(source="original_name", read_only=True)
 
     class Meta:

@@ -4,8 +4,6 @@ Scoping and the 404 for other organizations come from ``organizations.viewsets.O
 every endpoint needs an admin (or owner) of the job's organization (``IsOrgAdmin``).
 """
 
-from types import SimpleNamespace
-
 from django.conf import settings
 from django.http import HttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
@@ -14,12 +12,12 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from config.csv_safety import csv_writer
 from config.errors import PayloadTooLarge
+from config.negotiation import FormatParameterNegotiation
 from config.pagination import StandardPagination
 from imports import selectors, services
 from imports.serializers import (
@@ -80,13 +78,6 @@ class OrganizationImportViewSet(mixins.ListModelMixin, OrganizationScopedViewSet
         return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
-class FormatIsAParameter(DefaultContentNegotiation):
-    """DRF takes ``?format=`` as a renderer override (and answers 404 for one it lacks); on the errors
-    endpoint ``format`` chooses between JSON and CSV, so negotiation ignores it."""
-
-    settings = SimpleNamespace(URL_FORMAT_OVERRIDE=None)
-
-
 @extend_schema(tags=["imports"], parameters=[JOB_ID])
 @extend_schema_view(retrieve=extend_schema(summary="An import job (admins of its organization)"))
 class ImportJobViewSet(mixins.RetrieveModelMixin, OrganizationScopedViewSet):
@@ -121,7 +112,7 @@ class ImportJobViewSet(mixins.RetrieveModelMixin, OrganizationScopedViewSet):
             ),
         },
     )
-    @action(detail=True, methods=["get"], content_negotiation_class=FormatIsAParameter)
+    @action(detail=True, methods=["get"], content_negotiation_class=FormatParameterNegotiation)
     def errors(self, request, pk=None):
         job = self.get_object()
         wanted = request.query_params.get("format") or "json"

@@ -1,20 +1,18 @@
-from django.contrib.auth import get_user_model
+from django.conf import settings
+from django.utils.module_loading import import_string
 from rest_framework import serializers
 
 from notifications.models import Notification
 
-
-class NotificationActorSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = get_user_model()
-        fields = ["id", "username", "full_name"]
-        read_only_fields = fields
+# accounts sends its emails and webhooks through this app, so this app names users through the
+# serializer the settings point at, as it names their model through AUTH_USER_MODEL.
+UserReferenceSerializer = import_string(settings.USER_REFERENCE_SERIALIZER)
 
 
 class NotificationSerializer(serializers.ModelSerializer):
     """An in-app notification. ``target_type``/``target_id`` name what it is about (e.g. a task)."""
 
-    actor = NotificationActorSerializer(read_only=True, allow_null=True)
+    actor = UserReferenceSerializer(read_only=True, allow_null=True)
     organization_id = serializers.UUIDField(read_only=True, allow_null=True)
     is_read = serializers.SerializerMethodField()
 

@@ -76,6 +76,14 @@ def users_share_organization(user: User, other: User) -> bool:
     return Membership.objects.filter(user=other, organization_id__in=organization_ids_for(user)).exists()
 
 
+def user_visible_to(*, viewer: User, user_id) -> User | None:
+    """The user ``viewer`` may see: themself, or someone sharing an organization (superusers: anyone)."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is None or not users_share_organization(viewer, user):
+        return None
+    return user
+
+
 def organization_get_by_slug(slug: str) -> Organization | None:
     return Organization.objects.filter(slug=slug.lower()).first()
 

@@ -1,36 +1,15 @@
-from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from accounts.serializers import UserReferenceSerializer
+from config.serializers import LabelChoiceField
 from organizations.models import Invitation, InvitationStatus, Membership, Organization, Role
-
-
-class RoleField(serializers.ChoiceField):
-    """A role as its label (``"owner"``, ``"admin"``, ``"member"``, ``"viewer"``); a ``Role`` number inside."""
-
-    def __init__(self, **kwargs):
-        super().__init__(choices=Role.labels, **kwargs)
-
-    def to_internal_value(self, data):
-        return Role.from_label(super().to_internal_value(data))
-
-    def to_representation(self, value):
-        return Role(value).label
-
-
-class MemberUserSerializer(serializers.ModelSerializer):
-    """A user as the other members of their organizations see them."""
-
-    class Meta:
-        model = get_user_model()
-        fields = ["id", "email", "username", "full_name"]
-        read_only_fields = fields
-
 
 # --- Organizations -------------------------------------------------------------------------
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
-    role = RoleField(
+    role = LabelChoiceField(
+        Role,
         source="caller_role",
         read_only=True,
         allow_null=True,
@@ -60,8 +39,8 @@ class OrganizationUpdateSerializer(serializers.Serializer):
 
 
 class MembershipSerializer(serializers.ModelSerializer):
-    user = MemberUserSerializer(read_only=True)
-    role = RoleField(read_only=True)
+    user = UserReferenceSerializer(read_only=True, with_email=True)
+    role = LabelChoiceField(Role, read_only=True)
     joined_at = serializers.DateTimeField(source="created_at", read_only=True)
 
     class Meta:
@@ -73,21 +52,21 @@ class MembershipCreateSerializer(serializers.Serializer):
     email = serializers.EmailField(
         max_length=254, help_text="Email of an existing user; invite people who have no account."
     )
-    role = RoleField(default=Role.MEMBER)
+    role = LabelChoiceField(Role, default=Role.MEMBER)
 
 
 class MembershipUpdateSerializer(serializers.Serializer):
-    role = RoleField()
+    role = LabelChoiceField(Role)
 
 
 # --- Invitations ---------------------------------------------------------------------------
 
 
 class InvitationSerializer(serializers.ModelSerializer):
-    role = RoleField(read_only=True)
+    role = LabelChoiceField(Role, read_only=True)
     status = serializers.ChoiceField(choices=InvitationStatus.choices, read_only=True)
-    invited_by = MemberUserSerializer(read_only=True, allow_null=True)
-    accepted_by = MemberUserSerializer(read_only=True, allow_null=True)
+    invited_by = UserReferenceSerializer(read_only=True, allow_null=True, with_email=True)
+    accepted_by = UserReferenceSerializer(read_only=True, allow_null=True, with_email=True)
 
     class Meta:
         model = Invitation
@@ -108,14 +87,7 @@ class InvitationSerializer(serializers.ModelSerializer):
 
 class InvitationCreateSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
-    role = RoleField(default=Role.MEMBER)
-
-
-class InviterSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = get_user_model()
-        fields = ["username", "full_name"]
-        read_only_fields = fields
+    role = LabelChoiceField(Role, default=Role.MEMBER)
 
 
 class OrganizationSummarySerializer(serializers.ModelSerializer):
@@ -129,8 +101,8 @@ class InvitationPublicSerializer(serializers.ModelSerializer):
     """What the holder of an invitation link may see before accepting."""
 
     organization = OrganizationSummarySerializer(read_only=True)
-    role = RoleField(read_only=True)
-    invited_by = InviterSerializer(read_only=True, allow_null=True)
+    role = LabelChoiceField(Role, read_only=True)
+    invited_by = UserReferenceSerializer(read_only=True, allow_null=True, public=True)
 
     class Meta:
         model = Invitation

@@ -24,6 +24,7 @@ from django.utils.text import slugify
 
 from accounts.models import User, normalize_email
 from config.errors import Conflict, Forbidden, Gone
+from config.services import model_update
 from organizations import selectors, tasks
 from organizations.models import Invitation, Membership, Organization, Role, hash_token, role_can_manage
 
@@ -88,16 +89,16 @@ def organization_create(*, name: str, created_by: User, slug: str | None = None)
 def organization_update(
     *, organization: Organization, name: str | None = None, slug: str | None = None
 ) -> Organization:
+    data = {}
     if name is not None:
-        organization.name = name.strip()
+        data["name"] = name.strip()
     if slug is not None:
-        slug = slug.lower()
-        if _slug_taken(slug, exclude=organization):
+        data["slug"] = slug.lower()
+        if _slug_taken(data["slug"], exclude=organization):
             raise _slug_conflict()
-        organization.slug = slug
     try:
         with transaction.atomic():
-            organization.save()
+            organization, _ = model_update(instance=organization, fields=["name", "slug"], data=data)
     except IntegrityError:
         raise _slug_conflict() from None
     return organization

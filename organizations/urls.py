@@ -1,6 +1,12 @@
 from django.urls import path
 
-from organizations.views import InvitationTokenViewSet, InvitationViewSet, MembershipViewSet, OrganizationViewSet
+from organizations.views import (
+    InvitationTokenViewSet,
+    InvitationViewSet,
+    MembershipViewSet,
+    OrganizationViewSet,
+    UserViewSet,
+)
 
 organizations = OrganizationViewSet.as_view({"get": "list", "post": "create"})
 organization = OrganizationViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"})
@@ -11,6 +17,7 @@ invitation = InvitationViewSet.as_view({"get": "retrieve", "delete": "destroy"})
 invitation_resend = InvitationViewSet.as_view({"post": "resend"})
 invitation_by_token = InvitationTokenViewSet.as_view({"get": "retrieve"})
 invitation_accept = InvitationTokenViewSet.as_view({"post": "accept"})
+user = UserViewSet.as_view({"get": "retrieve"})
 
 urlpatterns = [
     path("organizations", organizations, name="organization-list"),
@@ -26,4 +33,5 @@ urlpatterns = [
     ),
     path("invitations/<str:token>", invitation_by_token, name="invitation-by-token"),
     path("invitations/<str:token>/accept", invitation_accept, name="invitation-accept"),
+    path("users/<uuid:user_id>", user, name="user-detail"),
 ]

@@ -11,6 +11,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
+from accounts.serializers import UserReferenceSerializer
 from config.schema import ErrorEnvelopeSerializer
 from organizations import selectors, services
 from organizations.models import Invitation, Organization
@@ -241,3 +242,15 @@ class InvitationTokenViewSet(viewsets.GenericViewSet):
     def accept(self, request, token):
         membership = services.invitation_accept(invitation=self.get_invitation(token), user=request.user)
         return Response(render_organization(membership.organization, request.user))
+
+
+# A user's profile, for the people who share an organization with them: who may see whom is an
+# organizations rule, hence here rather than in accounts (which depends on no other app).
+@extend_schema(tags=["users"])
+class UserViewSet(viewsets.GenericViewSet):
+    @extend_schema(responses=UserReferenceSerializer(with_email=True))
+    def retrieve(self, request, user_id):
+        user = selectors.user_visible_to(viewer=request.user, user_id=user_id)
+        if user is None:
+            raise NotFound("No such user.")
+        return Response(UserReferenceSerializer(user, with_email=True).data)

@@ -2,6 +2,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.serializers import UserReferenceSerializer
 from reports.models import ExportFormat, ExportState, ReportExport, ReportSettings
 from tasks_app.models import Priority, Status
 
@@ -118,16 +119,10 @@ class ReportSerializer(serializers.Serializer):
 # --- Exports and settings ------------------------------------------------------------------
 
 
-class RequesterSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    username = serializers.CharField()
-    full_name = serializers.CharField()
-
-
 class ReportExportSerializer(serializers.Serializer):
     id = serializers.UUIDField(read_only=True)
     organization = serializers.UUIDField(source="organization_id", read_only=True)
-    requested_by = RequesterSerializer(read_only=True, allow_null=True)
+    requested_by = UserReferenceSerializer(read_only=True, allow_null=True)
     format = serializers.ChoiceField(choices=ExportFormat.choices, read_only=True)
     state = serializers.ChoiceField(choices=ExportState.choices, read_only=True)
     error = serializers.CharField(read_only=True, help_text="Why the export failed; empty otherwise.")

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from config.services import model_update
 from notifications import emails
 from organizations.models import Organization
 from organizations.selectors import organization_admin_users
@@ -87,9 +88,8 @@ def report_export_build(*, export_id) -> ReportExport | None:
 @transaction.atomic
 def report_settings_update(*, organization: Organization, weekly_email: bool | None = None) -> ReportSettings:
     report_settings, _ = ReportSettings.objects.select_for_update().get_or_create(organization=organization)
-    if weekly_email is not None:
-        report_settings.weekly_email = weekly_email
-    report_settings.save()
+    data = {"weekly_email": weekly_email} if weekly_email is not None else {}
+    report_settings, _ = model_update(instance=report_settings, fields=["weekly_email"], data=data)
     return report_settings
 
 

@@ -5,18 +5,16 @@ reports and request exports (an export is a read of figures the member sees anyw
 change the settings.
 """
 
-from types import SimpleNamespace
-
 from django.http import FileResponse, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotAcceptable, NotFound
-from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from config.errors import Conflict
+from config.negotiation import FormatParameterNegotiation
 from organizations.permissions import IsOrgAdminOrReadOnly, IsOrgMember
 from organizations.viewsets import ORGANIZATION_ID_PARAMETER, OrganizationScopedMixin, OrganizationScopedViewSet
 from reports import rendering, selectors, services
@@ -44,22 +42,6 @@ RANGE_ERRORS = (
 )
 
 
-class ReportNegotiation(DefaultContentNegotiation):
-    """``?format=`` is the report views' own parameter, not DRF's renderer switch; errors always answer JSON.
-
-    Without this, DRF would answer ``?format=csv`` with a 404 for want of a CSV renderer, and a
-    download requested with ``Accept: text/csv`` with a 406.
-    """
-
-    settings = SimpleNamespace(URL_FORMAT_OVERRIDE=None)
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        try:
-            return super().select_renderer(request, renderers, format_suffix)
-        except NotAcceptable:
-            return renderers[0], renderers[0].media_type
-
-
 def _range_from(serializer) -> ReportRange:
     data = serializer.validated_data
     return report_range(date_from=data.get("from"), date_to=data.get("to"))
@@ -68,7 +50,7 @@ def _range_from(serializer) -> ReportRange:
 @extend_schema(tags=["reports"], parameters=[ORGANIZATION_ID_PARAMETER])
 class ReportSummaryView(OrganizationScopedMixin, generics.GenericAPIView):
     permission_classes = [IsOrgMember]
-    content_negotiation_class = ReportNegotiation
+    content_negotiation_class = FormatParameterNegotiation
     serializer_class = ReportSerializer
     pagination_class = None
     filter_backends = []
@@ -138,7 +120,7 @@ class ReportExportViewSet(mixins.ListModelMixin, OrganizationScopedViewSet):
 
     serializer_class = ReportExportSerializer
     permission_classes = [IsOrgMember]
-    content_negotiation_class = ReportNegotiation
+    content_negotiation_class = FormatParameterNegotiation
     filter_backends = []
 
     def get_queryset(self):

@@ -1,7 +1,9 @@
 from django.contrib import admin, messages
 
+from accounts.admin import UserAdmin
+from accounts.models import User
 from sessions_app import services
-from sessions_app.models import UserSession
+from sessions_app.models import RevokeReason, UserSession
 
 
 class ActiveSessionFilter(admin.SimpleListFilter):
@@ -53,3 +55,19 @@ class UserSessionInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+# accounts knows nothing of sessions: its user admin gains the sessions here (Django's documented
+# way to extend another app's ModelAdmin: unregister it, register a subclass).
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserWithSessionsAdmin(UserAdmin):
+    inlines = [*UserAdmin.inlines, UserSessionInline]
+    actions = [*UserAdmin.actions, "revoke_all_sessions"]
+
+    @admin.action(description="Revoke all sessions of selected users")
+    def revoke_all_sessions(self, request, queryset):
+        total = sum(services.session_revoke_all(user=user, reason=RevokeReason.REVOKED_BY_ADMIN) for user in queryset)
+        self.message_user(request, f"Revoked {total} sessions.", messages.SUCCESS)

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from accounts.serializers import UserSummarySerializer
+from accounts.serializers import UserReferenceSerializer
 from sessions_app.models import UserSession
 
 
@@ -43,12 +43,12 @@ class SessionSerializer(serializers.ModelSerializer):
 
 
 class LoginResponseSerializer(TokenPairSerializer):
-    user = UserSummarySerializer()
+    user = UserReferenceSerializer(with_email=True)
     session = SessionSerializer()
 
 
 class AdminSessionSerializer(SessionSerializer):
-    user = UserSummarySerializer(read_only=True)
+    user = UserReferenceSerializer(read_only=True, with_email=True)
 
     class Meta(SessionSerializer.Meta):
         fields = [*SessionSerializer.Meta.fields, "user", "revoked_at", "revoked_reason"]

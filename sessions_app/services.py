@@ -123,11 +123,11 @@ def session_revoke(*, session: UserSession, reason: str) -> bool:
     return bool(revoked)
 
 
-def session_revoke_all(*, user, reason: str, keep=None) -> int:
-    """End every active session of ``user`` (but ``keep``, if given)."""
+def session_revoke_all(*, user, reason: str, keep_session_id=None) -> int:
+    """End every active session of ``user`` (but the one of ``keep_session_id``, if given)."""
     sessions = UserSession.objects.filter(user=user, revoked_at__isnull=True)
-    if keep is not None:
-        sessions = sessions.exclude(pk=keep.pk)
+    if keep_session_id is not None:
+        sessions = sessions.exclude(pk=keep_session_id)
     ids = list(sessions.values_list("pk", flat=True))
     count = UserSession.objects.filter(pk__in=ids, revoked_at__isnull=True).update(
         revoked_at=timezone.now(), revoked_reason=reason

@@ -5,8 +5,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.serializers import UserSummarySerializer
-from accounts.views import IsSuperuser
+from accounts.serializers import UserReferenceSerializer
+from config.permissions import IsSuperuser
 from config.ratelimit import enforce_ip_rate_limit, enforce_rate_limit
 from config.schema import ErrorEnvelopeSerializer
 from config.views import PublicAPIView
@@ -54,7 +54,7 @@ class LoginView(PublicAPIView):
             {
                 "access": str(tokens["access"]),
                 "refresh": str(tokens["refresh"]),
-                "user": UserSummarySerializer(session.user).data,
+                "user": UserReferenceSerializer(session.user, with_email=True).data,
                 "session": SessionSerializer(session, context={"current_session_id": session.pk}).data,
             }
         )

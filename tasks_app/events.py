@@ -1,7 +1,11 @@
 """Who hears about what happens to a task. Notifications are written in the caller's transaction."""
 
+from config.text import truncate
 from notifications.models import NotificationKind
 from notifications.services import notify
+
+# A notification shows the start of the text; the task or comment has the rest.
+PREVIEW_CHARS = 500
 
 
 def _task_url(task) -> str:
@@ -29,7 +33,7 @@ def task_assigned(*, task, actor) -> None:
         kind=NotificationKind.ASSIGNED,
         actor=actor,
         title=f"You were assigned \u201c{task.title}\u201d",
-        body=task.description[:500],
+        body=truncate(task.description, PREVIEW_CHARS),
         data=_data(task),
         **_common(task),
     )
@@ -45,7 +49,7 @@ def task_mentioned(*, task, users, actor, comment=None) -> None:
         kind=NotificationKind.MENTIONED,
         actor=actor,
         title=f"{_name(actor)} mentioned you in {where}\u201c{task.title}\u201d",
-        body=text[:500],
+        body=truncate(text, PREVIEW_CHARS),
         data=_data(task, comment_id=str(comment.pk) if comment is not None else None),
         **_common(task),
     )
@@ -69,7 +73,7 @@ def task_commented(*, task, comment, actor, already_notified=()) -> None:
         kind=NotificationKind.COMMENTED,
         actor=actor,
         title=f"{_name(actor)} commented on \u201c{task.title}\u201d",
-        body=comment.body[:500],
+        body=truncate(comment.body, PREVIEW_CHARS),
         data=_data(task, comment_id=str(comment.pk)),
         **_common(task),
     )

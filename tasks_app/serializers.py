@@ -2,6 +2,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import User
+from accounts.serializers import UserReferenceSerializer, user_reference
+from config.serializers import LabelChoiceField
 from tasks_app.models import (
     COMMENT_MAX_LENGTH,
     DESCRIPTION_MAX_LENGTH,
@@ -13,36 +15,8 @@ from tasks_app.models import (
     TaskActivity,
 )
 
-
-class LabelField(serializers.ChoiceField):
-    """An integer choice stored in the database, spoken as its label in the API."""
-
-    def __init__(self, choices_class, **kwargs):
-        self.choices_class = choices_class
-        super().__init__(choices=choices_class.labels, **kwargs)
-
-    def to_internal_value(self, data):
-        return self.choices_class.from_label(super().to_internal_value(data))
-
-    def to_representation(self, value):
-        return self.choices_class(value).label
-
-
-class UserRefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = User
-        fields = ["id", "username", "full_name"]
-        read_only_fields = fields
-
-
 _datetime = serializers.DateTimeField()
 _date = serializers.DateField()
-
-
-def _user_ref(user) -> dict | None:
-    if user is None:
-        return None
-    return {"id": str(user.pk), "username": user.username, "full_name": user.full_name}
 
 
 def _optional(field, value):
@@ -59,11 +33,11 @@ class TaskSerializer(serializers.ModelSerializer):
     """
 
     organization = serializers.UUIDField(source="organization_id", read_only=True)
-    status = LabelField(Status, read_only=True)
-    priority = LabelField(Priority, read_only=True)
-    created_by = UserRefSerializer(read_only=True)
-    assignee = UserRefSerializer(read_only=True, allow_null=True)
-    mentions = UserRefSerializer(many=True, read_only=True)
+    status = LabelChoiceField(Status, read_only=True)
+    priority = LabelChoiceField(Priority, read_only=True)
+    created_by = UserReferenceSerializer(read_only=True)
+    assignee = UserReferenceSerializer(read_only=True, allow_null=True)
+    mentions = UserReferenceSerializer(many=True, read_only=True)
 
     class Meta:
         model = Task
@@ -92,9 +66,9 @@ class TaskSerializer(serializers.ModelSerializer):
             "description": task.description,
             "status": Status(task.status).label,
             "priority": Priority(task.priority).label,
-            "created_by": _user_ref(task.created_by),
-            "assignee": _user_ref(task.assignee),
-            "mentions": [_user_ref(user) for user in task.mentions.all()],
+            "created_by": user_reference(task.created_by),
+            "assignee": user_reference(task.assignee),
+            "mentions": [user_reference(user) for user in task.mentions.all()],
             "due_date": _optional(_date, task.due_date),
             "completed_at": _optional(_datetime, task.completed_at),
             "created_at": _datetime.to_representation(task.created_at),
@@ -116,8 +90,8 @@ class TaskWriteSerializer(serializers.Serializer):
     description = serializers.CharField(
         max_length=DESCRIPTION_MAX_LENGTH, allow_blank=True, required=False, trim_whitespace=False
     )
-    status = LabelField(Status, required=False)
-    priority = LabelField(Priority, required=False)
+    status = LabelChoiceField(Status, required=False)
+    priority = LabelChoiceField(Priority, required=False)
     assignee = MemberRefField(allow_null=True, required=False)
     due_date = serializers.DateField(allow_null=True, required=False)
     mentions = serializers.ListField(child=MemberRefField(), required=False, max_length=50)
@@ -128,8 +102,8 @@ class TaskCreateSerializer(TaskWriteSerializer):
 
 
 class CommentSerializer(serializers.ModelSerializer):
-    author = UserRefSerializer(read_only=True)
-    mentions = UserRefSerializer(many=True, read_only=True)
+    author = UserReferenceSerializer(read_only=True)
+    mentions = UserReferenceSerializer(many=True, read_only=True)
 
     class Meta:
         model = Comment
@@ -142,7 +116,7 @@ class CommentCreateSerializer(serializers.Serializer):
 
 
 class TaskActivitySerializer(serializers.ModelSerializer):
-    actor = UserRefSerializer(read_only=True)
+    actor = UserReferenceSerializer(read_only=True)
 
     class Meta:
         model = TaskActivity

@@ -59,6 +59,8 @@ ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 AUTH_USER_MODEL = "accounts.User"
+# How a response names a user, for apps below accounts that cannot import it (as AUTH_USER_MODEL).
+USER_REFERENCE_SERIALIZER = "accounts.serializers.UserReferenceSerializer"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TEMPLATES = [

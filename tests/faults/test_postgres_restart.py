@@ -20,7 +20,7 @@ from devtools.processes import AppServer, PostgresCluster, production_env, run_p
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
-DEMO_OWNER = ("owner@demo.example", "demo-pass-2026")  # accounts/management/commands/seed_demo.py
+DEMO_OWNER = ("owner@demo.example", "demo-pass-2026")  # tasks_app/management/commands/seed_demo.py
 THREADS = 4
 MAX_REQUESTS_PER_THREAD = 2000
 PAUSE = 0.005  # seconds between two requests of one thread
