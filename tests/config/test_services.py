@@ -4,8 +4,7 @@ from django.core.exceptions import ValidationError
 from config.services import model_update
 from organizations.models import Organization
 from tasks_app.models import Comment, Task
-from tests.factories import UserFactory
-from tests.organizations.factories import OrganizationFactory
+from tests.factories import OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -10,6 +10,7 @@ from tests.tasks_app.conftest import TASKS
 
 pytestmark = pytest.mark.django_db
 
+
 def fill(value, **names):
     if isinstance(value, str):
         return value.format(**names)
