@@ -373,9 +373,9 @@ def invitation_email_send(*, email_id) -> str:
         return InvitationEmail.objects.filter(pk=email_id).values_list("state", flat=True).first() or "missing"
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
-        invitation = Invitation.objects.select_for_update(of=("self",)).get(pk=email.invitation_id)
-        if not job_heartbeat(email):  # superseded by a resend while this run waited for the lock
-            return InvitationEmail.objects.filter(pk=email_id).values_list("state", flat=True).get()
+        invitation = Invitation.objects.select_for_update(of=("self",)).filter(pk=email.invitation_id).first()
+        if invitation is None or not job_heartbeat(email):  # superseded (or deleted) while this run waited
+            return InvitationEmail.objects.filter(pk=email_id).values_list("state", flat=True).first() or "missing"
         if not invitation.is_open:
             job_finish(email, InvitationEmailState.SUPERSEDED, last_error=f"The invitation is {invitation.status}.")
             return email.state
