@@ -11,6 +11,7 @@ from accounts.models import User, normalize_email
 from accounts.signals import CredentialsChange, credentials_changed
 from audit.models import AuditEvent
 from audit.services import audit_record
+from config.jobs import enqueue_on_commit
 from notifications import webhooks
 
 
@@ -161,7 +162,7 @@ def password_reset_request(*, email: str, request) -> None:
     user = User.objects.filter(email=normalize_email(email), is_active=True).first()
     audit_record(kind=AuditEvent.Kind.PASSWORD_RESET_REQUESTED, request=request, user=user, identifier=email)
     if user is not None:
-        send_password_reset_email.delay_on_commit(str(user.pk))
+        enqueue_on_commit(send_password_reset_email, str(user.pk))
 
 
 @transaction.atomic

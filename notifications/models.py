@@ -7,6 +7,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
+from config.jobs import Job
+
 
 class NotificationKind(models.TextChoices):
     """What happened. A short, stable string: webhooks send it as the event ``type``."""
@@ -66,8 +68,9 @@ class DeliveryState(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class NotificationDelivery(models.Model):
-    """Sending one notification on one channel. Its id is the delivery id, stable across retries.
+class NotificationDelivery(Job):
+    """Sending one notification on one channel: a job row (``config.jobs``). Its id is the delivery id,
+    stable across retries.
 
     A worker claims the row (``pending`` -> ``sending``) before sending, so a task that runs twice
     sends once; a ``delivered`` row is never sent again.
@@ -77,13 +80,16 @@ class NotificationDelivery(models.Model):
     notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
     channel = models.CharField(max_length=16, choices=DeliveryChannel.choices)
     state = models.CharField(max_length=16, choices=DeliveryState.choices, default=DeliveryState.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    next_attempt_at = models.DateTimeField(default=timezone.now, help_text="When a pending delivery is due.")
-    claimed_at = models.DateTimeField(null=True, blank=True, help_text="When the current attempt started.")
     delivered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+
+    job_task = "notifications.tasks.deliver_notification"
+    job_running = DeliveryState.SENDING
+    job_failed = DeliveryState.FAILED
+    job_max_attempts = "NOTIFICATION_MAX_ATTEMPTS"
+    job_stale_after = "NOTIFICATION_SENDING_TIMEOUT"
+    job_pending_grace = "NOTIFICATION_PENDING_GRACE_SECONDS"
 
     class Meta:
         ordering = ["-created_at"]
@@ -91,9 +97,9 @@ class NotificationDelivery(models.Model):
             models.UniqueConstraint(fields=["notification", "channel"], name="accounts_delivery_once_per_channel"),
         ]
         indexes = [
-            # The beat sweep: pending rows past due, sending rows claimed long ago.
+            # The beat sweep: pending rows past due, sending rows whose heartbeat stopped.
             models.Index(fields=["state", "next_attempt_at"], name="accounts_delivery_due_idx"),
-            models.Index(fields=["state", "claimed_at"], name="accounts_delivery_claimed_idx"),
+            models.Index(fields=["state", "heartbeat_at"], name="notif_delivery_heartbeat_idx"),
         ]
         verbose_name_plural = "notification deliveries"
 

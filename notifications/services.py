@@ -1,20 +1,17 @@
 """Writes of the notifications app: the outbox ``notify()``, delivering, retrying, marking read."""
 
 import logging
-import random
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import Truncator
 
+from config.jobs import job_claim, job_finish, job_option, job_retry_later, retry_delay, truncate_error
 from notifications import channels, webhooks
 from notifications.models import (
     DeliveryChannel,
@@ -27,17 +24,6 @@ from notifications.models import (
 logger = logging.getLogger(__name__)
 # Through AUTH_USER_MODEL: notifications reads people, it does not depend on the accounts app.
 User = get_user_model()
-
-
-def _enqueue_delivery(delivery_id: str) -> None:
-    """Runs after commit. A broker that is down must not fail the change that already committed:
-    the row stays pending and the beat sweep enqueues it again."""
-    from notifications.tasks import deliver_notification
-
-    try:
-        deliver_notification.delay(delivery_id)
-    except Exception:
-        logger.exception("Could not enqueue notification delivery %s; the sweep will retry it", delivery_id)
 
 
 def _recipient_users(recipients: Iterable) -> list[User]:
@@ -119,7 +105,7 @@ def notify(
         delivery.created_at = delivery.updated_at = delivery.next_attempt_at = now
     NotificationDelivery.objects.bulk_create(deliveries)
     for delivery in deliveries:
-        transaction.on_commit(partial(_enqueue_delivery, str(delivery.id)))
+        NotificationDelivery.job_enqueue(delivery.pk)
     return notifications
 
 
@@ -132,47 +118,6 @@ class DeliveryOutcome:
     retry_in: float | None = None
 
 
-def notification_retry_delay(*, attempts: int, retry_after: float | None = None) -> float:
-    """Exponential backoff with jitter: half the step fixed, half random, so retries spread out."""
-    base = settings.NOTIFICATION_RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1)
-    step = min(settings.NOTIFICATION_RETRY_MAX_SECONDS, base)
-    delay = step / 2 + random.uniform(0, step / 2)
-    if retry_after is not None:
-        delay = max(delay, min(retry_after, settings.NOTIFICATION_RETRY_MAX_SECONDS))
-    return delay
-
-
-def _claim(delivery_id, now) -> NotificationDelivery | None:
-    """Take the delivery for this run: pending, or sending so long ago that its worker must be gone.
-
-    One conditional UPDATE, committed before anything is sent: of two runs of the task, only one
-    claims it, and a delivered or failed row is never claimed again.
-    """
-    stale = now - timedelta(seconds=settings.NOTIFICATION_SENDING_TIMEOUT)
-    claimed = (
-        NotificationDelivery.objects.filter(pk=delivery_id)
-        .filter(
-            Q(state=DeliveryState.PENDING) | Q(state=DeliveryState.SENDING, claimed_at__lt=stale),
-        )
-        .update(state=DeliveryState.SENDING, attempts=F("attempts") + 1, claimed_at=now, updated_at=now)
-    )
-    if not claimed:
-        return None
-    return NotificationDelivery.objects.select_related("notification__recipient", "notification__actor").get(
-        pk=delivery_id
-    )
-
-
-def _finish(delivery: NotificationDelivery, **fields) -> bool:
-    """Record the end of this attempt, unless another run has since taken the row over."""
-    fields["updated_at"] = timezone.now()
-    return bool(
-        NotificationDelivery.objects.filter(
-            pk=delivery.pk, state=DeliveryState.SENDING, claimed_at=delivery.claimed_at
-        ).update(**fields)
-    )
-
-
 def notification_delivery_attempt(*, delivery_id) -> DeliveryOutcome:
     """Send one delivery once, if it is still to be sent, and record what happened.
 
@@ -181,8 +126,11 @@ def notification_delivery_attempt(*, delivery_id) -> DeliveryOutcome:
     with ``next_attempt_at`` and a ``retry_in`` for the task; after ``NOTIFICATION_MAX_ATTEMPTS``
     attempts, or at once for a permanent failure, the delivery ends ``failed`` with the reason.
     """
-    now = timezone.now()
-    delivery = _claim(delivery_id, now)
+    delivery = job_claim(
+        NotificationDelivery,
+        delivery_id,
+        queryset=NotificationDelivery.objects.select_related("notification__recipient", "notification__actor"),
+    )
     if delivery is None:
         current = NotificationDelivery.objects.filter(pk=delivery_id).values_list("state", flat=True).first()
         return DeliveryOutcome(state=current or "missing", reason="not claimed")
@@ -195,7 +143,7 @@ def notification_delivery_attempt(*, delivery_id) -> DeliveryOutcome:
             user_webhook_secret_ensure(user=recipient)
             channels.send_webhook(delivery)
     except (channels.ChannelUnavailable, webhooks.WebhookBlocked, webhooks.WebhookRejected) as exc:
-        _finish(delivery, state=DeliveryState.FAILED, last_error=_reason(exc))
+        job_finish(delivery, DeliveryState.FAILED, last_error=_reason(exc))
         logger.warning("Notification delivery %s failed for good: %s", delivery.pk, exc)
         return DeliveryOutcome(state=DeliveryState.FAILED, reason=_reason(exc))
     except Exception as exc:
@@ -204,67 +152,26 @@ def notification_delivery_attempt(*, delivery_id) -> DeliveryOutcome:
         else:
             logger.warning("Notification delivery %s attempt %s raised", delivery.pk, delivery.attempts, exc_info=True)
         reason = _reason(exc)
-        if delivery.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
-            reason = f"Gave up after {delivery.attempts} attempts: {reason}"
-            _finish(delivery, state=DeliveryState.FAILED, last_error=reason)
+        if delivery.attempts >= job_option(NotificationDelivery, "job_max_attempts"):
+            reason = truncate_error(f"Gave up after {delivery.attempts} attempts: {reason}")
+            job_finish(delivery, DeliveryState.FAILED, last_error=reason)
             logger.warning("Notification delivery %s failed: %s", delivery.pk, reason)
             return DeliveryOutcome(state=DeliveryState.FAILED, reason=reason)
-        delay = notification_retry_delay(attempts=delivery.attempts, retry_after=retry_after)
-        _finish(
-            delivery,
-            state=DeliveryState.PENDING,
-            last_error=reason,
-            next_attempt_at=timezone.now() + timedelta(seconds=delay),
+        delay = retry_delay(
+            attempts=delivery.attempts,
+            base=settings.NOTIFICATION_RETRY_BASE_SECONDS,
+            maximum=settings.NOTIFICATION_RETRY_MAX_SECONDS,
+            retry_after=retry_after,
         )
+        job_retry_later(delivery, error=reason, delay=delay)
         return DeliveryOutcome(state=DeliveryState.PENDING, reason=reason, retry_in=delay)
-    _finish(delivery, state=DeliveryState.DELIVERED, delivered_at=timezone.now(), last_error="")
+    job_finish(delivery, DeliveryState.DELIVERED, delivered_at=timezone.now(), last_error="")
     return DeliveryOutcome(state=DeliveryState.DELIVERED)
 
 
 def _reason(exc: Exception) -> str:
-    text = str(exc) or type(exc).__name__
-    return text[:1000]
-
-
-def notification_deliveries_requeue(*, now=None, limit: int = 1000) -> int:
-    """Enqueue again the deliveries no worker is going to finish: the beat sweep.
-
-    Pending past due by ``NOTIFICATION_PENDING_GRACE_SECONDS`` (the broker lost the message, or it
-    was never enqueued) and sending for longer than ``NOTIFICATION_SENDING_TIMEOUT`` (the worker
-    died mid-attempt). A lost attempt counts as an attempt: past the limit the delivery ends failed.
-    Enqueuing twice is harmless, since the task claims the row before sending.
-    """
-    now = now or timezone.now()
-    stale = now - timedelta(seconds=settings.NOTIFICATION_SENDING_TIMEOUT)
-    lost = NotificationDelivery.objects.filter(state=DeliveryState.SENDING, claimed_at__lt=stale)
-    lost.filter(attempts__gte=settings.NOTIFICATION_MAX_ATTEMPTS).update(
-        state=DeliveryState.FAILED,
-        last_error=f"Gave up: the worker was lost during attempt {settings.NOTIFICATION_MAX_ATTEMPTS}.",
-        updated_at=now,
-    )
-    lost_ids = list(lost.values_list("pk", flat=True)[:limit])
-    lost_ids = [
-        pk
-        for pk in lost_ids
-        # Conditional, so an attempt that finished meanwhile is left alone.
-        if NotificationDelivery.objects.filter(pk=pk, state=DeliveryState.SENDING, claimed_at__lt=stale).update(
-            state=DeliveryState.PENDING,
-            last_error="The worker was lost during the attempt.",
-            next_attempt_at=now,
-            updated_at=now,
-        )
-    ]
-    due = now - timedelta(seconds=settings.NOTIFICATION_PENDING_GRACE_SECONDS)
-    due_ids = list(
-        NotificationDelivery.objects.filter(state=DeliveryState.PENDING, next_attempt_at__lte=due)
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[: max(0, limit - len(lost_ids))]
-    )
-    # Moving the due time makes the next sweep wait a grace period before enqueuing these again.
-    NotificationDelivery.objects.filter(pk__in=due_ids, state=DeliveryState.PENDING).update(next_attempt_at=now)
-    for delivery_id in [*lost_ids, *due_ids]:
-        _enqueue_delivery(str(delivery_id))
-    return len(lost_ids) + len(due_ids)
+    """What the receiver or server said: the message alone (the channel's words), bounded."""
+    return truncate_error(str(exc) or type(exc).__name__)
 
 
 def notification_mark_read(*, notification: Notification) -> Notification:
@@ -289,10 +196,10 @@ def notification_deliveries_retry(*, delivery_ids: Iterable) -> int:
     )
     now = timezone.now()
     NotificationDelivery.objects.filter(pk__in=ids).update(
-        state=DeliveryState.PENDING, attempts=0, next_attempt_at=now, claimed_at=None, updated_at=now
+        state=DeliveryState.PENDING, attempts=0, next_attempt_at=now, claimed_at=None, heartbeat_at=None, updated_at=now
     )
     for delivery_id in ids:
-        transaction.on_commit(partial(_enqueue_delivery, str(delivery_id)))
+        NotificationDelivery.job_enqueue(delivery_id)
     return len(ids)
 
 

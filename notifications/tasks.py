@@ -10,7 +10,8 @@ def deliver_notification(self, delivery_id: str) -> str:
     """Send one notification delivery. Safe to run twice: the service claims the row first.
 
     Attempts are counted on the row (``NOTIFICATION_MAX_ATTEMPTS``), not by Celery, since the
-    beat sweep may enqueue the same delivery again with a fresh Celery retry count.
+    beat sweep (``config.tasks.sweep_jobs``) may enqueue the same delivery again with a fresh
+    Celery retry count.
     """
     outcome = services.notification_delivery_attempt(delivery_id=delivery_id)
     # Eager (no broker): retry in-process at once, as Celery's eager retries do, but without
@@ -20,9 +21,3 @@ def deliver_notification(self, delivery_id: str) -> str:
     if outcome.retry_in is not None:
         raise self.retry(countdown=outcome.retry_in)
     return outcome.state
-
-
-@shared_task
-def requeue_notification_deliveries() -> int:
-    """Beat: enqueue again deliveries left pending or stuck sending (lost message, dead worker)."""
-    return services.notification_deliveries_requeue()

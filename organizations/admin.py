@@ -6,7 +6,7 @@ from django.utils import timezone
 from config.admin_actions import apply_each
 from config.errors import Conflict
 from organizations import services
-from organizations.models import Invitation, InvitationStatus, Membership, Organization, Role
+from organizations.models import Invitation, InvitationEmail, InvitationStatus, Membership, Organization, Role
 
 
 def _owner_kept(organization_id, *, losing: set, gaining: bool) -> None:
@@ -175,6 +175,19 @@ class InvitationStatusFilter(admin.SimpleListFilter):
         return queryset.filter(**filters[self.value()]) if self.value() in filters else queryset
 
 
+class InvitationEmailInline(admin.TabularInline):
+    """Each email of the link (a job row): whether it went out, and why not."""
+
+    model = InvitationEmail
+    fields = ("created_at", "state", "attempts", "sent_at", "last_error", "next_attempt_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
     """Invitations are created through the API (which emails the link); staff resend or revoke them."""
@@ -196,6 +209,7 @@ class InvitationAdmin(admin.ModelAdmin):
         "accepted_by",
         "revoked_at",
     ]
+    inlines = [InvitationEmailInline]
     actions = ["resend_invitations", "revoke_invitations"]
 
     def has_add_permission(self, request):

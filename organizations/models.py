@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from config.jobs import Job
+
 
 class Role(models.IntegerChoices):
     """A member's role. Ordered, so that a check reads ``role >= Role.ADMIN``.
@@ -98,14 +100,21 @@ class Invitation(models.Model):
     """An invitation to join an organization, sent by email with a one-time link.
 
     Pending means neither accepted nor revoked; a pending invitation past ``expires_at`` is
-    expired and can be resent (new token, new expiry).
+    expired and can be resent (new token, new expiry). Each email is an ``InvitationEmail`` row.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField(max_length=254, help_text="Stored lower-case.")
     role = models.PositiveSmallIntegerField(choices=Role.choices, default=Role.MEMBER)
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # Null, not "", while no email has been sent: the column is unique.
+    token_hash = models.CharField(  # noqa: DJ001
+        max_length=64,
+        unique=True,
+        null=True,
+        editable=False,
+        help_text="Hash of the link's token, made when its email is sent (so no secret goes through the broker).",
+    )
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -154,3 +163,42 @@ class Invitation(models.Model):
     def is_open(self) -> bool:
         """Neither accepted nor revoked (it may still be expired): it can be resent or revoked."""
         return self.accepted_at is None and self.revoked_at is None
+
+
+class InvitationEmailState(models.TextChoices):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    SUPERSEDED = "superseded", "Superseded (a newer email, or the invitation was closed)"
+
+
+class InvitationEmail(Job):
+    """One email of an invitation's link: a job row (``config.jobs``), made by create and resend.
+
+    The task takes only this row's id; the link's token is made by the worker as it sends, and its
+    hash replaces the invitation's, so the raw token never travels through the broker, a lost email
+    can be sent again by the sweep (with a new token), and only the last email sent holds a working link.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="emails")
+    state = models.CharField(max_length=16, choices=InvitationEmailState.choices, default=InvitationEmailState.PENDING)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    job_task = "organizations.tasks.invitation_email_send"
+    job_running = InvitationEmailState.SENDING
+    job_failed = InvitationEmailState.FAILED
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # The beat sweep: pending rows past due, sending rows whose heartbeat stopped.
+            models.Index(fields=["state", "next_attempt_at"], name="org_invitation_email_due_idx"),
+            models.Index(fields=["state", "heartbeat_at"], name="org_invitation_email_hb_idx"),
+        ]
+
+    def __str__(self):
+        return f"email of invitation {self.invitation_id} ({self.state})"

@@ -24,9 +24,19 @@ from django.utils.text import slugify
 
 from accounts.models import User, normalize_email
 from config.errors import Conflict, Forbidden, Gone
+from config.jobs import job_claim, job_finish, job_heartbeat, job_option, job_retry_later, retry_delay, truncate_error
 from config.services import model_update
-from organizations import selectors, tasks
-from organizations.models import Invitation, Membership, Organization, Role, hash_token, role_can_manage
+from organizations import selectors
+from organizations.models import (
+    Invitation,
+    InvitationEmail,
+    InvitationEmailState,
+    Membership,
+    Organization,
+    Role,
+    hash_token,
+    role_can_manage,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -221,18 +231,23 @@ def membership_remove(*, membership: Membership, actor: User | None) -> None:
 # --- Invitations ---------------------------------------------------------------------------
 
 
-def _new_token() -> tuple[str, str]:
-    token = secrets.token_urlsafe(32)
-    return token, hash_token(token)
-
-
 def _expiry():
     return timezone.now() + timedelta(days=settings.INVITATION_EXPIRY_DAYS)
 
 
-def _send_later(invitation: Invitation, token: str) -> None:
-    # The raw token exists only here and in the email: the database keeps its hash.
-    tasks.invitation_send.delay_on_commit(str(invitation.pk), token)
+def _email_later(invitation: Invitation) -> InvitationEmail:
+    """A new email of the invitation's link, sent by a worker once this transaction commits.
+
+    Emails of this invitation not sent yet are superseded (a worker that claimed one stops before
+    sending), so a resend never leaves two working links. The caller holds the invitation's lock.
+    """
+    now = timezone.now()
+    InvitationEmail.objects.filter(
+        invitation=invitation, state__in=[InvitationEmailState.PENDING, InvitationEmailState.SENDING]
+    ).update(state=InvitationEmailState.SUPERSEDED, updated_at=now)
+    email = InvitationEmail.objects.create(invitation=invitation, created_at=now, updated_at=now, next_attempt_at=now)
+    InvitationEmail.job_enqueue(email.pk)
+    return email
 
 
 @transaction.atomic
@@ -256,37 +271,35 @@ def invitation_create(*, organization: Organization, email: str, role: Role, inv
             raise Conflict("This email address has a pending invitation already; resend it instead.")
         previous.revoked_at = timezone.now()
         previous.save(update_fields=["revoked_at"])
-    token, token_hash = _new_token()
     try:
         with transaction.atomic():
             invitation = Invitation.objects.create(
                 organization=organization,
                 email=email,
                 role=role,
-                token_hash=token_hash,
                 invited_by=invited_by,
                 expires_at=_expiry(),
             )
     except IntegrityError:
         raise Conflict("This email address has a pending invitation already; resend it instead.") from None
-    _send_later(invitation, token)
+    _email_later(invitation)
     return invitation
 
 
 @transaction.atomic
 def invitation_resend(*, invitation: Invitation, actor: User | None) -> Invitation:
-    """Send a new link: a new token (the old link stops working) and a renewed expiry."""
+    """Send a new link: the old link stops working now, the new one is made as it is sent; a renewed expiry."""
     membership_role_require_manage(
         organization_id=invitation.organization_id, actor=actor, target_roles=(invitation.role,)
     )
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_open:
         raise Conflict(f"This invitation is {invitation.status} and cannot be resent.")
-    token, invitation.token_hash = _new_token()
+    invitation.token_hash = None
     invitation.expires_at = _expiry()
     invitation.sent_at = None
     invitation.save(update_fields=["token_hash", "expires_at", "sent_at"])
-    _send_later(invitation, token)
+    _email_later(invitation)
     return invitation
 
 
@@ -344,14 +357,46 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     return membership
 
 
-def invitation_email_send(*, invitation: Invitation, token: str) -> bool:
-    """Email the invitation link for ``token``, once. Returns whether an email went out.
+def invitation_email_send(*, email_id) -> str:
+    """Send one invitation email, if it is still to be sent; returns the email's state after this run.
 
-    Safe to run twice: nothing is sent for an invitation that is no longer open, whose token was
-    replaced by a resend, or whose current token was already emailed.
+    Safe to run twice (the row is claimed first). The token is made here: its hash replaces the
+    invitation's under the invitation's lock, and only while this run still holds the row, so an email
+    superseded by a resend, or whose invitation was closed, sends nothing. A failed send is retried
+    with a new token (the sweep sends it again after its backoff) and given up after its attempts.
     """
-    if not invitation.is_open or invitation.sent_at is not None or invitation.token_hash != hash_token(token):
-        return False
+    email = job_claim(
+        InvitationEmail,
+        email_id,
+        queryset=InvitationEmail.objects.select_related("invitation__organization", "invitation__invited_by"),
+    )
+    if email is None:
+        return InvitationEmail.objects.filter(pk=email_id).values_list("state", flat=True).first() or "missing"
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update(of=("self",)).filter(pk=email.invitation_id).first()
+        if invitation is None or not job_heartbeat(email):  # superseded (or deleted) while this run waited
+            return InvitationEmail.objects.filter(pk=email_id).values_list("state", flat=True).first() or "missing"
+        if not invitation.is_open:
+            job_finish(email, InvitationEmailState.SUPERSEDED, last_error=f"The invitation is {invitation.status}.")
+            return email.state
+        invitation.token_hash = hash_token(token)
+        invitation.sent_at = None
+        invitation.save(update_fields=["token_hash", "sent_at"])
+    try:
+        _invitation_message(invitation, token).send()
+    except Exception as exc:
+        logger.warning("Invitation email %s attempt %s failed", email.pk, email.attempts, exc_info=True)
+        _invitation_email_failed(email, exc)
+        return email.state
+    now = timezone.now()
+    if job_finish(email, InvitationEmailState.SENT, sent_at=now, last_error=""):
+        Invitation.objects.filter(pk=invitation.pk, token_hash=invitation.token_hash).update(sent_at=now)
+    logger.info("Invitation %s emailed", invitation.pk)
+    return email.state
+
+
+def _invitation_message(invitation: Invitation, token: str) -> EmailMultiAlternatives:
     context = {
         "organization": invitation.organization,
         "invited_by": invitation.invited_by,
@@ -366,7 +411,18 @@ def invitation_email_send(*, invitation: Invitation, token: str) -> bool:
         to=[invitation.email],
     )
     message.attach_alternative(render_to_string("emails/invitation.html", context), "text/html")
-    message.send()
-    Invitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now())
-    logger.info("Invitation %s emailed", invitation.pk)
-    return True
+    return message
+
+
+def _invitation_email_failed(email: InvitationEmail, exc: Exception) -> None:
+    """Back to pending after the email backoff (the sweep sends it again), or failed past its attempts."""
+    if email.attempts >= job_option(InvitationEmail, "job_max_attempts"):
+        reason = truncate_error(f"Gave up after {email.attempts} attempts: {truncate_error(exc)}")
+        job_finish(email, InvitationEmailState.FAILED, last_error=reason)
+        return
+    delay = retry_delay(
+        attempts=email.attempts,
+        base=settings.NOTIFICATION_RETRY_BASE_SECONDS,
+        maximum=settings.NOTIFICATION_RETRY_MAX_SECONDS,
+    )
+    job_retry_later(email, error=exc, delay=delay)

@@ -35,10 +35,12 @@ class ReportExportAdmin(admin.ModelAdmin):
         "date_from",
         "date_to",
         "state",
-        "error",
+        "attempts",
+        "last_error",
         "download",
         "created_at",
-        "started_at",
+        "claimed_at",
+        "heartbeat_at",
         "finished_at",
     )
     readonly_fields = fields

@@ -3,6 +3,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from config.jobs import Job
+
 
 class ExportFormat(models.TextChoices):
     HTML = "html"
@@ -21,10 +23,13 @@ def export_file_path(export: "ReportExport", filename: str) -> str:
     return f"reports/exports/{export.organization_id}/{export.pk}.{export.format}"
 
 
-class ReportExport(models.Model):
+class ReportExport(Job):
     """A report file (HTML with charts, or CSV) built by a worker, then downloaded by members.
 
-    The state moves pending -> running -> succeeded | failed, only by ``services.report_export_build``.
+    A job row (``config.jobs``): the state moves pending -> running -> succeeded | failed, by
+    ``services.report_export_build``; the beat sweep builds again an export whose worker was lost,
+    and gives it up (failed) after ``job_max_attempts`` lost runs. ``last_error`` is what the API
+    shows as ``error`` and ``claimed_at`` its ``started_at``.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -39,10 +44,14 @@ class ReportExport(models.Model):
     date_to = models.DateField()
     state = models.CharField(max_length=16, choices=ExportState.choices, default=ExportState.PENDING)
     file = models.FileField(upload_to=export_file_path, max_length=255, blank=True)
-    error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    job_task = "reports.tasks.build_report_export"
+    # One build runs within the task time limit, so a run still "running" past it lost its worker.
+    job_stale_after = "REPORT_EXPORT_STALE_SECONDS"
+    # A build that raises fails at once (the same data would fail again); only lost runs are retried.
+    job_max_attempts = 3
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -125,10 +125,12 @@ class ReportExportSerializer(serializers.Serializer):
     requested_by = UserReferenceSerializer(read_only=True, allow_null=True)
     format = serializers.ChoiceField(choices=ExportFormat.choices, read_only=True)
     state = serializers.ChoiceField(choices=ExportState.choices, read_only=True)
-    error = serializers.CharField(read_only=True, help_text="Why the export failed; empty otherwise.")
+    error = serializers.CharField(
+        source="last_error", read_only=True, help_text="Why the export failed (or is being built again); else empty."
+    )
     download_url = serializers.SerializerMethodField(help_text="Set once the export succeeded; needs the same sign-in.")
     created_at = serializers.DateTimeField(read_only=True)
-    started_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    started_at = serializers.DateTimeField(source="claimed_at", read_only=True, allow_null=True)
     finished_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     def get_fields(self):

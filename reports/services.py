@@ -7,9 +7,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
+from config.jobs import enqueue_on_commit, job_claim, job_finish
 from config.services import model_update
 from notifications import emails
 from organizations.models import Organization
@@ -36,30 +36,18 @@ def report_export_create(
         date_from=report_range.date_from,
         date_to=report_range.date_to,
     )
-    tasks.build_report_export.delay_on_commit(str(export.pk))
+    ReportExport.job_enqueue(export.pk)
     return export
 
 
-def _claim(export_id) -> ReportExport | None:
-    """Move a pending export (or one whose worker died while running) to running; None if not ours to build.
-
-    A conditional UPDATE, so of two workers handed the same export exactly one claims it.
-    """
-    now = timezone.now()
-    stale = now - timedelta(seconds=settings.REPORT_EXPORT_STALE_SECONDS)
-    claimed = ReportExport.objects.filter(
-        Q(state=ExportState.PENDING) | Q(state=ExportState.RUNNING, started_at__lt=stale), pk=export_id
-    ).update(state=ExportState.RUNNING, started_at=now, error="")
-    return selectors.report_export_get(export_id=export_id) if claimed else None
-
-
 def report_export_build(*, export_id) -> ReportExport | None:
-    """Build an export's file into the default storage. Safe to run twice: only a pending export is built.
+    """Build an export's file into the default storage. Safe to run twice: only a pending export is built
+    (or one whose worker was lost: see ``ReportExport.job_stale_after``).
 
     Any failure marks the export failed with a short reason (details in the log), so a client
     polling it always sees an end state.
     """
-    export = _claim(export_id)
+    export = job_claim(ReportExport, export_id, queryset=selectors.report_export_queryset(), extra={"last_error": ""})
     if export is None:
         return None
     try:
@@ -68,17 +56,12 @@ def report_export_build(*, export_id) -> ReportExport | None:
         )
         report = selectors.report_summary(organization=export.organization, report_range=period)
         content = rendering.render_report(report, export.format)
-        with transaction.atomic():
-            export.file.save(f"{export.pk}.{export.format}", ContentFile(content.encode("utf-8")), save=False)
-            export.state = ExportState.SUCCEEDED
-            export.finished_at = timezone.now()
-            export.save(update_fields=["file", "state", "finished_at"])
+        export.file.save(f"{export.pk}.{export.format}", ContentFile(content.encode("utf-8")), save=False)
     except Exception:
         logger.exception("Report export %s failed", export_id)
-        ReportExport.objects.filter(pk=export_id).update(
-            state=ExportState.FAILED, error="The report could not be built.", finished_at=timezone.now()
-        )
-        export.refresh_from_db()
+        job_finish(export, ExportState.FAILED, last_error="The report could not be built.", finished_at=timezone.now())
+        return export
+    job_finish(export, ExportState.SUCCEEDED, file=export.file.name, finished_at=timezone.now())
     return export
 
 
@@ -106,7 +89,8 @@ def weekly_reports_enqueue(*, on: datetime.date | None = None) -> int:
     week_start = weekly_report_week(on=on)
     due = list(selectors.weekly_email_due(week_start=week_start).values_list("organization_id", flat=True))
     for organization_id in due:
-        tasks.send_weekly_report.delay(str(organization_id), week_start.isoformat())
+        # Not a job row: with the broker down this one is logged as lost and the others still go.
+        enqueue_on_commit(tasks.send_weekly_report, str(organization_id), week_start.isoformat())
     return len(due)
 
 

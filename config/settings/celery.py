@@ -25,10 +25,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 2, "interval_start": 0, "inter
 # Periodic work of every app, in one place.
 CELERY_BEAT_SCHEDULE = {
     "cleanup-sessions": {"task": "sessions_app.tasks.cleanup_sessions", "schedule": 60 * 60 * 6},
-    "requeue-notification-deliveries": {
-        "task": "notifications.tasks.requeue_notification_deliveries",
-        "schedule": env.int("NOTIFICATION_SWEEP_SECONDS", default=60),
-    },
+    # Every kind of job row (config/jobs.py): lost runs taken back, pending ones no worker picked up enqueued.
+    "sweep-jobs": {"task": "config.tasks.sweep_jobs", "schedule": env.int("JOB_SWEEP_SECONDS", default=60)},
     # Imports whose worker died (no heartbeat) are resumed; pending ones whose message was lost, enqueued.
     "resume-stale-imports": {
         "task": "imports.tasks.resume_stale_imports",

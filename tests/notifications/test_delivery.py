@@ -7,10 +7,12 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from config.jobs import SweepResult, job_sweep, retry_delay
+from config.tasks import sweep_jobs
 from notifications import channels, services
 from notifications.models import DeliveryChannel, DeliveryState, NotificationDelivery
-from notifications.services import notification_deliveries_requeue, notification_retry_delay, notify
-from notifications.tasks import deliver_notification, requeue_notification_deliveries
+from notifications.services import notify
+from notifications.tasks import deliver_notification
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -106,15 +108,33 @@ def test_gives_up_after_the_maximum_attempts_and_records_why(queued, monkeypatch
     assert delivery.attempts == 3
 
 
-def test_backoff_grows_exponentially_with_jitter_and_a_cap(settings):
-    settings.NOTIFICATION_RETRY_BASE_SECONDS = 10
-    settings.NOTIFICATION_RETRY_MAX_SECONDS = 100
+def test_backoff_grows_exponentially_with_jitter_and_a_cap():
     for attempts, (low, high) in {1: (5, 10), 2: (10, 20), 3: (20, 40), 4: (40, 80), 9: (50, 100)}.items():
-        delays = {notification_retry_delay(attempts=attempts) for _ in range(50)}
+        delays = {retry_delay(attempts=attempts, base=10, maximum=100) for _ in range(50)}
         assert all(low <= d <= high for d in delays), (attempts, delays)
         assert len(delays) > 1  # jitter
-    assert notification_retry_delay(attempts=1, retry_after=60) == 60  # the receiver's Retry-After
-    assert notification_retry_delay(attempts=1, retry_after=10_000) == 100  # but bounded
+    assert retry_delay(attempts=1, base=10, maximum=100, retry_after=60) == 60  # the receiver's Retry-After
+    assert retry_delay(attempts=1, base=10, maximum=100, retry_after=10_000) == 100  # but bounded
+
+
+def test_a_retry_waits_the_backoff_of_the_settings(queued, monkeypatch, settings):
+    settings.NOTIFICATION_RETRY_BASE_SECONDS = 10
+    settings.NOTIFICATION_RETRY_MAX_SECONDS = 100
+    delivery = queued()
+
+    def down(**kwargs):
+        raise smtplib.SMTPConnectError(421, "mail server busy")
+
+    monkeypatch.setattr(channels.emails, "send", down)
+    before = timezone.now()
+    outcome = services.notification_delivery_attempt(delivery_id=delivery.pk)
+    assert outcome.state == DeliveryState.PENDING
+    assert 5 <= outcome.retry_in <= 10
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.PENDING
+    assert before + timedelta(seconds=5) <= delivery.next_attempt_at
+    assert delivery.next_attempt_at <= timezone.now() + timedelta(seconds=10)
+    assert "mail server busy" in delivery.last_error
 
 
 def test_the_task_runs_twice_the_email_goes_once(queued):
@@ -128,7 +148,10 @@ def test_the_task_runs_twice_the_email_goes_once(queued):
 
 def test_a_run_while_another_is_sending_does_nothing(queued):
     delivery = queued()
-    NotificationDelivery.objects.filter(pk=delivery.pk).update(state=DeliveryState.SENDING, claimed_at=timezone.now())
+    now = timezone.now()
+    NotificationDelivery.objects.filter(pk=delivery.pk).update(
+        state=DeliveryState.SENDING, claimed_at=now, heartbeat_at=now
+    )
     assert deliver_notification.apply(args=[str(delivery.pk)]).get() == DeliveryState.SENDING
     assert mail.outbox == []
 
@@ -137,7 +160,7 @@ def test_a_run_takes_over_an_attempt_whose_worker_died(queued, settings):
     delivery = queued()
     long_ago = timezone.now() - timedelta(seconds=settings.NOTIFICATION_SENDING_TIMEOUT + 1)
     NotificationDelivery.objects.filter(pk=delivery.pk).update(
-        state=DeliveryState.SENDING, claimed_at=long_ago, attempts=1
+        state=DeliveryState.SENDING, claimed_at=long_ago, heartbeat_at=long_ago, attempts=1
     )
     assert deliver_notification.apply(args=[str(delivery.pk)]).get() == DeliveryState.DELIVERED
     delivery.refresh_from_db()
@@ -168,24 +191,25 @@ class TestSweep:
         NotificationDelivery.objects.filter(pk=delivery.pk).update(
             next_attempt_at=timezone.now() - timedelta(seconds=settings.NOTIFICATION_PENDING_GRACE_SECONDS + 1)
         )
-        assert requeue_notification_deliveries.delay().get() == 1
+        assert sweep_jobs.delay().get()["notifications.NotificationDelivery"] == 1
         delivery.refresh_from_db()
         assert delivery.state == DeliveryState.DELIVERED
         assert len(mail.outbox) == 1
 
     def test_leaves_pending_that_are_not_overdue(self, queued):
         queued()  # just queued, or waiting for its retry countdown
-        assert notification_deliveries_requeue() == 0
+        assert job_sweep(NotificationDelivery) == SweepResult()
         assert mail.outbox == []
 
     def test_takes_back_a_delivery_stuck_sending(self, queued, settings):
         delivery = queued()
+        now = timezone.now()
         NotificationDelivery.objects.filter(pk=delivery.pk).update(
-            state=DeliveryState.SENDING, claimed_at=timezone.now(), attempts=1
+            state=DeliveryState.SENDING, claimed_at=now, heartbeat_at=now, attempts=1
         )
-        assert notification_deliveries_requeue() == 0  # a live attempt is left alone
+        assert job_sweep(NotificationDelivery) == SweepResult()  # a live attempt is left alone
         later = timezone.now() + timedelta(seconds=settings.NOTIFICATION_SENDING_TIMEOUT + 1)
-        assert notification_deliveries_requeue(now=later) == 1
+        assert job_sweep(NotificationDelivery, now=later) == SweepResult(requeued=1, enqueued=1)
         delivery.refresh_from_db()
         assert (delivery.state, delivery.attempts) == (DeliveryState.DELIVERED, 2)
         assert len(mail.outbox) == 1
@@ -194,9 +218,12 @@ class TestSweep:
         delivery = queued()
         long_ago = timezone.now() - timedelta(seconds=settings.NOTIFICATION_SENDING_TIMEOUT + 1)
         NotificationDelivery.objects.filter(pk=delivery.pk).update(
-            state=DeliveryState.SENDING, claimed_at=long_ago, attempts=settings.NOTIFICATION_MAX_ATTEMPTS
+            state=DeliveryState.SENDING,
+            claimed_at=long_ago,
+            heartbeat_at=long_ago,
+            attempts=settings.NOTIFICATION_MAX_ATTEMPTS,
         )
-        assert notification_deliveries_requeue() == 0
+        assert job_sweep(NotificationDelivery) == SweepResult(given_up=1)
         delivery.refresh_from_db()
         assert delivery.state == DeliveryState.FAILED
         assert "worker was lost" in delivery.last_error
@@ -204,7 +231,7 @@ class TestSweep:
 
     def test_is_in_the_beat_schedule(self, settings):
         tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-        assert "notifications.tasks.requeue_notification_deliveries" in tasks
+        assert "config.tasks.sweep_jobs" in tasks
 
 
 def test_failed_deliveries_can_be_retried_by_staff(queued, monkeypatch, django_capture_on_commit_callbacks):

@@ -8,9 +8,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from config.jobs import job_sweep
 from devtools.processes import wait_until
 from notifications.models import DeliveryChannel, DeliveryState, NotificationDelivery
-from notifications.services import notification_deliveries_requeue, notify
+from notifications.services import notify
 from tests.factories import UserFactory
 from tests.notifications.webhook_server import verify_signature
 
@@ -47,7 +48,7 @@ def test_a_delivery_survives_a_worker_killed_mid_request(start_worker, webhook_s
     # enqueues it again; the redelivered original message, whenever it comes, finds the row
     # delivered and sends nothing (the claim), so there is no second delivery either way.
     later = timezone.now() + timedelta(seconds=settings.NOTIFICATION_SENDING_TIMEOUT + 1)
-    assert notification_deliveries_requeue(now=later) == 1
+    assert job_sweep(NotificationDelivery, now=later).enqueued == 1
 
     start_worker()
     wait_until(

@@ -1,14 +1,17 @@
 """Invitations: created and managed by admins, emailed with a one-time link, looked up and accepted by the invitee."""
 
 import re
+import smtplib
 from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 
-from organizations import tasks
-from organizations.models import Invitation, Membership, Role, hash_token
+from config.tasks import sweep_jobs
+from organizations import services, tasks
+from organizations.models import Invitation, InvitationEmail, Membership, Role, hash_token
 from tests.factories import InvitationFactory, UserFactory
 from tests.organizations.assertions import assert_error, assert_page
 
@@ -296,30 +299,127 @@ def test_the_whole_flow_as_the_frontend_sees_it(org, client_for, send, api_clien
 
 
 class TestEmailTask:
-    """The worker's side: safe to run twice, and quiet for links that no longer work."""
+    """The worker's side: one job row per email, safe to run twice, quiet for links no longer wanted."""
 
-    def test_sends_once_per_token(self, org):
-        invitation = InvitationFactory(organization=org.organization)
-        assert tasks.invitation_send(str(invitation.pk), invitation.token) is True
-        assert tasks.invitation_send(str(invitation.pk), invitation.token) is False
+    @pytest.fixture
+    def queued(self, org, django_capture_on_commit_callbacks):
+        """Invite (or resend) without running the email: returns the pending email row."""
+
+        def make(invitation=None):
+            with django_capture_on_commit_callbacks(execute=False):
+                if invitation is None:
+                    invitation = services.invitation_create(
+                        organization=org.organization, email="new.person@example.com", role=Role.MEMBER, invited_by=None
+                    )
+                else:
+                    services.invitation_resend(invitation=invitation, actor=None)
+            return InvitationEmail.objects.filter(invitation=invitation).order_by("-created_at").first()
+
+        return make
+
+    def test_only_the_row_id_goes_through_the_broker(self, org, client_for, send, monkeypatch):
+        enqueued = []
+        monkeypatch.setattr(tasks.invitation_email_send, "delay", lambda *args, **kwargs: enqueued.append(args))
+        body = invite(send, client_for(org.admin), org)
+        email = InvitationEmail.objects.get(invitation_id=body["id"])
+        assert enqueued == [(str(email.pk),)]
+        assert Invitation.objects.get(pk=body["id"]).token_hash is None  # no token before the email is sent
+
+    def test_sends_once_per_email(self, queued):
+        email = queued()
+        assert tasks.invitation_email_send(str(email.pk)) == "sent"
+        assert tasks.invitation_email_send(str(email.pk)) == "sent"
         assert len(mail.outbox) == 1
-        assert Invitation.objects.get(pk=invitation.pk).sent_at is not None
+        invitation = Invitation.objects.get(pk=email.invitation_id)
+        assert invitation.sent_at is not None
+        assert invitation.token_hash == hash_token(token_from(mail.outbox[0]))
+        email.refresh_from_db()
+        assert (email.state, email.attempts, email.sent_at) == ("sent", 1, invitation.sent_at)
 
-    def test_skips_a_token_replaced_by_a_resend(self, org):
-        invitation = InvitationFactory(organization=org.organization)
-        assert tasks.invitation_send(str(invitation.pk), "an-older-token") is False
+    def test_an_email_superseded_by_a_resend_sends_nothing(self, queued, api_client):
+        first = queued()
+        second = queued(first.invitation)
+        assert tasks.invitation_email_send(str(first.pk)) == "superseded"
         assert mail.outbox == []
+        assert tasks.invitation_email_send(str(second.pk)) == "sent"
+        assert len(mail.outbox) == 1
+        assert api_client.get(f"/api/v1/invitations/{token_from(mail.outbox[0])}").status_code == 200
+
+    def test_a_resend_while_the_first_email_is_claimed_leaves_one_working_link(self, queued, monkeypatch, api_client):
+        first = queued()
+        real_claim = services.job_claim
+        second = []
+
+        def claim_then_resend(*args, **kwargs):
+            claimed = real_claim(*args, **kwargs)
+            if not second:  # the resend commits between the worker's claim and its token
+                second.append(queued(claimed.invitation))
+            return claimed
+
+        monkeypatch.setattr(services, "job_claim", claim_then_resend)
+        assert tasks.invitation_email_send(str(first.pk)) == "superseded"
+        assert mail.outbox == []
+        assert tasks.invitation_email_send(str(second[0].pk)) == "sent"
+        (message,) = mail.outbox
+        assert api_client.get(f"/api/v1/invitations/{token_from(message)}").status_code == 200
+
+    def test_a_resend_after_the_first_email_was_sent_kills_its_link(self, queued, api_client):
+        first = queued()
+        assert tasks.invitation_email_send(str(first.pk)) == "sent"
+        second = queued(first.invitation)
+        assert tasks.invitation_email_send(str(second.pk)) == "sent"
+        old, new = (token_from(message) for message in mail.outbox)
+        assert_error(api_client.get(f"/api/v1/invitations/{old}"), 404, "not_found")
+        assert api_client.get(f"/api/v1/invitations/{new}").status_code == 200
 
     @pytest.mark.parametrize("state", ["revoked_at", "accepted_at"])
-    def test_skips_a_closed_invitation(self, org, state):
-        invitation = InvitationFactory(organization=org.organization, **{state: timezone.now()})
-        assert tasks.invitation_send(str(invitation.pk), invitation.token) is False
+    def test_skips_a_closed_invitation(self, queued, state):
+        email = queued()
+        Invitation.objects.filter(pk=email.invitation_id).update(**{state: timezone.now()})
+        assert tasks.invitation_email_send(str(email.pk)) == "superseded"
+        assert mail.outbox == []
+        assert Invitation.objects.get(pk=email.invitation_id).token_hash is None
+
+    def test_skips_an_invitation_deleted_with_its_organization(self, org, queued):
+        email = queued()
+        org.organization.delete()
+        assert tasks.invitation_email_send(str(email.pk)) == "missing"
         assert mail.outbox == []
 
-    def test_skips_an_invitation_deleted_with_its_organization(self, org):
-        invitation = InvitationFactory(organization=org.organization)
-        org.organization.delete()
-        assert tasks.invitation_send(str(invitation.pk), invitation.token) is False
+    def test_a_failed_send_is_retried_with_a_new_link_then_given_up(self, queued, monkeypatch):
+        email = queued()
+
+        def smtp_down(message, *args, **kwargs):
+            raise smtplib.SMTPServerDisconnected("connection lost")
+
+        monkeypatch.setattr(EmailMultiAlternatives, "send", smtp_down)
+        assert tasks.invitation_email_send(str(email.pk)) == "pending"
+        email.refresh_from_db()
+        assert email.next_attempt_at > timezone.now()
+        assert "connection lost" in email.last_error
+        first_hash = Invitation.objects.get(pk=email.invitation_id).token_hash
+        # Due again (the sweep enqueues it after its backoff): a new token, and the email goes out.
+        monkeypatch.undo()
+        assert tasks.invitation_email_send(str(email.pk)) == "sent"
+        invitation = Invitation.objects.get(pk=email.invitation_id)
+        assert invitation.token_hash == hash_token(token_from(mail.outbox[0])) != first_hash
+        # Past its attempts it ends failed, with why.
+        last = queued(invitation)
+        InvitationEmail.objects.filter(pk=last.pk).update(attempts=InvitationEmail.job_max_attempts - 1)
+        monkeypatch.setattr(EmailMultiAlternatives, "send", smtp_down)
+        assert tasks.invitation_email_send(str(last.pk)) == "failed"
+        last.refresh_from_db()
+        assert last.last_error.startswith(f"Gave up after {InvitationEmail.job_max_attempts} attempts:")
+
+    def test_a_lost_email_is_sent_by_the_sweep(self, queued):
+        email = queued()  # its message was lost
+        assert sweep_jobs()["organizations.InvitationEmail"] == 0  # not before its grace
+        InvitationEmail.objects.filter(pk=email.pk).update(
+            next_attempt_at=timezone.now() - timedelta(seconds=InvitationEmail.job_pending_grace + 1)
+        )
+        assert sweep_jobs()["organizations.InvitationEmail"] == 1
+        assert InvitationEmail.objects.get(pk=email.pk).state == "sent"
+        assert len(mail.outbox) == 1
 
     def test_the_email_waits_for_the_commit(self, org, client_for):
         """Enqueued on commit: inside a transaction that never commits (this test's), nothing is sent."""

@@ -153,7 +153,8 @@ def test_an_export_abandoned_by_a_dead_worker_is_taken_over(org, freeze_today, s
         requested_by=None,
         date_to=datetime.date(2030, 1, 7),
         state=ExportState.RUNNING,
-        started_at=started,
+        claimed_at=started,
+        heartbeat_at=started,
     )
     assert services.report_export_build(export_id=export.pk).state == ExportState.SUCCEEDED
     # One still running recently belongs to a live worker: left alone.
@@ -162,7 +163,8 @@ def test_an_export_abandoned_by_a_dead_worker_is_taken_over(org, freeze_today, s
         requested_by=None,
         date_to=datetime.date(2030, 1, 7),
         state=ExportState.RUNNING,
-        started_at=timezone.now(),
+        claimed_at=timezone.now(),
+        heartbeat_at=timezone.now(),
     )
     assert services.report_export_build(export_id=live.pk) is None
     live.refresh_from_db()
