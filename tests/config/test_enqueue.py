@@ -21,8 +21,7 @@ from organizations import tasks as organization_tasks
 from organizations.models import Invitation, InvitationEmail
 from reports import tasks as report_tasks
 from reports.models import ExportState, ReportExport
-from tests.factories import UserFactory
-from tests.organizations.conftest import make_org_with_roles
+from tests.factories import UserFactory, make_org_with_roles
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

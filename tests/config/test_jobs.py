@@ -21,7 +21,7 @@ from notifications.models import NotificationDelivery
 from organizations.models import InvitationEmail
 from reports import tasks
 from reports.models import ExportState, ReportExport
-from tests.organizations.factories import OrganizationFactory
+from tests.factories import OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 

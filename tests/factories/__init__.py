@@ -10,6 +10,7 @@ from tests.factories.notifications import NotificationDeliveryFactory, Notificat
 from tests.factories.organizations import (
     CALLERS,
     MEMBER_ROLES,
+    InvitationEmailFactory,
     InvitationFactory,
     MembershipFactory,
     OrganizationFactory,
@@ -28,6 +29,7 @@ __all__ = [
     "CommentFactory",
     "ImportJobFactory",
     "ImportRowErrorFactory",
+    "InvitationEmailFactory",
     "InvitationFactory",
     "MembershipFactory",
     "NotificationDeliveryFactory",

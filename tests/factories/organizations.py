@@ -5,7 +5,7 @@ import factory
 from django.utils import timezone
 
 from accounts.models import User
-from organizations.models import Invitation, Membership, Organization, Role, hash_token
+from organizations.models import Invitation, InvitationEmail, Membership, Organization, Role, hash_token
 from tests.factories.accounts import UserFactory
 
 MEMBER_ROLES = ["owner", "admin", "member", "viewer"]
@@ -48,6 +48,15 @@ class InvitationFactory(factory.django.DjangoModelFactory):
         invitation = super()._create(model_class, *args, **kwargs)
         invitation.token = token
         return invitation
+
+
+class InvitationEmailFactory(factory.django.DjangoModelFactory):
+    """An invitation's email job row, not sent yet."""
+
+    class Meta:
+        model = InvitationEmail
+
+    invitation = factory.SubFactory(InvitationFactory)
 
 
 @dataclass
