@@ -29,10 +29,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.requeue_notification_deliveries",
         "schedule": env.int("NOTIFICATION_SWEEP_SECONDS", default=60),
     },
-    # Imports whose worker died (no heartbeat) are resumed; pending ones whose message was lost, enqueued.
-    "resume-stale-imports": {
-        "task": "imports.tasks.resume_stale_imports",
-        "schedule": env.int("IMPORT_SWEEP_SECONDS", default=60),
+    # Every job row (config/jobs.py): runs whose worker died are taken back (imports resume from their
+    # checkpoint), pending jobs whose message was lost or never sent are enqueued.
+    "sweep-jobs": {
+        "task": "config.tasks.sweep_jobs",
+        "schedule": env.int("JOB_SWEEP_SECONDS", default=60),
     },
     # The weekly report email goes out on Mondays at this hour (UTC), for the week just ended.
     "weekly-report-emails": {

@@ -1,53 +1,15 @@
-"""Validating CSV rows with plain code: no serializer, no ``full_clean``, no query per row.
-
-PERFORMANCE.md: a DRF serializer per row validates 2,800 rows/s and ``full_clean`` 1,100; the
-checks below are the same rules (the model's lengths, the API's labels, membership) written as
-dictionary lookups and string tests, which is what keeps an import near COPY speed. Anything
-that needs the database (who is a member) is resolved once per job and passed in.
-
-A validator takes a row's cells and returns either the row to load or a list of ``Problem``.
-"""
+"""Importing tasks: one task per row, loaded through ``tasks_app.services.tasks_bulk_load`` (COPY on
+PostgreSQL); each assignee hears how many imported tasks are theirs when the job ends."""
 
 import datetime
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import NamedTuple
 from uuid import UUID
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-
-from accounts.models import normalize_email
 from imports.csv_source import HeaderMatch
-from organizations.models import Role
+from imports.kinds.base import ABSENT, CsvImport, LoadResult, Notice, Problem, Validator, too_many_cells
+from organizations import selectors as org_selectors
+from tasks_app import services as task_services
 from tasks_app.bulk import TaskLoadRow
 from tasks_app.models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Priority, Status
-
-TASK_COLUMNS = ("title", "description", "status", "priority", "assignee_email", "due_date")
-TASK_REQUIRED = ("title",)
-MEMBER_COLUMNS = ("email", "role")
-MEMBER_REQUIRED = ("email",)
-EMAIL_MAX_LENGTH = 254
-# Roles an import may grant. Owners are never imported: making someone an owner is a decision an
-# owner takes for one person through the members endpoint, not a line in a file an admin uploads.
-IMPORTABLE_ROLES = (Role.VIEWER, Role.MEMBER, Role.ADMIN)
-ABSENT = 1 << 30  # the position of a column the file does not have: always past the row's end
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    column: str
-    code: str
-    message: str
-    value: str = ""
-
-
-class MemberRow(NamedTuple):
-    email: str
-    role: Role
-
-
-Validator = Callable[[list[str]], "TaskLoadRow | MemberRow | list[Problem]"]
 
 
 def _label_lookup(choices) -> dict[str, int]:
@@ -62,13 +24,6 @@ def _label_lookup(choices) -> dict[str, int]:
 
 STATUS_LOOKUP = _label_lookup(Status)
 PRIORITY_LOOKUP = _label_lookup(Priority)
-ROLE_LOOKUP = {role.label: role for role in Role}
-
-
-def _too_many_cells(count: int, width: int) -> list[Problem]:
-    return [
-        Problem("", "too_many_cells", f"The row has {count} cells but the header has {width} columns; check quoting.")
-    ]
 
 
 def task_validator(match: HeaderMatch, *, members: dict[str, UUID]) -> Validator:
@@ -90,7 +45,7 @@ def task_validator(match: HeaderMatch, *, members: dict[str, UUID]) -> Validator
     def validate(cells: list[str]):
         count = len(cells)
         if count > width:
-            return _too_many_cells(count, width)
+            return too_many_cells(count, width)
         problems = None
         title = cells[title_at].strip() if title_at < count else ""
         if not title:
@@ -153,44 +108,43 @@ def task_validator(match: HeaderMatch, *, members: dict[str, UUID]) -> Validator
     return validate
 
 
-def member_validator(match: HeaderMatch) -> Validator:
-    """Validate member rows: a valid email, and a role an import may grant (``member`` when blank)."""
-    width = match.width
-    email_at = match.positions.get("email", ABSENT)
-    role_at = match.positions.get("role", ABSENT)
-    role_labels = ", ".join(role.label for role in IMPORTABLE_ROLES)
+class TaskImport(CsvImport):
+    kind = "tasks"
+    columns = ("title", "description", "status", "priority", "assignee_email", "due_date")
+    required = ("title",)
 
-    def validate(cells: list[str]):
-        count = len(cells)
-        if count > width:
-            return _too_many_cells(count, width)
-        problems = []
-        raw_email = cells[email_at].strip() if email_at < count else ""
-        email = normalize_email(raw_email)
-        if not email:
-            problems.append(Problem("email", "required", "An email is required."))
-        elif len(email) > EMAIL_MAX_LENGTH:
-            problems.append(Problem("email", "invalid_email", "This email address is too long.", raw_email))
-        else:
-            try:
-                validate_email(email)
-            except ValidationError:
-                problems.append(Problem("email", "invalid_email", "Enter a valid email address.", raw_email))
-        raw_role = cells[role_at].strip() if role_at < count else ""
-        role = ROLE_LOOKUP.get(raw_role.lower()) if raw_role else Role.MEMBER
-        if role is None:
-            problems.append(Problem("role", "invalid_choice", f"Expected one of {role_labels}.", raw_role))
-        elif role not in IMPORTABLE_ROLES:
-            problems.append(
-                Problem(
-                    "role",
-                    "role_not_importable",
-                    "Owners cannot be imported; an owner grants that role from the members list.",
-                    raw_role,
-                )
+    def validator(self, match: HeaderMatch) -> Validator:
+        # Every member's email, once per run: validation then never queries per row.
+        members = dict(org_selectors.member_users(organization_id=self.job.organization_id).values_list("email", "pk"))
+        return task_validator(match, members={email.lower(): pk for email, pk in members.items()})
+
+    def load(self, rows: list[tuple[int, TaskLoadRow]]) -> LoadResult:
+        tasks = [row for _, row in rows]
+        created = task_services.tasks_bulk_load(
+            organization=self.job.organization,
+            rows=tasks,
+            created_by=self.job.created_by,
+            import_job_id=self.job.pk,
+        )
+        assignees: dict[str, int] = {}
+        for task in tasks:
+            if task.assignee_id is not None:
+                key = str(task.assignee_id)
+                assignees[key] = assignees.get(key, 0) + 1
+        return LoadResult(created=created, summary={"assignees": assignees} if assignees else {})
+
+    def summary_notices(self) -> list[Notice]:
+        """Each assignee: how many imported tasks were assigned to them (one notice per count, grouped)."""
+        by_count: dict[int, list[str]] = {}
+        for user_id, count in ((self.job.summary or {}).get("assignees") or {}).items():
+            by_count.setdefault(count, []).append(user_id)
+        return [
+            Notice(
+                recipients=user_ids,
+                title=f"{count} imported task{'s' if count != 1 else ''} {'were' if count != 1 else 'was'} "
+                "assigned to you",
+                url="/tasks/assigned",
+                data={"assigned_to_you": count},
             )
-        if problems:
-            return problems
-        return MemberRow(email, role)
-
-    return validate
+            for count, user_ids in sorted(by_count.items())
+        ]
