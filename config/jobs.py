@@ -307,6 +307,10 @@ def job_sweep(model: type[Job], *, limit: int = 1000, now=None) -> SweepResult:
         heartbeat_at=None,
         **_touch(model, now),
     )
+    if result.given_up or result.requeued:
+        logger.warning(
+            "%s: %s lost runs given up, %s taken back to pending", model.__name__, result.given_up, result.requeued
+        )
     if not model.job_sweep_enqueue:
         result.enqueued = model.job_sweep_start(limit=limit, now=now)
         return result
