@@ -106,6 +106,7 @@ class ImportJob(Job):
 
     @classproperty
     def job_stale_after(cls) -> int:
+        """Seconds, from a setting in minutes (read at each use, for override_settings)."""
         return settings.IMPORT_HEARTBEAT_TIMEOUT * 60
 
     @classmethod

@@ -9,6 +9,7 @@ validator takes a row's cells and returns either the row to load or a list of ``
 docs/performance.md has the measurements behind that choice.
 """
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -59,7 +60,7 @@ class Notice:
     data: dict = field(default_factory=dict)
 
 
-class CsvImport:
+class CsvImport(ABC):
     """One kind of import. Subclasses set ``kind``, ``columns`` and ``required`` and implement
     ``validator`` and ``load``; ``summary_notices`` and ``batch_size`` have defaults."""
 
@@ -75,13 +76,13 @@ class CsvImport:
         """Rows per transaction (each batch commits with the job's checkpoint)."""
         return settings.IMPORT_BATCH_SIZE
 
+    @abstractmethod
     def validator(self, match: HeaderMatch) -> Validator:
         """The row validator for a file whose header is ``match``; called once per run."""
-        raise NotImplementedError
 
+    @abstractmethod
     def load(self, rows: list[tuple[int, object]]) -> LoadResult:
         """Write a batch of valid ``(line, row)``, in the batch's transaction."""
-        raise NotImplementedError
 
     def summary_notices(self) -> list[Notice]:
         """Who else hears about the ended job, from its accumulated ``summary``; the importer always does."""
