@@ -22,6 +22,13 @@ def _label_lookup(choices) -> dict[str, int]:
     return lookup
 
 
+def _choice(raw: str, lookup: dict[str, int], default: int) -> int | None:
+    """The choice a cell names by its label: ``default`` when blank, None when it names none."""
+    if not raw:
+        return default
+    return lookup.get(raw) or lookup.get(raw.lower())
+
+
 STATUS_LOOKUP = _label_lookup(Status)
 PRIORITY_LOOKUP = _label_lookup(Priority)
 
@@ -65,22 +72,16 @@ def task_validator(match: HeaderMatch, *, members: dict[str, UUID]) -> Validator
                     description,
                 )
             )
-        raw = cells[status_at].strip() if status_at < count else ""
-        if raw:
-            status = statuses.get(raw) or statuses.get(raw.lower())
-            if status is None:
-                problems = problems or []
-                problems.append(Problem("status", "invalid_choice", f"Expected one of {status_labels}.", raw))
-        else:
-            status = default_status
-        raw = cells[priority_at].strip() if priority_at < count else ""
-        if raw:
-            priority = priorities.get(raw) or priorities.get(raw.lower())
-            if priority is None:
-                problems = problems or []
-                problems.append(Problem("priority", "invalid_choice", f"Expected one of {priority_labels}.", raw))
-        else:
-            priority = default_priority
+        raw_status = cells[status_at].strip() if status_at < count else ""
+        status = _choice(raw_status, statuses, default_status)
+        if status is None:
+            problems = problems or []
+            problems.append(Problem("status", "invalid_choice", f"Expected one of {status_labels}.", raw_status))
+        raw_priority = cells[priority_at].strip() if priority_at < count else ""
+        priority = _choice(raw_priority, priorities, default_priority)
+        if priority is None:
+            problems = problems or []
+            problems.append(Problem("priority", "invalid_choice", f"Expected one of {priority_labels}.", raw_priority))
         raw = cells[assignee_at].strip() if assignee_at < count else ""
         if raw:
             assignee = member(raw) or member(raw.lower())
