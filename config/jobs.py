@@ -24,8 +24,17 @@ A concrete job declares its own ``state`` field (its own choices: the API shows 
 - ``job_max_attempts``: attempts before a lost or failing job is given up.
 - ``job_pending_grace``: seconds a pending row may wait past its due time before the sweep sends it
   again. These three may name a setting instead (a string), read at each use.
-- ``job_sweep_enqueue``: whether the sweep re-enqueues pending rows itself (a job whose start is
-  ordered elsewhere, as imports per organization, may rescue its own pending rows).
+- ``job_sweep_enqueue``: whether the sweep re-enqueues pending rows itself. A job whose start is
+  ordered elsewhere (imports run one at a time per organization) sets it to False and starts its
+  waiting rows in ``job_sweep_start``.
+
+Two hooks let a job say more than the generic sweep does, both classmethods with a generic default:
+``job_give_up`` (end lost runs that used up their attempts: imports tell the importer) and
+``job_sweep_start`` (what to enqueue when ``job_sweep_enqueue`` is False).
+
+A run that hits an unexpected error either retries later itself (``job_retry_later`` after
+``retry_delay``) or, when the job resumes from a checkpoint, calls ``job_release``: the row is then
+a lost run, and the sweep's attempts policy applies to it as to a run whose worker died.
 """
 
 import logging
@@ -36,7 +45,7 @@ from datetime import timedelta
 from django.apps import apps
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -71,6 +80,23 @@ class Job(models.Model):
     def job_enqueue(cls, pk) -> None:
         """Hand the job to a worker once the current transaction commits (see ``enqueue_on_commit``)."""
         enqueue_on_commit(import_string(cls.job_task), str(pk))
+
+    @classmethod
+    def job_give_up(cls, lost: QuerySet, *, max_attempts: int, now) -> int:
+        """End lost runs that used up their attempts (``lost`` re-checks the state they were seen in).
+
+        Override to say more than ``last_error`` (a notification, a message for people); returns how many ended.
+        """
+        return lost.update(
+            state=cls.job_failed,
+            last_error=_lost_error(f"Gave up: the worker was lost during attempt {max_attempts}."),
+            **_touch(cls, now),
+        )
+
+    @classmethod
+    def job_sweep_start(cls, *, limit: int, now) -> int:
+        """With ``job_sweep_enqueue = False``: enqueue the pending rows that should run now; returns how many."""
+        return 0
 
 
 def enqueue_on_commit(task, *args, **kwargs) -> None:
@@ -122,9 +148,31 @@ def _stale_before(model: type[Job], now):
     return now - timedelta(seconds=job_option(model, "job_stale_after"))
 
 
+def _lost(model: type[Job], now) -> Q:
+    """Running rows whose run is gone: heartbeat older than ``job_stale_after``, or none (``job_release``)."""
+    return Q(state=model.job_running) & (Q(heartbeat_at__lt=_stale_before(model, now)) | Q(heartbeat_at__isnull=True))
+
+
+def _lost_error(message: str):
+    """A lost run's ``last_error``: what a released run recorded, else ``message``."""
+    return Case(
+        When(heartbeat_at__isnull=True, then=F("last_error")), default=Value(message), output_field=models.TextField()
+    )
+
+
 def claimable(model: type[Job], now) -> Q:
-    """Rows a run may take: pending, or running with a heartbeat older than ``job_stale_after``."""
-    return Q(state=model.job_pending) | Q(state=model.job_running, heartbeat_at__lt=_stale_before(model, now))
+    """Rows a run may take: pending, or a lost run (running with a stale heartbeat, or released)."""
+    return Q(state=model.job_pending) | _lost(model, now)
+
+
+def job_alive(job: Job, *, now=None) -> bool:
+    """Whether a run holds the job and was seen alive within ``job_stale_after``."""
+    now = now or timezone.now()
+    return (
+        job.state == job.job_running
+        and job.heartbeat_at is not None
+        and job.heartbeat_at >= _stale_before(type(job), now)
+    )
 
 
 def job_claim(model: type[Job], pk, *, queryset=None, extra: dict | None = None) -> Job | None:
@@ -159,11 +207,20 @@ def _held(job: Job):
     return type(job)._default_manager.filter(pk=job.pk, state=job.job_running, claimed_at=job.claimed_at)
 
 
-def job_heartbeat(job: Job) -> bool:
-    """Say the run is alive; False when another run has taken the job over (stop then)."""
+def job_lock(job: Job) -> Job | None:
+    """The job's row, locked until the current transaction ends, if this run still holds it; else None."""
+    return _held(job).select_for_update().first()
+
+
+def job_heartbeat(job: Job, **fields) -> bool:
+    """Say the run is alive, saving ``fields`` with it (a checkpoint); False when the run no longer holds the job."""
     now = timezone.now()
-    job.heartbeat_at = now
-    return bool(_held(job).update(heartbeat_at=now, **_touch(type(job), now)))
+    done = bool(_held(job).update(heartbeat_at=now, **fields, **_touch(type(job), now)))
+    if done:
+        job.heartbeat_at = now
+        for name, value in fields.items():
+            setattr(job, name, value)
+    return done
 
 
 def job_finish(job: Job, state: str, **fields) -> bool:
@@ -188,6 +245,30 @@ def job_retry_later(job: Job, *, error, delay: float) -> bool:
     )
 
 
+def job_release(job: Job, *, error) -> bool:
+    """End this run after an unexpected error, recording it, without deciding the job's fate.
+
+    For jobs that resume from a checkpoint: the row stays running with no heartbeat, which makes it a
+    lost run at once. The next claim (or ``job_sweep``) takes it up again, and past ``job_max_attempts``
+    the sweep gives it up: the same attempts policy as a run whose worker died.
+    """
+    return job_finish(job, job.job_running, last_error=truncate_error(error), heartbeat_at=None)
+
+
+def job_send(model: type[Job], pks) -> int:
+    """Enqueue these jobs now (not on commit); stops at the first broker error. Returns how many were sent."""
+    task = import_string(model.job_task)
+    sent = 0
+    for pk in pks:
+        try:
+            task.delay(str(pk))
+        except Exception:
+            logger.exception("Could not enqueue %s %s; the next sweep will retry it", model.__name__, pk)
+            break
+        sent += 1
+    return sent
+
+
 def job_models() -> list[type[Job]]:
     """Every installed concrete job model."""
     return [model for model in apps.get_models() if issubclass(model, Job) and model.job_task]
@@ -203,34 +284,35 @@ class SweepResult:
 def job_sweep(model: type[Job], *, limit: int = 1000, now=None) -> SweepResult:
     """Rescue one kind of job: lost runs back to pending (or failed past their attempts), stuck pending re-enqueued.
 
-    A lost run (running, heartbeat older than ``job_stale_after``) counts as an attempt: past
-    ``job_max_attempts`` the job ends failed, otherwise it is pending again and enqueued now. A pending
-    row is re-enqueued ``job_pending_grace`` seconds after it was due, and its due time moves to now, so
-    the next sweep waits as long again before sending it a second time. Every update is conditional on
-    the state the row was seen in, so a run that finished meanwhile is left alone.
+    A lost run (running, heartbeat older than ``job_stale_after`` or released) counts as an attempt:
+    past ``job_max_attempts`` the job ends failed (``job_give_up``), otherwise it is pending again and
+    enqueued now. A pending row is re-enqueued ``job_pending_grace`` seconds after it was due, and its
+    due time moves to now, so the next sweep waits as long again before sending it a second time.
+    Every update is conditional on the state the row was seen in, so a run that finished meanwhile is
+    left alone. A job with ``job_sweep_enqueue = False`` enqueues its pending rows in ``job_sweep_start``.
     """
     now = now or timezone.now()
     result = SweepResult()
     manager = model._default_manager
     max_attempts = job_option(model, "job_max_attempts")
-    stale = _stale_before(model, now)
-    lost = manager.filter(Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True), state=model.job_running)
+    lost = manager.filter(_lost(model, now))
     lost_ids = list(lost.values_list("pk", flat=True)[:limit])
     lost = lost.filter(pk__in=lost_ids)
-    result.given_up = lost.filter(attempts__gte=max_attempts).update(
-        state=model.job_failed,
-        last_error=f"Gave up: the worker was lost during attempt {max_attempts}.",
-        **_touch(model, now),
-    )
+    result.given_up = model.job_give_up(lost.filter(attempts__gte=max_attempts), max_attempts=max_attempts, now=now)
     requeued = list(lost.values_list("pk", flat=True))
     result.requeued = lost.filter(pk__in=requeued).update(
         state=model.job_pending,
-        last_error="The worker was lost during the attempt.",
+        last_error=_lost_error("The worker was lost during the attempt."),
         next_attempt_at=now,
         heartbeat_at=None,
         **_touch(model, now),
     )
+    if result.given_up or result.requeued:
+        logger.warning(
+            "%s: %s lost runs given up, %s taken back to pending", model.__name__, result.given_up, result.requeued
+        )
     if not model.job_sweep_enqueue:
+        result.enqueued = model.job_sweep_start(limit=limit, now=now)
         return result
     due_before = now - timedelta(seconds=job_option(model, "job_pending_grace"))
     due = list(
@@ -239,14 +321,7 @@ def job_sweep(model: type[Job], *, limit: int = 1000, now=None) -> SweepResult:
         .values_list("pk", flat=True)[: max(0, limit - len(requeued))]
     )
     manager.filter(pk__in=due, state=model.job_pending).update(next_attempt_at=now)
-    task = import_string(model.job_task)
-    for pk in [*requeued, *due]:
-        try:
-            task.delay(str(pk))
-        except Exception:
-            logger.exception("Could not enqueue %s %s; the next sweep will retry it", model.__name__, pk)
-            break
-        result.enqueued += 1
+    result.enqueued = job_send(model, [*requeued, *due])
     return result
 
 

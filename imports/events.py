@@ -1,6 +1,7 @@
 """Who hears about what happens to an import. Notifications are written in the caller's transaction."""
 
 from accounts.models import User
+from imports.kinds import import_kind_for
 from imports.models import ImportJob, ImportState
 from notifications.models import NotificationKind
 from notifications.services import notify
@@ -11,7 +12,7 @@ def _job_url(job: ImportJob) -> str:
 
 
 def import_finished(*, job: ImportJob, actor: User | None) -> None:
-    """The importer hears how the import ended; each assignee, how many imported tasks are theirs."""
+    """The importer hears how the import ended; whoever else the kind names (``summary_notices``), their share."""
     common = {"organization_id": job.organization_id, "target_type": "import", "target_id": job.pk}
     data = {
         "import": {"id": str(job.pk), "kind": job.kind, "file": job.original_name, "state": job.state},
@@ -20,20 +21,16 @@ def import_finished(*, job: ImportJob, actor: User | None) -> None:
         "failed": job.failed,
         "skipped": job.skipped,
     }
-    assignees = (job.summary or {}).get("assignees") or {}
-    by_count: dict[int, list[str]] = {}
-    for user_id, count in assignees.items():
-        by_count.setdefault(count, []).append(user_id)
     importer = job.created_by_id
-    for count, user_ids in sorted(by_count.items()):
+    for notice in import_kind_for(job).summary_notices():
         notify(
-            recipients=user_ids,
+            recipients=notice.recipients,
             kind=NotificationKind.IMPORT_SUMMARY,
             actor=importer,
-            title=f"{count} imported task{'s' if count != 1 else ''} {'were' if count != 1 else 'was'} assigned to you",
+            title=notice.title,
             body=f"From the import of {job.original_name or 'a CSV file'}.",
-            url="/tasks/assigned",
-            data={**data, "assigned_to_you": count},
+            url=notice.url,
+            data={**data, **notice.data},
             **common,
         )
     if importer is not None:

@@ -3,6 +3,7 @@
 A job is both the record the API shows and the checkpoint a worker resumes from: ``phase`` and
 ``processed`` (data rows consumed in that phase) are written in the same transaction as the
 rows of each batch, so a run that dies at any point leaves a checkpoint that matches the data.
+It is a ``config.jobs.Job``: claimed, kept alive, ended and rescued the way every job row is.
 """
 
 import uuid
@@ -10,6 +11,9 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import classproperty
+
+from config.jobs import Job
 
 
 class ImportKind(models.TextChoices):
@@ -46,7 +50,7 @@ def upload_path(job: "ImportJob", filename: str) -> str:
     return f"imports/{job.organization_id}/{job.pk}.csv"
 
 
-class ImportJob(models.Model):
+class ImportJob(Job):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # Not indexed alone: the (organization, created_at) index serves every lookup by organization.
     organization = models.ForeignKey(
@@ -87,12 +91,6 @@ class ImportJob(models.Model):
     # {"assignees": {user_id: tasks}, "members_added": n, "invited": n}.
     summary = models.JSONField(default=dict, blank=True)
     message = models.TextField(blank=True, help_text="Why the job failed, for people.")
-    last_error = models.TextField(blank=True, help_text="The last unexpected error of a run, for staff.")
-
-    # Running: who holds it, and since when it was last seen alive.
-    run_token = models.UUIDField(null=True, blank=True, editable=False)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0, help_text="Runs started.")
 
     # Jobs of one organization run one at a time in this order; a retry goes to the back.
     queued_at = models.DateTimeField(default=timezone.now)
@@ -100,6 +98,28 @@ class ImportJob(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    job_task = "imports.tasks.run_import"
+    job_max_attempts = "IMPORT_MAX_ATTEMPTS"
+    # Its organization's queue decides which job starts (imports.queue), not the generic sweep.
+    job_sweep_enqueue = False
+
+    @classproperty
+    def job_stale_after(cls) -> int:
+        """Seconds, from a setting in minutes (read at each use, for override_settings)."""
+        return settings.IMPORT_HEARTBEAT_TIMEOUT * 60
+
+    @classmethod
+    def job_give_up(cls, lost, *, max_attempts, now) -> int:
+        from imports.queue import import_jobs_give_up  # the queue module imports this one
+
+        return import_jobs_give_up(lost)
+
+    @classmethod
+    def job_sweep_start(cls, *, limit, now) -> int:
+        from imports.queue import import_jobs_start_waiting
+
+        return import_jobs_start_waiting(limit=limit)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -10,10 +10,11 @@ def import_job_queryset() -> QuerySet[ImportJob]:
     return ImportJob.objects.select_related("created_by").order_by("-created_at", "-id")
 
 
-def import_job_list(*, organization) -> QuerySet[ImportJob]:
-    return import_job_queryset().filter(organization=organization)
+def import_job_get(*, job_id) -> ImportJob:
+    """One job as ``ImportJobSerializer`` renders it (callers have already checked who may see it)."""
+    return import_job_queryset().get(pk=job_id)
 
 
-def import_error_list(*, job: ImportJob) -> QuerySet[ImportRowError]:
+def import_row_error_list(*, job: ImportJob) -> QuerySet[ImportRowError]:
     """The job's rejected-row problems in file order."""
     return ImportRowError.objects.filter(job=job).order_by("line", "id")

@@ -1,4 +1,7 @@
-"""Celery tasks of imports: thin, they take a job id and call a service that checks the job's state first."""
+"""Celery tasks of imports: thin, they take a job id and call a service that checks the job's state first.
+
+Jobs whose worker died, or whose message was lost, are rescued by the one sweep, ``config.tasks.sweep_jobs``.
+"""
 
 from celery import shared_task
 
@@ -10,9 +13,3 @@ def run_import(job_id: str) -> str | None:
     """Run or resume an import job. Safe to run twice: only one run holds a job, and only in its turn."""
     job = services.import_job_run(job_id=job_id)
     return job.state if job is not None else None
-
-
-@shared_task
-def resume_stale_imports() -> int:
-    """Beat: resume jobs whose worker died and start pending jobs whose message was lost."""
-    return services.import_jobs_sweep()

@@ -118,7 +118,7 @@ class ImportJobViewSet(mixins.RetrieveModelMixin, OrganizationScopedViewSet):
         wanted = request.query_params.get("format") or "json"
         if wanted not in ("json", "csv"):
             raise ValidationError({"format": ["Expected json or csv."]}, code="invalid_choice")
-        errors = selectors.import_error_list(job=job)
+        errors = selectors.import_row_error_list(job=job)
         if wanted == "csv":
             return self.errors_csv(job, errors)
         paginator = StandardPagination()
@@ -139,4 +139,4 @@ class ImportJobViewSet(mixins.RetrieveModelMixin, OrganizationScopedViewSet):
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         job = services.import_job_cancel(job=self.get_object(), actor=request.user)
-        return Response(ImportJobSerializer(selectors.import_job_queryset().get(pk=job.pk)).data)
+        return Response(ImportJobSerializer(selectors.import_job_get(job_id=job.pk)).data)

@@ -25,12 +25,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 2, "interval_start": 0, "inter
 # Periodic work of every app, in one place.
 CELERY_BEAT_SCHEDULE = {
     "cleanup-sessions": {"task": "sessions_app.tasks.cleanup_sessions", "schedule": 60 * 60 * 6},
-    # Every kind of job row (config/jobs.py): lost runs taken back, pending ones no worker picked up enqueued.
-    "sweep-jobs": {"task": "config.tasks.sweep_jobs", "schedule": env.int("JOB_SWEEP_SECONDS", default=60)},
-    # Imports whose worker died (no heartbeat) are resumed; pending ones whose message was lost, enqueued.
-    "resume-stale-imports": {
-        "task": "imports.tasks.resume_stale_imports",
-        "schedule": env.int("IMPORT_SWEEP_SECONDS", default=60),
+    # Every job row (config/jobs.py): runs whose worker died are taken back (imports resume from their
+    # checkpoint), pending jobs whose message was lost or never sent are enqueued.
+    "sweep-jobs": {
+        "task": "config.tasks.sweep_jobs",
+        "schedule": env.int("JOB_SWEEP_SECONDS", default=60),
     },
     # The weekly report email goes out on Mondays at this hour (UTC), for the week just ended.
     "weekly-report-emails": {

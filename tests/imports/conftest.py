@@ -1,10 +1,16 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from config.tasks import sweep_jobs
 from imports import services
 from imports.models import ImportJob
 
 TASK_HEADER = "title,description,status,priority,assignee_email,due_date"
+
+
+def sweep_imports() -> int:
+    """The one beat sweep (``config.tasks.sweep_jobs``); what it did to imports: jobs enqueued or given up."""
+    return sweep_jobs()[ImportJob._meta.label]
 
 
 def imports_url(organization_id) -> str:

@@ -5,12 +5,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from imports import services
+from imports import runner, services
 from imports.models import ImportJob
-from imports.tasks import resume_stale_imports, run_import
+from imports.tasks import run_import
 from tasks_app import services as task_services
 from tasks_app.models import Task, TaskActivity
-from tests.imports.conftest import TASK_HEADER, csv_bytes, job_url, task_rows, tasks_csv
+from tests.imports.conftest import TASK_HEADER, csv_bytes, job_url, sweep_imports, task_rows, tasks_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def go_stale(job: ImportJob, minutes: int = 60) -> None:
 
 def kill_after_batch(monkeypatch, number: int) -> None:
     """The worker dies right after the ``number``-th batch (and its checkpoint) committed."""
-    original = services._Run._commit
+    original = runner.ImportRun._commit
     calls = []
 
     def commit(self, **kwargs):
@@ -40,7 +40,7 @@ def kill_after_batch(monkeypatch, number: int) -> None:
         if len(calls) == number:
             raise WorkerKilled()
 
-    monkeypatch.setattr(services._Run, "_commit", commit)
+    monkeypatch.setattr(runner.ImportRun, "_commit", commit)
 
 
 def kill_inside_batch(monkeypatch, number: int) -> None:
@@ -85,12 +85,12 @@ def test_a_job_killed_mid_way_resumes_from_its_checkpoint_without_loss_or_duplic
     assert (status["state"], status["processed"], status["progress"]) == ("running", 6, 54)
 
     # While its heartbeat is fresh nobody takes it over, not even the task run again.
-    assert resume_stale_imports() == 0
+    assert sweep_imports() == 0
     assert run_import(str(job.pk)) is None
 
     go_stale(job)
     with django_capture_on_commit_callbacks(execute=True):
-        assert resume_stale_imports() == 1
+        assert sweep_imports() == 1
     job.refresh_from_db()
     assert (job.state, job.total, job.processed, job.created, job.failed) == ("succeeded", 11, 11, 10, 1)
     assert titles() == [f"Task {i}" for i in range(10)]
@@ -116,7 +116,7 @@ def test_a_run_that_raises_is_resumed_by_the_sweep_and_records_the_error(upload,
     job = run_job(job)
     assert (job.state, job.processed, job.heartbeat_at) == ("running", 4, None)
     assert "database went away" in job.last_error
-    resume_stale_imports()  # no heartbeat at all: resumed at once
+    sweep_imports()  # no heartbeat at all: resumed at once
     job.refresh_from_db()
     assert (job.state, job.created) == ("succeeded", 10)
     assert titles() == [f"Task {i}" for i in range(10)]
@@ -132,7 +132,7 @@ def test_a_job_that_keeps_dying_is_failed_and_stops_blocking_its_organization(
     behind = pending_job(upload, tasks_csv(3, start=10))
     assert run_job(behind).state == "pending"  # the stuck job is first in line
     with django_capture_on_commit_callbacks(execute=True):
-        resume_stale_imports()
+        sweep_imports()
     stuck.refresh_from_db()
     behind.refresh_from_db()
     assert stuck.state == "failed"
@@ -170,10 +170,10 @@ def test_a_failed_job_does_not_block_the_next(imported, upload, run_job):
 def test_the_sweep_starts_pending_jobs_whose_message_was_lost(upload, django_capture_on_commit_callbacks):
     job = pending_job(upload, tasks_csv(2))
     with django_capture_on_commit_callbacks(execute=True):
-        assert resume_stale_imports() == 1
+        assert sweep_imports() == 1
     job.refresh_from_db()
     assert job.state == "succeeded"
-    assert resume_stale_imports() == 0
+    assert sweep_imports() == 0
 
 
 def test_running_the_task_twice_or_for_a_finished_job_does_nothing(imported):
@@ -198,7 +198,7 @@ def test_cancelling_a_pending_job_means_it_never_runs(upload, client_as, org):
 def test_cancel_stops_a_running_job_between_batches(upload, client_as, settings, monkeypatch, run_job, org):
     settings.IMPORT_BATCH_SIZE = 2
     job = pending_job(upload, tasks_csv(10, assignee=org.member.email))
-    original = services._Run._commit
+    original = runner.ImportRun._commit
     client = client_as("owner")
 
     def commit(self, **kwargs):
@@ -206,7 +206,7 @@ def test_cancel_stops_a_running_job_between_batches(upload, client_as, settings,
         if self.job.processed == 4:
             assert client.post(job_url(job.pk, "/cancel")).json()["state"] == "cancelled"
 
-    monkeypatch.setattr(services._Run, "_commit", commit)
+    monkeypatch.setattr(runner.ImportRun, "_commit", commit)
     job = run_job(job)
     assert (job.state, job.processed, job.created) == ("cancelled", 4, 4)
     assert job.message == f"Cancelled by {org.owner.email}."

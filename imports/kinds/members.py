@@ -1,86 +1,99 @@
-"""What each kind of import reads and how it loads a batch of valid rows.
+"""Importing members: existing users become members, other addresses are invited, through
+``organizations.services`` (``membership_add``, ``invitation_create``, whose email goes out once the
+batch commits), so the role rules are the ones the API applies."""
 
-The imports app never writes another app's tables itself: tasks load through
-``tasks_app.services.tasks_bulk_load`` (COPY on PostgreSQL), members through
-``organizations.services`` (``membership_add`` and ``invitation_create``, whose email goes out
-once the batch commits).
-"""
-
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import User, normalize_email
 from config.errors import SERVICE_ERRORS, Conflict, error_items
-from imports import rows as row_rules
 from imports.csv_source import HeaderMatch
-from imports.models import ImportJob, ImportKind
-from imports.rows import MemberRow, Problem
+from imports.kinds.base import ABSENT, CsvImport, LoadResult, Problem, Validator, too_many_cells
 from organizations import selectors as org_selectors
 from organizations import services as org_services
-from tasks_app import services as task_services
+from organizations.models import Role
 
+EMAIL_MAX_LENGTH = 254
+# Roles an import may grant. Owners are never imported: making someone an owner is a decision an
+# owner takes for one person through the members endpoint, not a line in a file an admin uploads.
+IMPORTABLE_ROLES = (Role.VIEWER, Role.MEMBER, Role.ADMIN)
+ROLE_LOOKUP = {role.label: role for role in Role}
 MAX_SKIP_WARNINGS = 50
 
 
-@dataclass
-class LoadResult:
-    """What loading one batch did; ``summary`` is added to the job's for its final notifications."""
-
-    created: int = 0
-    skipped: int = 0
-    problems: list[tuple[int, Problem]] = field(default_factory=list)
-    rejected: int = 0
-    summary: dict = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
+class MemberRow(NamedTuple):
+    email: str
+    role: Role
 
 
-class TaskImport:
-    columns = row_rules.TASK_COLUMNS
-    required = row_rules.TASK_REQUIRED
+def member_validator(match: HeaderMatch) -> Validator:
+    """Validate member rows: a valid email, and a role an import may grant (``member`` when blank)."""
+    width = match.width
+    email_at = match.positions.get("email", ABSENT)
+    role_at = match.positions.get("role", ABSENT)
+    role_labels = ", ".join(role.label for role in IMPORTABLE_ROLES)
 
-    def __init__(self, job: ImportJob):
-        self.job = job
-        self.batch_size = settings.IMPORT_BATCH_SIZE
+    def validate(cells: list[str]):
+        count = len(cells)
+        if count > width:
+            return too_many_cells(count, width)
+        problems = []
+        raw_email = cells[email_at].strip() if email_at < count else ""
+        email = normalize_email(raw_email)
+        if not email:
+            problems.append(Problem("email", "required", "An email is required."))
+        elif len(email) > EMAIL_MAX_LENGTH:
+            problems.append(Problem("email", "invalid_email", "This email address is too long.", raw_email))
+        else:
+            try:
+                validate_email(email)
+            except ValidationError:
+                problems.append(Problem("email", "invalid_email", "Enter a valid email address.", raw_email))
+        raw_role = cells[role_at].strip() if role_at < count else ""
+        role = ROLE_LOOKUP.get(raw_role.lower()) if raw_role else Role.MEMBER
+        if role is None:
+            problems.append(Problem("role", "invalid_choice", f"Expected one of {role_labels}.", raw_role))
+        elif role not in IMPORTABLE_ROLES:
+            problems.append(
+                Problem(
+                    "role",
+                    "role_not_importable",
+                    "Owners cannot be imported; an owner grants that role from the members list.",
+                    raw_role,
+                )
+            )
+        if problems:
+            return problems
+        return MemberRow(email, role)
 
-    def validator(self, match: HeaderMatch):
-        # Every member's email, once per run: validation then never queries per row.
-        members = dict(org_selectors.member_users(organization_id=self.job.organization_id).values_list("email", "pk"))
-        return row_rules.task_validator(match, members={email.lower(): pk for email, pk in members.items()})
-
-    def load(self, rows: list[tuple[int, object]]) -> LoadResult:
-        tasks = [row for _, row in rows]
-        created = task_services.tasks_bulk_load(
-            organization=self.job.organization,
-            rows=tasks,
-            created_by=self.job.created_by,
-            import_job_id=self.job.pk,
-        )
-        assignees: dict[str, int] = {}
-        for task in tasks:
-            if task.assignee_id is not None:
-                key = str(task.assignee_id)
-                assignees[key] = assignees.get(key, 0) + 1
-        return LoadResult(created=created, summary={"assignees": assignees} if assignees else {})
+    return validate
 
 
-class MemberImport:
+class MemberImport(CsvImport):
     """Existing users become members; other addresses are invited. Rows for someone who is already a
     member, or already has a pending invitation, are skipped (counted, with a warning), not failed:
     importing the same list twice is harmless and an all-or-nothing import is not refused for it."""
 
-    columns = row_rules.MEMBER_COLUMNS
-    required = row_rules.MEMBER_REQUIRED
+    kind = "members"
+    columns = ("email", "role")
+    required = ("email",)
 
-    def __init__(self, job: ImportJob):
-        self.job = job
-        self.batch_size = min(settings.IMPORT_BATCH_SIZE, settings.IMPORT_MEMBER_BATCH_SIZE)
+    @property
+    def batch_size(self) -> int:
+        # Member rows go through the organizations services one by one: smaller batches.
+        return min(settings.IMPORT_BATCH_SIZE, settings.IMPORT_MEMBER_BATCH_SIZE)
+
+    @property
+    def actor(self) -> User | None:
         # The services check the actor's role; an operator's job acts as the operator (None).
-        self.actor = None if job.by_operator else job.created_by
+        return None if self.job.by_operator else self.job.created_by
 
-    def validator(self, match: HeaderMatch):
-        return row_rules.member_validator(match)
+    def validator(self, match: HeaderMatch) -> Validator:
+        return member_validator(match)
 
     def load(self, rows: list[tuple[int, MemberRow]]) -> LoadResult:
         organization = self.job.organization
@@ -138,10 +151,3 @@ class MemberImport:
         result.created = added + invitations
         result.summary = {"members_added": added, "invited": invitations}
         return result
-
-
-KINDS = {ImportKind.TASKS: TaskImport, ImportKind.MEMBERS: MemberImport}
-
-
-def import_for(job: ImportJob) -> TaskImport | MemberImport:
-    return KINDS[ImportKind(job.kind)](job)

@@ -1,0 +1,151 @@
+"""Importing tasks: one task per row, loaded through ``tasks_app.services.tasks_bulk_load`` (COPY on
+PostgreSQL); each assignee hears how many imported tasks are theirs when the job ends."""
+
+import datetime
+from uuid import UUID
+
+from imports.csv_source import HeaderMatch
+from imports.kinds.base import ABSENT, CsvImport, LoadResult, Notice, Problem, Validator, too_many_cells
+from organizations import selectors as org_selectors
+from tasks_app import services as task_services
+from tasks_app.bulk import TaskLoadRow
+from tasks_app.models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Priority, Status
+
+
+def _label_lookup(choices) -> dict[str, int]:
+    """Labels as the API spells them, also accepted with spaces or hyphens and in any case."""
+    lookup = {}
+    for choice in choices:
+        label = choice.label
+        for spelling in (label, label.replace("_", " "), label.replace("_", "-")):
+            lookup[spelling] = int(choice)
+    return lookup
+
+
+def _choice(raw: str, lookup: dict[str, int], default: int) -> int | None:
+    """The choice a cell names by its label: ``default`` when blank, None when it names none."""
+    if not raw:
+        return default
+    return lookup.get(raw) or lookup.get(raw.lower())
+
+
+STATUS_LOOKUP = _label_lookup(Status)
+PRIORITY_LOOKUP = _label_lookup(Priority)
+
+
+def task_validator(match: HeaderMatch, *, members: dict[str, UUID]) -> Validator:
+    """Validate task rows. ``members`` maps each member's lower-case email to their user id."""
+    width = match.width
+    position = match.positions.get
+    title_at = position("title", ABSENT)
+    description_at = position("description", ABSENT)
+    status_at = position("status", ABSENT)
+    priority_at = position("priority", ABSENT)
+    assignee_at = position("assignee_email", ABSENT)
+    due_at = position("due_date", ABSENT)
+    statuses, priorities = STATUS_LOOKUP, PRIORITY_LOOKUP
+    default_status, default_priority = int(Status.TODO), int(Priority.MEDIUM)
+    status_labels, priority_labels = ", ".join(Status.labels), ", ".join(Priority.labels)
+    fromisoformat = datetime.date.fromisoformat
+    member = members.get
+
+    def validate(cells: list[str]):
+        count = len(cells)
+        if count > width:
+            return too_many_cells(count, width)
+        problems = None
+        title = cells[title_at].strip() if title_at < count else ""
+        if not title:
+            problems = [Problem("title", "required", "A title is required.")]
+        elif len(title) > TITLE_MAX_LENGTH:
+            problems = [
+                Problem("title", "too_long", f"At most {TITLE_MAX_LENGTH} characters ({len(title)} given).", title)
+            ]
+        description = cells[description_at].strip() if description_at < count else ""
+        if len(description) > DESCRIPTION_MAX_LENGTH:
+            problems = problems or []
+            problems.append(
+                Problem(
+                    "description",
+                    "too_long",
+                    f"At most {DESCRIPTION_MAX_LENGTH} characters ({len(description)} given).",
+                    description,
+                )
+            )
+        raw_status = cells[status_at].strip() if status_at < count else ""
+        status = _choice(raw_status, statuses, default_status)
+        if status is None:
+            problems = problems or []
+            problems.append(Problem("status", "invalid_choice", f"Expected one of {status_labels}.", raw_status))
+        raw_priority = cells[priority_at].strip() if priority_at < count else ""
+        priority = _choice(raw_priority, priorities, default_priority)
+        if priority is None:
+            problems = problems or []
+            problems.append(Problem("priority", "invalid_choice", f"Expected one of {priority_labels}.", raw_priority))
+        raw = cells[assignee_at].strip() if assignee_at < count else ""
+        if raw:
+            assignee = member(raw) or member(raw.lower())
+            if assignee is None:
+                problems = problems or []
+                problems.append(
+                    Problem("assignee_email", "not_a_member", "No member of the organization has this email.", raw)
+                )
+        else:
+            assignee = None
+        raw = cells[due_at].strip() if due_at < count else ""
+        if raw:
+            try:
+                due = fromisoformat(raw)
+            except ValueError:
+                due = None
+                problems = problems or []
+                problems.append(Problem("due_date", "invalid_date", "Expected an ISO date, YYYY-MM-DD.", raw))
+        else:
+            due = None
+        if problems:
+            return problems
+        return TaskLoadRow(title, description, status, priority, assignee, due)
+
+    return validate
+
+
+class TaskImport(CsvImport):
+    kind = "tasks"
+    columns = ("title", "description", "status", "priority", "assignee_email", "due_date")
+    required = ("title",)
+
+    def validator(self, match: HeaderMatch) -> Validator:
+        # Every member's email, once per run: validation then never queries per row.
+        members = dict(org_selectors.member_users(organization_id=self.job.organization_id).values_list("email", "pk"))
+        return task_validator(match, members={email.lower(): pk for email, pk in members.items()})
+
+    def load(self, rows: list[tuple[int, TaskLoadRow]]) -> LoadResult:
+        tasks = [row for _, row in rows]
+        created = task_services.tasks_bulk_load(
+            organization=self.job.organization,
+            rows=tasks,
+            created_by=self.job.created_by,
+            import_job_id=self.job.pk,
+        )
+        assignees: dict[str, int] = {}
+        for task in tasks:
+            if task.assignee_id is not None:
+                key = str(task.assignee_id)
+                assignees[key] = assignees.get(key, 0) + 1
+        return LoadResult(created=created, summary={"assignees": assignees} if assignees else {})
+
+    def summary_notices(self) -> list[Notice]:
+        """Each assignee: how many imported tasks were assigned to them (one notice per count, grouped)."""
+        by_count: dict[int, list[str]] = {}
+        for user_id, count in ((self.job.summary or {}).get("assignees") or {}).items():
+            by_count.setdefault(count, []).append(user_id)
+        return [
+            Notice(
+                recipients=user_ids,
+                title=f"{count} imported task{'s' if count != 1 else ''} {'were' if count != 1 else 'was'} "
+                "assigned to you",
+                url="/tasks/assigned",
+                data={"assigned_to_you": count},
+            )
+            for count, user_ids in sorted(by_count.items())
+        ]
