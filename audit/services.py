@@ -4,6 +4,7 @@ import logging
 
 from audit.models import AuditEvent
 from config.request_meta import client_ip, user_agent
+from config.text import truncate
 
 logger = logging.getLogger("security")
 
@@ -16,7 +17,7 @@ def audit_record(
         user=user,
         actor=actor,
         session_id=session_id,
-        identifier=identifier[:254],
+        identifier=truncate(identifier, 254),
         ip=client_ip(request) if request is not None else None,
         user_agent=user_agent(request) if request is not None else "",
     )

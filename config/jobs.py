@@ -49,6 +49,8 @@ from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from config.text import truncate
+
 logger = logging.getLogger(__name__)
 
 LAST_ERROR_MAX_CHARS = 2000
@@ -135,7 +137,7 @@ def truncate_error(exc_or_text) -> str:
         text = f"{type(exc_or_text).__name__}: {exc_or_text}" if str(exc_or_text) else type(exc_or_text).__name__
     else:
         text = str(exc_or_text)
-    return text if len(text) <= LAST_ERROR_MAX_CHARS else text[: LAST_ERROR_MAX_CHARS - 1] + "…"
+    return truncate(text, LAST_ERROR_MAX_CHARS)
 
 
 def job_option(model: type[Job], name: str) -> float:

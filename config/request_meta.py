@@ -4,6 +4,8 @@ import ipaddress
 
 from django.conf import settings
 
+from config.text import truncate
+
 
 def client_ip(request) -> str:
     """The client's address: ``REMOTE_ADDR``, unless ``TRUSTED_PROXY_COUNT`` proxies stand in front.
@@ -27,4 +29,4 @@ def client_ip(request) -> str:
 
 
 def user_agent(request) -> str:
-    return request.META.get("HTTP_USER_AGENT", "")[:512]
+    return truncate(request.META.get("HTTP_USER_AGENT", ""), 512)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from accounts.models import User
 from config.errors import Conflict, Forbidden, PayloadTooLarge
 from config.jobs import job_alive
+from config.text import truncate
 from imports import queue, runner
 from imports.csv_source import DELIMITER_NAMES, CsvRefused, inspect_csv
 from imports.models import ACTIVE_STATES, ImportJob, ImportKind, ImportMode, ImportPhase, ImportState
@@ -78,7 +79,7 @@ def import_job_create(
         kind=kind,
         mode=mode,
         dry_run=dry_run,
-        original_name=os.path.basename(uploaded_file.name or "")[:255],
+        original_name=truncate(os.path.basename(uploaded_file.name or ""), 255),
         size_bytes=uploaded_file.size,
         delimiter=facts.delimiter,
         total=facts.rows,

@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
-from django.utils.text import Truncator
 
+from config.text import truncate
 from notifications import services
 from notifications.models import Notification, NotificationDelivery
 
@@ -60,7 +60,7 @@ class NotificationDeliveryAdmin(admin.ModelAdmin):
 
     @admin.display(description="last error")
     def short_error(self, obj):
-        return Truncator(obj.last_error).chars(80)
+        return truncate(obj.last_error, 80)
 
     @admin.action(description="Retry selected failed deliveries", permissions=["retry"])
     def retry_failed(self, request, queryset):

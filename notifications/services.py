@@ -9,9 +9,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import Truncator
 
 from config.jobs import job_claim, job_finish, job_option, job_retry_later, retry_delay, truncate_error
+from config.text import truncate
 from notifications import channels, webhooks
 from notifications.models import (
     DeliveryChannel,
@@ -82,7 +82,7 @@ def notify(
                 recipient=user,
                 actor_id=actor_id,
                 kind=kind,
-                title=Truncator(title).chars(Notification._meta.get_field("title").max_length),
+                title=truncate(title, Notification._meta.get_field("title").max_length),
                 body=body,
                 url=url[: Notification._meta.get_field("url").max_length],
                 organization_id=organization_id,

@@ -31,6 +31,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from config.text import truncate
+
 USER_AGENT = "TeamWorkspace-Webhooks/1.0"
 SIGNATURE_VERSION = "v1"
 HEADER_ID = "X-Webhook-Id"
@@ -283,7 +285,7 @@ def post(*, url: str, body: bytes, headers: dict[str, str]) -> WebhookResponse:
 
     if 200 <= status < 300:
         return WebhookResponse(status=status, address=address)
-    summary = f"HTTP {status} from {host}" + (f": {prefix[:200]}" if prefix else "")
+    summary = f"HTTP {status} from {host}" + (f": {truncate(prefix, 200)}" if prefix else "")
     if 300 <= status < 400:
         raise WebhookRejected(f"{summary} (redirects are not followed)")
     if status in (408, 425, 429) or status >= 500:

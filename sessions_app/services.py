@@ -15,11 +15,14 @@ from user_agents import parse as parse_user_agent
 from audit.models import AuditEvent
 from audit.services import audit_record
 from config.request_meta import client_ip, user_agent
+from config.text import truncate
 from sessions_app import session_state
 from sessions_app.models import RevokeReason, UserSession
 from sessions_app.tokens import issue_token_pair, session_id_of
 
 logger = logging.getLogger("security")
+
+DEVICE_NAME_MAX = UserSession._meta.get_field("device_name").max_length
 
 
 class AuthError(Exception):
@@ -38,10 +41,10 @@ def describe_device(ua: str) -> str:
     browser = " ".join(filter(None, [parsed.browser.family, parsed.browser.version_string.split(".")[0]]))
     system = " ".join(filter(None, [parsed.os.family, parsed.os.version_string]))
     if parsed.is_bot:
-        return f"Bot: {browser}"[:120]
+        return truncate(f"Bot: {browser}", DEVICE_NAME_MAX)
     if browser == "Other" and system == "Other":
-        return ua[:120]
-    return f"{browser} on {system}"[:120]
+        return truncate(ua, DEVICE_NAME_MAX)
+    return truncate(f"{browser} on {system}", DEVICE_NAME_MAX)
 
 
 def _token_expiry(token) -> datetime:
@@ -56,7 +59,7 @@ def session_create(*, user, request=None, device_name: str = "") -> tuple[UserSe
         id=uuid.uuid4(),
         user=user,
         user_agent=ua,
-        device_name=(device_name or describe_device(ua))[:120],
+        device_name=truncate(device_name or describe_device(ua), DEVICE_NAME_MAX),
         ip=client_ip(request) if request is not None else None,
     )
     tokens = issue_token_pair(session)

@@ -5,6 +5,8 @@ from django.core.validators import MaxLengthValidator, MinLengthValidator
 from django.db import models
 from django.utils import timezone
 
+from config.text import truncate
+
 TITLE_MAX_LENGTH = 200
 DESCRIPTION_MAX_LENGTH = 10_000
 COMMENT_MAX_LENGTH = 5_000
@@ -128,7 +130,7 @@ class Comment(models.Model):
         indexes = [models.Index(fields=["task", "created_at"], name="comment_task_created_idx")]
 
     def __str__(self):
-        return self.body[:50]
+        return truncate(self.body, 50)
 
 
 class TaskActivity(models.Model):

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from config.text import truncate
 from organizations.selectors import members_among, members_with_usernames
 from tasks_app import bulk, events
 from tasks_app.mentions import handles_in
@@ -202,7 +203,9 @@ def comment_create(*, task: Task, author, body: str) -> Comment:
     comment.save()
     mentioned = list(_parsed_mentions(organization_id=task.organization_id, text=body).values())
     comment.mentions.set(mentioned)
-    TaskActivity.objects.create(task=task, actor=author, verb=TaskActivity.Verb.COMMENTED, new_value=body[:200])
+    TaskActivity.objects.create(
+        task=task, actor=author, verb=TaskActivity.Verb.COMMENTED, new_value=truncate(body, 200)
+    )
     Task.objects.filter(pk=task.pk).update(updated_at=timezone.now())
     events.task_mentioned(task=task, users=mentioned, actor=author, comment=comment)
     events.task_commented(task=task, comment=comment, actor=author, already_notified=mentioned)
