@@ -9,6 +9,7 @@ from django.contrib.auth import authenticate
 from django.db import transaction
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 from user_agents import parse as parse_user_agent
 
@@ -112,6 +113,12 @@ def session_refresh(*, raw_refresh: str, request) -> dict:
     sid = session_id_of(token)
     session = UserSession.objects.select_related("user").filter(pk=sid).first() if sid else None
     if session is None:
+        raise AuthError("token_not_valid", "Refresh token is invalid or expired.")
+    token_user_id = token.get(jwt_settings.USER_ID_CLAIM)
+    if str(session.user_id) != str(token_user_id):
+        # Never issued by us (only a holder of the signing key can make one): invalid, and it must
+        # neither end nor rotate the other user's session.
+        logger.warning("Refresh token of user %s names session %s of another user: rejected", token_user_id, sid)
         raise AuthError("token_not_valid", "Refresh token is invalid or expired.")
     now = timezone.now()
     if session.revoked_at is not None:
