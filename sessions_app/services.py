@@ -13,6 +13,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 from user_agents import parse as parse_user_agent
 
+from accounts.backends import user_by_identifier
 from config.request_meta import client_ip, user_agent
 from sessions_app import session_state
 from sessions_app.models import AuditEvent, RevokeReason, UserSession
@@ -87,6 +88,17 @@ def session_create(*, user, request=None, device_name: str = "") -> tuple[UserSe
     # Tokens of a session whose transaction rolls back are never handed out, so priming now is safe.
     session_state.remember(session)
     return session, tokens
+
+
+def login_limit_key(*, identifier: str) -> str:
+    """What the per-account sign-in limit counts for ``identifier``.
+
+    The account it names, so guesses by its email and by its username share one count; an
+    identifier that names no account counts by itself (normalised), so the limit answers alike
+    whether or not an account exists.
+    """
+    user = user_by_identifier(identifier)
+    return f"user:{user.pk}" if user is not None else f"identifier:{identifier.lower()}"
 
 
 def login(*, identifier: str, password: str, request, device_name: str = "") -> tuple[UserSession, dict]:
