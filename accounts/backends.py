@@ -4,6 +4,14 @@ from django.contrib.auth.backends import ModelBackend
 from accounts.models import normalize_email
 
 
+def user_by_identifier(identifier: str):
+    """The account an email or a username names (case-insensitively), or None."""
+    User = get_user_model()
+    if "@" in identifier:
+        return User.objects.filter(email=normalize_email(identifier)).first()
+    return User.objects.filter(username__iexact=identifier).first()
+
+
 class EmailOrUsernameBackend(ModelBackend):
     """Sign in with the email or the @username, case-insensitively."""
 
@@ -11,14 +19,10 @@ class EmailOrUsernameBackend(ModelBackend):
         identifier = (username or kwargs.get("email") or "").strip()
         if not identifier or password is None:
             return None
-        User = get_user_model()
-        if "@" in identifier:
-            user = User.objects.filter(email=normalize_email(identifier)).first()
-        else:
-            user = User.objects.filter(username__iexact=identifier).first()
+        user = user_by_identifier(identifier)
         if user is None:
             # Spend the same time as a wrong password, so timing does not reveal accounts.
-            User().set_password(password)
+            get_user_model()().set_password(password)
             return None
         if user.check_password(password) and self.user_can_authenticate(user):
             return user

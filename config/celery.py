@@ -1,9 +1,15 @@
-"""The Celery app: tasks discovered from the apps, late acks, retries with backoff."""
+"""The Celery app: tasks discovered from the apps, late acks, retries with backoff.
+
+It also holds ``RedisTransport``, the broker transport the settings select for a Redis broker,
+which keeps a worker alive when Redis goes away while a task runs (see its docstring).
+"""
 
 import os
 
+import redis.exceptions
 from celery import Celery
 from celery.contrib.django.task import DjangoTask
+from kombu.transport import redis as kombu_redis
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -20,6 +26,35 @@ class BaseTask(DjangoTask):
     retry_backoff_max = 600
     retry_jitter = True
     max_retries = 5
+
+
+class RedisChannel(kombu_redis.Channel):
+    """kombu's Redis channel, failing as a lost connection once its connection has been torn down.
+
+    When the worker loses the broker, Celery's consumer tears the connection down
+    (``Connection.collect()`` then ``close()``), which detaches the transport from it
+    (``transport.client = None``). Channels of that connection still get used afterwards: the
+    ``close()`` retries closing a channel that could not be closed while Redis was down, which
+    restores the unacknowledged message of the task still running; and that task's late ack, when
+    it ends, goes to the channel its message came from. kombu builds the Redis client for either
+    from ``transport.client``, so both raised ``AttributeError`` ("'NoneType' object has no
+    attribute 'hostname'"), which Celery does not expect from a broker and answers by stopping the
+    worker ("Unrecoverable error"); celery/kombu#582 is the same failure on another path.
+
+    Raising a connection error instead lets kombu and Celery do what they do for any broker failure
+    at that point: skip the restore, log the ack as failed ("Couldn't ack"), and go on consuming on
+    the new connection. The message stays in Redis's unacked set and comes back after the
+    visibility timeout; our tasks are safe to run twice.
+    """
+
+    def _connparams(self, asynchronous=False):
+        if self.connection.client is None:
+            raise redis.exceptions.ConnectionError("This channel's broker connection was closed.")
+        return super()._connparams(asynchronous=asynchronous)
+
+
+class RedisTransport(kombu_redis.Transport):
+    Channel = RedisChannel
 
 
 app = Celery("config", task_cls=BaseTask)

@@ -9,9 +9,11 @@ from django.contrib.auth import authenticate
 from django.db import transaction
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 from user_agents import parse as parse_user_agent
 
+from accounts.backends import user_by_identifier
 from audit.models import AuditEvent
 from audit.services import audit_record
 from config.request_meta import client_ip, user_agent
@@ -71,6 +73,17 @@ def session_create(*, user, request=None, device_name: str = "") -> tuple[UserSe
     return session, tokens
 
 
+def login_limit_key(*, identifier: str) -> str:
+    """What the per-account sign-in limit counts for ``identifier``.
+
+    The account it names, so guesses by its email and by its username share one count; an
+    identifier that names no account counts by itself (normalised), so the limit answers alike
+    whether or not an account exists.
+    """
+    user = user_by_identifier(identifier)
+    return f"user:{user.pk}" if user is not None else f"identifier:{identifier.lower()}"
+
+
 def login(*, identifier: str, password: str, request, device_name: str = "") -> tuple[UserSession, dict]:
     """Check credentials (email or username) and open a session; failures are audited and raise ``AuthError``."""
     user = authenticate(request, username=identifier, password=password)
@@ -95,6 +108,12 @@ def session_refresh(*, raw_refresh: str, request) -> dict:
     sid = session_id_of(token)
     session = UserSession.objects.select_related("user").filter(pk=sid).first() if sid else None
     if session is None:
+        raise AuthError("token_not_valid", "Refresh token is invalid or expired.")
+    token_user_id = token.get(jwt_settings.USER_ID_CLAIM)
+    if str(session.user_id) != str(token_user_id):
+        # Never issued by us (only a holder of the signing key can make one): invalid, and it must
+        # neither end nor rotate the other user's session.
+        logger.warning("Refresh token of user %s names session %s of another user: rejected", token_user_id, sid)
         raise AuthError("token_not_valid", "Refresh token is invalid or expired.")
     now = timezone.now()
     if session.revoked_at is not None:

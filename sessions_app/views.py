@@ -40,7 +40,12 @@ class LoginView(PublicAPIView):
         data = LoginSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         identifier = data.validated_data["email"].strip()
-        enforce_rate_limit(request, group="login-account", value=identifier.lower(), rate_name="login_account")
+        enforce_rate_limit(
+            request,
+            group="login-account",
+            value=services.login_limit_key(identifier=identifier),
+            rate_name="login_account",
+        )
         try:
             session, tokens = services.login(
                 identifier=identifier,

@@ -108,6 +108,9 @@ def task_create(
     """Create a task; its assignee and everyone it mentions are notified (not the creator)."""
     mentions = list(mentions)
     _require_members(organization_id=organization.pk, assignee=assignee, mention_ids=[u.pk for u in mentions])
+    # One instant for both: a task created done is completed when it is created, not a few
+    # microseconds before (``completed_at - created_at`` is the reports' cycle time).
+    now = timezone.now()
     task = Task(
         organization=organization,
         created_by=created_by,
@@ -117,7 +120,8 @@ def task_create(
         priority=priority,
         assignee=assignee,
         due_date=due_date,
-        completed_at=timezone.now() if status == Status.DONE else None,
+        completed_at=now if status == Status.DONE else None,
+        created_at=now,
     )
     task.full_clean(exclude=["organization", "created_by", "assignee"])
     task.save()
