@@ -418,15 +418,18 @@ class AppServer:
 WORKER_OPTIONS = ("-c", "1", "--pool", "solo", "-l", "WARNING", "--without-heartbeat", "--without-mingle")
 
 
-def celery_worker_start(*, queue: str, env: dict[str, str]) -> subprocess.Popen:
-    """The project's ``celery worker`` consuming ``queue`` only, with exactly ``env``; ``stop_process`` stops it."""
-    return subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, *WORKER_OPTIONS],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+def celery_worker_start(
+    *, queue: str, env: dict[str, str], options=WORKER_OPTIONS, log: Path | None = None
+) -> subprocess.Popen:
+    """The project's ``celery worker`` consuming ``queue`` only, with exactly ``env``; ``stop_process`` stops it.
+
+    Its output goes to ``log`` when given, else nowhere.
+    """
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, *options]
+    if log is None:
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+    with open(log, "wb") as out:
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
 
 
 def _tail(path: Path, lines: int) -> str:

@@ -1,7 +1,7 @@
 """A Celery worker outlives a Redis outage that hits a running import, and goes on consuming.
 
 The worker runs as docker-compose.yml runs it (prefork pool, two processes), on a Redis of its own
-(tests/faults/servers.py) and this test database. The import is held inside its claim by a row lock
+(devtools/processes.py) and this test database. The import is held inside its claim by a row lock
 the test takes, so it is surely running when Redis is killed; Redis stays down for a while (the
 worker fails to reconnect several times) and comes back on the same port; then the lock is released,
 the import ends and its late ack goes to the torn-down connection. Both moments used to stop the
@@ -10,7 +10,6 @@ see ``RedisTransport`` in config/celery.py. The same worker process must then ru
 """
 
 import subprocess
-import sys
 import time
 import uuid
 
@@ -23,25 +22,15 @@ from kombu import Connection
 from psycopg import sql
 
 from config.celery import app
+from devtools.processes import celery_worker_start, database_url, stop_process, wait_until
 from imports.models import FINISHED_STATES, ImportJob, ImportState
-from tests.django_process import ROOT
-from tests.faults.servers import RedisServer, database_url, wait_until
-from tests.workers import worker_env
+from tests.fixtures.processes import worker_env
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 # Long enough for the worker to fail several reconnection attempts (kombu waits 2, 4, 6... seconds
 # between them); the failure it guards against does not depend on the length.
 OUTAGE_SECONDS = 20
-
-
-@pytest.fixture
-def redis_server():
-    server = RedisServer()
-    try:
-        yield server.start()
-    finally:
-        server.stop()
 
 
 class Worker:
@@ -63,23 +52,12 @@ def worker(redis_server, workspace, tmp_path):
     queue = f"drill-{uuid.uuid4().hex[:8]}"
     env = worker_env(tmp_path, REDIS_URL=redis_server.url, MEDIA_ROOT=settings.MEDIA_ROOT)
     log = tmp_path / "worker.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue, "-c", "2", "-l", "INFO"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    # As docker-compose.yml runs it: the prefork pool, two processes.
+    process = celery_worker_start(queue=queue, env=env, options=("-c", "2", "-l", "INFO"), log=log)
     try:
         yield Worker(process, log, queue)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, timeout=20)
 
 
 def new_import(workspace) -> ImportJob:

@@ -1,7 +1,7 @@
 """Deeply nested JSON bodies answer 400 ``parse_error`` on every write endpoint, never 5xx.
 
-The endpoints come from the URL configuration (``api_routes`` of the authorization matrix), so a
-write endpoint added later is covered without a new row here. What each caller gets is exact:
+The endpoints are the write rows of the authorization matrix, which fails when an endpoint of the URL
+configuration has no row: a write endpoint added later is covered without a line here. What each caller gets is exact:
 
 - an anonymous caller on an endpoint that needs sign-in gets 401: authentication comes first, and
   DRF parses a body only when the view reads it;
@@ -21,12 +21,13 @@ from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
 
 from config.parsers import MAX_DEPTH, TOO_DEEP, nesting_depth_exceeds
-from tests.security.test_authorization_matrix import API, CALLERS, R, api_routes, build_world
+from tests.security.test_authorization_matrix import API, ROWS, build_world, expected
 
 pytestmark = pytest.mark.django_db
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-WRITES = sorted((route, method) for route, method in api_routes() if method in WRITE_METHODS)
+# One row per endpoint and method (the first, where an endpoint has several cases).
+WRITES = list({(row.name, row.method): row for row in reversed(ROWS) if row.method in WRITE_METHODS}.values())
 
 
 def deep_array(levels: int) -> str:
@@ -44,13 +45,12 @@ DEEP_BODIES = {
 }
 
 
-def expected_answer(route: str, method: str, caller: str, body, kind: list) -> tuple[int, str | None]:
+def expected_answer(row, caller: str, body, kind: list) -> tuple[int, str | None]:
     """(status, error code or None) that ``caller`` gets for a deep JSON body; see the module docstring."""
-    normal = R[route][method][1]
-    normal_status = normal[CALLERS.index(caller)]
+    normal_status = expected(row.who, row.ok, caller)
     # A public endpoint can answer 401 too (a bad refresh token, read from the body): only one that
     # turns away the anonymous caller but not the owner is refused before its body is read.
-    needs_sign_in = normal[CALLERS.index("anonymous")] == 401 and normal[CALLERS.index("owner")] != 401
+    needs_sign_in = expected(row.who, row.ok, "anonymous") == 401 and expected(row.who, row.ok, "owner") != 401
     if caller == "anonymous" and needs_sign_in:
         return 401, "not_authenticated"
     if body is None:
@@ -64,23 +64,21 @@ def expected_answer(route: str, method: str, caller: str, body, kind: list) -> t
 
 def test_the_write_endpoints_are_found():
     assert len(WRITES) >= 20
-    assert ("auth/login", "POST") in WRITES
+    assert ("auth-login", "POST") in {(row.name, row.method) for row in WRITES}
 
 
-@pytest.mark.parametrize(("route", "method"), [pytest.param(r, m, id=f"{m} {r}") for r, m in WRITES])
+@pytest.mark.parametrize("row", [pytest.param(row, id=row.label) for row in WRITES])
 @pytest.mark.parametrize("caller", ["owner", "anonymous"])
-def test_deep_bodies_on_every_write_endpoint(
-    api_client, client_for, route, method, caller, django_capture_on_commit_callbacks
-):
-    build = R[route][method][0]
+def test_deep_bodies_on_every_write_endpoint(api_client, client_for, row, caller, django_capture_on_commit_callbacks):
     for label, raw in DEEP_BODIES.items():
         world = build_world(client_for)  # a fresh one each time: a call without a body may change the state
-        path, body, *kind = build(world)
+        world.caller = None if caller == "anonymous" else world.users[caller]
+        path, body, *kind = row.build(world)
         client = api_client if caller == "anonymous" else client_for(world.users[caller])
-        status, code = expected_answer(route, method, caller, body, kind)
+        status, code = expected_answer(row, caller, body, kind)
         with django_capture_on_commit_callbacks(execute=True):
-            response = getattr(client, method.lower())(f"{API}/{path}", data=raw, content_type="application/json")
-        where = f"{method} {path} as {caller} with {label}"
+            response = getattr(client, row.method.lower())(f"{API}/{path}", data=raw, content_type="application/json")
+        where = f"{row.method} {path} as {caller} with {label}"
         assert response.status_code == status, f"{where}: {response.status_code} {response.content[:300]!r}"
         if response.status_code >= 400:
             answer = response.json()

@@ -8,7 +8,8 @@ session's current ``jti`` it would even have rotated it, handing over that user'
 import pytest
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from sessions_app.models import AuditEvent, UserSession
+from audit.models import AuditEvent
+from sessions_app.models import UserSession
 from sessions_app.tokens import SESSION_CLAIM
 from tests.factories import UserFactory
 from tests.sessions_app.conftest import ME, REFRESH, bearer
