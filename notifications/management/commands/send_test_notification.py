@@ -52,15 +52,22 @@ class Command(BaseCommand):
             target = user.email if delivery.channel == "email" else user.webhook_url
             self.stdout.write(f"Queued {delivery.channel} delivery {delivery.id} to {target}.")
 
-        deadline = time.monotonic() + wait
-        while True:
-            deliveries = list(NotificationDelivery.objects.filter(notification=notification).order_by("channel"))
-            if time.monotonic() >= deadline or not any(d.state in UNFINISHED for d in deliveries):
-                break
-            time.sleep(0.5)
+        deliveries = self.wait_for(notification, wait)
         if not settings.CELERY_TASK_ALWAYS_EAGER and not wait:
             self.stdout.write("A worker will deliver them; pass --wait SECONDS to see the outcome here.")
             return
+        self.report(deliveries)
+
+    def wait_for(self, notification, seconds: float) -> list:
+        """The notification's deliveries once none is unfinished, or as they are after ``seconds``."""
+        deadline = time.monotonic() + seconds
+        while True:
+            deliveries = list(NotificationDelivery.objects.filter(notification=notification).order_by("channel"))
+            if time.monotonic() >= deadline or not any(d.state in UNFINISHED for d in deliveries):
+                return deliveries
+            time.sleep(0.5)
+
+    def report(self, deliveries) -> None:
         failed = False
         for delivery in deliveries:
             line = f"{delivery.channel}: {delivery.state} after {delivery.attempts} attempt(s)"
