@@ -1,13 +1,12 @@
 """The webhook HTTP client: TLS checked against the URL's name on the pinned address, time limits."""
 
-import shutil
 import socket
 import ssl
-import subprocess
 import threading
 import time
 
 import pytest
+import trustme
 
 from notifications import webhooks
 from tests.notifications.webhook_server import WebhookServer
@@ -25,38 +24,24 @@ def resolve_to_loopback(monkeypatch, *names):
 
 
 @pytest.fixture(scope="module")
-def certificates(tmp_path_factory):
-    """A throwaway CA and a server certificate for ``hooks.test``, made with the openssl CLI."""
-    if shutil.which("openssl") is None:
-        pytest.skip("needs the openssl command")
-    folder = tmp_path_factory.mktemp("tls")
-
-    def openssl(*args):
-        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)  # noqa: S603, S607
-
-    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Test CA")
-    openssl("req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=hooks.test")
-    (folder / "san.ext").write_text("subjectAltName=DNS:hooks.test\n")
-    openssl(
-        "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
-        "-out", "server.pem", "-days", "2", "-extfile", "san.ext",
-    )  # fmt: skip
-    return folder
+def certificate_authority():
+    """A throwaway CA, made in-process by trustme; it issues the test server's certificate."""
+    return trustme.CA()
 
 
 @pytest.fixture
-def tls_server(certificates, monkeypatch):
+def tls_server(certificate_authority, monkeypatch):
     server = WebhookServer()
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(certificates / "server.pem", certificates / "server.key")
+    certificate_authority.issue_cert("hooks.test").configure_cert(context)
     server.sni = []
     context.sni_callback = lambda sock, name, ctx: server.sni.append(name)
     server.httpd.socket = context.wrap_socket(server.httpd.socket, server_side=True)
     server.start()
     # The client trusts the test CA (and nothing else), as it trusts the system's CAs in production.
     real = ssl.create_default_context
-    monkeypatch.setattr(ssl, "create_default_context", lambda *a, **k: real(cafile=str(certificates / "ca.pem")))
+    trusted = certificate_authority.cert_pem.bytes().decode()
+    monkeypatch.setattr(ssl, "create_default_context", lambda *a, **k: real(cadata=trusted))
     yield server
     server.stop()
 
