@@ -18,7 +18,8 @@ class BaseTask(DjangoTask):
     """Default for every task: retry transient failures with exponential backoff and jitter.
 
     Tasks are enqueued after the surrounding transaction commits with
-    ``task.delay_on_commit(...)``, so a worker never sees a row that was rolled back.
+    ``config.jobs.enqueue_on_commit`` (a job row's ``job_enqueue``), so a worker never sees a row that
+    was rolled back and a broker outage never fails the request.
     """
 
     autoretry_for = (ConnectionError, TimeoutError)
