@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from config.csv_safety import csv_writer
 from reports import charts
+from reports.metrics import TOTALS, total_rows
 
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "html": "text/html; charset=utf-8", "json": "application/json"}
 
@@ -38,8 +39,8 @@ def report_csv(report: dict) -> str:
         ),
         (
             "Totals",
-            ["all", "open", "done", "overdue"],
-            [[report["totals"][k] for k in ("all", "open", "done", "overdue")]],
+            [total.key for total in TOTALS],
+            [[report["totals"][total.key] for total in TOTALS]],
         ),
         ("By status", ["status", "count"], [[row["status"], row["count"]] for row in report["by_status"]]),
         ("By priority", ["priority", "count"], [[row["priority"], row["count"]] for row in report["by_priority"]]),
@@ -80,6 +81,7 @@ def report_html(report: dict, *, generated_at=None) -> str:
     """A standalone, printable page: inline CSS and SVG charts, no script, no external asset."""
     context = {
         "report": report,
+        "totals": total_rows(report),
         "generated_at": generated_at or timezone.now(),
         "status_chart": charts.bar_chart(
             [(row["status"].replace("_", " "), row["count"]) for row in report["by_status"]], palette="status"

@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import UserReferenceSerializer
+from reports.metrics import TOTALS
 from reports.models import ExportFormat, ExportState, ReportExport, ReportSettings
 from tasks_app.models import Priority, Status
 
@@ -66,11 +67,12 @@ class ReportRangeSerializer(serializers.Serializer):
         }
 
 
-class ReportTotalsSerializer(serializers.Serializer):
-    all = serializers.IntegerField(help_text="Tasks created up to `to`.")
-    open = serializers.IntegerField(help_text="Of those, not done.")
-    done = serializers.IntegerField()
-    overdue = serializers.IntegerField(help_text="Not done, due before `as_of`.")
+# One integer field per total of reports.metrics.TOTALS, in their order.
+ReportTotalsSerializer = type(
+    "ReportTotalsSerializer",
+    (serializers.Serializer,),
+    {total.key: serializers.IntegerField(help_text=total.help_text or None) for total in TOTALS},
+)
 
 
 class StatusCountSerializer(serializers.Serializer):

@@ -15,6 +15,7 @@ from notifications import emails
 from organizations.models import Organization
 from organizations.selectors import organization_admin_users
 from reports import ranges, rendering, selectors, tasks
+from reports.metrics import total_rows
 from reports.models import ExportFormat, ExportState, ReportExport, ReportSettings
 from reports.ranges import ReportRange, iso_week_label, monday_of, report_range
 
@@ -122,6 +123,7 @@ def weekly_report_send(*, organization_id, week_start: datetime.date) -> int:
     context = {
         "organization": organization,
         "report": report,
+        "totals": total_rows(report),
         "week_label": iso_week_label(week_start),
         "week_start": week_start,
         "week_end": date_to,
