@@ -108,10 +108,6 @@ def organization_list(*, user: User) -> QuerySet[Organization]:
     ).order_by("name", "pk")
 
 
-def organization_owner_count(*, organization: Organization) -> int:
-    return Membership.objects.filter(organization=organization, role=Role.OWNER).count()
-
-
 def membership_list(*, organization: Organization | None) -> QuerySet[Membership]:
     """Members with their users, owners first."""
     return (
