@@ -36,7 +36,7 @@ def _as_uuid(value) -> UUID | None:
         return None
 
 
-def membership_get(user: User, organization_id: UUID | str) -> Membership | None:
+def membership_get(*, user: User, organization_id: UUID | str) -> Membership | None:
     """The user's membership in that organization (with the organization loaded), or None."""
     organization_id = _as_uuid(organization_id)
     if organization_id is None or not getattr(user, "is_authenticated", False):
@@ -44,12 +44,12 @@ def membership_get(user: User, organization_id: UUID | str) -> Membership | None
     return Membership.objects.select_related("organization").filter(organization_id=organization_id, user=user).first()
 
 
-def organization_access_get(user: User, organization_id: UUID | str) -> OrganizationAccess | None:
+def organization_access_get(*, user: User, organization_id: UUID | str) -> OrganizationAccess | None:
     """None when the user may not see the organization (or it does not exist): callers answer 404."""
     organization_id = _as_uuid(organization_id)
     if organization_id is None:
         return None
-    membership = membership_get(user, organization_id)
+    membership = membership_get(user=user, organization_id=organization_id)
     if getattr(user, "is_superuser", False):
         organization = (
             membership.organization if membership else Organization.objects.filter(pk=organization_id).first()
@@ -62,7 +62,7 @@ def organization_access_get(user: User, organization_id: UUID | str) -> Organiza
     return OrganizationAccess(organization=membership.organization, membership=membership, role=Role(membership.role))
 
 
-def organization_id_list(user: User) -> QuerySet:
+def organization_id_list(*, user: User) -> QuerySet:
     """The ids of the organizations the user belongs to, as a subquery for ``__in`` filters."""
     return Membership.objects.filter(user=user).values("organization_id")
 
@@ -73,7 +73,7 @@ def users_share_organization(user: User, other: User) -> bool:
         return False
     if user.is_superuser or user.pk == other.pk:
         return True
-    return Membership.objects.filter(user=other, organization_id__in=organization_id_list(user)).exists()
+    return Membership.objects.filter(user=other, organization_id__in=organization_id_list(user=user)).exists()
 
 
 def user_get(*, viewer: User, user_id) -> User | None:
@@ -84,7 +84,7 @@ def user_get(*, viewer: User, user_id) -> User | None:
     return user
 
 
-def organization_get_by_slug(slug: str) -> Organization | None:
+def organization_get_by_slug(*, slug: str) -> Organization | None:
     return Organization.objects.filter(slug=slug.lower()).first()
 
 

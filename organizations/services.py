@@ -130,7 +130,7 @@ def organization_role_require(*, organization_id, actor: User | None, minimum: R
     """The actor's role in the organization; ``Forbidden`` with ``message`` when below ``minimum``."""
     if actor is None:
         return Role.OWNER
-    access = selectors.organization_access_get(actor, organization_id)
+    access = selectors.organization_access_get(user=actor, organization_id=organization_id)
     if access is None or access.role < minimum:
         raise Forbidden(message)
     return access.role

@@ -208,7 +208,7 @@ def _percentile_by_offset(tasks: QuerySet, fraction: float, count: int) -> datet
 
 def report_summary(*, organization: Organization, report_range: ReportRange) -> dict:
     """The report's figures as plain data (dates, ints, floats), as the serializers and renderers take it."""
-    tasks = task_list_of_organization(organization.pk)
+    tasks = task_list_of_organization(organization_id=organization.pk)
     breakdown = _breakdown(tasks, report_range)
     weeks = _weekly_counts(tasks, report_range)
     return {

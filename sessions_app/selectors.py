@@ -3,7 +3,7 @@ from django.db.models import QuerySet
 from sessions_app.models import UserSession
 
 
-def session_get_current(request) -> UserSession | None:
+def session_get_current(*, request) -> UserSession | None:
     """The session behind the request's access token (set by ``SessionJWTAuthentication``)."""
     sid = getattr(request, "session_id", None)
     if sid is None:
@@ -11,7 +11,7 @@ def session_get_current(request) -> UserSession | None:
     return UserSession.objects.select_related("user").filter(pk=sid).first()
 
 
-def session_list(user) -> QuerySet[UserSession]:
+def session_list(*, user) -> QuerySet[UserSession]:
     return UserSession.objects.filter(user=user).active().order_by("-last_seen_at")
 
 

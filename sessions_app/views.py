@@ -83,7 +83,7 @@ class RefreshView(PublicAPIView):
 class LogoutView(APIView):
     @extend_schema(request=None, responses={204: None}, tags=["auth"])
     def post(self, request):
-        session = selectors.session_get_current(request)
+        session = selectors.session_get_current(request=request)
         if session is not None:
             services.session_logout(session=session, request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -108,7 +108,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.G
     filter_backends: list = []
 
     def get_queryset(self):
-        return selectors.session_list(self.request.user)
+        return selectors.session_list(user=self.request.user)
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "current_session_id": getattr(self.request, "session_id", None)}

@@ -16,11 +16,11 @@ def task_list() -> QuerySet[Task]:
     )
 
 
-def task_list_assigned(user) -> QuerySet[Task]:
+def task_list_assigned(*, user) -> QuerySet[Task]:
     return task_list().filter(assignee=user)
 
 
-def task_list_mentioning(user) -> QuerySet[Task]:
+def task_list_mentioning(*, user) -> QuerySet[Task]:
     return task_list().filter(mention_links__user=user)
 
 
@@ -36,6 +36,6 @@ def activity_list(*, task: Task) -> QuerySet[TaskActivity]:
     return TaskActivity.objects.filter(task=task).select_related("actor")
 
 
-def task_list_of_organization(organization_id) -> QuerySet[Task]:
+def task_list_of_organization(*, organization_id) -> QuerySet[Task]:
     """Every task of one organization, unordered and without joins: the base that reports aggregate over."""
     return Task.objects.filter(organization_id=organization_id).order_by()

@@ -81,12 +81,12 @@ class TaskViewSet(
     @extend_schema(responses=TaskSerializer(many=True), summary="Tasks assigned to the caller")
     @action(detail=False, methods=["get"])
     def assigned(self, request):
-        return self.list_of(selectors.task_list_assigned(request.user))
+        return self.list_of(selectors.task_list_assigned(user=request.user))
 
     @extend_schema(responses=TaskSerializer(many=True), summary="Tasks that mention the caller")
     @action(detail=False, methods=["get"])
     def mentioned(self, request):
-        return self.list_of(selectors.task_list_mentioning(request.user))
+        return self.list_of(selectors.task_list_mentioning(user=request.user))
 
     def list_of(self, queryset):
         page = self.paginate_queryset(self.filter_queryset(queryset))

@@ -93,25 +93,28 @@ class TestSelectors:
             selectors.users_share_organization(org.viewer, org.owner)
 
     def test_membership_for(self, org, other_org):
-        membership = selectors.membership_get(org.admin, org.id)
+        membership = selectors.membership_get(user=org.admin, organization_id=org.id)
         assert (membership.role, membership.organization.name) == (Role.ADMIN, "Acme")
-        assert selectors.membership_get(org.admin, other_org.id) is None
-        assert selectors.membership_get(org.admin, str(org.id)).role == Role.ADMIN
-        assert selectors.membership_get(org.admin, "not-a-uuid") is None
-        assert selectors.membership_get(AnonymousUser(), org.id) is None
+        assert selectors.membership_get(user=org.admin, organization_id=other_org.id) is None
+        assert selectors.membership_get(user=org.admin, organization_id=str(org.id)).role == Role.ADMIN
+        assert selectors.membership_get(user=org.admin, organization_id="not-a-uuid") is None
+        assert selectors.membership_get(user=AnonymousUser(), organization_id=org.id) is None
 
     def test_organization_access(self, org, other_org, superuser):
-        access = selectors.organization_access_get(org.member, org.id)
+        access = selectors.organization_access_get(user=org.member, organization_id=org.id)
         assert (access.organization.pk, access.role, access.membership.user) == (org.id, Role.MEMBER, org.member)
-        assert selectors.organization_access_get(org.member, other_org.id) is None
-        as_superuser = selectors.organization_access_get(superuser, other_org.id)
+        assert selectors.organization_access_get(user=org.member, organization_id=other_org.id) is None
+        as_superuser = selectors.organization_access_get(user=superuser, organization_id=other_org.id)
         assert (as_superuser.role, as_superuser.membership) == (Role.OWNER, None)
-        assert selectors.organization_access_get(superuser, "00000000-0000-0000-0000-000000000000") is None
+        assert (
+            selectors.organization_access_get(user=superuser, organization_id="00000000-0000-0000-0000-000000000000")
+            is None
+        )
 
     def test_organization_get_by_slug_ignores_case(self):
         organization = OrganizationFactory(slug="acme")
-        assert selectors.organization_get_by_slug("ACME") == organization
-        assert selectors.organization_get_by_slug("nope") is None
+        assert selectors.organization_get_by_slug(slug="ACME") == organization
+        assert selectors.organization_get_by_slug(slug="nope") is None
 
     def test_deleting_a_user_removes_their_memberships(self, org):
         org.viewer.delete()
