@@ -144,7 +144,7 @@ def password_reset_token_make(user: User) -> str:
     return f"{urlsafe_base64_encode(force_bytes(user.pk))}.{default_token_generator.make_token(user)}"
 
 
-def password_reset_token_user(token: str) -> User | None:
+def _password_reset_token_user(token: str) -> User | None:
     uid, _, secret = (token or "").partition(".")
     try:
         user = User.objects.filter(pk=force_str(urlsafe_base64_decode(uid)), is_active=True).first()
@@ -167,7 +167,7 @@ def password_reset_request(*, email: str, request) -> None:
 
 @transaction.atomic
 def password_reset_confirm(*, token: str, new_password: str, request) -> User:
-    user = password_reset_token_user(token)
+    user = _password_reset_token_user(token)
     if user is None:
         raise ValidationError({"token": ValidationError("This reset link is invalid or has expired.", "invalid_token")})
     _validate_password(new_password, user, field="new_password")

@@ -18,7 +18,6 @@ class AuditEvent(models.Model):
         SESSION_REVOKED = "session_revoked", "Session revoked by its owner"
         SESSION_REVOKED_BY_ADMIN = "session_revoked_by_admin", "Session revoked by an administrator"
         USER_DEACTIVATED = "user_deactivated", "User deactivated"
-        RATE_LIMITED = "rate_limited", "Rate limited"
 
     id = models.BigAutoField(primary_key=True)
     kind = models.CharField(max_length=32, choices=Kind.choices)

@@ -99,13 +99,13 @@ def copy_file(path: str, *, org, owner, temporary: bool) -> float:
 
     from django.db import connection, transaction
 
-    from organizations.selectors import member_users
+    from organizations.selectors import organization_member_list
     from tasks_app.bulk import TASK_COLUMNS
     from tasks_app.models import Priority, Status
 
     statuses = {choice.label: int(choice) for choice in Status}
     priorities = {choice.label: int(choice) for choice in Priority}
-    members = dict(member_users(organization_id=org.pk).values_list("email", "pk"))
+    members = dict(organization_member_list(organization_id=org.pk).values_list("email", "pk"))
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_copy")
         table = "TEMPORARY TABLE" if temporary else "TABLE"

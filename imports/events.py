@@ -4,7 +4,7 @@ from accounts.models import User
 from imports.kinds import import_kind_for
 from imports.models import ImportJob, ImportState
 from notifications.models import NotificationKind
-from notifications.services import notify
+from notifications.services import notification_create
 
 
 def _job_url(job: ImportJob) -> str:
@@ -23,7 +23,7 @@ def import_finished(*, job: ImportJob, actor: User | None) -> None:
     }
     importer = job.created_by_id
     for notice in import_kind_for(job).summary_notices():
-        notify(
+        notification_create(
             recipients=notice.recipients,
             kind=NotificationKind.IMPORT_SUMMARY,
             actor=importer,
@@ -39,7 +39,7 @@ def import_finished(*, job: ImportJob, actor: User | None) -> None:
             ImportState.FAILED: "failed",
             ImportState.CANCELLED: "was cancelled",
         }[job.state]
-        notify(
+        notification_create(
             recipients=[importer],
             kind=NotificationKind.IMPORT_FINISHED,
             actor=actor,

@@ -111,15 +111,15 @@ class ImportJob(Job):
 
     @classmethod
     def job_give_up(cls, lost, *, max_attempts, now) -> int:
-        from imports.queue import import_jobs_give_up  # the queue module imports this one
+        from imports.queue import import_job_give_up_lost  # the queue module imports this one
 
-        return import_jobs_give_up(lost)
+        return import_job_give_up_lost(lost)
 
     @classmethod
     def job_sweep_start(cls, *, limit, now) -> int:
-        from imports.queue import import_jobs_start_waiting
+        from imports.queue import import_job_start_waiting
 
-        return import_jobs_start_waiting(limit=limit)
+        return import_job_start_waiting(limit=limit)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -71,7 +71,7 @@ def import_queue_start_next(organization_id) -> None:
         ImportJob.job_enqueue(job.pk)
 
 
-def import_job_ended(job: ImportJob, *, actor: User | None = None) -> None:
+def import_job_after_end(job: ImportJob, *, actor: User | None = None) -> None:
     """In the transaction that ended ``job``: tell who it concerns; start the organization's next job on commit."""
     events.import_finished(job=job, actor=actor)
     transaction.on_commit(partial(import_queue_start_next, job.organization_id))
@@ -88,7 +88,7 @@ def import_job_close(job: ImportJob, state: str, *, message: str, actor: User | 
     job.heartbeat_at = None
     job.message = message
     job.save(update_fields=["state", "finished_at", "heartbeat_at", "message", "updated_at"])
-    import_job_ended(job, actor=actor)
+    import_job_after_end(job, actor=actor)
 
 
 def _give_up(job: ImportJob) -> None:
@@ -102,7 +102,7 @@ def _give_up(job: ImportJob) -> None:
     )
 
 
-def import_jobs_give_up(lost: QuerySet[ImportJob]) -> int:
+def import_job_give_up_lost(lost: QuerySet[ImportJob]) -> int:
     """The sweep's ``job_give_up`` for imports: each job ends failed, and its importer hears it."""
     ended = 0
     for pk in list(lost.values_list("pk", flat=True)):
@@ -114,7 +114,7 @@ def import_jobs_give_up(lost: QuerySet[ImportJob]) -> int:
     return ended
 
 
-def import_jobs_start_waiting(*, limit: int) -> int:
+def import_job_start_waiting(*, limit: int) -> int:
     """The sweep's ``job_sweep_start`` for imports: start each organization's next job where none is alive.
 
     That starts pending jobs whose message was lost (or never sent: the broker was down) and resumes

@@ -241,7 +241,7 @@ class ImportRun:
             fields = {"finished_at": timezone.now(), "heartbeat_at": None, **({"message": message} if message else {})}
             if not job_finish(job, state, **fields):
                 raise _Stopped()
-            queue.import_job_ended(job)
+            queue.import_job_after_end(job)
         self.job = job
 
 

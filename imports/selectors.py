@@ -5,14 +5,14 @@ from django.db.models import QuerySet
 from imports.models import ImportJob, ImportRowError
 
 
-def import_job_queryset() -> QuerySet[ImportJob]:
+def import_job_list() -> QuerySet[ImportJob]:
     """Jobs with what ``ImportJobSerializer`` renders (their uploader). Views scope it to an organization."""
     return ImportJob.objects.select_related("created_by").order_by("-created_at", "-id")
 
 
 def import_job_get(*, job_id) -> ImportJob:
     """One job as ``ImportJobSerializer`` renders it (callers have already checked who may see it)."""
-    return import_job_queryset().get(pk=job_id)
+    return import_job_list().get(pk=job_id)
 
 
 def import_row_error_list(*, job: ImportJob) -> QuerySet[ImportRowError]:

@@ -63,7 +63,7 @@ class OrganizationImportViewSet(mixins.ListModelMixin, OrganizationScopedViewSet
     filterset_fields = ["state", "kind"]
 
     def get_queryset(self):
-        return selectors.import_job_queryset()
+        return selectors.import_job_list()
 
     def create(self, request, organization_id=None):
         refuse_oversized_body(request)
@@ -86,7 +86,7 @@ class ImportJobViewSet(mixins.RetrieveModelMixin, OrganizationScopedViewSet):
     filter_backends = []
 
     def get_queryset(self):
-        return selectors.import_job_queryset()
+        return selectors.import_job_list()
 
     @extend_schema(summary="State, counts and progress of an import job", responses=ImportStatusSerializer)
     @action(detail=True, methods=["get"], url_path="status")

@@ -64,5 +64,5 @@ class NotificationDeliveryAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retry selected failed deliveries", permissions=["retry"])
     def retry_failed(self, request, queryset):
-        count = services.notification_deliveries_retry(delivery_ids=queryset.values_list("pk", flat=True))
+        count = services.notification_delivery_retry(delivery_ids=queryset.values_list("pk", flat=True))
         self.message_user(request, f"Queued {count} failed deliveries again.", messages.SUCCESS)

@@ -1,4 +1,4 @@
-"""Writes of the notifications app: the outbox ``notify()``, delivering, retrying, marking read."""
+"""Writes of the notifications app: the outbox ``notification_create()``, delivering, retrying, marking read."""
 
 import logging
 import uuid
@@ -49,7 +49,7 @@ def _as_uuid(value) -> uuid.UUID | None:
 
 
 @transaction.atomic
-def notify(
+def notification_create(
     *,
     recipients: Iterable,
     kind: NotificationKind,
@@ -187,7 +187,7 @@ def notification_mark_all_read(*, user: User) -> int:
 
 
 @transaction.atomic
-def notification_deliveries_retry(*, delivery_ids: Iterable) -> int:
+def notification_delivery_retry(*, delivery_ids: Iterable) -> int:
     """Give failed deliveries a fresh set of attempts (staff, after fixing the cause); enqueued on commit."""
     ids = list(
         NotificationDelivery.objects.select_for_update()

@@ -1,8 +1,8 @@
 """Reads of organizations, memberships and invitations, shaped for the serializers that render them.
 
 Other apps use these (never the models' managers directly) to ask who belongs where:
-``organization_access`` for "may this user act in that organization, and as what?",
-``organization_ids_for`` to scope a queryset to the caller's organizations, and
+``organization_access_get`` for "may this user act in that organization, and as what?",
+``organization_id_list`` to scope a queryset to the caller's organizations, and
 ``users_share_organization`` for profile visibility.
 """
 
@@ -36,7 +36,7 @@ def _as_uuid(value) -> UUID | None:
         return None
 
 
-def membership_for(user: User, organization_id: UUID | str) -> Membership | None:
+def membership_get(*, user: User, organization_id: UUID | str) -> Membership | None:
     """The user's membership in that organization (with the organization loaded), or None."""
     organization_id = _as_uuid(organization_id)
     if organization_id is None or not getattr(user, "is_authenticated", False):
@@ -44,12 +44,12 @@ def membership_for(user: User, organization_id: UUID | str) -> Membership | None
     return Membership.objects.select_related("organization").filter(organization_id=organization_id, user=user).first()
 
 
-def organization_access(user: User, organization_id: UUID | str) -> OrganizationAccess | None:
+def organization_access_get(*, user: User, organization_id: UUID | str) -> OrganizationAccess | None:
     """None when the user may not see the organization (or it does not exist): callers answer 404."""
     organization_id = _as_uuid(organization_id)
     if organization_id is None:
         return None
-    membership = membership_for(user, organization_id)
+    membership = membership_get(user=user, organization_id=organization_id)
     if getattr(user, "is_superuser", False):
         organization = (
             membership.organization if membership else Organization.objects.filter(pk=organization_id).first()
@@ -62,7 +62,7 @@ def organization_access(user: User, organization_id: UUID | str) -> Organization
     return OrganizationAccess(organization=membership.organization, membership=membership, role=Role(membership.role))
 
 
-def organization_ids_for(user: User) -> QuerySet:
+def organization_id_list(*, user: User) -> QuerySet:
     """The ids of the organizations the user belongs to, as a subquery for ``__in`` filters."""
     return Membership.objects.filter(user=user).values("organization_id")
 
@@ -73,10 +73,10 @@ def users_share_organization(user: User, other: User) -> bool:
         return False
     if user.is_superuser or user.pk == other.pk:
         return True
-    return Membership.objects.filter(user=other, organization_id__in=organization_ids_for(user)).exists()
+    return Membership.objects.filter(user=other, organization_id__in=organization_id_list(user=user)).exists()
 
 
-def user_visible_to(*, viewer: User, user_id) -> User | None:
+def user_get(*, viewer: User, user_id) -> User | None:
     """The user ``viewer`` may see: themself, or someone sharing an organization (superusers: anyone)."""
     user = User.objects.filter(pk=user_id).first()
     if user is None or not users_share_organization(viewer, user):
@@ -84,7 +84,7 @@ def user_visible_to(*, viewer: User, user_id) -> User | None:
     return user
 
 
-def organization_get_by_slug(slug: str) -> Organization | None:
+def organization_get_by_slug(*, slug: str) -> Organization | None:
     return Organization.objects.filter(slug=slug.lower()).first()
 
 
@@ -106,10 +106,6 @@ def organization_list(*, user: User) -> QuerySet[Organization]:
         caller_role=Subquery(caller_role, output_field=IntegerField()),
         member_count=Coalesce(Subquery(member_count, output_field=IntegerField()), Value(0)),
     ).order_by("name", "pk")
-
-
-def organization_owner_count(*, organization: Organization) -> int:
-    return Membership.objects.filter(organization=organization, role=Role.OWNER).count()
 
 
 def membership_list(*, organization: Organization | None) -> QuerySet[Membership]:
@@ -135,12 +131,12 @@ def invitation_get_by_token(*, token: str) -> Invitation | None:
     return Invitation.objects.select_related("organization", "invited_by").filter(token_hash=hash_token(token)).first()
 
 
-def member_users(*, organization_id: UUID | str) -> QuerySet[User]:
+def organization_member_list(*, organization_id: UUID | str) -> QuerySet[User]:
     """The users who belong to the organization (for resolving assignees, mentions, import rows)."""
     return User.objects.filter(memberships__organization_id=organization_id)
 
 
-def members_among(*, organization_id: UUID | str, user_ids) -> set:
+def organization_member_ids_among(*, organization_id: UUID | str, user_ids) -> set:
     """Which of ``user_ids`` belong to the organization: one query."""
     ids = {str(uid) for uid in user_ids}
     if not ids:
@@ -149,17 +145,19 @@ def members_among(*, organization_id: UUID | str, user_ids) -> set:
     return {str(uid) for uid in members.values_list("user_id", flat=True)}
 
 
-def members_with_usernames(*, organization_id: UUID | str, usernames) -> list[User]:
+def organization_member_list_by_username(*, organization_id: UUID | str, usernames) -> list[User]:
     """Members whose @username is among ``usernames``, compared case-insensitively: one query."""
     handles = {name.lower() for name in usernames}
     if not handles:
         return []
     return list(
-        member_users(organization_id=organization_id).annotate(handle=Lower("username")).filter(handle__in=handles)
+        organization_member_list(organization_id=organization_id)
+        .annotate(handle=Lower("username"))
+        .filter(handle__in=handles)
     )
 
 
-def organization_admin_users(*, organization_id: UUID | str) -> QuerySet[User]:
+def organization_admin_list(*, organization_id: UUID | str) -> QuerySet[User]:
     """The active owners and admins of the organization, by email: whom organization-wide mail goes to."""
     return User.objects.filter(
         is_active=True,

@@ -130,7 +130,7 @@ def organization_role_require(*, organization_id, actor: User | None, minimum: R
     """The actor's role in the organization; ``Forbidden`` with ``message`` when below ``minimum``."""
     if actor is None:
         return Role.OWNER
-    access = selectors.organization_access(actor, organization_id)
+    access = selectors.organization_access_get(user=actor, organization_id=organization_id)
     if access is None or access.role < minimum:
         raise Forbidden(message)
     return access.role
@@ -318,7 +318,7 @@ def invitation_revoke(*, invitation: Invitation, actor: User | None) -> Invitati
     return invitation
 
 
-def invitation_check_usable(invitation: Invitation) -> None:
+def invitation_usable_require(invitation: Invitation) -> None:
     """Raise 410 with a code saying why a token can no longer be used."""
     if invitation.revoked_at is not None:
         raise Gone("This invitation has been revoked.", code="invitation_revoked")
@@ -336,7 +336,7 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     the token must be unused, unrevoked and unexpired (410); a member already is a 409.
     """
     invitation = Invitation.objects.select_for_update(of=("self",)).select_related("organization").get(pk=invitation.pk)
-    invitation_check_usable(invitation)
+    invitation_usable_require(invitation)
     if normalize_email(user.email) != normalize_email(invitation.email):
         raise Forbidden(
             "This invitation was sent to another email address; sign in with that address to accept it.",

@@ -227,7 +227,7 @@ class InvitationTokenViewSet(viewsets.GenericViewSet):
 
     def retrieve(self, request, token):
         invitation = self.get_invitation(token)
-        services.invitation_check_usable(invitation)
+        services.invitation_usable_require(invitation)
         return Response(InvitationPublicSerializer(invitation).data)
 
     @extend_schema(
@@ -250,7 +250,7 @@ class InvitationTokenViewSet(viewsets.GenericViewSet):
 class UserViewSet(viewsets.GenericViewSet):
     @extend_schema(responses=UserReferenceSerializer(with_email=True))
     def retrieve(self, request, user_id):
-        user = selectors.user_visible_to(viewer=request.user, user_id=user_id)
+        user = selectors.user_get(viewer=request.user, user_id=user_id)
         if user is None:
             raise NotFound("No such user.")
         return Response(UserReferenceSerializer(user, with_email=True).data)

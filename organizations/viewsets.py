@@ -44,7 +44,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import IsAuthenticated
 
 from organizations.models import Organization
-from organizations.selectors import OrganizationAccess, organization_access, organization_ids_for
+from organizations.selectors import OrganizationAccess, organization_access_get, organization_id_list
 
 # The URL keyword that names the organization, in every URL under one: ``<uuid:organization_id>``.
 # Absent from a URL's kwargs, the view is top-level and scoped to the caller's organizations.
@@ -114,7 +114,7 @@ class OrganizationScopedMixin:
 
     def require_organization(self, organization_id) -> OrganizationAccess:
         """The caller's access to that organization; 404 when they do not belong to it."""
-        access = organization_access(self.request.user, organization_id)
+        access = organization_access_get(user=self.request.user, organization_id=organization_id)
         if access is None:
             raise NotFound()
         return access
@@ -164,7 +164,7 @@ class OrganizationScopedMixin:
         # The ids as a literal list, not a subquery: with one organization the planner then sees
         # ``organization_id = X`` and walks the (organization, ..., created_at) indexes in order
         # for the first page instead of sorting every row the semi-join returns.
-        ids = list(organization_ids_for(user).values_list("organization_id", flat=True))
+        ids = list(organization_id_list(user=user).values_list("organization_id", flat=True))
         return queryset.filter(**{f"{field}__in": ids})
 
     def get_serializer_context(self):

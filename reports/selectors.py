@@ -33,7 +33,7 @@ from organizations.models import Organization
 from reports.models import ReportExport, ReportSettings
 from reports.ranges import ReportRange, iso_week_label, start_of
 from tasks_app.models import Priority, Status
-from tasks_app.selectors import tasks_of_organization
+from tasks_app.selectors import task_list_of_organization
 
 PERCENTILES = {"median": 0.5, "p90": 0.9}
 SERIES = {"created": "created_at", "completed": "completed_at"}
@@ -208,7 +208,7 @@ def _percentile_by_offset(tasks: QuerySet, fraction: float, count: int) -> datet
 
 def report_summary(*, organization: Organization, report_range: ReportRange) -> dict:
     """The report's figures as plain data (dates, ints, floats), as the serializers and renderers take it."""
-    tasks = tasks_of_organization(organization.pk)
+    tasks = task_list_of_organization(organization_id=organization.pk)
     breakdown = _breakdown(tasks, report_range)
     weeks = _weekly_counts(tasks, report_range)
     return {
@@ -233,17 +233,16 @@ def report_summary(*, organization: Organization, report_range: ReportRange) -> 
 # --- Exports and settings ------------------------------------------------------------------
 
 
-def report_export_queryset() -> QuerySet[ReportExport]:
-    """Exports with what their serializer and download need (organization, requester)."""
-    return ReportExport.objects.select_related("organization", "requested_by")
+def report_export_list() -> QuerySet[ReportExport]:
+    """Exports newest first, with what their serializer and download need (organization, requester).
 
-
-def report_export_list(*, organization: Organization) -> QuerySet[ReportExport]:
-    return report_export_queryset().filter(organization=organization).order_by("-created_at", "-id")
+    Not limited to an organization by itself: the views scope it.
+    """
+    return ReportExport.objects.select_related("organization", "requested_by").order_by("-created_at", "-id")
 
 
 def report_export_get(*, export_id) -> ReportExport | None:
-    return report_export_queryset().filter(pk=export_id).first()
+    return report_export_list().filter(pk=export_id).first()
 
 
 def report_settings_get(*, organization: Organization) -> ReportSettings:
@@ -252,7 +251,7 @@ def report_settings_get(*, organization: Organization) -> ReportSettings:
     return found or ReportSettings(organization=organization)
 
 
-def weekly_email_due(*, week_start: datetime.date) -> QuerySet[ReportSettings]:
+def report_settings_list_weekly_due(*, week_start: datetime.date) -> QuerySet[ReportSettings]:
     """Settings of organizations with the weekly email on whose report of that week was not sent yet."""
     return (
         ReportSettings.objects.filter(weekly_email=True)

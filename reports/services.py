@@ -13,7 +13,7 @@ from config.jobs import enqueue_on_commit, job_claim, job_finish
 from config.services import model_update
 from notifications import emails
 from organizations.models import Organization
-from organizations.selectors import organization_admin_users
+from organizations.selectors import organization_admin_list
 from reports import ranges, rendering, selectors, tasks
 from reports.metrics import total_rows
 from reports.models import ExportFormat, ExportState, ReportExport, ReportSettings
@@ -48,7 +48,7 @@ def report_export_build(*, export_id) -> ReportExport | None:
     Any failure marks the export failed with a short reason (details in the log), so a client
     polling it always sees an end state.
     """
-    export = job_claim(ReportExport, export_id, queryset=selectors.report_export_queryset(), extra={"last_error": ""})
+    export = job_claim(ReportExport, export_id, queryset=selectors.report_export_list(), extra={"last_error": ""})
     if export is None:
         return None
     try:
@@ -80,15 +80,17 @@ def report_settings_update(*, organization: Organization, weekly_email: bool | N
 # --- The weekly email ----------------------------------------------------------------------
 
 
-def weekly_report_week(*, on: datetime.date | None = None) -> datetime.date:
+def _weekly_report_week(*, on: datetime.date | None = None) -> datetime.date:
     """The Monday of the week a weekly email sent ``on`` that day reports: the last complete week."""
     return monday_of(on or ranges.today()) - timedelta(weeks=1)
 
 
-def weekly_reports_enqueue(*, on: datetime.date | None = None) -> int:
+def weekly_report_enqueue_all(*, on: datetime.date | None = None) -> int:
     """Enqueue one send per organization whose weekly report of last week is due. Returns how many."""
-    week_start = weekly_report_week(on=on)
-    due = list(selectors.weekly_email_due(week_start=week_start).values_list("organization_id", flat=True))
+    week_start = _weekly_report_week(on=on)
+    due = list(
+        selectors.report_settings_list_weekly_due(week_start=week_start).values_list("organization_id", flat=True)
+    )
     for organization_id in due:
         # Not a job row: with the broker down this one is logged as lost and the others still go.
         enqueue_on_commit(tasks.send_weekly_report, str(organization_id), week_start.isoformat())
@@ -131,7 +133,7 @@ def weekly_report_send(*, organization_id, week_start: datetime.date) -> int:
         "top_assignees": report["by_assignee"][:5],
     }
     sent = 0
-    for user in organization_admin_users(organization_id=organization.pk):
+    for user in organization_admin_list(organization_id=organization.pk):
         emails.send(to=user.email, template="weekly_report", context={**context, "user": user})
         sent += 1
     report_settings.weekly_email_last_week = week_start

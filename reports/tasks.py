@@ -16,7 +16,7 @@ def build_report_export(export_id: str) -> str | None:
 @shared_task
 def send_weekly_reports() -> int:
     """Beat, weekly: enqueue the weekly report email of every organization that turned it on."""
-    return services.weekly_reports_enqueue()
+    return services.weekly_report_enqueue_all()
 
 
 @shared_task

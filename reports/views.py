@@ -124,7 +124,7 @@ class ReportExportViewSet(mixins.ListModelMixin, OrganizationScopedViewSet):
     filter_backends = []
 
     def get_queryset(self):
-        return selectors.report_export_queryset().order_by("-created_at", "-id")
+        return selectors.report_export_list()
 
     def create(self, request, organization_id):
         data = ReportExportCreateSerializer(data=request.data)

@@ -36,7 +36,7 @@ class AuthError(Exception):
         self.message = message
 
 
-def describe_device(ua: str) -> str:
+def _describe_device(ua: str) -> str:
     if not ua:
         return "Unknown device"
     parsed = parse_user_agent(ua)
@@ -61,7 +61,7 @@ def session_create(*, user, request=None, device_name: str = "") -> tuple[UserSe
         id=uuid.uuid4(),
         user=user,
         user_agent=ua,
-        device_name=truncate(device_name or describe_device(ua), DEVICE_NAME_MAX),
+        device_name=truncate(device_name or _describe_device(ua), DEVICE_NAME_MAX),
         ip=client_ip(request) if request is not None else None,
     )
     tokens = issue_token_pair(session)
@@ -73,7 +73,7 @@ def session_create(*, user, request=None, device_name: str = "") -> tuple[UserSe
     return session, tokens
 
 
-def login_limit_key(*, identifier: str) -> str:
+def session_login_limit_key(*, identifier: str) -> str:
     """What the per-account sign-in limit counts for ``identifier``.
 
     The account it names, so guesses by its email and by its username share one count; an
@@ -84,7 +84,7 @@ def login_limit_key(*, identifier: str) -> str:
     return f"user:{user.pk}" if user is not None else f"identifier:{identifier.lower()}"
 
 
-def login(*, identifier: str, password: str, request, device_name: str = "") -> tuple[UserSession, dict]:
+def session_login(*, identifier: str, password: str, request, device_name: str = "") -> tuple[UserSession, dict]:
     """Check credentials (email or username) and open a session; failures are audited and raise ``AuthError``."""
     user = authenticate(request, username=identifier, password=password)
     if user is None:
@@ -158,12 +158,12 @@ def session_revoke_all(*, user, reason: str, keep_session_id=None) -> int:
     return count
 
 
-def logout(*, session: UserSession, request) -> None:
+def session_logout(*, session: UserSession, request) -> None:
     session_revoke(session=session, reason=RevokeReason.LOGOUT)
     audit_record(kind=AuditEvent.Kind.LOGOUT, request=request, user=session.user, session_id=session.id)
 
 
-def logout_all(*, user, request) -> int:
+def session_logout_all(*, user, request) -> int:
     count = session_revoke_all(user=user, reason=RevokeReason.LOGOUT_ALL)
     audit_record(kind=AuditEvent.Kind.LOGOUT_ALL, request=request, user=user)
     return count
@@ -187,7 +187,7 @@ def session_revoke_by_admin(*, session: UserSession, admin, request=None) -> boo
     return revoked
 
 
-def sessions_cleanup(*, older_than_days: int | None = None, batch_size: int = 1000) -> int:
+def session_cleanup(*, older_than_days: int | None = None, batch_size: int = 1000) -> int:
     """Delete sessions that ended (expired or revoked) more than ``older_than_days`` ago, in batches."""
     days = settings.SESSION_RETENTION_DAYS if older_than_days is None else older_than_days
     cutoff = timezone.now() - timezone.timedelta(days=days)

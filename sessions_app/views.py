@@ -43,11 +43,11 @@ class LoginView(PublicAPIView):
         enforce_rate_limit(
             request,
             group="login-account",
-            value=services.login_limit_key(identifier=identifier),
+            value=services.session_login_limit_key(identifier=identifier),
             rate_name="login_account",
         )
         try:
-            session, tokens = services.login(
+            session, tokens = services.session_login(
                 identifier=identifier,
                 password=data.validated_data["password"],
                 device_name=data.validated_data.get("device_name", ""),
@@ -83,9 +83,9 @@ class RefreshView(PublicAPIView):
 class LogoutView(APIView):
     @extend_schema(request=None, responses={204: None}, tags=["auth"])
     def post(self, request):
-        session = selectors.current_session(request)
+        session = selectors.session_get_current(request=request)
         if session is not None:
-            services.logout(session=session, request=request)
+            services.session_logout(session=session, request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -96,7 +96,7 @@ class LogoutAllView(APIView):
         tags=["auth"],
     )
     def post(self, request):
-        count = services.logout_all(user=request.user, request=request)
+        count = services.session_logout_all(user=request.user, request=request)
         return Response({"revoked": count})
 
 
@@ -108,7 +108,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.G
     filter_backends: list = []
 
     def get_queryset(self):
-        return selectors.sessions_of(self.request.user)
+        return selectors.session_list(user=self.request.user)
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "current_session_id": getattr(self.request, "session_id", None)}
@@ -132,7 +132,7 @@ class AdminSessionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     ordering_fields = ["created_at", "last_seen_at", "expires_at"]
 
     def get_queryset(self):
-        return selectors.sessions_for_admin()
+        return selectors.session_list_for_admin()
 
     @extend_schema(tags=["sessions"])
     def list(self, request, *args, **kwargs):

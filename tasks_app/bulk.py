@@ -1,6 +1,6 @@
 """Loading many tasks at once, at database speed: PostgreSQL COPY through psycopg 3, ``bulk_create`` elsewhere.
 
-Used by ``tasks_app.services.tasks_bulk_load`` only, on rows its caller has validated. Each task
+Used by ``tasks_app.services.task_bulk_load`` only, on rows its caller has validated. Each task
 gets one ``imported`` activity row, written the same way and in the same transaction.
 PERFORMANCE.md: per-row ORM saves and serializers cannot keep up with a CSV file; COPY is
 bound by the server, not by Python.

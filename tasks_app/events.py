@@ -2,7 +2,7 @@
 
 from config.text import truncate
 from notifications.models import NotificationKind
-from notifications.services import notify
+from notifications.services import notification_create
 
 # A notification shows the start of the text; the task or comment has the rest.
 PREVIEW_CHARS = 500
@@ -28,7 +28,7 @@ def _data(task, **extra) -> dict:
 def task_assigned(*, task, actor) -> None:
     if task.assignee_id is None:
         return
-    notify(
+    notification_create(
         recipients=[task.assignee],
         kind=NotificationKind.ASSIGNED,
         actor=actor,
@@ -44,7 +44,7 @@ def task_mentioned(*, task, users, actor, comment=None) -> None:
         return
     where = "a comment on " if comment is not None else ""
     text = comment.body if comment is not None else task.description
-    notify(
+    notification_create(
         recipients=users,
         kind=NotificationKind.MENTIONED,
         actor=actor,
@@ -56,7 +56,7 @@ def task_mentioned(*, task, users, actor, comment=None) -> None:
 
 
 def task_status_changed(*, task, old_status: str, new_status: str, actor) -> None:
-    notify(
+    notification_create(
         recipients=_followers(task),
         kind=NotificationKind.STATUS_CHANGED,
         actor=actor,
@@ -68,7 +68,7 @@ def task_status_changed(*, task, old_status: str, new_status: str, actor) -> Non
 
 def task_commented(*, task, comment, actor, already_notified=()) -> None:
     skip = {user.pk for user in already_notified}
-    notify(
+    notification_create(
         recipients=[user for user in _followers(task) if user.pk not in skip],
         kind=NotificationKind.COMMENTED,
         actor=actor,

@@ -8,7 +8,7 @@ from tasks_app.models import Comment, Task, TaskActivity
 USER_FIELDS = ("id", "username", "full_name", "email")
 
 
-def task_queryset() -> QuerySet[Task]:
+def task_list() -> QuerySet[Task]:
     """Tasks with what ``TaskSerializer`` renders: creator, assignee and mentioned users."""
     users = User.objects.only(*USER_FIELDS)
     return Task.objects.select_related("created_by", "assignee").prefetch_related(
@@ -16,12 +16,12 @@ def task_queryset() -> QuerySet[Task]:
     )
 
 
-def tasks_assigned_to(user) -> QuerySet[Task]:
-    return task_queryset().filter(assignee=user)
+def task_list_assigned(*, user) -> QuerySet[Task]:
+    return task_list().filter(assignee=user)
 
 
-def tasks_mentioning(user) -> QuerySet[Task]:
-    return task_queryset().filter(mention_links__user=user)
+def task_list_mentioning(*, user) -> QuerySet[Task]:
+    return task_list().filter(mention_links__user=user)
 
 
 def comment_list(*, task: Task) -> QuerySet[Comment]:
@@ -36,6 +36,6 @@ def activity_list(*, task: Task) -> QuerySet[TaskActivity]:
     return TaskActivity.objects.filter(task=task).select_related("actor")
 
 
-def tasks_of_organization(organization_id) -> QuerySet[Task]:
+def task_list_of_organization(*, organization_id) -> QuerySet[Task]:
     """Every task of one organization, unordered and without joins: the base that reports aggregate over."""
     return Task.objects.filter(organization_id=organization_id).order_by()

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.text import truncate
-from organizations.selectors import members_among, members_with_usernames
+from organizations.selectors import organization_member_ids_among, organization_member_list_by_username
 from tasks_app import bulk, events
 from tasks_app.mentions import handles_in
 from tasks_app.models import Comment, Priority, Status, Task, TaskActivity, TaskMention
@@ -22,7 +22,7 @@ def _require_members(*, organization_id, assignee=None, mention_ids=()) -> None:
     wanted = set(map(str, mention_ids))
     if assignee is not None:
         wanted.add(str(assignee.pk))
-    members = members_among(organization_id=organization_id, user_ids=wanted)
+    members = organization_member_ids_among(organization_id=organization_id, user_ids=wanted)
     errors = {}
     if assignee is not None and str(assignee.pk) not in members:
         errors["assignee"] = ValidationError("The assignee must be a member of the organization.", "not_a_member")
@@ -40,7 +40,8 @@ def _require_members(*, organization_id, assignee=None, mention_ids=()) -> None:
 def _parsed_mentions(*, organization_id, text: str) -> dict:
     """Members mentioned as @username in ``text``; other handles stay plain text."""
     return {
-        user.pk: user for user in members_with_usernames(organization_id=organization_id, usernames=handles_in(text))
+        user.pk: user
+        for user in organization_member_list_by_username(organization_id=organization_id, usernames=handles_in(text))
     }
 
 
@@ -217,7 +218,7 @@ def comment_create(*, task: Task, author, body: str) -> Comment:
 
 
 @transaction.atomic
-def tasks_bulk_load(
+def task_bulk_load(
     *,
     organization,
     rows: Sequence[bulk.TaskLoadRow],
@@ -233,7 +234,7 @@ def tasks_bulk_load(
     """
     assignee_ids = {row.assignee_id for row in rows if row.assignee_id is not None}
     if assignee_ids:
-        outsiders = {str(uid) for uid in assignee_ids} - members_among(
+        outsiders = {str(uid) for uid in assignee_ids} - organization_member_ids_among(
             organization_id=organization.pk, user_ids=assignee_ids
         )
         if outsiders:

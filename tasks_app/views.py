@@ -49,7 +49,7 @@ class TaskViewSet(
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
-        return selectors.task_queryset()
+        return selectors.task_list()
 
     @extend_schema(request=TaskCreateSerializer, responses={201: TaskSerializer}, summary="Create a task")
     def create(self, request):
@@ -76,17 +76,17 @@ class TaskViewSet(
         services.task_delete(task=instance)
 
     def render(self, task):
-        return TaskSerializer(selectors.task_queryset().get(pk=task.pk), context=self.get_serializer_context()).data
+        return TaskSerializer(selectors.task_list().get(pk=task.pk), context=self.get_serializer_context()).data
 
     @extend_schema(responses=TaskSerializer(many=True), summary="Tasks assigned to the caller")
     @action(detail=False, methods=["get"])
     def assigned(self, request):
-        return self.list_of(selectors.tasks_assigned_to(request.user))
+        return self.list_of(selectors.task_list_assigned(user=request.user))
 
     @extend_schema(responses=TaskSerializer(many=True), summary="Tasks that mention the caller")
     @action(detail=False, methods=["get"])
     def mentioned(self, request):
-        return self.list_of(selectors.tasks_mentioning(request.user))
+        return self.list_of(selectors.task_list_mentioning(user=request.user))
 
     def list_of(self, queryset):
         page = self.paginate_queryset(self.filter_queryset(queryset))

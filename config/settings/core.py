@@ -57,7 +57,6 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
-ASGI_APPLICATION = "config.asgi.application"
 AUTH_USER_MODEL = "accounts.User"
 # How a response names a user, for apps below accounts that cannot import it (as AUTH_USER_MODEL).
 USER_REFERENCE_SERIALIZER = "accounts.serializers.UserReferenceSerializer"

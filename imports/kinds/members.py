@@ -101,7 +101,7 @@ class MemberImport(CsvImport):
         # Who exists, who is a member, who has an open invitation: three queries per batch.
         users = set(User.objects.filter(email__in=emails).values_list("email", flat=True))
         members = set(
-            org_selectors.member_users(organization_id=organization.pk)
+            org_selectors.organization_member_list(organization_id=organization.pk)
             .filter(email__in=emails)
             .values_list("email", flat=True)
         )

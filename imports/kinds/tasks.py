@@ -1,4 +1,4 @@
-"""Importing tasks: one task per row, loaded through ``tasks_app.services.tasks_bulk_load`` (COPY on
+"""Importing tasks: one task per row, loaded through ``tasks_app.services.task_bulk_load`` (COPY on
 PostgreSQL); each assignee hears how many imported tasks are theirs when the job ends."""
 
 import datetime
@@ -121,12 +121,14 @@ class TaskImport(CsvImport):
 
     def validator(self, match: HeaderMatch) -> Validator:
         # Every member's email, once per run: validation then never queries per row.
-        members = dict(org_selectors.member_users(organization_id=self.job.organization_id).values_list("email", "pk"))
+        members = dict(
+            org_selectors.organization_member_list(organization_id=self.job.organization_id).values_list("email", "pk")
+        )
         return task_validator(match, members={email.lower(): pk for email, pk in members.items()})
 
     def load(self, rows: list[tuple[int, TaskLoadRow]]) -> LoadResult:
         tasks = [row for _, row in rows]
-        created = task_services.tasks_bulk_load(
+        created = task_services.task_bulk_load(
             organization=self.job.organization,
             rows=tasks,
             created_by=self.job.created_by,

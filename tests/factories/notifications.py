@@ -7,7 +7,7 @@ from tests.factories.accounts import UserFactory
 
 
 class NotificationFactory(factory.django.DjangoModelFactory):
-    """An in-app notification row; ``notify()`` when its deliveries should be created and sent."""
+    """An in-app notification row; ``notification_create()`` when its deliveries should be created and sent."""
 
     class Meta:
         model = Notification

@@ -47,7 +47,7 @@ def build_fuzz_world(caller_role: str) -> FuzzWorld:
     an import job that ended with row errors, a built report export, notifications and a second
     session of the caller; the caller is its ``caller_role`` user, signed in with a real access token."""
     from imports.services import import_job_create, import_job_run
-    from notifications.services import notify
+    from notifications.services import notification_create
     from reports.ranges import ReportRange
     from reports.services import report_export_build, report_export_create
     from sessions_app.services import session_create
@@ -99,7 +99,7 @@ def build_fuzz_world(caller_role: str) -> FuzzWorld:
     )
     report_export_build(export_id=export.pk)
 
-    (notification,) = notify(recipients=[caller], kind="test", title="Hello")
+    (notification,) = notification_create(recipients=[caller], kind="test", title="Hello")
     other_session, _ = session_create(user=caller)
     _, tokens = session_create(user=caller)
 

@@ -51,7 +51,7 @@ def always_failing_load(monkeypatch, runs: list) -> None:
         runs.append(1)
         raise ConnectionError("database went away")
 
-    monkeypatch.setattr(task_services, "tasks_bulk_load", load)
+    monkeypatch.setattr(task_services, "task_bulk_load", load)
 
 
 def test_a_run_that_raises_is_released_and_the_next_claim_resumes_it_at_once(upload, monkeypatch, run_job):

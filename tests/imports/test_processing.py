@@ -45,7 +45,7 @@ def kill_after_batch(monkeypatch, number: int) -> None:
 
 def kill_inside_batch(monkeypatch, number: int) -> None:
     """The worker dies while the ``number``-th batch is loading: its rows are written, not committed."""
-    original = task_services.tasks_bulk_load
+    original = task_services.task_bulk_load
     calls = []
 
     def load(**kwargs):
@@ -55,7 +55,7 @@ def kill_inside_batch(monkeypatch, number: int) -> None:
             raise WorkerKilled()
         return created
 
-    monkeypatch.setattr(task_services, "tasks_bulk_load", load)
+    monkeypatch.setattr(task_services, "task_bulk_load", load)
 
 
 def titles() -> list[str]:
@@ -103,7 +103,7 @@ def test_a_job_killed_mid_way_resumes_from_its_checkpoint_without_loss_or_duplic
 def test_a_run_that_raises_is_resumed_by_the_sweep_and_records_the_error(upload, monkeypatch, settings, run_job):
     settings.IMPORT_BATCH_SIZE = 4
     job = pending_job(upload)
-    original = task_services.tasks_bulk_load
+    original = task_services.task_bulk_load
     calls = []
 
     def flaky(**kwargs):
@@ -112,7 +112,7 @@ def test_a_run_that_raises_is_resumed_by_the_sweep_and_records_the_error(upload,
             raise ConnectionError("database went away")
         return original(**kwargs)
 
-    monkeypatch.setattr(task_services, "tasks_bulk_load", flaky)
+    monkeypatch.setattr(task_services, "task_bulk_load", flaky)
     job = run_job(job)
     assert (job.state, job.processed, job.heartbeat_at) == ("running", 4, None)
     assert "database went away" in job.last_error

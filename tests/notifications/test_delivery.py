@@ -11,7 +11,7 @@ from config.jobs import SweepResult, job_sweep, retry_delay
 from config.tasks import sweep_jobs
 from notifications import channels, services
 from notifications.models import DeliveryChannel, DeliveryState, NotificationDelivery
-from notifications.services import notify
+from notifications.services import notification_create
 from notifications.tasks import deliver_notification
 from tests.factories import UserFactory
 
@@ -25,7 +25,9 @@ def queued(django_capture_on_commit_callbacks):
     def make(**user_fields):
         user = UserFactory(**user_fields)
         with django_capture_on_commit_callbacks(execute=False):
-            notify(recipients=[user], kind="assigned", title="Fix the roof", body="Before winter", url="/tasks/7")
+            notification_create(
+                recipients=[user], kind="assigned", title="Fix the roof", body="Before winter", url="/tasks/7"
+            )
         return NotificationDelivery.objects.get(notification__recipient=user, channel=DeliveryChannel.EMAIL)
 
     return make
@@ -34,7 +36,7 @@ def queued(django_capture_on_commit_callbacks):
 def test_email_is_rendered_from_the_templates(django_capture_on_commit_callbacks):
     ana, actor = UserFactory(full_name="Ana Lima"), UserFactory(full_name="Bo Diaz", username="bo")
     with django_capture_on_commit_callbacks(execute=True):
-        notify(
+        notification_create(
             recipients=[ana], actor=actor, kind="mentioned", title="Bo mentioned you", body="Look @ana", url="/tasks/7"
         )
     (message,) = mail.outbox
@@ -54,7 +56,7 @@ def test_email_is_rendered_from_the_templates(django_capture_on_commit_callbacks
 
 def test_email_html_escapes_user_text(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        notify(recipients=[UserFactory()], kind="commented", title="<b>t</b>", body="<script>x</script>")
+        notification_create(recipients=[UserFactory()], kind="commented", title="<b>t</b>", body="<script>x</script>")
     html = mail.outbox[0].alternatives[0][0]
     assert "<script>" not in html
     assert "&lt;script&gt;" in html
@@ -240,7 +242,7 @@ def test_failed_deliveries_can_be_retried_by_staff(queued, monkeypatch, django_c
         state=DeliveryState.FAILED, attempts=5, last_error="Gave up"
     )
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.notification_deliveries_retry(delivery_ids=[delivery.pk]) == 1
+        assert services.notification_delivery_retry(delivery_ids=[delivery.pk]) == 1
     delivery.refresh_from_db()
     assert (delivery.state, delivery.attempts) == (DeliveryState.DELIVERED, 1)
-    assert services.notification_deliveries_retry(delivery_ids=[delivery.pk]) == 0  # only failed ones
+    assert services.notification_delivery_retry(delivery_ids=[delivery.pk]) == 0  # only failed ones

@@ -5,7 +5,7 @@ from django.core import mail
 from django.test import Client
 
 from notifications.models import DeliveryState, Notification, NotificationDelivery
-from notifications.services import notify
+from notifications.services import notification_create
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,7 @@ def staff():
 def failed(django_capture_on_commit_callbacks):
     user = UserFactory(email="ana@example.com", webhook_url="https://hooks.example.com/x")
     with django_capture_on_commit_callbacks(execute=False):
-        notify(recipients=[user], kind="assigned", title="Fix the roof")
+        notification_create(recipients=[user], kind="assigned", title="Fix the roof")
     NotificationDelivery.objects.update(state=DeliveryState.FAILED, attempts=5, last_error="Gave up: HTTP 500")
     return NotificationDelivery.objects.get(channel="email")
 

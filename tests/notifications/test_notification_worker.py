@@ -11,7 +11,7 @@ from django.utils import timezone
 from config.jobs import job_sweep
 from devtools.processes import wait_until
 from notifications.models import DeliveryChannel, DeliveryState, NotificationDelivery
-from notifications.services import notify
+from notifications.services import notification_create
 from tests.factories import UserFactory
 from tests.notifications.webhook_server import verify_signature
 
@@ -29,7 +29,7 @@ def test_a_delivery_survives_a_worker_killed_mid_request(start_worker, webhook_s
     release = webhook_server.stall_next(status=503)  # the first request hangs until the worker is dead
 
     with transaction.atomic():
-        (notification,) = notify(recipients=[user], kind="assigned", title="Fix the roof")
+        (notification,) = notification_create(recipients=[user], kind="assigned", title="Fix the roof")
     # Enqueued on commit to Redis; a first worker takes it and gets stuck in the request.
     delivery = NotificationDelivery.objects.get(notification=notification, channel=DeliveryChannel.WEBHOOK)
     first = start_worker()

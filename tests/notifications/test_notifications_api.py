@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from notifications.models import Notification
-from notifications.services import notify
+from notifications.services import notification_create
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,9 @@ def make(user, count=1, **fields):
     actor = fields.pop("actor", None) or UserFactory()
     created = []
     for index in range(count):
-        (notification,) = notify(recipients=[user], actor=actor, kind="mentioned", title=f"n{index}", **fields)
+        (notification,) = notification_create(
+            recipients=[user], actor=actor, kind="mentioned", title=f"n{index}", **fields
+        )
         Notification.objects.filter(pk=notification.pk).update(
             created_at=timezone.now() - timedelta(minutes=count - index)
         )
@@ -116,7 +118,7 @@ def test_needs_sign_in(api_client):
 
 def test_kind_filter(auth_client):
     make(auth_client.user, 2)
-    (notification,) = notify(recipients=[auth_client.user], kind="assigned", title="assigned")
+    (notification,) = notification_create(recipients=[auth_client.user], kind="assigned", title="assigned")
     body = auth_client.get(LIST, {"kind": "assigned"}).json()
     assert [n["id"] for n in body["data"]] == [str(notification.pk)]
     response = auth_client.get(LIST, {"kind": "nope"})

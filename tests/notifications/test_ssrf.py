@@ -9,7 +9,7 @@ from django.conf import settings as django_settings
 
 from notifications import webhooks
 from notifications.models import DeliveryState, NotificationDelivery
-from notifications.services import notify
+from notifications.services import notification_create
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +44,7 @@ def connections(monkeypatch):
 def deliver_to(url, django_capture_on_commit_callbacks) -> NotificationDelivery:
     user = UserFactory(notify_email=False, webhook_url=url, webhook_secret="whsec_test")
     with django_capture_on_commit_callbacks(execute=True):
-        notify(recipients=[user], kind="test", title="t")
+        notification_create(recipients=[user], kind="test", title="t")
     return NotificationDelivery.objects.get(notification__recipient=user)
 
 

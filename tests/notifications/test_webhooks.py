@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.models import User
 from notifications import webhooks
 from notifications.models import DeliveryChannel, DeliveryState, NotificationDelivery, NotificationKind
-from notifications.services import notify
+from notifications.services import notification_create
 from tests.factories import UserFactory
 from tests.notifications.webhook_server import Answer, verify_signature
 
@@ -32,7 +32,7 @@ def subscriber(client_for, webhook_server):
 def send(django_capture_on_commit_callbacks, user, **fields):
     fields = {"kind": "assigned", "title": "You were assigned", **fields}
     with django_capture_on_commit_callbacks(execute=True):
-        (notification,) = notify(recipients=[user], **fields)
+        (notification,) = notification_create(recipients=[user], **fields)
     return notification
 
 
@@ -138,7 +138,7 @@ def test_a_receiver_stalling_inside_its_headers_is_a_failed_attempt_retried_late
     settings.WEBHOOK_TOTAL_TIMEOUT = 0.5
     webhook_server.stall_next_in_headers(200)
     with django_capture_on_commit_callbacks(execute=False):
-        notify(recipients=[subscriber], kind=NotificationKind.ASSIGNED, title="You were assigned")
+        notification_create(recipients=[subscriber], kind=NotificationKind.ASSIGNED, title="You were assigned")
     delivery = NotificationDelivery.objects.get()
 
     outcome = services.notification_delivery_attempt(delivery_id=delivery.pk)
@@ -179,7 +179,7 @@ def test_webhook_removed_before_delivery_is_not_sent(
     subscriber, webhook_server, client_for, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        notify(recipients=[subscriber], kind="assigned", title="t")
+        notification_create(recipients=[subscriber], kind="assigned", title="t")
     client_for(subscriber).patch(ME, {"webhook_url": ""})
     for callback in callbacks:
         callback()

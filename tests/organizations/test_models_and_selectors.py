@@ -93,25 +93,28 @@ class TestSelectors:
             selectors.users_share_organization(org.viewer, org.owner)
 
     def test_membership_for(self, org, other_org):
-        membership = selectors.membership_for(org.admin, org.id)
+        membership = selectors.membership_get(user=org.admin, organization_id=org.id)
         assert (membership.role, membership.organization.name) == (Role.ADMIN, "Acme")
-        assert selectors.membership_for(org.admin, other_org.id) is None
-        assert selectors.membership_for(org.admin, str(org.id)).role == Role.ADMIN
-        assert selectors.membership_for(org.admin, "not-a-uuid") is None
-        assert selectors.membership_for(AnonymousUser(), org.id) is None
+        assert selectors.membership_get(user=org.admin, organization_id=other_org.id) is None
+        assert selectors.membership_get(user=org.admin, organization_id=str(org.id)).role == Role.ADMIN
+        assert selectors.membership_get(user=org.admin, organization_id="not-a-uuid") is None
+        assert selectors.membership_get(user=AnonymousUser(), organization_id=org.id) is None
 
     def test_organization_access(self, org, other_org, superuser):
-        access = selectors.organization_access(org.member, org.id)
+        access = selectors.organization_access_get(user=org.member, organization_id=org.id)
         assert (access.organization.pk, access.role, access.membership.user) == (org.id, Role.MEMBER, org.member)
-        assert selectors.organization_access(org.member, other_org.id) is None
-        as_superuser = selectors.organization_access(superuser, other_org.id)
+        assert selectors.organization_access_get(user=org.member, organization_id=other_org.id) is None
+        as_superuser = selectors.organization_access_get(user=superuser, organization_id=other_org.id)
         assert (as_superuser.role, as_superuser.membership) == (Role.OWNER, None)
-        assert selectors.organization_access(superuser, "00000000-0000-0000-0000-000000000000") is None
+        assert (
+            selectors.organization_access_get(user=superuser, organization_id="00000000-0000-0000-0000-000000000000")
+            is None
+        )
 
     def test_organization_get_by_slug_ignores_case(self):
         organization = OrganizationFactory(slug="acme")
-        assert selectors.organization_get_by_slug("ACME") == organization
-        assert selectors.organization_get_by_slug("nope") is None
+        assert selectors.organization_get_by_slug(slug="ACME") == organization
+        assert selectors.organization_get_by_slug(slug="nope") is None
 
     def test_deleting_a_user_removes_their_memberships(self, org):
         org.viewer.delete()
@@ -123,12 +126,16 @@ class TestSelectors:
         assert selectors.invitation_get_by_token(token="other") is None
 
     def test_member_lookups_used_for_assignees_and_mentions(self, org, other_org, django_assert_num_queries):
-        assert set(selectors.member_users(organization_id=org.id)) == set(org.users.values())
+        assert set(selectors.organization_member_list(organization_id=org.id)) == set(org.users.values())
         candidates = [org.viewer.pk, other_org.viewer.pk]
         with django_assert_num_queries(1):
-            assert selectors.members_among(organization_id=org.id, user_ids=candidates) == {str(org.viewer.pk)}
-        assert selectors.members_among(organization_id=org.id, user_ids=[]) == set()
+            assert selectors.organization_member_ids_among(organization_id=org.id, user_ids=candidates) == {
+                str(org.viewer.pk)
+            }
+        assert selectors.organization_member_ids_among(organization_id=org.id, user_ids=[]) == set()
         handles = [org.admin.username.upper(), other_org.admin.username, "nobody"]
         with django_assert_num_queries(1):
-            assert selectors.members_with_usernames(organization_id=org.id, usernames=handles) == [org.admin]
-        assert selectors.members_with_usernames(organization_id=org.id, usernames=[]) == []
+            assert selectors.organization_member_list_by_username(organization_id=org.id, usernames=handles) == [
+                org.admin
+            ]
+        assert selectors.organization_member_list_by_username(organization_id=org.id, usernames=[]) == []

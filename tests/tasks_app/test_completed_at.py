@@ -8,7 +8,7 @@ import pytest
 
 from tasks_app.bulk import TaskLoadRow
 from tasks_app.models import Priority, Status, Task
-from tasks_app.services import task_update, tasks_bulk_load
+from tasks_app.services import task_bulk_load, task_update
 from tests.tasks_app.conftest import TASKS
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +42,7 @@ def test_tasks_loaded_done_in_bulk_are_completed_when_they_are_created(org):
         TaskLoadRow(f"Task {i}", "", status, Priority.LOW, None, None)
         for i, status in enumerate([Status.DONE, Status.TODO, Status.DONE, Status.IN_PROGRESS, Status.DONE])
     ]
-    assert tasks_bulk_load(organization=org.organization, rows=rows, created_by=org.admin) == len(rows)
+    assert task_bulk_load(organization=org.organization, rows=rows, created_by=org.admin) == len(rows)
     tasks = list(Task.objects.filter(organization=org.organization).order_by("created_at"))
     assert [t.title for t in tasks] == [r.title for r in rows]
     for task in tasks:

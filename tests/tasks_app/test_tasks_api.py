@@ -247,10 +247,10 @@ def test_fast_task_representation_matches_the_declared_serializer(org, make_task
     """TaskSerializer renders by hand for speed; DRF's generic path must give the same dict."""
     from rest_framework import serializers
 
-    from tasks_app.selectors import task_queryset
+    from tasks_app.selectors import task_list
     from tasks_app.serializers import TaskSerializer
 
     task = make_task(assignee=org.admin, description=f"@{org.viewer.username}", due_date=datetime.date(2030, 1, 2))
-    task = task_queryset().get(pk=task.pk)
+    task = task_list().get(pk=task.pk)
     generic = serializers.ModelSerializer.to_representation(TaskSerializer(), task)
     assert TaskSerializer(task).data == generic

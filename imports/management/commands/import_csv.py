@@ -35,7 +35,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, organization, kind, file, mode, dry_run, as_email, **options):
-        org = organization_get_by_slug(organization)
+        org = organization_get_by_slug(slug=organization)
         if org is None:
             raise CommandError(f"No organization has the slug {organization!r}.")
         importer = None

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from notifications.models import DeliveryState, NotificationDelivery, NotificationKind
-from notifications.services import notify
+from notifications.services import notification_create
 
 UNFINISHED = (DeliveryState.PENDING, DeliveryState.SENDING)
 
@@ -36,7 +36,7 @@ class Command(BaseCommand):
         if not user.is_active:
             raise CommandError(f"{user.email} is deactivated; notifications are not sent to inactive users.")
         with transaction.atomic():
-            (notification,) = notify(
+            (notification,) = notification_create(
                 recipients=[user],
                 kind=NotificationKind.TEST,
                 title="Test notification",

@@ -14,7 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("--role", required=True, choices=Role.labels, help="Role in the organization.")
 
     def handle(self, *args, organization, email, role, **options):
-        org = selectors.organization_get_by_slug(organization)
+        org = selectors.organization_get_by_slug(slug=organization)
         if org is None:
             raise CommandError(f"No organization has the slug {organization!r}.")
         with command_errors():

@@ -27,7 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--out", metavar="PATH", help="File to write (default: standard output).")
 
     def handle(self, *args, organization, format, date_from, date_to, out, **options):
-        org = organization_get_by_slug(organization)
+        org = organization_get_by_slug(slug=organization)
         if org is None:
             raise CommandError(f"No organization has the slug {organization!r}.")
         try:

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from sessions_app.services import sessions_cleanup
+from sessions_app.services import session_cleanup
 
 
 class Command(BaseCommand):
@@ -13,5 +13,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, days, batch_size, **options):
         days = settings.SESSION_RETENTION_DAYS if days is None else days
-        deleted = sessions_cleanup(older_than_days=days, batch_size=batch_size)
+        deleted = session_cleanup(older_than_days=days, batch_size=batch_size)
         self.stdout.write(self.style.SUCCESS(f"Deleted {deleted} sessions that ended more than {days} days ago."))

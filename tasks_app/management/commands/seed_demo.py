@@ -62,7 +62,7 @@ class Command(BaseCommand):
 
     def ensure_tasks(self, organization, users):
         """A handful of tasks in every state, with assignees, mentions and comments; once."""
-        if task_selectors.task_queryset().filter(organization=organization).exists():
+        if task_selectors.task_list().filter(organization=organization).exists():
             return
         owner, admin = users["owner@demo.example"], users["admin-user@demo.example"]
         member = users["member@demo.example"]
@@ -119,13 +119,13 @@ class Command(BaseCommand):
 
     def ensure_organization(self, users):
         owner = users[DEMO_ROLES[0][0]]
-        organization = organization_selectors.organization_get_by_slug(DEMO_ORGANIZATION_SLUG)
+        organization = organization_selectors.organization_get_by_slug(slug=DEMO_ORGANIZATION_SLUG)
         if organization is None:
             organization = organization_services.organization_create(
                 name=DEMO_ORGANIZATION_NAME, slug=DEMO_ORGANIZATION_SLUG, created_by=owner
             )
         for email, role in DEMO_ROLES:
-            membership = organization_selectors.membership_for(users[email], organization.pk)
+            membership = organization_selectors.membership_get(user=users[email], organization_id=organization.pk)
             if membership is None:
                 organization_services.membership_add(organization=organization, email=email, role=role, actor=None)
             elif membership.role != role:

@@ -1,4 +1,4 @@
-"""``notify``: the outbox other apps write notifications through."""
+"""``notification_create``: the outbox other apps write notifications through."""
 
 import uuid
 
@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from notifications import services
 from notifications.models import DeliveryChannel, DeliveryState, Notification, NotificationDelivery
-from notifications.services import notify
+from notifications.services import notification_create
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ def test_one_notification_per_recipient_never_the_actor(django_capture_on_commit
     actor, ana, bo = UserFactory(), UserFactory(), UserFactory(notify_email=False)
     target = uuid.uuid4()
     with django_capture_on_commit_callbacks(execute=True):
-        notifications = notify(
+        notifications = notification_create(
             recipients=[ana, bo, ana, actor, str(bo.pk)],
             kind="assigned",
             actor=actor,
@@ -53,7 +53,7 @@ def test_a_channel_per_setting():
     ana = UserFactory(notify_email=True, webhook_url="https://hooks.example.com/a")
     bo = UserFactory(notify_email=False, webhook_url="https://hooks.example.com/b")
     cy = UserFactory(notify_email=False)
-    notify(recipients=[ana, bo, cy], kind="mentioned", title="You were mentioned")
+    notification_create(recipients=[ana, bo, cy], kind="mentioned", title="You were mentioned")
     channels = set(NotificationDelivery.objects.values_list("notification__recipient", "channel"))
     assert channels == {(ana.pk, "email"), (ana.pk, "webhook"), (bo.pk, "webhook")}
     assert Notification.objects.filter(recipient=cy).exists()  # in-app is always on
@@ -61,22 +61,22 @@ def test_a_channel_per_setting():
 
 def test_inactive_and_unknown_recipients_are_skipped():
     gone = UserFactory(is_active=False)
-    assert notify(recipients=[gone, uuid.uuid4(), "not-a-uuid"], kind="test", title="x") == []
+    assert notification_create(recipients=[gone, uuid.uuid4(), "not-a-uuid"], kind="test", title="x") == []
     assert not Notification.objects.exists()
 
 
 def test_only_the_actor_means_nobody():
     actor = UserFactory()
-    assert notify(recipients=[actor], kind="commented", actor=actor, title="x") == []
+    assert notification_create(recipients=[actor], kind="commented", actor=actor, title="x") == []
 
 
 def test_unknown_kind_is_a_programming_error():
     with pytest.raises(ValueError, match="Unknown notification kind"):
-        notify(recipients=[UserFactory()], kind="nope", title="x")
+        notification_create(recipients=[UserFactory()], kind="nope", title="x")
 
 
 def test_long_titles_are_cut_not_refused():
-    (notification,) = notify(recipients=[UserFactory()], kind="test", title="x" * 500)
+    (notification,) = notification_create(recipients=[UserFactory()], kind="test", title="x" * 500)
     assert len(Notification.objects.get(pk=notification.pk).title) == 255
 
 
@@ -85,7 +85,7 @@ def test_fixed_number_of_queries_whatever_the_recipients(count, django_assert_nu
     users = [UserFactory(webhook_url="https://hooks.example.com/x") for _ in range(count)]
     # savepoint, notifications, deliveries, release
     with django_assert_num_queries(4):
-        notify(recipients=users, kind="test", title="hello")
+        notification_create(recipients=users, kind="test", title="hello")
     assert NotificationDelivery.objects.count() == 2 * count
 
 
@@ -94,7 +94,7 @@ def test_nothing_is_sent_before_commit_nor_for_a_rolled_back_change(django_captu
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         try:
             with transaction.atomic():
-                notify(recipients=[ana], kind="assigned", title="doomed")
+                notification_create(recipients=[ana], kind="assigned", title="doomed")
                 assert mail.outbox == []  # not before commit
                 raise RuntimeError("the change fails")
         except RuntimeError:
@@ -111,7 +111,7 @@ def test_enqueued_on_commit(django_capture_on_commit_callbacks, monkeypatch):
     monkeypatch.setattr(deliver_notification, "delay", enqueued.append)
     ana = UserFactory(webhook_url="https://hooks.example.com/x")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        notify(recipients=[ana], kind="assigned", title="t")
+        notification_create(recipients=[ana], kind="assigned", title="t")
     assert enqueued == []
     for callback in callbacks:
         callback()
@@ -127,7 +127,7 @@ def test_a_broker_down_at_commit_does_not_fail_the_change(django_capture_on_comm
 
     monkeypatch.setattr(deliver_notification, "delay", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
-        notify(recipients=[UserFactory()], kind="assigned", title="t")
+        notification_create(recipients=[UserFactory()], kind="assigned", title="t")
     assert NotificationDelivery.objects.get().state == DeliveryState.PENDING
     assert "the sweep will retry it" in caplog.text
 
@@ -136,16 +136,16 @@ def test_notify_works_inside_the_callers_query_count_budget(django_capture_on_co
     """Recipients given as ids cost one more query, whatever their number."""
     ids = [UserFactory().pk for _ in range(5)]
     with CaptureQueriesContext(connection) as few:
-        notify(recipients=ids[:1], kind="test", title="t")
+        notification_create(recipients=ids[:1], kind="test", title="t")
     with CaptureQueriesContext(connection) as many:
-        notify(recipients=ids, kind="test", title="t")
+        notification_create(recipients=ids, kind="test", title="t")
     assert len(few) == len(many)
 
 
 def test_service_is_importable_with_the_agreed_signature():
     import inspect
 
-    parameters = inspect.signature(services.notify).parameters
+    parameters = inspect.signature(services.notification_create).parameters
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in parameters.values())
     assert set(parameters) == {
         "recipients",
@@ -165,7 +165,7 @@ def test_data_may_hold_uuids_and_dates():
     import datetime
 
     target = uuid.uuid4()
-    (notification,) = notify(
+    (notification,) = notification_create(
         recipients=[UserFactory()],
         kind="import_finished",
         title="t",
@@ -176,4 +176,4 @@ def test_data_may_hold_uuids_and_dates():
 
 def test_the_actor_given_as_an_id_is_skipped_too():
     actor = UserFactory()
-    assert notify(recipients=[actor], kind="commented", actor=str(actor.pk), title="x") == []
+    assert notification_create(recipients=[actor], kind="commented", actor=str(actor.pk), title="x") == []
