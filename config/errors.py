@@ -25,6 +25,14 @@ class ApplicationError(Exception):
         super().__init__(self.message)
 
 
+class NotAuthenticated(ApplicationError):
+    """The credentials given (a password, a token) are not good; the code says which failure it was."""
+
+    status_code = 401
+    default_code = "authentication_failed"
+    default_message = "Incorrect authentication credentials."
+
+
 class NotFound(ApplicationError):
     """What the request names does not exist, or is not the caller's to see."""
 

@@ -23,7 +23,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from config.errors import ApplicationError, PayloadTooLarge
+from config.errors import ApplicationError, NotAuthenticated, PayloadTooLarge
 
 logger = logging.getLogger("config.errors")
 
@@ -127,6 +127,8 @@ def as_drf_validation_error(exc: DjangoValidationError) -> exceptions.Validation
 
 
 def _from_application_error(exc: ApplicationError) -> exceptions.APIException:
+    if isinstance(exc, NotAuthenticated):  # DRF's own class, so the answer carries WWW-Authenticate
+        return exceptions.AuthenticationFailed(detail=exc.message, code=exc.code)
     api_exception = exceptions.APIException(detail=exc.message, code=exc.code)
     api_exception.status_code = exc.status_code
     return api_exception

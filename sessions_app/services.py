@@ -16,6 +16,7 @@ from user_agents import parse as parse_user_agent
 from accounts.backends import user_by_identifier
 from audit.models import AuditEvent
 from audit.services import audit_record
+from config.errors import NotAuthenticated
 from config.request_meta import client_ip, user_agent
 from config.text import truncate
 from sessions_app import session_state
@@ -27,13 +28,11 @@ logger = logging.getLogger("security")
 DEVICE_NAME_MAX = UserSession._meta.get_field("device_name").max_length
 
 
-class AuthError(Exception):
+class AuthError(NotAuthenticated):
     """A sign-in or refresh that must answer 401 with ``code``."""
 
     def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code=code)
 
 
 def _describe_device(ua: str) -> str:

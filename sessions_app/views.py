@@ -1,6 +1,5 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -46,15 +45,12 @@ class LoginView(PublicAPIView):
             value=services.session_login_limit_key(identifier=identifier),
             rate_name="login_account",
         )
-        try:
-            session, tokens = services.session_login(
-                identifier=identifier,
-                password=data.validated_data["password"],
-                device_name=data.validated_data.get("device_name", ""),
-                request=request,
-            )
-        except services.AuthError as exc:
-            raise AuthenticationFailed(exc.message, code=exc.code) from exc
+        session, tokens = services.session_login(
+            identifier=identifier,
+            password=data.validated_data["password"],
+            device_name=data.validated_data.get("device_name", ""),
+            request=request,
+        )
         return Response(
             {
                 "access": str(tokens["access"]),
@@ -73,10 +69,7 @@ class RefreshView(PublicAPIView):
         enforce_ip_rate_limit(request, group="refresh", rate_name="refresh")
         data = RefreshSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            tokens = services.session_refresh(raw_refresh=data.validated_data["refresh"], request=request)
-        except services.AuthError as exc:
-            raise AuthenticationFailed(exc.message, code=exc.code) from exc
+        tokens = services.session_refresh(raw_refresh=data.validated_data["refresh"], request=request)
         return Response({"access": str(tokens["access"]), "refresh": str(tokens["refresh"])})
 
 
