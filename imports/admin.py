@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
-from config.admin_actions import apply_each
+from config.admin import apply_each
 from imports import services
 from imports.models import ImportJob, ImportRowError
 

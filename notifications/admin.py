@@ -1,19 +1,14 @@
 from django.contrib import admin, messages
 
+from config.admin import ReadOnlyInline
 from config.text import truncate
 from notifications import services
 from notifications.models import Notification, NotificationDelivery
 
 
-class NotificationDeliveryInline(admin.TabularInline):
+class NotificationDeliveryInline(ReadOnlyInline):
     model = NotificationDelivery
     fields = ("id", "channel", "state", "attempts", "last_error", "next_attempt_at", "delivered_at")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Notification)

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils import timezone
 
-from config.admin_actions import apply_each
+from config.admin import ReadOnlyInline, apply_each
 from config.errors import Conflict
 from organizations import services
 from organizations.models import Invitation, InvitationEmail, InvitationStatus, Membership, Organization, Role
@@ -175,17 +175,11 @@ class InvitationStatusFilter(admin.SimpleListFilter):
         return queryset.filter(**filters[self.value()]) if self.value() in filters else queryset
 
 
-class InvitationEmailInline(admin.TabularInline):
+class InvitationEmailInline(ReadOnlyInline):
     """Each email of the link (a job row): whether it went out, and why not."""
 
     model = InvitationEmail
     fields = ("created_at", "state", "attempts", "sent_at", "last_error", "next_attempt_at")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Invitation)

@@ -286,13 +286,18 @@ def invitation_create(*, organization: Organization, email: str, role: Role, inv
     return invitation
 
 
-@transaction.atomic
-def invitation_resend(*, invitation: Invitation, actor: User | None) -> Invitation:
-    """Send a new link: the old link stops working now, the new one is made as it is sent; a renewed expiry."""
+def _invitation_lock_to_manage(invitation: Invitation, *, actor: User | None) -> Invitation:
+    """The invitation, locked, once the actor may manage its role (``Forbidden`` otherwise)."""
     membership_role_require_manage(
         organization_id=invitation.organization_id, actor=actor, target_roles=(invitation.role,)
     )
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    return Invitation.objects.select_for_update().get(pk=invitation.pk)
+
+
+@transaction.atomic
+def invitation_resend(*, invitation: Invitation, actor: User | None) -> Invitation:
+    """Send a new link: the old link stops working now, the new one is made as it is sent; a renewed expiry."""
+    invitation = _invitation_lock_to_manage(invitation, actor=actor)
     if not invitation.is_open:
         raise Conflict(f"This invitation is {invitation.status} and cannot be resent.")
     invitation.token_hash = None
@@ -306,10 +311,7 @@ def invitation_resend(*, invitation: Invitation, actor: User | None) -> Invitati
 @transaction.atomic
 def invitation_revoke(*, invitation: Invitation, actor: User | None) -> Invitation:
     """Make the link unusable. Revoking twice is harmless; an accepted invitation cannot be revoked (409)."""
-    membership_role_require_manage(
-        organization_id=invitation.organization_id, actor=actor, target_roles=(invitation.role,)
-    )
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    invitation = _invitation_lock_to_manage(invitation, actor=actor)
     if invitation.accepted_at is not None:
         raise Conflict("This invitation has been accepted; remove the member instead.")
     if invitation.revoked_at is None:

@@ -1,7 +1,6 @@
 """Staff in the Django admin: jobs by state with their progress and errors, retry and cancel."""
 
 import pytest
-from django.test import Client
 
 from imports.models import ImportJob
 from tasks_app.models import Task
@@ -10,13 +9,6 @@ from tests.imports.conftest import TASK_HEADER, csv_bytes, task_rows, tasks_csv
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "/admin/imports/importjob/"
-
-
-@pytest.fixture
-def staff(superuser):
-    client = Client()
-    client.force_login(superuser)
-    return client
 
 
 @pytest.mark.parametrize("query", ["", "?state__exact=failed", "?state__exact=running&kind__exact=tasks", "?q=data"])

@@ -2,7 +2,6 @@
 
 import pytest
 from django.core import mail
-from django.test import Client
 
 from notifications.models import DeliveryState, Notification, NotificationDelivery
 from notifications.services import notification_create
@@ -11,13 +10,6 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 DELIVERIES = "/admin/notifications/notificationdelivery/"
-
-
-@pytest.fixture
-def staff():
-    client = Client()
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    return client
 
 
 @pytest.fixture

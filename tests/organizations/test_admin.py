@@ -2,19 +2,11 @@
 
 import pytest
 from django.core import mail
-from django.test import Client
 
 from organizations.models import Invitation, Membership, Organization, Role
 from tests.factories import InvitationFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff(superuser):
-    client = Client()
-    client.force_login(superuser)
-    return client
 
 
 def inline_data(org, roles=None, delete=()):

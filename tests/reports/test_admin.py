@@ -10,13 +10,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def admin_client_(superuser):
-    client = Client()
-    client.force_login(superuser)
-    return client
-
-
-@pytest.fixture
 def export(org, client_as, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = client_as("member").post(
@@ -25,8 +18,8 @@ def export(org, client_as, django_capture_on_commit_callbacks):
     return ReportExport.objects.get(pk=response.json()["id"])
 
 
-def test_the_changelist_shows_state_organization_and_a_download_link(admin_client_, export):
-    response = admin_client_.get(reverse("admin:reports_reportexport_changelist"))
+def test_the_changelist_shows_state_organization_and_a_download_link(staff, export):
+    response = staff.get(reverse("admin:reports_reportexport_changelist"))
     assert response.status_code == 200
     html = response.content.decode()
     download = reverse("admin:reports_reportexport_download", args=[export.pk])
@@ -35,9 +28,9 @@ def test_the_changelist_shows_state_organization_and_a_download_link(admin_clien
     assert "Acme" in html
 
 
-def test_the_detail_page_and_the_download(admin_client_, export):
-    assert admin_client_.get(reverse("admin:reports_reportexport_change", args=[export.pk])).status_code == 200
-    response = admin_client_.get(reverse("admin:reports_reportexport_download", args=[export.pk]))
+def test_the_detail_page_and_the_download(staff, export):
+    assert staff.get(reverse("admin:reports_reportexport_change", args=[export.pk])).status_code == 200
+    response = staff.get(reverse("admin:reports_reportexport_download", args=[export.pk]))
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment;")
     assert b"".join(response.streaming_content).startswith(b"Report\r\n")
@@ -48,8 +41,8 @@ def test_the_download_needs_a_staff_sign_in(export):
     assert response.status_code == 302  # to the admin login
 
 
-def test_the_settings_changelist(admin_client_, org, client_as):
+def test_the_settings_changelist(staff, org, client_as):
     client_as("admin").patch(f"/api/v1/reports/{org.id}/settings", {"weekly_email": True})
-    response = admin_client_.get(reverse("admin:reports_reportsettings_changelist"))
+    response = staff.get(reverse("admin:reports_reportsettings_changelist"))
     assert response.status_code == 200
     assert "Acme" in response.content.decode()

@@ -8,7 +8,6 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from sessions_app.models import UserSession
 from sessions_app.tasks import cleanup_sessions
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -47,13 +46,6 @@ def test_cleanup_is_scheduled_by_beat(settings):
 
 
 class TestAdmin:
-    @pytest.fixture
-    def staff(self, client):
-        admin = UserFactory(is_staff=True, is_superuser=True)
-        client.force_login(admin)
-        client.admin_user = admin
-        return client
-
     def test_revoke_action_on_sessions(self, staff, client_for, user):
         target = client_for(user)
         response = staff.post(
@@ -63,7 +55,7 @@ class TestAdmin:
         assert response.status_code == 302
         assert target.get("/api/v1/users/me").status_code == 401
         event = AuditEvent.objects.get(kind="session_revoked_by_admin")
-        assert event.actor == staff.admin_user
+        assert event.actor == staff.user
         assert event.user == user
 
     def test_deactivate_action_ends_sessions(self, staff, client_for, user):

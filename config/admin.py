@@ -1,6 +1,6 @@
-"""Admin actions that call a service once per selected row and report what it refused."""
+"""Admin building blocks that know no domain: actions that go through a service, read-only inlines."""
 
-from django.contrib import messages
+from django.contrib import admin, messages
 
 from config.errors import SERVICE_ERRORS, messages_of
 
@@ -19,3 +19,16 @@ def apply_each(modeladmin, request, queryset, call, verb: str) -> int:
     if done:
         modeladmin.message_user(request, f"{verb} {done} item(s).", messages.SUCCESS)
     return done
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Rows staff look at but never add, edit or delete here (job rows, written by their services)."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
