@@ -5,7 +5,7 @@ import datetime
 from uuid import UUID
 
 from imports.csv_source import HeaderMatch
-from imports.kinds.base import ABSENT, CsvImport, LoadResult, Notice, Problem, Validator, too_many_cells
+from imports.kinds.base import CsvImport, LoadResult, Notice, Problem, Validator, too_many_cells
 from organizations import selectors as org_selectors
 from tasks_app import services as task_services
 from tasks_app.bulk import TaskLoadRow
@@ -81,13 +81,15 @@ def task_validator(match: HeaderMatch, *, members: dict[str, UUID]) -> Validator
     of files of a million rows (docs/performance.md, "Why the code is shaped this way").
     """
     width = match.width
+    # A column the file lacks reads the blank cell padded at index ``width``; so does a short row's.
     position = match.positions.get
-    title_at = position("title", ABSENT)
-    description_at = position("description", ABSENT)
-    status_at = position("status", ABSENT)
-    priority_at = position("priority", ABSENT)
-    assignee_at = position("assignee_email", ABSENT)
-    due_at = position("due_date", ABSENT)
+    title_at = position("title", width)
+    description_at = position("description", width)
+    status_at = position("status", width)
+    priority_at = position("priority", width)
+    assignee_at = position("assignee_email", width)
+    due_at = position("due_date", width)
+    padding = [""] * (width + 1)
     default_status, default_priority = int(Status.TODO), int(Priority.MEDIUM)
     status_labels, priority_labels = ", ".join(Status.labels), ", ".join(Priority.labels)
     member = members.get
@@ -96,18 +98,17 @@ def task_validator(match: HeaderMatch, *, members: dict[str, UUID]) -> Validator
         count = len(cells)
         if count > width:
             return too_many_cells(count, width)
-
-        def cell(at: int) -> str:
-            return cells[at].strip() if at < count else ""
-
+        cells = [*cells, *padding[count:]]
         problems: list[Problem] = []
         row = TaskLoadRow(
-            _title(cell(title_at), problems),
-            _description(cell(description_at), problems),
-            _labelled(cell(status_at), "status", STATUS_LOOKUP, default_status, status_labels, problems),
-            _labelled(cell(priority_at), "priority", PRIORITY_LOOKUP, default_priority, priority_labels, problems),
-            _assignee(cell(assignee_at), member, problems),
-            _due_date(cell(due_at), problems),
+            _title(cells[title_at].strip(), problems),
+            _description(cells[description_at].strip(), problems),
+            _labelled(cells[status_at].strip(), "status", STATUS_LOOKUP, default_status, status_labels, problems),
+            _labelled(
+                cells[priority_at].strip(), "priority", PRIORITY_LOOKUP, default_priority, priority_labels, problems
+            ),
+            _assignee(cells[assignee_at].strip(), member, problems),
+            _due_date(cells[due_at].strip(), problems),
         )
         return problems or row
 
