@@ -11,11 +11,13 @@ from celery import Celery
 from celery.contrib.django.task import DjangoTask
 from kombu.transport import redis as kombu_redis
 
+from config.backoff import retry_delay
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 
 class BaseTask(DjangoTask):
-    """Default for every task: retry transient failures with exponential backoff and jitter.
+    """Default for every task: retry transient failures with the project's one backoff policy.
 
     Tasks are enqueued after the surrounding transaction commits with
     ``config.jobs.enqueue_on_commit`` (a job row's ``job_enqueue``), so a worker never sees a row that
@@ -23,10 +25,14 @@ class BaseTask(DjangoTask):
     """
 
     autoretry_for = (ConnectionError, TimeoutError)
-    retry_backoff = True
     retry_backoff_max = 600
-    retry_jitter = True
     max_retries = 5
+
+    def retry(self, *args, countdown=None, eta=None, **kwargs):
+        """Celery's retry; when no wait is given (as by ``autoretry_for``), wait as every job row does."""
+        if countdown is None and eta is None:
+            countdown = retry_delay(attempts=self.request.retries + 1, base=1, maximum=self.retry_backoff_max)
+        return super().retry(*args, countdown=countdown, eta=eta, **kwargs)
 
 
 class RedisChannel(kombu_redis.Channel):

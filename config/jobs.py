@@ -8,7 +8,7 @@ email) is a model inheriting ``Job``. The request that asks for the work creates
    gets it, and a finished row is never claimed again;
 2. does the work, calling ``job_heartbeat`` now and then if it runs long;
 3. **finishes** with ``job_finish`` (an end state) or ``job_retry_later`` (back to pending, after
-   ``retry_delay``), both conditional on still holding the claim.
+   ``config.backoff.retry_delay``), both conditional on still holding the claim.
 
 ``jobs_sweep`` (beat, ``config.tasks.sweep_jobs``) rescues every kind at once: a running row whose
 heartbeat stopped (its worker died) goes back to pending, or ends failed past its attempts; a pending
@@ -38,7 +38,6 @@ a lost run, and the sweep's attempts policy applies to it as to a run whose work
 """
 
 import logging
-import random
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -117,18 +116,6 @@ def enqueue_on_commit(task, *args, **kwargs) -> None:
             logger.exception("Could not enqueue %s%r; the sweep will retry it", task.name, args)
 
     transaction.on_commit(send)
-
-
-def retry_delay(*, attempts: int, base: float, maximum: float, retry_after: float | None = None) -> float:
-    """Exponential backoff with jitter: half the step fixed, half random, so retries spread out.
-
-    ``retry_after`` (a server's Retry-After) is honoured up to ``maximum``.
-    """
-    step = min(maximum, base * 2 ** max(0, attempts - 1))
-    delay = step / 2 + random.uniform(0, step / 2)
-    if retry_after is not None:
-        delay = max(delay, min(retry_after, maximum))
-    return delay
 
 
 def truncate_error(exc_or_text) -> str:

@@ -10,7 +10,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from config.jobs import job_claim, job_finish, job_option, job_retry_later, retry_delay, truncate_error
+from config.backoff import retry_delay
+from config.jobs import job_claim, job_finish, job_option, job_retry_later, truncate_error
 from config.text import truncate
 from notifications import channels, webhooks
 from notifications.models import (

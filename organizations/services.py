@@ -23,8 +23,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import User, normalize_email
+from config.backoff import retry_delay
 from config.errors import Conflict, Forbidden, Gone
-from config.jobs import job_claim, job_finish, job_heartbeat, job_option, job_retry_later, retry_delay, truncate_error
+from config.jobs import job_claim, job_finish, job_heartbeat, job_option, job_retry_later, truncate_error
 from config.services import model_update
 from organizations import selectors
 from organizations.models import (

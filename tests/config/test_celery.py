@@ -1,3 +1,5 @@
+import pytest
+from celery import Task
 from django.conf import settings
 
 from config.celery import BaseTask, app
@@ -13,10 +15,41 @@ def test_celery_is_configured_for_reliability():
 
 def test_tasks_retry_with_backoff_and_can_enqueue_on_commit():
     assert issubclass(app.Task, BaseTask)
-    assert app.Task.retry_backoff is True
-    assert app.Task.retry_jitter is True
     assert app.Task.max_retries
+    assert ConnectionError in app.Task.autoretry_for
     assert hasattr(app.Task, "delay_on_commit")
+
+
+@pytest.mark.parametrize(("retries", "step"), [(0, 1), (3, 8), (20, 600)])
+def test_automatic_retries_wait_by_the_one_backoff_policy(monkeypatch, retries, step):
+    """Exponential with jitter, capped (config.backoff.retry_delay): half the step fixed, half random."""
+    waits = []
+    monkeypatch.setattr(Task, "retry", lambda self, *args, countdown=None, eta=None, **kwargs: waits.append(countdown))
+
+    @app.task(bind=True, shared=False, name=f"tests.flaky_{retries}")
+    def flaky(self):
+        pass
+
+    for _ in range(50):
+        flaky.push_request(retries=retries)
+        try:
+            flaky.retry(exc=ConnectionError("broker gone"))
+        finally:
+            flaky.pop_request()
+    assert all(step / 2 <= wait <= step for wait in waits)
+    assert len(set(waits)) > 1  # jittered
+
+
+def test_an_explicit_wait_is_kept(monkeypatch):
+    waits = []
+    monkeypatch.setattr(Task, "retry", lambda self, *args, countdown=None, eta=None, **kwargs: waits.append(countdown))
+
+    @app.task(bind=True, shared=False, name="tests.later")
+    def later(self):
+        pass
+
+    later.retry(countdown=42)
+    assert waits == [42]
 
 
 def test_embedded_default_runs_tasks_eagerly():

@@ -7,7 +7,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from config.jobs import SweepResult, job_sweep, retry_delay
+from config.backoff import retry_delay
+from config.jobs import SweepResult, job_sweep
 from config.tasks import sweep_jobs
 from notifications import channels, services
 from notifications.models import DeliveryChannel, DeliveryState, NotificationDelivery
