@@ -13,7 +13,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 from user_agents import parse as parse_user_agent
 
-from accounts.backends import user_by_identifier
+from accounts.selectors import user_get_by_identifier
 from audit.models import AuditEvent
 from audit.services import audit_record
 from config.errors import NotAuthenticated
@@ -79,7 +79,7 @@ def session_login_limit_key(*, identifier: str) -> str:
     identifier that names no account counts by itself (normalised), so the limit answers alike
     whether or not an account exists.
     """
-    user = user_by_identifier(identifier)
+    user = user_get_by_identifier(identifier=identifier)
     return f"user:{user.pk}" if user is not None else f"identifier:{identifier.lower()}"
 
 
