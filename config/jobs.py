@@ -23,7 +23,9 @@ A concrete job declares its own ``state`` field (its own choices: the API shows 
 - ``job_stale_after``: seconds without a heartbeat after which a running row is taken as lost.
 - ``job_max_attempts``: attempts before a lost or failing job is given up.
 - ``job_pending_grace``: seconds a pending row may wait past its due time before the sweep sends it
-  again. These three may name a setting instead (a string), read at each use.
+  again.
+- ``job_retry_base`` / ``job_retry_max``: the backoff of ``job_failed_attempt`` (first wait, cap).
+  These options may name a setting instead (a string), read at each use.
 - ``job_sweep_enqueue``: whether the sweep re-enqueues pending rows itself. A job whose start is
   ordered elsewhere (imports run one at a time per organization) sets it to False and starts its
   waiting rows in ``job_sweep_start``.
@@ -48,6 +50,7 @@ from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from config.backoff import retry_delay
 from config.text import truncate
 
 logger = logging.getLogger(__name__)
@@ -72,6 +75,8 @@ class Job(models.Model):
     job_stale_after: float | str = 300
     job_max_attempts: int | str = 5
     job_pending_grace: float | str = 300
+    job_retry_base: float | str = 30
+    job_retry_max: float | str = 1800
     job_sweep_enqueue: bool = True
 
     class Meta:
@@ -232,6 +237,25 @@ def job_retry_later(job: Job, *, error, delay: float) -> bool:
         next_attempt_at=timezone.now() + timedelta(seconds=delay),
         heartbeat_at=None,
     )
+
+
+def job_failed_attempt(job: Job, *, error: str, retry_after: float | None = None) -> float | None:
+    """After an attempt that failed but may succeed later: back to pending after the one backoff policy
+    (``job_retry_base`` doubled per attempt, at most ``job_retry_max``, at least ``retry_after``),
+    returning the delay; or, once ``job_max_attempts`` are spent, failed with the reason (None).
+    """
+    model = type(job)
+    if job.attempts >= job_option(model, "job_max_attempts"):
+        job_finish(job, job.job_failed, last_error=truncate_error(f"Gave up after {job.attempts} attempts: {error}"))
+        return None
+    delay = retry_delay(
+        attempts=job.attempts,
+        base=job_option(model, "job_retry_base"),
+        maximum=job_option(model, "job_retry_max"),
+        retry_after=retry_after,
+    )
+    job_retry_later(job, error=error, delay=delay)
+    return delay
 
 
 def job_release(job: Job, *, error) -> bool:

@@ -90,6 +90,8 @@ class NotificationDelivery(Job):
     job_max_attempts = "NOTIFICATION_MAX_ATTEMPTS"
     job_stale_after = "NOTIFICATION_SENDING_TIMEOUT"
     job_pending_grace = "NOTIFICATION_PENDING_GRACE_SECONDS"
+    job_retry_base = "NOTIFICATION_RETRY_BASE_SECONDS"
+    job_retry_max = "NOTIFICATION_RETRY_MAX_SECONDS"
 
     class Meta:
         ordering = ["-created_at"]

@@ -5,13 +5,11 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from config.backoff import retry_delay
-from config.jobs import job_claim, job_finish, job_option, job_retry_later, truncate_error
+from config.jobs import job_claim, job_failed_attempt, job_finish, truncate_error
 from config.text import truncate
 from notifications import channels, webhooks
 from notifications.models import (
@@ -152,20 +150,11 @@ def notification_delivery_attempt(*, delivery_id) -> DeliveryOutcome:
             retry_after = exc.retry_after
         else:
             logger.warning("Notification delivery %s attempt %s raised", delivery.pk, delivery.attempts, exc_info=True)
-        reason = _reason(exc)
-        if delivery.attempts >= job_option(NotificationDelivery, "job_max_attempts"):
-            reason = truncate_error(f"Gave up after {delivery.attempts} attempts: {reason}")
-            job_finish(delivery, DeliveryState.FAILED, last_error=reason)
-            logger.warning("Notification delivery %s failed: %s", delivery.pk, reason)
-            return DeliveryOutcome(state=DeliveryState.FAILED, reason=reason)
-        delay = retry_delay(
-            attempts=delivery.attempts,
-            base=settings.NOTIFICATION_RETRY_BASE_SECONDS,
-            maximum=settings.NOTIFICATION_RETRY_MAX_SECONDS,
-            retry_after=retry_after,
-        )
-        job_retry_later(delivery, error=reason, delay=delay)
-        return DeliveryOutcome(state=DeliveryState.PENDING, reason=reason, retry_in=delay)
+        delay = job_failed_attempt(delivery, error=_reason(exc), retry_after=retry_after)
+        if delay is None:
+            logger.warning("Notification delivery %s failed: %s", delivery.pk, delivery.last_error)
+            return DeliveryOutcome(state=DeliveryState.FAILED, reason=delivery.last_error)
+        return DeliveryOutcome(state=DeliveryState.PENDING, reason=_reason(exc), retry_in=delay)
     job_finish(delivery, DeliveryState.DELIVERED, delivered_at=timezone.now(), last_error="")
     return DeliveryOutcome(state=DeliveryState.DELIVERED)
 

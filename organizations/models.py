@@ -189,6 +189,9 @@ class InvitationEmail(Job):
     updated_at = models.DateTimeField(default=timezone.now)
 
     job_task = "organizations.tasks.invitation_email_send"
+    # A failed send waits as a failed notification delivery does.
+    job_retry_base = "NOTIFICATION_RETRY_BASE_SECONDS"
+    job_retry_max = "NOTIFICATION_RETRY_MAX_SECONDS"
     job_running = InvitationEmailState.SENDING
     job_failed = InvitationEmailState.FAILED
 

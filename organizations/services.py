@@ -23,9 +23,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import User, normalize_email
-from config.backoff import retry_delay
 from config.errors import Conflict, Forbidden, Gone
-from config.jobs import job_claim, job_finish, job_heartbeat, job_option, job_retry_later, truncate_error
+from config.jobs import job_claim, job_failed_attempt, job_finish, job_heartbeat, truncate_error
 from config.services import model_update
 from organizations import selectors
 from organizations.models import (
@@ -390,7 +389,7 @@ def invitation_email_send(*, email_id) -> str:
         _invitation_message(invitation, token).send()
     except Exception as exc:
         logger.warning("Invitation email %s attempt %s failed", email.pk, email.attempts, exc_info=True)
-        _invitation_email_failed(email, exc)
+        job_failed_attempt(email, error=truncate_error(exc))  # the sweep sends it again after the backoff
         return email.state
     now = timezone.now()
     if job_finish(email, InvitationEmailState.SENT, sent_at=now, last_error=""):
@@ -415,17 +414,3 @@ def _invitation_message(invitation: Invitation, token: str) -> EmailMultiAlterna
     )
     message.attach_alternative(render_to_string("emails/invitation.html", context), "text/html")
     return message
-
-
-def _invitation_email_failed(email: InvitationEmail, exc: Exception) -> None:
-    """Back to pending after the email backoff (the sweep sends it again), or failed past its attempts."""
-    if email.attempts >= job_option(InvitationEmail, "job_max_attempts"):
-        reason = truncate_error(f"Gave up after {email.attempts} attempts: {truncate_error(exc)}")
-        job_finish(email, InvitationEmailState.FAILED, last_error=reason)
-        return
-    delay = retry_delay(
-        attempts=email.attempts,
-        base=settings.NOTIFICATION_RETRY_BASE_SECONDS,
-        maximum=settings.NOTIFICATION_RETRY_MAX_SECONDS,
-    )
-    job_retry_later(email, error=exc, delay=delay)

@@ -10,6 +10,7 @@ from config.jobs import (
     LAST_ERROR_MAX_CHARS,
     SweepResult,
     job_claim,
+    job_failed_attempt,
     job_finish,
     job_heartbeat,
     job_models,
@@ -118,6 +119,20 @@ class TestWhileHeld:
         assert before + timedelta(seconds=60) <= row.next_attempt_at <= timezone.now() + timedelta(seconds=60)
         # Due later: claimable again by the task (the sweep waits for its due time).
         assert job_claim(ReportExport, export.pk).attempts == 2
+
+    def test_a_failed_attempt_waits_by_the_backoff_then_gives_up(self, export):
+        run = job_claim(ReportExport, export.pk)
+        delay = job_failed_attempt(run, error="timed out", retry_after=100)
+        assert 100 <= delay <= ReportExport.job_retry_max  # at least the receiver's Retry-After
+        row = ReportExport.objects.get(pk=export.pk)
+        assert (row.state, row.last_error) == (ExportState.PENDING, "timed out")
+        for attempt in (2, 3):
+            run = job_claim(ReportExport, export.pk)
+            assert run.attempts == attempt
+            delay = job_failed_attempt(run, error="timed out")
+        assert delay is None  # the third of job_max_attempts = 3
+        row = ReportExport.objects.get(pk=export.pk)
+        assert (row.state, row.last_error) == (ExportState.FAILED, "Gave up after 3 attempts: timed out")
 
 
 def test_truncate_error_bounds_the_text_and_names_the_exception():
