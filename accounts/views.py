@@ -42,6 +42,11 @@ class RegisterView(PublicAPIView):
 class PasswordChangeView(APIView):
     @extend_schema(request=PasswordChangeSerializer, responses={204: None}, tags=["auth"])
     def post(self, request):
+        # Each change is a guess of the current password: bounded per address and per account.
+        enforce_ip_rate_limit(request, group="password-change-ip", rate_name="password_change_ip")
+        enforce_rate_limit(
+            request, group="password-change-account", value=str(request.user.pk), rate_name="password_change_account"
+        )
         data = PasswordChangeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.user_change_password(

@@ -17,6 +17,8 @@ class RefreshSerializer(serializers.Serializer):
 class TokenPairSerializer(serializers.Serializer):
     access = serializers.CharField()
     refresh = serializers.CharField()
+    access_expires_in = serializers.IntegerField(help_text="Seconds until the access token expires.")
+    refresh_expires_in = serializers.IntegerField(help_text="Seconds until the refresh token expires.")
 
 
 class SessionSerializer(serializers.ModelSerializer):

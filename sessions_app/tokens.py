@@ -1,5 +1,7 @@
 """simplejwt tokens bound to a ``UserSession`` through the ``sid`` claim."""
 
+import time
+
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 SESSION_CLAIM = "sid"
@@ -12,6 +14,18 @@ def issue_token_pair(session) -> dict:
     access = AccessToken.for_user(session.user)
     access[SESSION_CLAIM] = str(session.id)
     return {"refresh": refresh, "access": access}
+
+
+def token_pair_body(tokens: dict) -> dict:
+    """The token pair as the API answers it, with each token's remaining lifetime in seconds, so a
+    frontend refreshes before expiry without decoding the JWT."""
+    now = int(time.time())
+    return {
+        "access": str(tokens["access"]),
+        "refresh": str(tokens["refresh"]),
+        "access_expires_in": max(int(tokens["access"]["exp"]) - now, 0),
+        "refresh_expires_in": max(int(tokens["refresh"]["exp"]) - now, 0),
+    }
 
 
 def session_id_of(token) -> str | None:

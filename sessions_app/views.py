@@ -19,6 +19,7 @@ from sessions_app.serializers import (
     SessionSerializer,
     TokenPairSerializer,
 )
+from sessions_app.tokens import token_pair_body
 
 # Public endpoints get no 401 from config.schema.AutoSchema, but these two answer it.
 BAD_CREDENTIALS = OpenApiResponse(
@@ -53,8 +54,7 @@ class LoginView(PublicAPIView):
         )
         return Response(
             {
-                "access": str(tokens["access"]),
-                "refresh": str(tokens["refresh"]),
+                **token_pair_body(tokens),
                 "user": UserReferenceSerializer(session.user, with_email=True).data,
                 "session": SessionSerializer(session, context={"current_session_id": session.pk}).data,
             }
@@ -70,7 +70,7 @@ class RefreshView(PublicAPIView):
         data = RefreshSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         tokens = services.session_refresh(raw_refresh=data.validated_data["refresh"], request=request)
-        return Response({"access": str(tokens["access"]), "refresh": str(tokens["refresh"])})
+        return Response(token_pair_body(tokens))
 
 
 class LogoutView(APIView):

@@ -22,6 +22,8 @@ RATE_LIMITS = {
     "register": env.str("RATELIMIT_REGISTER", default="10/h"),
     "password_reset_ip": env.str("RATELIMIT_PASSWORD_RESET_IP", default="10/h"),
     "password_reset_account": env.str("RATELIMIT_PASSWORD_RESET_ACCOUNT", default="5/h"),
+    "password_change_ip": env.str("RATELIMIT_PASSWORD_CHANGE_IP", default="20/h"),
+    "password_change_account": env.str("RATELIMIT_PASSWORD_CHANGE_ACCOUNT", default="5/15m"),
 }
 # The client address behind TRUSTED_PROXY_COUNT proxies (see security.py).
 RATELIMIT_IP_META_KEY = "config.request_meta.client_ip"

@@ -14,7 +14,7 @@ def test_login_returns_tokens_user_and_session(api_client, user):
     )
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"access", "refresh", "user", "session"}
+    assert set(body) == {"access", "refresh", "access_expires_in", "refresh_expires_in", "user", "session"}
     assert body["user"] == {
         "id": str(user.pk),
         "email": user.email,
@@ -88,3 +88,15 @@ def test_each_login_is_its_own_session(api_client, login, user):
     first, second = login(user), login(user)
     assert first["session"]["id"] != second["session"]["id"]
     assert UserSession.objects.filter(user=user).count() == 2
+
+
+def test_token_lifetimes_are_given_in_seconds(api_client, user, settings):
+    """A frontend refreshes before expiry without decoding the JWT."""
+    body = api_client.post(LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD}).json()
+    access = settings.SIMPLE_JWT["ACCESS_TOKEN_LIFETIME"].total_seconds()
+    refresh = settings.SIMPLE_JWT["REFRESH_TOKEN_LIFETIME"].total_seconds()
+    assert access - 5 <= body["access_expires_in"] <= access
+    assert refresh - 5 <= body["refresh_expires_in"] <= refresh
+    rotated = api_client.post("/api/v1/auth/refresh", {"refresh": body["refresh"]}).json()
+    assert set(rotated) == {"access", "refresh", "access_expires_in", "refresh_expires_in"}
+    assert access - 5 <= rotated["access_expires_in"] <= access

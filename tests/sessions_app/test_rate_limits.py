@@ -108,3 +108,32 @@ class TestCacheDown:
         assert client.delete(f"/api/v1/sessions/{other['session']['id']}").status_code == 204
         assert bearer(api_client, other["access"]).get(ME).status_code == 401
         assert AuditEvent.objects.filter(kind="session_revoked").exists()
+
+
+PASSWORD_CHANGE = "/api/v1/auth/password/change"
+
+
+def test_password_change_is_limited_per_account(client_for, user, limits):
+    """A stolen access token cannot guess the current password without limit, from any address."""
+    limits["password_change_account"] = "3/m"
+    client = client_for(user)
+    wrong = {"old_password": "guess", "new_password": "plum-tractor-88"}
+    for address in ("198.51.100.1", "198.51.100.2", "198.51.100.3"):
+        assert client.post(PASSWORD_CHANGE, wrong, REMOTE_ADDR=address).status_code == 400
+    assert_429(client.post(PASSWORD_CHANGE, wrong, REMOTE_ADDR="198.51.100.4"))
+    right = {"old_password": DEFAULT_PASSWORD, "new_password": "plum-tractor-88"}
+    assert_429(client.post(PASSWORD_CHANGE, right, REMOTE_ADDR="198.51.100.5"))
+    user.refresh_from_db()
+    assert user.check_password(DEFAULT_PASSWORD)  # nothing changed while limited
+
+
+def test_password_change_is_limited_per_address(client_for, limits):
+    from tests.factories import UserFactory
+
+    limits["password_change_ip"] = "2/m"
+    wrong = {"old_password": "guess", "new_password": "plum-tractor-88"}
+    for _ in range(2):
+        assert client_for(UserFactory()).post(PASSWORD_CHANGE, wrong).status_code == 400
+    assert_429(client_for(UserFactory()).post(PASSWORD_CHANGE, wrong))
+    # another address is not limited
+    assert client_for(UserFactory()).post(PASSWORD_CHANGE, wrong, REMOTE_ADDR="198.51.100.9").status_code == 400

@@ -15,7 +15,7 @@ def test_refresh_rotates_the_refresh_token(api_client, login, user):
     response = api_client.post(REFRESH, {"refresh": tokens["refresh"]})
     assert response.status_code == 200
     rotated = response.json()
-    assert set(rotated) == {"access", "refresh"}
+    assert set(rotated) == {"access", "refresh", "access_expires_in", "refresh_expires_in"}
     assert rotated["refresh"] != tokens["refresh"]
     assert bearer(api_client, rotated["access"]).get(ME).status_code == 200
     again = api_client.post(REFRESH, {"refresh": rotated["refresh"]})
