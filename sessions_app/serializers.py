@@ -11,12 +11,17 @@ class LoginSerializer(serializers.Serializer):
 
 
 class RefreshSerializer(serializers.Serializer):
-    refresh = serializers.CharField(max_length=4096)
+    refresh = serializers.CharField(
+        max_length=4096, required=False, help_text="Required unless the refresh cookie is on and sent."
+    )
 
 
 class TokenPairSerializer(serializers.Serializer):
     access = serializers.CharField()
-    refresh = serializers.CharField()
+    refresh = serializers.CharField(required=False, help_text="Absent when the refresh cookie is on.")
+    csrf_token = serializers.CharField(
+        required=False, help_text="With the refresh cookie on: send it as X-CSRFToken when refreshing by the cookie."
+    )
     access_expires_in = serializers.IntegerField(help_text="Seconds until the access token expires.")
     refresh_expires_in = serializers.IntegerField(help_text="Seconds until the refresh token expires.")
 

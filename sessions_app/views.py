@@ -1,5 +1,6 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -10,6 +11,7 @@ from config.ratelimit import enforce_ip_rate_limit, enforce_rate_limit
 from config.schema import ErrorEnvelopeSerializer
 from config.views import PublicAPIView
 from sessions_app import selectors, services
+from sessions_app.cookies import refresh_cookie_clear, refresh_cookie_enabled, refresh_cookie_set, refresh_from_cookie
 from sessions_app.filters import AdminSessionFilter
 from sessions_app.serializers import (
     AdminSessionSerializer,
@@ -29,6 +31,18 @@ BAD_REFRESH_TOKEN = OpenApiResponse(
     ErrorEnvelopeSerializer,
     description="The refresh token is invalid, expired or revoked, or was already used (the session then ends).",
 )
+
+
+def token_pair_response(request, tokens: dict, **extra) -> Response:
+    """The token pair (and ``extra``) as sign-in and refresh answer it: the refresh token in the body,
+    or, with ``JWT_REFRESH_COOKIE`` on, in its cookie only."""
+    body = {**token_pair_body(tokens), **extra}
+    if not refresh_cookie_enabled():
+        return Response(body)
+    refresh = body.pop("refresh")
+    response = Response(body)
+    refresh_cookie_set(response, request=request, refresh=refresh, max_age=body["refresh_expires_in"])
+    return response
 
 
 class LoginView(PublicAPIView):
@@ -52,12 +66,11 @@ class LoginView(PublicAPIView):
             device_name=data.validated_data.get("device_name", ""),
             request=request,
         )
-        return Response(
-            {
-                **token_pair_body(tokens),
-                "user": UserReferenceSerializer(session.user, with_email=True).data,
-                "session": SessionSerializer(session, context={"current_session_id": session.pk}).data,
-            }
+        return token_pair_response(
+            request,
+            tokens,
+            user=UserReferenceSerializer(session.user, with_email=True).data,
+            session=SessionSerializer(session, context={"current_session_id": session.pk}).data,
         )
 
 
@@ -69,8 +82,10 @@ class RefreshView(PublicAPIView):
         enforce_ip_rate_limit(request, group="refresh", rate_name="refresh")
         data = RefreshSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        tokens = services.session_refresh(raw_refresh=data.validated_data["refresh"], request=request)
-        return Response(token_pair_body(tokens))
+        raw_refresh = data.validated_data.get("refresh") or refresh_from_cookie(request)
+        if not raw_refresh:
+            raise ValidationError({"refresh": [ErrorDetail("This field is required.", code="required")]})
+        return token_pair_response(request, services.session_refresh(raw_refresh=raw_refresh, request=request))
 
 
 class LogoutView(APIView):
@@ -79,7 +94,9 @@ class LogoutView(APIView):
         session = selectors.session_get_current(request=request)
         if session is not None:
             services.session_logout(session=session, request=request)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        refresh_cookie_clear(response)
+        return response
 
 
 class LogoutAllView(APIView):
@@ -90,7 +107,9 @@ class LogoutAllView(APIView):
     )
     def post(self, request):
         count = services.session_logout_all(user=request.user, request=request)
-        return Response({"revoked": count})
+        response = Response({"revoked": count})
+        refresh_cookie_clear(response)
+        return response
 
 
 class SessionViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):

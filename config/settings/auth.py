@@ -50,3 +50,7 @@ SIMPLE_JWT = {
     "USER_ID_CLAIM": "user_id",
     "UPDATE_LAST_LOGIN": False,
 }
+# Browser frontends: the refresh token in an HttpOnly, Secure, SameSite=Strict cookie instead of
+# the body (sessions_app/cookies.py).
+JWT_REFRESH_COOKIE = env.bool("JWT_REFRESH_COOKIE", default=False)
+JWT_REFRESH_COOKIE_NAME = env.str("JWT_REFRESH_COOKIE_NAME", default="refresh_token")
