@@ -8,6 +8,7 @@ from config import health, views
 
 api_v1 = [
     path("", include("accounts.urls")),
+    path("", include("audit.urls")),
     path("", include("notifications.urls")),
     path("", include("sessions_app.urls")),
     path("", include("organizations.urls")),

@@ -87,7 +87,13 @@ def session_login(*, identifier: str, password: str, request, device_name: str =
     """Check credentials (email or username) and open a session; failures are audited and raise ``AuthError``."""
     user = authenticate(request, username=identifier, password=password)
     if user is None:
-        audit_record(kind=AuditEvent.Kind.LOGIN_FAILED, request=request, identifier=identifier)
+        # On the account the identifier names, if any, so its owner sees the attempt.
+        audit_record(
+            kind=AuditEvent.Kind.LOGIN_FAILED,
+            request=request,
+            identifier=identifier,
+            user=user_get_by_identifier(identifier=identifier),
+        )
         raise AuthError("invalid_credentials", "Email/username or password is incorrect.")
     session, tokens = session_create(user=user, request=request, device_name=device_name)
     audit_record(kind=AuditEvent.Kind.LOGIN_SUCCEEDED, request=request, user=user, session_id=session.id)

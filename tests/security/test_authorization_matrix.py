@@ -176,6 +176,7 @@ ROWS = [
         lambda w: ("users", {"email": "made@example.com", "username": "made_by_su", "password": "plum-tractor-88"})),
     Row("user-me", "GET", "signed-in", 200, lambda w: ("users/me", None)),
     Row("user-me", "PATCH", "signed-in", 200, lambda w: ("users/me", {"full_name": "Renamed"})),
+    Row("user-security-events", "GET", "signed-in", 200, lambda w: ("users/me/security-events", None)),
     # Another user's profile: seen by the people who share an organization with them.
     Row("user-detail", "GET", "viewer", 200, lambda w: (f"users/{w.users['member'].pk}", None)),
     Row("notification-list", "GET", "signed-in", 200, lambda w: ("notifications", None)),

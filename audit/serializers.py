@@ -1,0 +1,18 @@
+from rest_framework import serializers
+
+from audit.models import AuditEvent
+
+
+class SecurityEventSerializer(serializers.ModelSerializer):
+    """One event of the caller's account, without who else was involved beyond "an administrator"."""
+
+    description = serializers.CharField(source="get_kind_display", read_only=True)
+    by_administrator = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AuditEvent
+        fields = ["id", "kind", "description", "ip", "user_agent", "session_id", "by_administrator", "created_at"]
+        read_only_fields = fields
+
+    def get_by_administrator(self, event: AuditEvent) -> bool:
+        return event.actor_id is not None and event.actor_id != event.user_id

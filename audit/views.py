@@ -1,0 +1,18 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics
+
+from audit import selectors
+from audit.serializers import SecurityEventSerializer
+
+
+@extend_schema(
+    tags=["users"],
+    summary="The security events of the caller's account: sign-ins, failed attempts, sign-outs, password "
+    "changes and resets, sessions ended (newest first)",
+)
+class SecurityEventListView(generics.ListAPIView):
+    serializer_class = SecurityEventSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.audit_event_list(user=self.request.user)
