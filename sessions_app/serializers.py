@@ -1,3 +1,4 @@
+from django.conf import settings
 from rest_framework import serializers
 
 from accounts.serializers import UserReferenceSerializer
@@ -11,9 +12,13 @@ class LoginSerializer(serializers.Serializer):
 
 
 class RefreshSerializer(serializers.Serializer):
-    refresh = serializers.CharField(
-        max_length=4096, required=False, help_text="Required unless the refresh cookie is on and sent."
-    )
+    refresh = serializers.CharField(max_length=4096)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # With the refresh cookie on (JWT_REFRESH_COOKIE), a browser sends the token as the cookie.
+        fields["refresh"].required = not settings.JWT_REFRESH_COOKIE
+        return fields
 
 
 class TokenPairSerializer(serializers.Serializer):
