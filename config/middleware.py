@@ -5,6 +5,7 @@ from django.http import JsonResponse
 from config.exceptions import (
     DATABASE_UNAVAILABLE,
     envelope,
+    error_entry,
     log_database_unavailable,
     server_error_entry,
     service_unavailable_response,
@@ -17,6 +18,27 @@ API_PREFIXES = ("/api/", "/health")
 
 def is_api_path(path: str) -> bool:
     return path.startswith(API_PREFIXES)
+
+
+class SingleValuedQueryMiddleware:
+    """Refuses an API request that gives a query parameter twice (``?page=2&page=``): 400 ``repeated_parameter``.
+
+    No parameter of the API takes several values; Django would silently keep the last one, which may
+    be a blank that then reads as "not given".
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if is_api_path(request.path):
+            repeated = sorted(name for name, values in request.GET.lists() if len(values) > 1)
+            if repeated:
+                errors = [
+                    error_entry("repeated_parameter", "Give this query parameter once.", name) for name in repeated
+                ]
+                return JsonResponse(envelope(errors), status=400)
+        return self.get_response(request)
 
 
 class ApiErrorMiddleware:

@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.ApiErrorMiddleware",
+    "config.middleware.SingleValuedQueryMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

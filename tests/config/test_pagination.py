@@ -42,6 +42,17 @@ def test_page_out_of_range_is_404_in_the_envelope(api_client, users, page):
     assert response.json()["errors"][0]["code"] == "invalid_page"
 
 
+@pytest.mark.parametrize("query", ["page=2&page=1", "page=true&page=true&page=", "page_size=2&page=1&page_size="])
+def test_a_repeated_query_parameter_is_400_in_the_envelope(api_client, users, query):
+    """One value or none: Django would keep the last of several, which could silently be a blank one."""
+    response = api_client.get(f"/api/v1/_test/users?{query}")
+    assert response.status_code == 400
+    name = "page" if query.startswith("page=") else "page_size"
+    assert response.json()["errors"] == [
+        {"code": "repeated_parameter", "message": "Give this query parameter once.", "field": name}
+    ]
+
+
 def test_list_costs_the_same_queries_whatever_the_page_size(api_client, users, django_assert_max_num_queries):
     for size in (1, 7):
         with django_assert_max_num_queries(2):
