@@ -9,7 +9,8 @@ token: nothing sends it on the client's behalf.
 """
 
 from django.conf import settings
-from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.middleware.csrf import get_token
+from rest_framework.authentication import CSRFCheck
 from rest_framework.exceptions import PermissionDenied
 
 COOKIE_PATH = "/api/v1/auth/"
@@ -45,15 +46,10 @@ def refresh_from_cookie(request) -> str | None:
     return raw or None
 
 
-class _CsrfCheck(CsrfViewMiddleware):
-    def _reject(self, request, reason):
-        return reason  # the reason, rather than Django's HTML 403 page
-
-
 def _enforce_csrf(request) -> None:
-    """Django's CSRF check on this one request, as DRF's SessionAuthentication runs it."""
+    """Django's CSRF check on this one request, through DRF's ``CSRFCheck`` as its SessionAuthentication runs it."""
     django_request = getattr(request, "_request", request)
-    check = _CsrfCheck(lambda _request: None)
+    check = CSRFCheck(lambda _request: None)
     check.process_request(django_request)
     reason = check.process_view(django_request, None, (), {})
     if reason:
