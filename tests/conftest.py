@@ -11,8 +11,11 @@ the tier marker written on it.
 """
 
 import os
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
+import django_ratelimit.core
 import pytest
 from django.conf import settings
 from django.core.cache import cache
@@ -76,6 +79,14 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _rate_limit_windows_stand_still(monkeypatch):
+    """django-ratelimit counts in windows aligned to the clock: a test crossing a window's end would see
+    its count start again and fail by chance. The clock it reads stands still for the test."""
+    now = time.time()
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: now))
 
 
 @pytest.fixture
