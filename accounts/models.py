@@ -58,6 +58,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May sign in to the Django admin.")
     date_joined = models.DateTimeField(default=timezone.now)
+    # When this person proved they receive mail at ``email`` (a link or code, an invitation accepted,
+    # or a provider asserting it); empty until then. Only a verified address can be added to an
+    # organization by email.
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+    # Set by DELETE /users/me: the account is deactivated at once and anonymised at this time.
+    deletion_scheduled_at = models.DateTimeField(null=True, blank=True)
+    anonymised_at = models.DateTimeField(null=True, blank=True)
     # How to reach this person besides in-app notifications, which are always on.
     notify_email = models.BooleanField(default=True, help_text="Send notifications by email.")
     webhook_url = models.URLField(max_length=500, blank=True, help_text="POST notifications to this URL.")
@@ -83,6 +90,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self):
         super().clean()
         self.email = normalize_email(self.email)
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     def get_full_name(self):
         return self.full_name or self.username

@@ -18,6 +18,27 @@ class AuditEvent(models.Model):
         SESSION_REVOKED = "session_revoked", "Session revoked by its owner"
         SESSION_REVOKED_BY_ADMIN = "session_revoked_by_admin", "Session revoked by an administrator"
         USER_DEACTIVATED = "user_deactivated", "User deactivated"
+        REAUTHENTICATED = "reauthenticated", "Identity confirmed again"
+        # Email verification and change.
+        EMAIL_VERIFICATION_SENT = "email_verification_sent", "Verification email sent"
+        EMAIL_VERIFIED = "email_verified", "Email verified"
+        EMAIL_CHANGE_REQUESTED = "email_change_requested", "Email change requested"
+        EMAIL_CHANGED = "email_changed", "Email changed"
+        # Single sign-on.
+        IDENTITY_LINKED = "identity_linked", "Sign-in identity linked"
+        IDENTITY_UNLINKED = "identity_unlinked", "Sign-in identity removed"
+        SSO_LOGIN_FAILED = "sso_login_failed", "Single sign-on failed"
+        # Second factor.
+        MFA_ENABLED = "mfa_enabled", "Second factor turned on"
+        MFA_DISABLED = "mfa_disabled", "Second factor turned off"
+        MFA_RESET_BY_ADMIN = "mfa_reset_by_admin", "Second factor reset by an administrator"
+        MFA_FAILED = "mfa_failed", "Second factor code rejected"
+        RECOVERY_CODES_GENERATED = "recovery_codes_generated", "Recovery codes generated"
+        RECOVERY_CODE_USED = "recovery_code_used", "Recovery code used"
+        # The account itself.
+        ACCOUNT_DELETION_REQUESTED = "account_deletion_requested", "Account deletion requested"
+        ACCOUNT_ANONYMISED = "account_anonymised", "Account anonymised"
+        DATA_EXPORT_REQUESTED = "data_export_requested", "Data export requested"
 
     id = models.BigAutoField(primary_key=True)
     kind = models.CharField(max_length=32, choices=Kind.choices)
@@ -34,6 +55,9 @@ class AuditEvent(models.Model):
     )
     session_id = models.UUIDField(null=True, blank=True)
     identifier = models.CharField(max_length=254, blank=True, help_text="The email or username tried, on failures.")
+    # What else the event names, shown to the person: {"provider": "google"}, {"method": "totp"}, ...
+    # Never a secret, a code or a token.
+    data = models.JSONField(default=dict, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=512, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

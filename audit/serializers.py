@@ -11,7 +11,17 @@ class SecurityEventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AuditEvent
-        fields = ["id", "kind", "description", "ip", "user_agent", "session_id", "by_administrator", "created_at"]
+        fields = [
+            "id",
+            "kind",
+            "description",
+            "data",
+            "ip",
+            "user_agent",
+            "session_id",
+            "by_administrator",
+            "created_at",
+        ]
         read_only_fields = fields
 
     def get_by_administrator(self, event: AuditEvent) -> bool:

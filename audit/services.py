@@ -10,7 +10,7 @@ logger = logging.getLogger("security")
 
 
 def audit_record(
-    *, kind: str, request=None, user=None, actor=None, session_id=None, identifier: str = ""
+    *, kind: str, request=None, user=None, actor=None, session_id=None, identifier: str = "", data: dict | None = None
 ) -> AuditEvent:
     event = AuditEvent.objects.create(
         kind=kind,
@@ -18,6 +18,7 @@ def audit_record(
         actor=actor,
         session_id=session_id,
         identifier=truncate(identifier, 254),
+        data=data or {},
         ip=client_ip(request) if request is not None else None,
         user_agent=user_agent(request) if request is not None else "",
     )

@@ -39,6 +39,12 @@ class UserSession(models.Model):
     ip = models.GenericIPAddressField(null=True, blank=True)
     refresh_jti = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now)
+    # When the person last proved who they are on this device (signing in, or confirming again with
+    # POST /auth/reauthenticate); sensitive changes need it to be recent. Access tokens carry it as
+    # ``auth_time``.
+    authenticated_at = models.DateTimeField(default=timezone.now)
+    # How the session was opened: "password", "password+totp", "oidc", "google+recovery_code", ...
+    sign_in_method = models.CharField(max_length=64, blank=True)
     last_seen_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)

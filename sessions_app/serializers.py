@@ -21,6 +21,15 @@ class RefreshSerializer(serializers.Serializer):
         return fields
 
 
+class ReauthenticateSerializer(serializers.Serializer):
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class AccessTokenSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    access_expires_in = serializers.IntegerField(help_text="Seconds until the access token expires.")
+
+
 class TokenPairSerializer(serializers.Serializer):
     access = serializers.CharField()
     refresh = serializers.CharField(required=False, help_text="Absent when the refresh cookie is on.")
@@ -42,7 +51,9 @@ class SessionSerializer(serializers.ModelSerializer):
             "device_name",
             "user_agent",
             "ip",
+            "sign_in_method",
             "created_at",
+            "authenticated_at",
             "last_seen_at",
             "expires_at",
             "is_active",

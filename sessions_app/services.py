@@ -2,10 +2,12 @@
 
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
@@ -53,7 +55,9 @@ def _token_expiry(token) -> datetime:
 
 
 @transaction.atomic
-def session_create(*, user, request=None, device_name: str = "") -> tuple[UserSession, dict]:
+def session_create(
+    *, user, request=None, device_name: str = "", sign_in_method: str = "password"
+) -> tuple[UserSession, dict]:
     """Open a session for ``user`` on the requesting device and issue its token pair."""
     ua = user_agent(request) if request is not None else ""
     session = UserSession(
@@ -62,6 +66,7 @@ def session_create(*, user, request=None, device_name: str = "") -> tuple[UserSe
         user_agent=ua,
         device_name=truncate(device_name or _describe_device(ua), DEVICE_NAME_MAX),
         ip=client_ip(request) if request is not None else None,
+        sign_in_method=sign_in_method,
     )
     tokens = issue_token_pair(session)
     session.refresh_jti = tokens["refresh"]["jti"]
@@ -70,6 +75,31 @@ def session_create(*, user, request=None, device_name: str = "") -> tuple[UserSe
     # Tokens of a session whose transaction rolls back are never handed out, so priming now is safe.
     session_state.remember(session)
     return session, tokens
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """What a sign-in ends in: an open session and its token pair."""
+
+    session: UserSession
+    tokens: dict
+
+
+def sign_in(*, user, request, device_name: str = "", method: str) -> SignIn:
+    """The one end of every way of signing in (a password, single sign-on, a second factor): the
+    person is who they claim; open their session on this device and audit it.
+
+    ``method`` names the way, for the session and the audit log ("password", "google", ...).
+    """
+    session, tokens = session_create(user=user, request=request, device_name=device_name, sign_in_method=method)
+    audit_record(
+        kind=AuditEvent.Kind.LOGIN_SUCCEEDED,
+        request=request,
+        user=user,
+        session_id=session.id,
+        data={"method": method},
+    )
+    return SignIn(session=session, tokens=tokens)
 
 
 def session_login_limit_key(*, identifier: str) -> str:
@@ -83,7 +113,7 @@ def session_login_limit_key(*, identifier: str) -> str:
     return f"user:{user.pk}" if user is not None else f"identifier:{identifier.lower()}"
 
 
-def session_login(*, identifier: str, password: str, request, device_name: str = "") -> tuple[UserSession, dict]:
+def session_login(*, identifier: str, password: str, request, device_name: str = "") -> SignIn:
     """Check credentials (email or username) and open a session; failures are audited and raise ``AuthError``."""
     user = authenticate(request, username=identifier, password=password)
     if user is None:
@@ -95,9 +125,32 @@ def session_login(*, identifier: str, password: str, request, device_name: str =
             user=user_get_by_identifier(identifier=identifier),
         )
         raise AuthError("invalid_credentials", "Email/username or password is incorrect.")
-    session, tokens = session_create(user=user, request=request, device_name=device_name)
-    audit_record(kind=AuditEvent.Kind.LOGIN_SUCCEEDED, request=request, user=user, session_id=session.id)
-    return session, tokens
+    return sign_in(user=user, request=request, device_name=device_name, method="password")
+
+
+def reauthentication_check(*, user, request, password: str) -> str:
+    """Check the proof of identity given to re-authenticate; answer its method, or raise a 400 on the
+    field (not a 401: the caller's tokens are good, and a frontend takes a 401 to mean sign in again)."""
+    if not user.check_password(password):
+        audit_record(kind=AuditEvent.Kind.LOGIN_FAILED, request=request, user=user, data={"reauthentication": True})
+        raise ValidationError({"password": ValidationError("The password is incorrect.", code="invalid")})
+    return "password"
+
+
+@transaction.atomic
+def session_reauthenticate(*, session: UserSession, request, method: str) -> dict:
+    """The person proved again who they are on ``session``: record it and issue an access token
+    carrying the new ``auth_time``. The refresh token is unchanged."""
+    session.authenticated_at = timezone.now()
+    UserSession.objects.filter(pk=session.pk).update(authenticated_at=session.authenticated_at)
+    audit_record(
+        kind=AuditEvent.Kind.REAUTHENTICATED,
+        request=request,
+        user=session.user,
+        session_id=session.id,
+        data={"method": method},
+    )
+    return issue_token_pair(session)
 
 
 def session_refresh(*, raw_refresh: str, request) -> dict:

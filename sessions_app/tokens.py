@@ -5,6 +5,8 @@ import time
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 SESSION_CLAIM = "sid"
+# When the session last proved its person's identity (OIDC's claim name): config.reauth reads it.
+AUTH_TIME_CLAIM = "auth_time"
 
 
 def issue_token_pair(session) -> dict:
@@ -13,6 +15,7 @@ def issue_token_pair(session) -> dict:
     refresh[SESSION_CLAIM] = str(session.id)
     access = AccessToken.for_user(session.user)
     access[SESSION_CLAIM] = str(session.id)
+    access[AUTH_TIME_CLAIM] = int(session.authenticated_at.timestamp())
     return {"refresh": refresh, "access": access}
 
 

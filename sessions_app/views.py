@@ -14,9 +14,11 @@ from sessions_app import selectors, services
 from sessions_app.cookies import refresh_cookie_clear, refresh_cookie_enabled, refresh_cookie_set, refresh_from_cookie
 from sessions_app.filters import AdminSessionFilter
 from sessions_app.serializers import (
+    AccessTokenSerializer,
     AdminSessionSerializer,
     LoginResponseSerializer,
     LoginSerializer,
+    ReauthenticateSerializer,
     RefreshSerializer,
     SessionSerializer,
     TokenPairSerializer,
@@ -45,6 +47,18 @@ def token_pair_response(request, tokens: dict, **extra) -> Response:
     return response
 
 
+def sign_in_response(request, signed_in: services.SignIn) -> Response:
+    """What every way of signing in answers (``LoginResponseSerializer``): the token pair, the user
+    and the new session."""
+    session = signed_in.session
+    return token_pair_response(
+        request,
+        signed_in.tokens,
+        user=UserReferenceSerializer(session.user, with_email=True).data,
+        session=SessionSerializer(session, context={"current_session_id": session.pk}).data,
+    )
+
+
 class LoginView(PublicAPIView):
     @extend_schema(
         request=LoginSerializer, responses={200: LoginResponseSerializer, 401: BAD_CREDENTIALS}, tags=["auth"]
@@ -60,18 +74,13 @@ class LoginView(PublicAPIView):
             value=services.session_login_limit_key(identifier=identifier),
             rate_name="login_account",
         )
-        session, tokens = services.session_login(
+        signed_in = services.session_login(
             identifier=identifier,
             password=data.validated_data["password"],
             device_name=data.validated_data.get("device_name", ""),
             request=request,
         )
-        return token_pair_response(
-            request,
-            tokens,
-            user=UserReferenceSerializer(session.user, with_email=True).data,
-            session=SessionSerializer(session, context={"current_session_id": session.pk}).data,
-        )
+        return sign_in_response(request, signed_in)
 
 
 class RefreshView(PublicAPIView):
@@ -86,6 +95,31 @@ class RefreshView(PublicAPIView):
         if not raw_refresh:
             raise ValidationError({"refresh": [ErrorDetail("This field is required.", code="required")]})
         return token_pair_response(request, services.session_refresh(raw_refresh=raw_refresh, request=request))
+
+
+class ReauthenticateView(APIView):
+    @extend_schema(
+        request=ReauthenticateSerializer,
+        responses={200: AccessTokenSerializer},
+        tags=["auth"],
+        summary="Confirm it is you again, before a sensitive change",
+        description="Sensitive changes (turning a second factor off, new recovery codes, deleting the account) "
+        "answer 403 `reauthentication_required` unless the session proved its person's identity within "
+        "`REAUTHENTICATION_WINDOW_SECONDS`. This proves it again with the password and answers a new access "
+        "token that says so; use it for the change. The refresh token is unchanged.",
+    )
+    def post(self, request):
+        enforce_ip_rate_limit(request, group="reauthenticate-ip", rate_name="reauthenticate_ip")
+        enforce_rate_limit(
+            request, group="reauthenticate-account", value=str(request.user.pk), rate_name="reauthenticate_account"
+        )
+        data = ReauthenticateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        session = selectors.session_get_current(request=request)
+        method = services.reauthentication_check(user=request.user, request=request, **data.validated_data)
+        tokens = services.session_reauthenticate(session=session, request=request, method=method)
+        body = token_pair_body(tokens)
+        return Response({"access": body["access"], "access_expires_in": body["access_expires_in"]})
 
 
 class LogoutView(APIView):

@@ -15,6 +15,10 @@ INVITATION_EXPIRY_DAYS = env.int("INVITATION_EXPIRY_DAYS", default=7)
 # Ended sessions are deleted this many days after they ended.
 SESSION_RETENTION_DAYS = env.int("SESSION_RETENTION_DAYS", default=30)
 
+# How long after signing in (or POST /auth/reauthenticate) sensitive changes may be made without
+# confirming one's identity again.
+REAUTHENTICATION_WINDOW_SECONDS = env.int("REAUTHENTICATION_WINDOW_SECONDS", default=5 * 60)
+
 RATE_LIMITS = {
     "login_ip": env.str("RATELIMIT_LOGIN_IP", default="20/m"),
     "login_account": env.str("RATELIMIT_LOGIN_ACCOUNT", default="10/15m"),
@@ -24,6 +28,8 @@ RATE_LIMITS = {
     "password_reset_account": env.str("RATELIMIT_PASSWORD_RESET_ACCOUNT", default="5/h"),
     "password_change_ip": env.str("RATELIMIT_PASSWORD_CHANGE_IP", default="20/h"),
     "password_change_account": env.str("RATELIMIT_PASSWORD_CHANGE_ACCOUNT", default="5/15m"),
+    "reauthenticate_ip": env.str("RATELIMIT_REAUTHENTICATE_IP", default="20/h"),
+    "reauthenticate_account": env.str("RATELIMIT_REAUTHENTICATE_ACCOUNT", default="5/15m"),
 }
 # The client address behind TRUSTED_PROXY_COUNT proxies (see security.py).
 RATELIMIT_IP_META_KEY = "config.request_meta.client_ip"

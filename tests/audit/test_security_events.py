@@ -31,10 +31,12 @@ def test_a_person_sees_their_sign_ins_failed_attempts_and_sessions_ended(api_cli
     assert succeeded["by_administrator"] is False
     assert succeeded["session_id"] == signed_in.json()["session"]["id"]
     assert failed["ip"] == "203.0.113.9"
+    assert succeeded["data"] == {"method": "password"}
     assert set(succeeded) == {
         "id",
         "kind",
         "description",
+        "data",
         "ip",
         "user_agent",
         "session_id",

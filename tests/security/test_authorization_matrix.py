@@ -169,6 +169,7 @@ ROWS = [
     Row("auth-logout-all", "POST", "signed-in", 200, lambda w: ("auth/logout-all", None)),
     Row("auth-password-change", "POST", "signed-in", 400,
         lambda w: ("auth/password/change", {"old_password": "wrong", "new_password": "plum-tractor-88"})),
+    Row("auth-reauthenticate", "POST", "signed-in", 400, lambda w: ("auth/reauthenticate", {"password": "wrong"})),
     Row("auth-password-reset", "POST", "anonymous", 202, lambda w: ("auth/password/reset", {"email": "x@example.com"})),
     Row("auth-password-reset-confirm", "POST", "anonymous", 400,
         lambda w: ("auth/password/reset/confirm", {"token": "bad", "new_password": "plum-tractor-88"})),
