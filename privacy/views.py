@@ -33,6 +33,8 @@ NO_EXPORT = "You have no data export (or it expired); start one with POST /users
 class MeView(AccountsMeView):
     """accounts' profile endpoint (GET, PATCH) with DELETE: routed here, as accounts may not import privacy."""
 
+    delete_has_body = True  # the password (config/schema.py)
+
     @extend_schema(
         summary="Delete one's account: deactivated now, anonymised after a grace period",
         description=(
