@@ -14,3 +14,9 @@ class CredentialsChange(models.TextChoices):
 # ``CredentialsChange``) and ``keep_session_id``: the session that made the change, to keep signed in
 # (a password change), or None. sessions_app ends the user's other sessions (sessions_app/apps.py).
 credentials_changed = Signal()
+
+# Sent inside the transaction that anonymises a deleted account (privacy.services.account_anonymise),
+# with ``user`` (already anonymised: its old email is gone) and ``previous_email``. The user row stays,
+# so that tasks and comments keep their author; an app that keeps rows about the person (linked
+# sign-in identities, second factors, pending email changes) receives this and erases them.
+user_anonymised = Signal()

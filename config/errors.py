@@ -19,9 +19,12 @@ class ApplicationError(Exception):
     default_code = "invalid"
     default_message = "The request could not be done."
 
-    def __init__(self, message: str | None = None, *, code: str | None = None):
+    def __init__(self, message: str | None = None, *, code: str | None = None, extra: dict | None = None):
         self.message = message or self.default_message
         self.code = code or self.default_code
+        # More machine-readable detail for the client, added to the error's entry in the envelope
+        # (e.g. the organizations to hand over, with 409 ``last_owner``); never ``code``, ``message``, ``field``.
+        self.extra = extra or {}
         super().__init__(self.message)
 
 

@@ -131,6 +131,7 @@ def _from_application_error(exc: ApplicationError) -> exceptions.APIException:
         return exceptions.AuthenticationFailed(detail=exc.message, code=exc.code)
     api_exception = exceptions.APIException(detail=exc.message, code=exc.code)
     api_exception.status_code = exc.status_code
+    api_exception.extra = exc.extra
     return api_exception
 
 
@@ -177,7 +178,11 @@ def api_exception_handler(exc, context):
         return response
 
     response = drf_exception_handler(exc, context)
-    response.data = envelope(errors_for(exc))
+    errors = errors_for(exc)
+    extra = getattr(exc, "extra", None)
+    if extra and len(errors) == 1:
+        errors[0] = {**errors[0], **{key: value for key, value in extra.items() if key not in errors[0]}}
+    response.data = envelope(errors)
     wait = getattr(exc, "wait", None)
     if wait:
         response["Retry-After"] = str(math.ceil(wait))

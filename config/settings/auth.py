@@ -30,6 +30,7 @@ RATE_LIMITS = {
     "password_change_account": env.str("RATELIMIT_PASSWORD_CHANGE_ACCOUNT", default="5/15m"),
     "reauthenticate_ip": env.str("RATELIMIT_REAUTHENTICATE_IP", default="20/h"),
     "reauthenticate_account": env.str("RATELIMIT_REAUTHENTICATE_ACCOUNT", default="5/15m"),
+    "data_export": env.str("RATELIMIT_DATA_EXPORT", default="3/d"),
 }
 # The client address behind TRUSTED_PROXY_COUNT proxies (see security.py).
 RATELIMIT_IP_META_KEY = "config.request_meta.client_ip"

@@ -30,6 +30,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 2, "interval_start": 0, "inter
 # Periodic work of every app, in one place.
 CELERY_BEAT_SCHEDULE = {
     "cleanup-sessions": {"task": "sessions_app.tasks.cleanup_sessions", "schedule": 60 * 60 * 6},
+    # Deleted accounts past their grace period are anonymised; expired data exports are deleted.
+    "anonymise-deleted-accounts": {"task": "privacy.tasks.anonymise_deleted_accounts", "schedule": 60 * 60},
+    "cleanup-data-exports": {"task": "privacy.tasks.cleanup_data_exports", "schedule": 60 * 60},
     # Every job row (config/jobs.py): runs whose worker died are taken back (imports resume from their
     # checkpoint), pending jobs whose message was lost or never sent are enqueued.
     "sweep-jobs": {

@@ -89,6 +89,17 @@ def test_django_and_drf_exceptions_map_to_the_envelope(api_client, kind, status,
         assert int(response["Retry-After"]) > 0
 
 
+def test_an_application_errors_extra_detail_joins_its_entry(api_client):
+    response = api_client.get("/api/v1/_test/raise/conflict-with-extra")
+    assert response.status_code == 409
+    assert response.json() == {
+        "success": False,
+        "errors": [
+            {"code": "last_owner", "message": "Hand these over first.", "field": None, "organizations": [{"id": "x"}]}
+        ],
+    }
+
+
 def test_throttle_wait_becomes_retry_after(api_client):
     assert api_client.get("/api/v1/_test/raise/throttled")["Retry-After"] == "13"
 

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from config.errors import Conflict
 from config.urls import urlpatterns as project_urlpatterns
 
 
@@ -58,6 +59,10 @@ class RaisingView(APIView):
         "django-404": Http404,
         "ratelimited": Ratelimited,
         "throttled": lambda: Throttled(wait=12.2),
+        # An application error with more detail for the client; it cannot replace the entry's own keys.
+        "conflict-with-extra": lambda: Conflict(
+            "Hand these over first.", code="last_owner", extra={"organizations": [{"id": "x"}], "code": "other"}
+        ),
     }
 
     def get(self, request, kind):

@@ -17,6 +17,7 @@ from tests.factories.organizations import (
     OrgWithRoles,
     make_org_with_roles,
 )
+from tests.factories.privacy import AccountDeletionFactory, DataExportFactory
 from tests.factories.reports import ReportExportFactory, ReportSettingsFactory
 from tests.factories.sessions import AuditEventFactory, UserSessionFactory
 from tests.factories.tasks import CommentFactory, TaskActivityFactory, TaskFactory, TaskMentionFactory
@@ -25,8 +26,10 @@ __all__ = [
     "CALLERS",
     "DEFAULT_PASSWORD",
     "MEMBER_ROLES",
+    "AccountDeletionFactory",
     "AuditEventFactory",
     "CommentFactory",
+    "DataExportFactory",
     "ImportJobFactory",
     "ImportRowErrorFactory",
     "InvitationEmailFactory",

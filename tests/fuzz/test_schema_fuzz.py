@@ -68,7 +68,13 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", application, config=C
 
 # Operations that end the session they are called with: each call gets a new session of the caller, so
 # that they are fuzzed like the others and the calls after them are still signed in.
-SESSION_ENDING = {"/api/v1/auth/logout", "/api/v1/auth/logout-all", "/api/v1/auth/password/change"}
+# (DELETE /users/me deactivates the account and ends all its sessions; each example is rolled back.)
+SESSION_ENDING = {
+    "/api/v1/auth/logout",
+    "/api/v1/auth/logout-all",
+    "/api/v1/auth/password/change",
+    "/api/v1/users/me",
+}
 
 FUZZ_SETTINGS = settings(
     deadline=None,
@@ -154,6 +160,7 @@ RULES_THE_SCHEMA_CANNOT_STATE = {
         ("email_taken", "email"),
         ("username_taken", "username"),
     },
+    "users_me_destroy": {("invalid", "password")},  # the password must be the account's
     "organizations_create": {("unique", "slug")},
     "organizations_partial_update": {("unique", "slug")},
     "organizations_members_create": {("user_not_found", "email")},

@@ -31,6 +31,7 @@ from organizations.models import Role
 from tests.factories import (
     DEFAULT_PASSWORD,
     MEMBER_ROLES,
+    DataExportFactory,
     ImportJobFactory,
     InvitationFactory,
     MembershipFactory,
@@ -154,6 +155,13 @@ class Row:
         return f"{self.method} {self.name}" + (f" ({self.case})" if self.case else "")
 
 
+def own_data_export(w: World, path: str):
+    """A built data export of the caller's own (there is no id in these URLs: each person reaches only theirs)."""
+    if w.caller is not None:
+        DataExportFactory(user=w.caller, built=True)
+    return path, None
+
+
 def new_account(w):
     tag = uuid.uuid4().hex[:8]
     return "auth/register", {"email": f"{tag}@example.com", "username": f"u{tag}", "password": "plum-tractor-88"}
@@ -177,7 +185,12 @@ ROWS = [
         lambda w: ("users", {"email": "made@example.com", "username": "made_by_su", "password": "plum-tractor-88"})),
     Row("user-me", "GET", "signed-in", 200, lambda w: ("users/me", None)),
     Row("user-me", "PATCH", "signed-in", 200, lambda w: ("users/me", {"full_name": "Renamed"})),
+    # A wrong password: 400 for every signed-in caller (tests/privacy test the deletion itself).
+    Row("user-me", "DELETE", "signed-in", 400, lambda w: ("users/me", {"password": "wrong"})),
     Row("user-security-events", "GET", "signed-in", 200, lambda w: ("users/me/security-events", None)),
+    Row("user-export", "GET", "signed-in", 200, lambda w: own_data_export(w, "users/me/export")),
+    Row("user-export", "POST", "signed-in", 202, lambda w: ("users/me/export", None)),
+    Row("user-export-download", "GET", "signed-in", 200, lambda w: own_data_export(w, "users/me/export/download")),
     # Another user's profile: seen by the people who share an organization with them.
     Row("user-detail", "GET", "viewer", 200, lambda w: (f"users/{w.users['member'].pk}", None)),
     Row("notification-list", "GET", "signed-in", 200, lambda w: ("notifications", None)),
