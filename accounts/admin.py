@@ -4,10 +4,12 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.contrib.auth.forms import UserCreationForm as DjangoUserCreationForm
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
 
 from accounts import services
 from accounts.models import EmailVerification, User
-from config.admin import ReadOnlyInline
 from notifications import webhooks
 from notifications.services import user_webhook_secret_ensure
 
@@ -48,15 +50,6 @@ class EmailVerifiedFilter(admin.SimpleListFilter):
         return queryset
 
 
-class EmailVerificationInline(ReadOnlyInline):
-    """The verification emails of the account (the token and code are stored only as hashes, not shown)."""
-
-    model = EmailVerification
-    fields = ("purpose", "email", "created_at", "sent_at", "expires_at", "attempts", "used_at", "superseded_at")
-    ordering = ("-created_at",)
-    max_num = 0
-
-
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     form = UserChangeForm
@@ -66,11 +59,10 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = (EmailVerifiedFilter, "is_active", "is_staff", "is_superuser", "date_joined")
     search_fields = ("email", "username", "full_name", "pending_email")
     # Verification is recorded only through its services (audited): the "mark verified" action here.
-    readonly_fields = ("id", "date_joined", "last_login", "email_verified_at", "pending_email")
-    inlines = [EmailVerificationInline]
+    readonly_fields = ("id", "date_joined", "last_login", "email_verified_at", "pending_email", "verification_emails")
     fieldsets = (
         (None, {"fields": ("id", "email", "username", "password")}),
-        ("Email verification", {"fields": ("email_verified_at", "pending_email")}),
+        ("Email verification", {"fields": ("email_verified_at", "pending_email", "verification_emails")}),
         ("Profile", {"fields": ("full_name", "notify_email", "webhook_url")}),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
@@ -79,6 +71,13 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"classes": ("wide",), "fields": ("email", "username", "full_name", "password1", "password2")}),
     )
     actions = ["deactivate_users", "mark_email_verified"]
+
+    @admin.display(description="verification emails")
+    def verification_emails(self, obj):
+        if obj.pk is None:
+            return "-"
+        url = reverse("admin:accounts_emailverification_changelist") + "?" + urlencode({"user": obj.pk})
+        return format_html('<a href="{}">{} sent</a>', url, obj.email_verifications.count())
 
     @admin.display(boolean=True, description="email verified", ordering="email_verified_at")
     def email_verified(self, obj):

@@ -175,3 +175,16 @@ def test_an_unverified_member_already_in_is_a_conflict_not_an_invitation(client_
     response = client_for(org.admin).post(f"{API}/organizations/{org.id}/members", {"email": member.email})
     assert_error(response, 409, "conflict")
     assert not Invitation.objects.filter(email=member.email).exists()
+
+
+def test_the_membership_service_itself_refuses_an_unverified_account():
+    """Any caller that adds by email without thinking of invitations still cannot let an impostor in."""
+    from django.core.exceptions import ValidationError
+
+    from organizations.services import membership_add
+
+    org = make_org_with_roles(name="Acme")
+    person = UserFactory(unverified=True)
+    with pytest.raises(ValidationError) as refused:
+        membership_add(organization=org.organization, email=person.email, role=Role.MEMBER, actor=None)
+    assert refused.value.error_dict["email"][0].code == "email_not_verified"
