@@ -176,6 +176,10 @@ class EmailResendView(APIView):
         request=EmailResendSerializer,
         responses={
             202: OpenApiResponse(description="A new link and code are on their way (if there is anything to verify)."),
+            401: OpenApiResponse(
+                ErrorEnvelopeSerializer,
+                description="An invalid or expired access token was sent (send none to resend by email).",
+            ),
             409: OpenApiResponse(
                 ErrorEnvelopeSerializer, description="Signed in: `email_already_verified`, nothing to verify."
             ),
