@@ -1,3 +1,4 @@
+import hashlib
 import uuid
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -6,6 +7,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 # A handle that can follow "@" in running text without ambiguity: no dots or dashes,
 # so "@ana." or "@ana-" end the mention at the punctuation.
@@ -62,6 +64,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     # or a provider asserting it); empty until then. Only a verified address can be added to an
     # organization by email.
     email_verified_at = models.DateTimeField(null=True, blank=True)
+    # A new address asked for through PATCH /users/me; it replaces ``email`` only once verified.
+    pending_email = models.EmailField(max_length=254, blank=True, default="")
     # Set by DELETE /users/me: the account is deactivated at once and anonymised at this time.
     deletion_scheduled_at = models.DateTimeField(null=True, blank=True)
     anonymised_at = models.DateTimeField(null=True, blank=True)
@@ -100,3 +104,56 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.username
+
+
+class EmailVerificationPurpose(models.TextChoices):
+    VERIFY = "verify", "Verify the account's email"
+    CHANGE = "change", "Confirm a new email"
+
+
+class EmailVerification(models.Model):
+    """One email proving that its reader receives mail at ``email``: a one-time link and a short code.
+
+    The row is made by the request (registration, a resend, an email change); the link's token and
+    the code are made by the worker as it sends the email (no secret goes through the broker) and
+    stored only as hashes. A newer verification of the same user and purpose supersedes this one; a
+    code is refused after ``EMAIL_VERIFICATION_CODE_ATTEMPTS`` wrong guesses.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="email_verifications")
+    email = models.EmailField(max_length=254, help_text="The address being verified, stored lower-case.")
+    purpose = models.CharField(max_length=16, choices=EmailVerificationPurpose.choices)
+    # Null until the email is sent: the column is unique.
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    code_hash = models.CharField(max_length=64, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Wrong codes given so far.")
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    superseded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # POST /auth/email/verify with {email, code}, and superseding a user's open rows.
+            models.Index(fields=["email", "-created_at"], name="accounts_emailver_email_idx"),
+            models.Index(fields=["user", "purpose"], name="accounts_emailver_user_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_purpose_display()}: {self.email}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.used_at is None and self.superseded_at is None
+
+    def code_digest(self, code: str) -> str:
+        """Keyed by the secret key and this row: six digits are few, so a plain hash of them would be
+        reversed at once by whoever reads the table."""
+        return salted_hmac("accounts.EmailVerification.code", f"{self.pk}:{code}", algorithm="sha256").hexdigest()
+
+
+def hash_verification_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -80,12 +80,22 @@ class MeSerializer(serializers.ModelSerializer):
     webhook_url = serializers.URLField(
         read_only=True, allow_blank=True, help_text="POST notifications to this URL; empty when none is set."
     )
+    email_verified = serializers.BooleanField(
+        read_only=True, help_text="Whether this person proved they receive mail at `email`."
+    )
+    pending_email = serializers.EmailField(
+        read_only=True,
+        allow_blank=True,
+        help_text="A new email asked for, which replaces `email` once verified; empty when none.",
+    )
 
     class Meta:
         model = User
         fields = [
             "id",
             "email",
+            "email_verified",
+            "pending_email",
             "username",
             "full_name",
             "notify_email",
@@ -99,7 +109,12 @@ class MeSerializer(serializers.ModelSerializer):
 
 
 class MeUpdateSerializer(serializers.Serializer):
-    email = serializers.EmailField(required=False)
+    email = serializers.EmailField(
+        required=False,
+        max_length=254,
+        help_text="A new email (with `current_password`): it becomes `pending_email` and replaces `email` once "
+        "verified through `POST /auth/email/verify`. The current email cancels a pending change.",
+    )
     username = serializers.CharField(required=False, max_length=30, validators=[username_validator])
     full_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
     notify_email = serializers.BooleanField(required=False)
@@ -135,3 +150,42 @@ class PasswordResetSerializer(serializers.Serializer):
 class PasswordResetConfirmSerializer(serializers.Serializer):
     token = serializers.CharField(max_length=200)
     new_password = serializers.CharField(trim_whitespace=False, max_length=128)
+
+
+class EmailVerifySerializer(serializers.Serializer):
+    """Either the link's ``token``, or the ``email`` the code was sent to and the ``code``."""
+
+    token = serializers.CharField(required=False, max_length=200, help_text="The token of the emailed link.")
+    email = serializers.EmailField(required=False, max_length=254, help_text="The address the code was sent to.")
+    code = serializers.RegexField(
+        r"^[0-9]{6}$", required=False, max_length=6, help_text="The 6-digit code of the email (with `email`)."
+    )
+
+    def validate(self, attrs):
+        if attrs.get("token"):
+            if attrs.get("code") or attrs.get("email"):
+                raise serializers.ValidationError("Give either the token, or the email and the code.", code="invalid")
+            return attrs
+        missing = {
+            name: serializers.ErrorDetail("Required without a token.", code="required")
+            for name in ("email", "code")
+            if not attrs.get(name)
+        }
+        if missing:
+            raise serializers.ValidationError(missing)
+        return attrs
+
+
+class EmailVerifiedSerializer(serializers.Serializer):
+    email = serializers.EmailField(help_text="The account's email, now verified.")
+    email_verified = serializers.BooleanField()
+    email_changed = serializers.BooleanField(help_text="True when this confirmed an email change.")
+
+
+class EmailResendSerializer(serializers.Serializer):
+    email = serializers.EmailField(
+        required=False,
+        max_length=254,
+        help_text="Not signed in: the address to verify (answered alike whether or not an account has it). "
+        "Signed in: leave it out to resend your own verification.",
+    )

@@ -25,3 +25,25 @@ def send_password_reset_email(user_id: str) -> bool:
         },
     )
     return True
+
+
+@shared_task
+def send_email_verification(verification_id: str) -> bool:
+    """Email a verification's link and code; both are made here, in the worker (see the service)."""
+    from accounts.services import email_verification_send
+
+    return email_verification_send(verification_id=verification_id)
+
+
+@shared_task
+def send_email_change_notice(user_id: str, new_email: str) -> bool:
+    """Tell the current address that a change to ``new_email`` was asked for, so its owner can react."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return False
+    emails.send(
+        to=user.email,
+        template="email_change_notice",
+        context={"user": user, "new_email": new_email, "reset_url": f"{settings.FRONTEND_URL}/reset-password"},
+    )
+    return True

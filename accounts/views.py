@@ -1,13 +1,17 @@
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import PermissionDenied
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services
+from accounts.models import normalize_email
 from accounts.serializers import (
+    EmailResendSerializer,
+    EmailVerifiedSerializer,
+    EmailVerifySerializer,
     MeSerializer,
     MeUpdateSerializer,
     PasswordChangeSerializer,
@@ -19,6 +23,7 @@ from accounts.serializers import (
 )
 from config.permissions import IsSuperuser
 from config.ratelimit import enforce_ip_rate_limit, enforce_rate_limit
+from config.schema import ErrorEnvelopeSerializer
 from config.views import PublicAPIView
 
 
@@ -35,7 +40,7 @@ class RegisterView(PublicAPIView):
         enforce_ip_rate_limit(request, group="register", rate_name="register")
         data = RegisterSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.user_create(**data.validated_data, validate_password=True)
+        user = services.user_register(**data.validated_data, request=request)
         return Response(UserReferenceSerializer(user, with_email=True).data, status=status.HTTP_201_CREATED)
 
 
@@ -90,13 +95,30 @@ class MeView(APIView):
     def get(self, request):
         return Response(MeSerializer(request.user).data)
 
-    @extend_schema(request=MeUpdateSerializer, responses=MeSerializer, tags=["users"])
+    @extend_schema(
+        request=MeUpdateSerializer,
+        responses=MeSerializer,
+        tags=["users"],
+        description="A new `email` does not change the email yet: it is answered as `pending_email`, the new "
+        "address is sent a verification and the current one a notice (see docs/identity.md).",
+    )
     def patch(self, request):
         data = MeUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         changes = dict(data.validated_data)
         current_password = changes.pop("current_password", None)
-        user = services.user_update_profile(user=request.user, current_password=current_password, **changes)
+        if "email" in changes and normalize_email(changes["email"]) not in (
+            request.user.email,
+            request.user.pending_email,
+        ):
+            # Each email change guesses the current password and sends two emails: bounded.
+            enforce_ip_rate_limit(request, group="email-change-ip", rate_name="email_change_ip")
+            enforce_rate_limit(
+                request, group="email-change-account", value=str(request.user.pk), rate_name="email_change_account"
+            )
+        user = services.user_update_profile(
+            user=request.user, current_password=current_password, request=request, **changes
+        )
         return Response(MeSerializer(user).data)
 
 
@@ -109,5 +131,77 @@ class UserCreateView(APIView):
     def post(self, request):
         data = UserCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.user_create(**data.validated_data, validate_password=True)
+        # The superuser typed the address; its owner still proves it, as after registering.
+        user = services.user_register(**data.validated_data, request=request)
         return Response(UserReferenceSerializer(user, with_email=True).data, status=status.HTTP_201_CREATED)
+
+
+class EmailVerifyView(PublicAPIView):
+    @extend_schema(
+        request=EmailVerifySerializer,
+        responses={
+            200: EmailVerifiedSerializer,
+            400: OpenApiResponse(ErrorEnvelopeSerializer, description="`invalid_token` or `invalid_code`."),
+            409: OpenApiResponse(
+                ErrorEnvelopeSerializer, description="`email_taken`: the new address of an email change was taken."
+            ),
+            410: OpenApiResponse(
+                ErrorEnvelopeSerializer, description="`verification_expired` or `verification_used` (a link)."
+            ),
+        },
+        tags=["auth"],
+        summary="Confirm an email verification with the link's token, or with the email and its code",
+    )
+    def post(self, request):
+        enforce_ip_rate_limit(request, group="email-verify-ip", rate_name="email_verify_ip")
+        data = EmailVerifySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if not data.validated_data.get("token"):
+            # Six digits are guessable: the codes tried for one address are bounded too.
+            enforce_rate_limit(
+                request,
+                group="email-verify-account",
+                value=normalize_email(data.validated_data["email"]),
+                rate_name="email_verify_account",
+            )
+        user, verification = services.email_verify(request=request, **data.validated_data)
+        body = {"email": user.email, "email_verified": True, "email_changed": verification.purpose == "change"}
+        return Response(EmailVerifiedSerializer(body).data)
+
+
+class EmailResendView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=EmailResendSerializer,
+        responses={
+            202: OpenApiResponse(description="A new link and code are on their way (if there is anything to verify)."),
+            401: OpenApiResponse(
+                ErrorEnvelopeSerializer,
+                description="An invalid or expired access token was sent (send none to resend by email).",
+            ),
+            409: OpenApiResponse(
+                ErrorEnvelopeSerializer, description="Signed in: `email_already_verified`, nothing to verify."
+            ),
+        },
+        tags=["auth"],
+        summary="Send a new verification email",
+        description="Signed in without `email`: the pending new address if an email change waits, else the "
+        "account's address. With `email` (signed in or not): a new email goes to that address only if it is the "
+        "unverified address of an account; the answer is the same whether or not one exists. Earlier links and "
+        "codes stop working.",
+    )
+    def post(self, request):
+        enforce_ip_rate_limit(request, group="email-resend-ip", rate_name="email_resend_ip")
+        data = EmailResendSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        email = data.validated_data.get("email")
+        if email is None and not request.user.is_authenticated:
+            raise ValidationError({"email": ["Required when not signed in."]}, code="required")
+        account = normalize_email(email) if email is not None else request.user.email
+        enforce_rate_limit(request, group="email-resend-account", value=account, rate_name="email_resend_account")
+        if email is not None:
+            services.email_verification_resend_by_email(email=email, request=request)
+        else:
+            services.email_verification_resend(user=request.user, request=request)
+        return Response(status=status.HTTP_202_ACCEPTED)

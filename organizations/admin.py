@@ -1,6 +1,8 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
 
 from config.admin import ReadOnlyInline, apply_each
@@ -36,14 +38,21 @@ class MembershipInlineFormSet(forms.BaseInlineFormSet):
         _owner_kept(self.instance.pk, losing=losing, gaining=gaining)
 
     def save(self, commit=True):
-        """Promotions and additions first, then demotions, then removals: an owner is kept at every step."""
-        self.new_objects, self.changed_objects, self.deleted_objects = [], [], []
+        """Promotions and additions first, then demotions, then removals: an owner is kept at every step.
+
+        A user whose email is not verified is not added but invited (``invited``), as through the API.
+        """
+        self.new_objects, self.changed_objects, self.deleted_objects, self.invited = [], [], [], []
         added = [form for form in self.extra_forms if form.has_changed() and form not in self.deleted_forms]
         for form in sorted(added, key=lambda f: -f.cleaned_data["role"]):
             data = form.cleaned_data
-            form.instance = services.membership_add(
+            added_as = services.membership_add_or_invite(
                 organization=self.instance, email=data["user"].email, role=data["role"], actor=None
             )
+            if isinstance(added_as, Invitation):
+                self.invited.append(added_as)
+                continue
+            form.instance = added_as
             self.new_objects.append(form.instance)
         changed = [form for form in self.initial_forms if form in self.deleted_forms or form.has_changed()]
         for form in sorted(changed, key=lambda f: (f in self.deleted_forms, -(f.cleaned_data.get("role") or 0))):
@@ -88,6 +97,18 @@ class OrganizationAdmin(admin.ModelAdmin):
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        for invitation in getattr(formset, "invited", []):
+            self.message_user(request, _invited_message(invitation), messages.WARNING)
+
+
+def _invited_message(invitation: Invitation) -> str:
+    return (
+        f"{invitation.email} was not added: the account's email is not verified, so whoever registered it may "
+        f"not own the address. An invitation was emailed to it instead; accepting it makes them a member."
+    )
+
 
 class MembershipAdminForm(forms.ModelForm):
     class Meta:
@@ -99,6 +120,16 @@ class MembershipAdminForm(forms.ModelForm):
         instance = self.instance
         if instance.pk and self.initial.get("role") == Role.OWNER and cleaned.get("role") not in (None, Role.OWNER):
             _owner_kept(instance.organization_id, losing={instance.pk}, gaining=False)
+        user, organization = cleaned.get("user"), cleaned.get("organization")
+        if not instance.pk and user is not None and organization is not None and not user.email_verified:
+            pending = Invitation.objects.filter(
+                organization=organization, email__iexact=user.email, accepted_at=None, revoked_at=None
+            )
+            if pending.filter(expires_at__gt=timezone.now()).exists():
+                raise forms.ValidationError(
+                    "This account's email is not verified and the address has a pending invitation already; "
+                    "resend that invitation instead."
+                )
         return cleaned
 
 
@@ -124,10 +155,25 @@ class MembershipAdmin(admin.ModelAdmin):
             membership = Membership.objects.get(pk=obj.pk)
             services.membership_change_role(membership=membership, role=form.cleaned_data["role"], actor=None)
             return
-        created = services.membership_add(
+        created = services.membership_add_or_invite(
             organization=obj.organization, email=obj.user.email, role=obj.role, actor=None
         )
+        if isinstance(created, Invitation):  # not verified: invited instead (see response_add)
+            obj.invitation = created
+            return
         obj.pk, obj.created_at, obj.updated_at = created.pk, created.created_at, created.updated_at
+
+    def log_addition(self, request, obj, message):
+        if getattr(obj, "invitation", None) is None:  # no membership was made when the address was invited
+            return super().log_addition(request, obj, message)
+        return None
+
+    def response_add(self, request, obj, post_url_continue=None):
+        invitation = getattr(obj, "invitation", None)
+        if invitation is None:
+            return super().response_add(request, obj, post_url_continue)
+        self.message_user(request, _invited_message(invitation), messages.WARNING)
+        return HttpResponseRedirect(reverse("admin:organizations_invitation_change", args=[invitation.pk]))
 
     def delete_model(self, request, obj):
         services.membership_remove(membership=obj, actor=None)

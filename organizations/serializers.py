@@ -50,7 +50,9 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 class MembershipCreateSerializer(serializers.Serializer):
     email = serializers.EmailField(
-        max_length=254, help_text="Email of an existing user; invite people who have no account."
+        max_length=254,
+        help_text="Email of an existing user; invite people who have no account. An account whose email is "
+        "not verified is invited instead of added.",
     )
     role = LabelChoiceField(Role, default=Role.MEMBER)
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import User, normalize_email
+from accounts.services import user_email_mark_verified
 from config.errors import Conflict, Forbidden, Gone
 from config.jobs import job_claim, job_failed_attempt, job_finish, job_heartbeat, truncate_error
 from config.services import model_update
@@ -173,10 +174,7 @@ def organization_owner_require(*, organization_id, losing: set, gaining: bool = 
 # --- Memberships ---------------------------------------------------------------------------
 
 
-@transaction.atomic
-def membership_add(*, organization: Organization, email: str, role: Role, actor: User | None) -> Membership:
-    """Add an existing user, found by email, with a role. Unknown email: 400; already a member: 409."""
-    membership_role_require_manage(organization_id=organization.pk, actor=actor, target_roles=(role,))
+def _user_by_email(email: str) -> User:
     user = User.objects.filter(email=normalize_email(email)).first()
     if user is None:
         raise ValidationError(
@@ -186,13 +184,54 @@ def membership_add(*, organization: Organization, email: str, role: Role, actor:
                 )
             }
         )
+    return user
+
+
+def _member_already(organization: Organization, user: User) -> None:
     if Membership.objects.filter(organization=organization, user=user).exists():
         raise Conflict("This user is already a member of the organization.")
+
+
+@transaction.atomic
+def membership_add(*, organization: Organization, email: str, role: Role, actor: User | None) -> Membership:
+    """Add an existing user, found by email, with a role. Unknown email: 400; already a member: 409.
+
+    The account's address must be verified (400 ``email_not_verified``): anyone can register with
+    someone else's address, so an unverified account is never let in by its email; invite the
+    address instead (``membership_add_or_invite`` does).
+    """
+    membership_role_require_manage(organization_id=organization.pk, actor=actor, target_roles=(role,))
+    user = _user_by_email(email)
+    _member_already(organization, user)
+    if not user.email_verified:
+        raise ValidationError(
+            {
+                "email": ValidationError(
+                    "This account's email address is not verified; invite the address instead.",
+                    code="email_not_verified",
+                )
+            }
+        )
     try:
         with transaction.atomic():
             return Membership.objects.create(organization=organization, user=user, role=role)
     except IntegrityError:
         raise Conflict("This user is already a member of the organization.") from None
+
+
+@transaction.atomic
+def membership_add_or_invite(
+    *, organization: Organization, email: str, role: Role, actor: User | None
+) -> Membership | Invitation:
+    """Add someone by email: the account, if its address is verified; otherwise an invitation to the
+    address, whose acceptance proves the address (and verifies it). So whoever registered with another
+    person's address is never let in by that address. Unknown email: 400 ``user_not_found``."""
+    membership_role_require_manage(organization_id=organization.pk, actor=actor, target_roles=(role,))
+    user = _user_by_email(email)
+    if user.email_verified:
+        return membership_add(organization=organization, email=email, role=role, actor=actor)
+    _member_already(organization, user)
+    return invitation_create(organization=organization, email=email, role=role, invited_by=actor)
 
 
 @transaction.atomic
@@ -356,6 +395,8 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
+    # The link reached this address and its account's holder used it: the address is theirs.
+    user_email_mark_verified(user=user, method="invitation")
     return membership
 
 

@@ -107,8 +107,13 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Orga
     list=extend_schema(summary="The organization's members with their roles (members)"),
     create=extend_schema(
         summary="Add an existing user by email with a role (admins; owners to add an owner)",
+        description=(
+            "An account whose email is verified becomes a member: 201 with the membership. An account whose "
+            "email is not verified is never added by its email: the address is invited instead, and the answer "
+            "is 202 with the invitation (accepting it proves the address). No account: 400 `user_not_found`."
+        ),
         request=MembershipCreateSerializer,
-        responses={201: MembershipSerializer},
+        responses={201: MembershipSerializer, 202: InvitationSerializer},
     ),
     retrieve=extend_schema(summary="One member (members)", parameters=[USER_ID]),
     partial_update=extend_schema(
@@ -143,8 +148,10 @@ class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organi
 
     def create(self, request, **kwargs):
         data = validated(MembershipCreateSerializer, request)
-        membership = services.membership_add(organization=self.organization, actor=request.user, **data)
-        return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+        added = services.membership_add_or_invite(organization=self.organization, actor=request.user, **data)
+        if isinstance(added, Invitation):
+            return Response(InvitationSerializer(added).data, status=status.HTTP_202_ACCEPTED)
+        return Response(MembershipSerializer(added).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, **kwargs):
         membership = self.get_object()

@@ -18,7 +18,7 @@ from user_agents import parse as parse_user_agent
 from accounts.selectors import user_get_by_identifier
 from audit.models import AuditEvent
 from audit.services import audit_record
-from config.errors import NotAuthenticated
+from config.errors import Forbidden, NotAuthenticated
 from config.request_meta import client_ip, user_agent
 from config.text import truncate
 from sessions_app import session_state
@@ -125,6 +125,14 @@ def session_login(*, identifier: str, password: str, request, device_name: str =
             user=user_get_by_identifier(identifier=identifier),
         )
         raise AuthError("invalid_credentials", "Email/username or password is incorrect.")
+    if settings.REQUIRE_VERIFIED_EMAIL_TO_SIGN_IN and not user.email_verified:
+        # Only after the right password, so the answer tells nothing to someone guessing.
+        reason = {"reason": "email_not_verified"}
+        audit_record(kind=AuditEvent.Kind.LOGIN_FAILED, request=request, user=user, data=reason)
+        raise Forbidden(
+            "Verify your email address before signing in; POST /auth/email/resend sends a new link.",
+            code="email_not_verified",
+        )
     return sign_in(user=user, request=request, device_name=device_name, method="password")
 
 

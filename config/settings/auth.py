@@ -8,6 +8,12 @@ from .env import env
 AUTHENTICATION_BACKENDS = ["accounts.backends.EmailOrUsernameBackend"]
 REGISTRATION_OPEN = env.bool("REGISTRATION_OPEN", default=True)
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)  # seconds
+# How long an email verification (its link and its code) stays valid, in seconds.
+EMAIL_VERIFICATION_TIMEOUT = env.int("EMAIL_VERIFICATION_TIMEOUT", default=24 * 60 * 60)
+# Wrong codes a verification takes before it must be sent again.
+EMAIL_VERIFICATION_CODE_ATTEMPTS = env.int("EMAIL_VERIFICATION_CODE_ATTEMPTS", default=5)
+# Refuse sign-in (403 email_not_verified) to accounts whose email is not verified yet.
+REQUIRE_VERIFIED_EMAIL_TO_SIGN_IN = env.bool("REQUIRE_VERIFIED_EMAIL_TO_SIGN_IN", default=False)
 # How long a session's state may be served from the cache; bounds revocation lag only if the
 # cache could not be told of a revocation (Redis down at that moment).
 SESSION_STATE_CACHE_SECONDS = env.int("SESSION_STATE_CACHE_SECONDS", default=60)
@@ -31,6 +37,12 @@ RATE_LIMITS = {
     "reauthenticate_ip": env.str("RATELIMIT_REAUTHENTICATE_IP", default="20/h"),
     "reauthenticate_account": env.str("RATELIMIT_REAUTHENTICATE_ACCOUNT", default="5/15m"),
     "data_export": env.str("RATELIMIT_DATA_EXPORT", default="3/d"),
+    "email_verify_ip": env.str("RATELIMIT_EMAIL_VERIFY_IP", default="30/h"),
+    "email_verify_account": env.str("RATELIMIT_EMAIL_VERIFY_ACCOUNT", default="10/h"),
+    "email_resend_ip": env.str("RATELIMIT_EMAIL_RESEND_IP", default="10/h"),
+    "email_resend_account": env.str("RATELIMIT_EMAIL_RESEND_ACCOUNT", default="3/h"),
+    "email_change_ip": env.str("RATELIMIT_EMAIL_CHANGE_IP", default="20/h"),
+    "email_change_account": env.str("RATELIMIT_EMAIL_CHANGE_ACCOUNT", default="5/h"),
 }
 # The client address behind TRUSTED_PROXY_COUNT proxies (see security.py).
 RATELIMIT_IP_META_KEY = "config.request_meta.client_ip"

@@ -1,4 +1,6 @@
-"""Importing members: existing users become members, other addresses are invited, through
+"""Importing members: existing users whose email is verified become members, other addresses (an
+account whose email is not verified among them: whoever registered it may not own the address) are
+invited, through
 ``organizations.services`` (``membership_add``, ``invitation_create``, whose email goes out once the
 batch commits), so the role rules are the ones the API applies."""
 
@@ -74,9 +76,10 @@ def member_validator(match: HeaderMatch) -> Validator:
 
 
 class MemberImport(CsvImport):
-    """Existing users become members; other addresses are invited. Rows for someone who is already a
-    member, or already has a pending invitation, are skipped (counted, with a warning), not failed:
-    importing the same list twice is harmless and an all-or-nothing import is not refused for it."""
+    """Existing users with a verified email become members; other addresses are invited. Rows for
+    someone who is already a member, or already has a pending invitation, are skipped (counted, with a
+    warning), not failed: importing the same list twice is harmless and an all-or-nothing import is not
+    refused for it."""
 
     kind = "members"
     columns = ("email", "role")
@@ -98,8 +101,10 @@ class MemberImport(CsvImport):
     def load(self, rows: list[tuple[int, MemberRow]]) -> LoadResult:
         organization = self.job.organization
         emails = {row.email for _, row in rows}
-        # Who exists, who is a member, who has an open invitation: three queries per batch.
-        users = set(User.objects.filter(email__in=emails).values_list("email", flat=True))
+        # Who exists (verified), who is a member, who has an open invitation: three queries per batch.
+        users = set(
+            User.objects.filter(email__in=emails, email_verified_at__isnull=False).values_list("email", flat=True)
+        )
         members = set(
             org_selectors.organization_member_list(organization_id=organization.pk)
             .filter(email__in=emails)

@@ -20,6 +20,19 @@ class TestEnsureSuperuser:
         assert user.is_superuser
         assert user.is_staff
         assert user.check_password("s3cret-Passw0rd-xyz")
+        assert user.email_verified  # the operator vouches for the address
+
+    def test_never_promotes_an_account_whose_address_is_not_verified(self, monkeypatch):
+        """Someone registered the operator's address first: they must not become superuser by it."""
+        from tests.factories import UserFactory
+
+        squatter = UserFactory(email="root@example.com", unverified=True)
+        monkeypatch.setenv("SUPERUSER_EMAIL", "root@example.com")
+        monkeypatch.setenv("SUPERUSER_PASSWORD", "s3cret-Passw0rd-xyz")
+        with pytest.raises(CommandError, match="not verified"):
+            call_command("ensure_superuser")
+        squatter.refresh_from_db()
+        assert (squatter.is_superuser, squatter.is_staff) == (False, False)
 
     def test_promotes_an_existing_user_without_touching_the_password(self, monkeypatch, user):
         from tests.factories import DEFAULT_PASSWORD
@@ -45,6 +58,7 @@ def test_seed_demo_is_idempotent(capsys):
     call_command("seed_demo")
     assert User.objects.count() == first >= 5
     assert User.objects.filter(is_superuser=True).exists()
+    assert not User.objects.filter(email_verified_at=None).exists()  # demo people can be added by email
     assert "owner@demo.example" in capsys.readouterr().out
 
 

@@ -4,7 +4,7 @@ Factories write rows directly, bypassing the services: use them to arrange a tes
 service itself when its side effects (activity, notifications, enqueued work) are what is tested.
 """
 
-from tests.factories.accounts import DEFAULT_PASSWORD, UserFactory
+from tests.factories.accounts import DEFAULT_PASSWORD, EmailVerificationFactory, UserFactory
 from tests.factories.imports import ImportJobFactory, ImportRowErrorFactory
 from tests.factories.notifications import NotificationDeliveryFactory, NotificationFactory
 from tests.factories.organizations import (
@@ -30,6 +30,7 @@ __all__ = [
     "AuditEventFactory",
     "CommentFactory",
     "DataExportFactory",
+    "EmailVerificationFactory",
     "ImportJobFactory",
     "ImportRowErrorFactory",
     "InvitationEmailFactory",

@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from organizations.models import Membership, Organization, Role
+from organizations.models import Invitation, Membership, Organization, Role
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +51,14 @@ class TestAddMember:
         call_command("add_member", organization="ACME", email="Ana@Example.com", role="admin")
         assert Membership.objects.get(organization=organization, user=user).role == Role.ADMIN
         assert "as admin" in capsys.readouterr().out
+
+    def test_an_unverified_account_is_invited_instead(self, capsys):
+        organization = OrganizationFactory(slug="acme")
+        user = UserFactory(email="ana@example.com", unverified=True)
+        call_command("add_member", organization="acme", email="ana@example.com", role="admin")
+        assert not Membership.objects.filter(organization=organization, user=user).exists()
+        assert Invitation.objects.get(organization=organization).email == "ana@example.com"
+        assert "not verified: invited" in capsys.readouterr().out
 
     def test_unknown_organization(self):
         with pytest.raises(CommandError, match="No organization has the slug 'nope'"):

@@ -181,6 +181,12 @@ ROWS = [
     Row("auth-password-reset", "POST", "anonymous", 202, lambda w: ("auth/password/reset", {"email": "x@example.com"})),
     Row("auth-password-reset-confirm", "POST", "anonymous", 400,
         lambda w: ("auth/password/reset/confirm", {"token": "bad", "new_password": "plum-tractor-88"})),
+    # The token (or the email and code) is the credential; signed in or not alike.
+    Row("auth-email-verify", "POST", "anonymous", 400, lambda w: ("auth/email/verify", {"token": "not-a-token"})),
+    # By email: answered alike whoever asks and whether or not an account waits (signed in without an
+    # email: one's own, tests/accounts/test_email_verification.py).
+    Row("auth-email-resend", "POST", "anonymous", 202,
+        lambda w: ("auth/email/resend", {"email": "someone@example.com"})),
     Row("user-create", "POST", "superuser", 201,
         lambda w: ("users", {"email": "made@example.com", "username": "made_by_su", "password": "plum-tractor-88"})),
     Row("user-me", "GET", "signed-in", 200, lambda w: ("users/me", None)),

@@ -2,11 +2,14 @@ from django.core.management.base import BaseCommand, CommandError
 
 from config.errors import command_errors
 from organizations import selectors, services
-from organizations.models import Role
+from organizations.models import Invitation, Role
 
 
 class Command(BaseCommand):
-    help = "Add an existing user to an organization with a role."
+    help = (
+        "Add an existing user to an organization with a role. A user whose email is not verified is "
+        "invited instead (accepting the emailed invitation proves the address)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--organization", required=True, metavar="SLUG", help="The organization's slug.")
@@ -18,5 +21,16 @@ class Command(BaseCommand):
         if org is None:
             raise CommandError(f"No organization has the slug {organization!r}.")
         with command_errors():
-            membership = services.membership_add(organization=org, email=email, role=Role.from_label(role), actor=None)
+            added = services.membership_add_or_invite(
+                organization=org, email=email, role=Role.from_label(role), actor=None
+            )
+        if isinstance(added, Invitation):
+            self.stdout.write(
+                self.style.WARNING(
+                    f"{added.email} is not verified: invited to {org.name!r} ({org.slug}) as {role} instead; "
+                    "accepting the emailed invitation makes them a member."
+                )
+            )
+            return
+        membership = added
         self.stdout.write(self.style.SUCCESS(f"Added {membership.user.email} to {org.name!r} ({org.slug}) as {role}."))
