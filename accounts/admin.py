@@ -87,6 +87,9 @@ class UserAdmin(DjangoUserAdmin):
         if change and "email" in form.changed_data:
             # Staff typed a new address: nobody has proved it yet.
             obj.email_verified_at = None
+        if change and "is_active" in form.changed_data and obj.is_active:
+            # Staff brought a deleted account back: it is no longer to be anonymised.
+            obj.deletion_scheduled_at = None
         super().save_model(request, obj, form, change)
         if "webhook_url" in form.changed_data:
             user_webhook_secret_ensure(user=obj)

@@ -123,6 +123,7 @@ def _scrub_profile(user: User, *, now) -> None:
     user.full_name = ""
     user.set_unusable_password()
     user.email_verified_at = None
+    user.pending_email = ""
     user.webhook_url = ""
     user.webhook_secret = ""
     user.notify_email = False
@@ -134,6 +135,7 @@ def _scrub_profile(user: User, *, now) -> None:
     user.save()
     user.groups.clear()
     user.user_permissions.clear()
+    user.email_verifications.all().delete()
 
 
 @transaction.atomic

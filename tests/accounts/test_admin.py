@@ -1,6 +1,9 @@
 """Staff see an account's verification state in the admin and may vouch for an address (audited)."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from accounts.models import User
 from audit.models import AuditEvent
@@ -80,3 +83,25 @@ def test_staff_typing_a_new_email_leaves_it_unverified(staff):
     assert staff.post(f"/admin/accounts/user/{user.pk}/change/", data).status_code == 302
     user.refresh_from_db()
     assert (user.email, user.email_verified) == ("typed.by.staff@example.com", False)
+
+
+def test_reactivating_an_account_in_the_form_cancels_its_pending_deletion(staff):
+    user = UserFactory(is_active=False, deletion_scheduled_at=timezone.now() + timedelta(days=3))
+    data = {
+        "email": user.email,
+        "username": user.username,
+        "full_name": user.full_name,
+        "notify_email": "on",
+        "is_active": "on",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+        "login_sessions-TOTAL_FORMS": 0,
+        "login_sessions-INITIAL_FORMS": 0,
+        "login_sessions-MIN_NUM_FORMS": 0,
+        "login_sessions-MAX_NUM_FORMS": 1000,
+    }
+    response = staff.post(f"/admin/accounts/user/{user.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    user.refresh_from_db()
+    assert user.is_active
+    assert user.deletion_scheduled_at is None

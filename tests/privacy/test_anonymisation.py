@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import EmailVerification, EmailVerificationPurpose, User
 from accounts.signals import user_anonymised
 from audit.models import AuditEvent
 from notifications.models import Notification
@@ -20,6 +20,7 @@ from tasks_app.services import comment_create, task_create
 from tests.factories import (
     DEFAULT_PASSWORD,
     DataExportFactory,
+    EmailVerificationFactory,
     InvitationFactory,
     MembershipFactory,
     NotificationFactory,
@@ -37,7 +38,9 @@ def deleted(org, signed_in):
     person = org.member
     person.webhook_url = "https://hooks.example.com/me"
     person.webhook_secret = "s3cret"
+    person.pending_email = "next-address@example.com"
     person.save()
+    EmailVerificationFactory(user=person, email=person.pending_email, purpose=EmailVerificationPurpose.CHANGE)
     task = task_create(organization=org.organization, created_by=person, title="Mine", assignee=org.admin)
     comment_create(task=task, author=person, body="My comment")
     NotificationFactory(recipient=person)
@@ -72,6 +75,8 @@ def test_the_command_erases_the_person_and_keeps_the_row(deleted, org, client_fo
     assert person.email == f"deleted-{person.pk.hex}@invalid"
     assert person.username.startswith("deleted_")
     assert (person.full_name, person.webhook_url, person.webhook_secret) == ("", "", "")
+    assert person.pending_email == ""
+    assert not EmailVerification.objects.filter(user=person).exists()
     assert not person.has_usable_password()
     assert not person.notify_email
     assert not person.is_active
