@@ -31,10 +31,12 @@ def test_start_answers_the_secret_its_uri_and_a_qr_code(auth_client, user, clock
     body = response.json()
     assert set(body) == {"secret", "otpauth_uri", "qr_code"}
     uri = urlparse(body["otpauth_uri"])
-    assert uri.scheme == "otpauth" and uri.netloc == "totp"
+    assert uri.scheme == "otpauth"
+    assert uri.netloc == "totp"
     assert unquote(uri.path) == f"/Team Workspace:{user.email}"
     params = parse_qs(uri.query)
-    assert params["secret"] == [body["secret"]] and params["issuer"] == ["Team Workspace"]
+    assert params["secret"] == [body["secret"]]
+    assert params["issuer"] == ["Team Workspace"]
     assert re.fullmatch(r"[A-Z2-7]{32}", body["secret"])
     assert body["qr_code"].startswith("data:image/svg+xml")
     device = TOTPDevice.objects.get(user=user)
@@ -64,8 +66,10 @@ def test_confirming_with_a_code_turns_it_on_and_shows_ten_recovery_codes_once(au
     state = auth_client.get(MFA).json()
     assert state["enabled"] is True
     assert state["methods"] == ["totp", "recovery_code"]
-    assert state["totp"]["enabled"] is True and state["totp"]["enabled_at"]
-    assert state["recovery_codes"]["remaining"] == 10 and state["recovery_codes"]["generated_at"]
+    assert state["totp"]["enabled"] is True
+    assert state["totp"]["enabled_at"]
+    assert state["recovery_codes"]["remaining"] == 10
+    assert state["recovery_codes"]["generated_at"]
 
 
 def test_a_wrong_code_leaves_it_off(auth_client, user, clock):
@@ -144,7 +148,8 @@ def test_new_recovery_codes_need_a_recent_authentication_and_replace_the_old(
 
     assert response.status_code == 200
     new = response.json()["recovery_codes"]
-    assert len(new) == 10 and not set(new) & set(enrolled.recovery_codes)
+    assert len(new) == 10
+    assert not set(new) & set(enrolled.recovery_codes)
     assert kinds(user)[-1] == AuditEvent.Kind.RECOVERY_CODES_GENERATED
     # The old codes no longer sign in; the new ones do.
     old = finish_login(start_login(user)["mfa_token"], enrolled.recovery_codes[0])

@@ -54,7 +54,8 @@ def test_the_code_opens_the_session_with_the_body_of_login(start_login, finish_l
     session = UserSession.objects.get(pk=body["session"]["id"])
     assert session.user_agent == UA
     event = AuditEvent.objects.get(user=enrolled.user, kind=AuditEvent.Kind.LOGIN_SUCCEEDED)
-    assert event.data == {"method": "password+totp"} and event.session_id == session.pk
+    assert event.data == {"method": "password+totp"}
+    assert event.session_id == session.pk
     enrolled.device.refresh_from_db()
     assert enrolled.device.last_used_at is not None
 
@@ -209,7 +210,8 @@ def test_another_way_of_signing_in_gets_the_challenge_and_keeps_its_name(finish_
 
     signed_in = session_services.sign_in(user=enrolled.user, request=request, method="google")
 
-    assert signed_in.session is None and signed_in.mfa_challenge is not None
+    assert signed_in.session is None
+    assert signed_in.mfa_challenge is not None
     response = finish_login(signed_in.mfa_challenge.token, enrolled.code())
     assert response.json()["session"]["sign_in_method"] == "google+totp"
 
