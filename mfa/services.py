@@ -11,6 +11,7 @@ This app does not open sessions: ``sessions_app.services.sign_in`` asks it for a
 
 import hashlib
 import re
+from base64 import b32encode
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -167,8 +168,8 @@ def totp_enrol_start(*, user, request=None) -> TotpEnrolment:
         raise _mfa_already_enabled()
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
-    uri = device.config_url  # otpauth://totp/<issuer>:<email>?secret=...&issuer=<issuer>
-    secret = uri.split("secret=", 1)[1].split("&", 1)[0]
+    uri = device.config_url  # otpauth://totp/<issuer>:<email>?secret=...&issuer=<issuer> (OTP_TOTP_ISSUER)
+    secret = b32encode(device.bin_key).decode().rstrip("=")
     return TotpEnrolment(secret=secret, uri=uri, qr_svg=segno.make(uri, error="m").svg_data_uri(scale=4))
 
 
