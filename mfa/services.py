@@ -11,8 +11,8 @@ This app does not open sessions: ``sessions_app.services.sign_in`` asks it for a
 
 import hashlib
 import re
-from base64 import b32encode
 import secrets
+from base64 import b32encode
 from dataclasses import dataclass
 from datetime import timedelta
 
