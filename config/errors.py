@@ -68,6 +68,18 @@ class Gone(ApplicationError):
     default_message = "This can no longer be used."
 
 
+class TooManyAttempts(ApplicationError):
+    """Refused for now after too many failures (a one-time code's back-off); ``wait`` seconds until the next try."""
+
+    status_code = 429
+    default_code = "rate_limited"
+    default_message = "Too many attempts; try again later."
+
+    def __init__(self, message: str | None = None, *, wait: float, code: str | None = None):
+        super().__init__(message, code=code)
+        self.wait = max(wait, 1)
+
+
 class PayloadTooLarge(ApplicationError):
     status_code = 413
     default_code = "payload_too_large"

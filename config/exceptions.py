@@ -132,6 +132,7 @@ def _from_application_error(exc: ApplicationError) -> exceptions.APIException:
     api_exception = exceptions.APIException(detail=exc.message, code=exc.code)
     api_exception.status_code = exc.status_code
     api_exception.extra = exc.extra
+    api_exception.wait = getattr(exc, "wait", None)  # answered as Retry-After
     return api_exception
 
 

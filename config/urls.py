@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("accounts.urls")),
     path("", include("audit.urls")),
     path("", include("notifications.urls")),
+    path("", include("mfa.urls")),
     path("", include("sessions_app.urls")),
     path("", include("organizations.urls")),
     path("", include("tasks_app.urls")),

@@ -78,7 +78,8 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "member_count", "created_by", "created_at"]
+    list_display = ["name", "slug", "member_count", "require_mfa", "created_by", "created_at"]
+    list_filter = ["require_mfa"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["id", "created_by", "created_at", "updated_at"]

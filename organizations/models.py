@@ -44,6 +44,10 @@ class Organization(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=150)
     slug = models.SlugField(max_length=50, unique=True, help_text="Unique; derived from the name when not given.")
+    require_mfa = models.BooleanField(
+        default=False,
+        help_text="Members without a second factor get 403 mfa_required on this organization's endpoints.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

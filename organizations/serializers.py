@@ -19,7 +19,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Organization
-        fields = ["id", "name", "slug", "role", "member_count", "created_at", "updated_at"]
+        fields = ["id", "name", "slug", "role", "member_count", "require_mfa", "created_at", "updated_at"]
         read_only_fields = fields
 
 
@@ -33,6 +33,10 @@ class OrganizationCreateSerializer(serializers.Serializer):
 class OrganizationUpdateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=150, required=False)
     slug = serializers.SlugField(max_length=50, required=False)
+    require_mfa = serializers.BooleanField(
+        required=False,
+        help_text="Owners only: members without a second factor get 403 `mfa_required` here until they enrol.",
+    )
 
 
 # --- Members -------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from accounts.services import user_email_mark_verified
 from config.errors import Conflict, Forbidden, Gone
 from config.jobs import job_claim, job_failed_attempt, job_finish, job_heartbeat, truncate_error
 from config.services import model_update
+from mfa import selectors as mfa_selectors
 from organizations import selectors
 from organizations.models import (
     Invitation,
@@ -98,9 +99,18 @@ def organization_create(*, name: str, created_by: User, slug: str | None = None)
 
 @transaction.atomic
 def organization_update(
-    *, organization: Organization, name: str | None = None, slug: str | None = None
+    *,
+    organization: Organization,
+    name: str | None = None,
+    slug: str | None = None,
+    require_mfa: bool | None = None,
+    actor: User | None = None,
 ) -> Organization:
+    """Rename, change the slug, or (owners) require a second factor of every member."""
     data = {}
+    if require_mfa is not None and require_mfa != organization.require_mfa:
+        organization_require_mfa_check(organization=organization, actor=actor, require_mfa=require_mfa)
+        data["require_mfa"] = require_mfa
     if name is not None:
         data["name"] = name.strip()
     if slug is not None:
@@ -109,7 +119,7 @@ def organization_update(
             raise _slug_conflict()
     try:
         with transaction.atomic():
-            organization, _ = model_update(instance=organization, fields=["name", "slug"], data=data)
+            organization, _ = model_update(instance=organization, fields=["name", "slug", "require_mfa"], data=data)
     except IntegrityError:
         raise _slug_conflict() from None
     return organization
@@ -147,6 +157,21 @@ def membership_role_require_manage(*, organization_id, actor: User | None, targe
     )
     if not all(role_can_manage(actor_role, role) for role in target_roles):
         raise Forbidden("Only owners manage owners or grant the owner role.")
+
+
+def organization_require_mfa_check(*, organization: Organization, actor: User | None, require_mfa: bool) -> None:
+    """Only owners require (or stop requiring) a second factor of the members; an owner switching it on
+    must have one themself, or the first person it locks out is them (409 ``mfa_not_enabled``)."""
+    organization_role_require(
+        organization_id=organization.pk,
+        actor=actor,
+        minimum=Role.OWNER,
+        message="Only owners decide whether members need a second factor.",
+    )
+    if require_mfa and actor is not None and not mfa_selectors.user_has_second_factor(user=actor):
+        raise Conflict(
+            "Turn on two-factor sign-in for your own account first (POST /users/me/mfa/totp).", code="mfa_not_enabled"
+        )
 
 
 LAST_OWNER_MESSAGE = (

@@ -63,7 +63,9 @@ def render_organization(organization: Organization, user) -> dict:
     ),
     retrieve=extend_schema(summary="An organization (members)"),
     partial_update=extend_schema(
-        summary="Rename an organization or change its slug (admins)",
+        summary="Rename an organization or change its slug (admins); require a second factor (owners)",
+        description="`require_mfa` is the owners': other roles get 403 `permission_denied`; an owner without a "
+        "second factor of their own gets 409 `mfa_not_enabled` when switching it on.",
         request=OrganizationUpdateSerializer,
         responses={200: OrganizationSerializer},
     ),
@@ -85,6 +87,9 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Orga
             return Organization.objects.none()
         return selectors.organization_list(user=self.request.user)
 
+    def allowed_without_second_factor(self) -> bool:
+        return self.action == "list"  # members see every organization, and which require a second factor
+
     def create(self, request):
         organization = services.organization_create(
             created_by=request.user, **validated(OrganizationCreateSerializer, request)
@@ -93,7 +98,7 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Orga
 
     def partial_update(self, request, **kwargs):
         organization = services.organization_update(
-            organization=self.organization, **validated(OrganizationUpdateSerializer, request)
+            organization=self.organization, actor=request.user, **validated(OrganizationUpdateSerializer, request)
         )
         return Response(render_organization(organization, request.user))
 
@@ -142,6 +147,10 @@ class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organi
         "partial_update": [CanManageMember],
         "destroy": [CanManageMember],
     }
+
+    def allowed_without_second_factor(self) -> bool:
+        # Leaving stays open to a member who will not enrol.
+        return self.action == "destroy" and str(self.kwargs.get("user_id")) == str(self.request.user.pk)
 
     def get_queryset(self):
         return selectors.membership_list(organization=self.organization)

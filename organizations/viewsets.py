@@ -25,6 +25,12 @@ settings below. For each request, in this order:
    of another organization is therefore a 404 too.
 5. **Top-level objects** (``/tasks/{id}``): the organization is taken from the object
    (``organization_field``) before object permissions run, so the same permission classes work.
+6. **An organization that requires a second factor** (``Organization.require_mfa``): whoever reaches
+   it through steps 2 or 5 without a confirmed second factor gets 403 ``mfa_required`` (superusers
+   too: the requirement protects the organization's data from a stolen password, whoever's it is),
+   and top-level lists leave its rows out. A view opens an action to such a member through
+   ``allowed_without_second_factor`` (listing one's organizations, leaving one), so they can see the
+   requirement and act on it; enrolment (``/users/me/mfa``) is not organization-scoped at all.
 
 Subclass settings:
 
@@ -36,6 +42,7 @@ A top-level *create* names its organization in the body: call ``self.require_org
 with it, which applies step 2 (404) and returns the access for a role check.
 """
 
+from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import viewsets
@@ -43,6 +50,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import IsAuthenticated
 
+from config.errors import Forbidden
+from mfa import selectors as mfa_selectors
 from organizations.models import Organization
 from organizations.selectors import OrganizationAccess, organization_access_get, organization_id_list
 
@@ -67,6 +76,13 @@ PROTECTED_METHODS = (
     "scope_queryset",
     "get_permissions",
 )
+
+
+class MfaRequired(Forbidden):
+    default_code = "mfa_required"
+    default_message = (
+        "This organization requires two-factor sign-in: turn it on for your account (POST /api/v1/users/me/mfa/totp)."
+    )
 
 
 class ProtectedMethodError(TypeError):
@@ -117,7 +133,18 @@ class OrganizationScopedMixin:
         access = organization_access_get(user=self.request.user, organization_id=organization_id)
         if access is None:
             raise NotFound()
+        if (
+            access.organization.require_mfa
+            and not self.allowed_without_second_factor()
+            and not mfa_selectors.user_has_second_factor(user=self.request.user)
+        ):
+            raise MfaRequired()
         return access
+
+    def allowed_without_second_factor(self) -> bool:
+        """Whether this request stays open to a member who lacks the second factor their organization
+        requires (step 6 of the module docstring). Closed unless a view says otherwise."""
+        return False
 
     def is_object_request(self) -> bool:
         return (self.lookup_url_kwarg or self.lookup_field) in self.kwargs
@@ -161,10 +188,17 @@ class OrganizationScopedMixin:
         user = self.request.user
         if user.is_superuser and self.is_object_request():
             return queryset  # superusers open any object by id; their lists stay their own
+        memberships = organization_id_list(user=user)
+        if not self.is_object_request() and not self.allowed_without_second_factor():
+            # Lists leave out organizations whose second factor the caller lacks; an object of one,
+            # opened by id, answers 403 mfa_required from check_object_permissions instead.
+            memberships = memberships.filter(
+                Q(organization__require_mfa=False) | mfa_selectors.second_factor_exists(user=user)
+            )
         # The ids as a literal list, not a subquery: with one organization the planner then sees
         # ``organization_id = X`` and walks the (organization, ..., created_at) indexes in order
         # for the first page instead of sorting every row the semi-join returns.
-        ids = list(organization_id_list(user=user).values_list("organization_id", flat=True))
+        ids = list(memberships.values_list("organization_id", flat=True))
         return queryset.filter(**{f"{field}__in": ids})
 
     def get_serializer_context(self):

@@ -2,6 +2,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from accounts.serializers import UserReferenceSerializer
+from mfa.serializers import FACTORS
 from sessions_app.models import UserSession
 
 
@@ -22,7 +23,31 @@ class RefreshSerializer(serializers.Serializer):
 
 
 class ReauthenticateSerializer(serializers.Serializer):
-    password = serializers.CharField(max_length=128, trim_whitespace=False)
+    password = serializers.CharField(
+        max_length=128, trim_whitespace=False, required=False, help_text="The password; or give `code`."
+    )
+    code = serializers.CharField(
+        max_length=64,
+        required=False,
+        help_text="Instead of the password: a code of the authenticator app (accounts without a password need it).",
+    )
+
+    def validate(self, attrs):
+        if bool(attrs.get("password")) == bool(attrs.get("code")):
+            raise serializers.ValidationError(
+                "Give the password or a code of the authenticator app, not both.", code="password_or_code"
+            )
+        return attrs
+
+
+class LoginMfaSerializer(serializers.Serializer):
+    mfa_token = serializers.CharField(max_length=256, help_text="From the answer of /auth/login.")
+    code = serializers.CharField(max_length=64, help_text="A code of the authenticator app, or a recovery code.")
+    method = serializers.ChoiceField(
+        choices=FACTORS,
+        required=False,
+        help_text="Which `code` is; when absent, digits are a TOTP code and anything else a recovery code.",
+    )
 
 
 class AccessTokenSerializer(serializers.Serializer):

@@ -21,6 +21,8 @@ from audit.services import audit_record
 from config.errors import Forbidden, NotAuthenticated
 from config.request_meta import client_ip, user_agent
 from config.text import truncate
+from mfa import selectors as mfa_selectors
+from mfa import services as mfa_services
 from sessions_app import session_state
 from sessions_app.models import RevokeReason, UserSession
 from sessions_app.tokens import issue_token_pair, session_id_of
@@ -79,18 +81,30 @@ def session_create(
 
 @dataclass(frozen=True)
 class SignIn:
-    """What a sign-in ends in: an open session and its token pair."""
+    """What a sign-in ends in: an open session and its token pair, or, for an account with a second
+    factor, no session yet but a challenge (``mfa_challenge``) to answer at ``/auth/login/mfa``."""
 
-    session: UserSession
-    tokens: dict
+    session: UserSession | None = None
+    tokens: dict | None = None
+    mfa_challenge: mfa_services.MfaChallengeIssued | None = None
 
 
-def sign_in(*, user, request, device_name: str = "", method: str) -> SignIn:
+def sign_in(*, user, request, device_name: str = "", method: str, second_factor: str | None = None) -> SignIn:
     """The one end of every way of signing in (a password, single sign-on, a second factor): the
     person is who they claim; open their session on this device and audit it.
 
-    ``method`` names the way, for the session and the audit log ("password", "google", ...).
+    ``method`` names the way, for the session and the audit log ("password", "google", ...). An
+    account with a second factor gets no session until it is proved: the answer is then a challenge
+    bound to this attempt, and ``sign_in_second_factor`` comes back here with ``second_factor`` set,
+    recorded as "password+totp", "google+recovery_code"...
     """
+    if second_factor is None and mfa_selectors.user_has_second_factor(user=user):
+        challenge = mfa_services.mfa_challenge_create(
+            user=user, method=method, device_name=device_name, request=request
+        )
+        return SignIn(mfa_challenge=challenge)
+    if second_factor is not None:
+        method = f"{method}+{second_factor}"
     session, tokens = session_create(user=user, request=request, device_name=device_name, sign_in_method=method)
     audit_record(
         kind=AuditEvent.Kind.LOGIN_SUCCEEDED,
@@ -100,6 +114,19 @@ def sign_in(*, user, request, device_name: str = "", method: str) -> SignIn:
         data={"method": method},
     )
     return SignIn(session=session, tokens=tokens)
+
+
+def sign_in_second_factor(*, mfa_token: str, code: str, factor: str | None = None, request) -> SignIn:
+    """Finish a sign-in that answered a challenge: check the code against it (``mfa`` raises the 401s and
+    429s), then open the session as the first factor would have, the second factor named in its method."""
+    proof = mfa_services.mfa_challenge_complete(token=mfa_token, code=code, factor=factor, request=request)
+    return sign_in(
+        user=proof.user,
+        request=request,
+        device_name=proof.device_name,
+        method=proof.method,
+        second_factor=proof.factor,
+    )
 
 
 def session_login_limit_key(*, identifier: str) -> str:
@@ -136,10 +163,13 @@ def session_login(*, identifier: str, password: str, request, device_name: str =
     return sign_in(user=user, request=request, device_name=device_name, method="password")
 
 
-def reauthentication_check(*, user, request, password: str) -> str:
-    """Check the proof of identity given to re-authenticate; answer its method, or raise a 400 on the
-    field (not a 401: the caller's tokens are good, and a frontend takes a 401 to mean sign in again)."""
-    if not user.check_password(password):
+def reauthentication_check(*, user, request, password: str | None = None, code: str | None = None) -> str:
+    """Check the proof of identity given to re-authenticate (the password, or a code of the second
+    factor, which accounts without a password have); answer its method, or raise a 400 on the field
+    (not a 401: the caller's tokens are good, and a frontend takes a 401 to mean sign in again)."""
+    if code:
+        return mfa_services.mfa_reauthentication_check(user=user, code=code, request=request)
+    if not password or not user.check_password(password):
         audit_record(kind=AuditEvent.Kind.LOGIN_FAILED, request=request, user=user, data={"reauthentication": True})
         raise ValidationError({"password": ValidationError("The password is incorrect.", code="invalid")})
     return "password"

@@ -9,6 +9,7 @@ router.register("admin/sessions", views.AdminSessionViewSet, basename="admin-ses
 
 urlpatterns = [
     path("auth/login", views.LoginView.as_view(), name="auth-login"),
+    path("auth/login/mfa", views.LoginMfaView.as_view(), name="auth-login-mfa"),
     path("auth/refresh", views.RefreshView.as_view(), name="auth-refresh"),
     path("auth/reauthenticate", views.ReauthenticateView.as_view(), name="auth-reauthenticate"),
     path("auth/logout", views.LogoutView.as_view(), name="auth-logout"),

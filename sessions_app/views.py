@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.permissions import IsAuthenticated
@@ -10,12 +10,15 @@ from config.permissions import IsSuperuser
 from config.ratelimit import enforce_ip_rate_limit, enforce_rate_limit
 from config.schema import ErrorEnvelopeSerializer
 from config.views import PublicAPIView
+from mfa.serializers import MfaChallengeSerializer
+from mfa.services import mfa_challenge_limit_key
 from sessions_app import selectors, services
 from sessions_app.cookies import refresh_cookie_clear, refresh_cookie_enabled, refresh_cookie_set, refresh_from_cookie
 from sessions_app.filters import AdminSessionFilter
 from sessions_app.serializers import (
     AccessTokenSerializer,
     AdminSessionSerializer,
+    LoginMfaSerializer,
     LoginResponseSerializer,
     LoginSerializer,
     ReauthenticateSerializer,
@@ -28,6 +31,22 @@ from sessions_app.tokens import token_pair_body
 # Public endpoints get no 401 from config.schema.AutoSchema, but these two answer it.
 BAD_CREDENTIALS = OpenApiResponse(
     ErrorEnvelopeSerializer, description="Wrong email/username or password, or the account is deactivated."
+)
+# What every way of signing in answers: a session, or, for an account with a second factor, a challenge.
+SIGN_IN_ANSWER = OpenApiResponse(
+    PolymorphicProxySerializer(
+        component_name="SignInAnswer",
+        serializers=[LoginResponseSerializer, MfaChallengeSerializer],
+        resource_type_field_name=None,
+    ),
+    description="Signed in: the token pair, the user and the new session. Or, when the account has a second "
+    "factor, no session yet: `{mfa_required: true, mfa_token, mfa_methods, expires_in}`; "
+    "POST the code with the mfa_token to /auth/login/mfa.",
+)
+BAD_MFA_ANSWER = OpenApiResponse(
+    ErrorEnvelopeSerializer,
+    description="`invalid_code` (try again with the same mfa_token), `mfa_token_invalid` or `mfa_token_expired` "
+    "(sign in again), `user_inactive`.",
 )
 BAD_REFRESH_TOKEN = OpenApiResponse(
     ErrorEnvelopeSerializer,
@@ -49,7 +68,10 @@ def token_pair_response(request, tokens: dict, **extra) -> Response:
 
 def sign_in_response(request, signed_in: services.SignIn) -> Response:
     """What every way of signing in answers (``LoginResponseSerializer``): the token pair, the user
-    and the new session."""
+    and the new session; or, when the account has a second factor, its challenge
+    (``MfaChallengeSerializer``), also a 200."""
+    if signed_in.mfa_challenge is not None:
+        return Response(MfaChallengeSerializer(signed_in.mfa_challenge).data)
     session = signed_in.session
     return token_pair_response(
         request,
@@ -60,9 +82,7 @@ def sign_in_response(request, signed_in: services.SignIn) -> Response:
 
 
 class LoginView(PublicAPIView):
-    @extend_schema(
-        request=LoginSerializer, responses={200: LoginResponseSerializer, 401: BAD_CREDENTIALS}, tags=["auth"]
-    )
+    @extend_schema(request=LoginSerializer, responses={200: SIGN_IN_ANSWER, 401: BAD_CREDENTIALS}, tags=["auth"])
     def post(self, request):
         enforce_ip_rate_limit(request, group="login-ip", rate_name="login_ip")
         data = LoginSerializer(data=request.data)
@@ -78,6 +98,32 @@ class LoginView(PublicAPIView):
             identifier=identifier,
             password=data.validated_data["password"],
             device_name=data.validated_data.get("device_name", ""),
+            request=request,
+        )
+        return sign_in_response(request, signed_in)
+
+
+class LoginMfaView(PublicAPIView):
+    @extend_schema(
+        request=LoginMfaSerializer,
+        responses={200: LoginResponseSerializer, 401: BAD_MFA_ANSWER},
+        tags=["auth"],
+        summary="Finish signing in with the second factor",
+        description="With the `mfa_token` that signing in answered and a code of the authenticator app or a "
+        "recovery code: answers exactly what /auth/login answers when no second factor is needed. The token is "
+        "single use and expires; wrong codes are limited per account and per address, and back off.",
+    )
+    def post(self, request):
+        enforce_ip_rate_limit(request, group="mfa-login-ip", rate_name="mfa_login_ip")
+        data = LoginMfaSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        token = data.validated_data["mfa_token"]
+        account = mfa_challenge_limit_key(token=token)
+        enforce_rate_limit(request, group="mfa-login-account", value=account, rate_name="mfa_login_account")
+        signed_in = services.sign_in_second_factor(
+            mfa_token=token,
+            code=data.validated_data["code"],
+            factor=data.validated_data.get("method"),
             request=request,
         )
         return sign_in_response(request, signed_in)
@@ -105,7 +151,8 @@ class ReauthenticateView(APIView):
         summary="Confirm it is you again, before a sensitive change",
         description="Sensitive changes (turning a second factor off, new recovery codes, deleting the account) "
         "answer 403 `reauthentication_required` unless the session proved its person's identity within "
-        "`REAUTHENTICATION_WINDOW_SECONDS`. This proves it again with the password and answers a new access "
+        "`REAUTHENTICATION_WINDOW_SECONDS`. This proves it again with the password, or a code of the "
+        "authenticator app (`code`, for accounts without a password), and answers a new access "
         "token that says so; use it for the change. The refresh token is unchanged.",
     )
     def post(self, request):

@@ -23,7 +23,12 @@ from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
 
-pytest_plugins = ["tests.fixtures.organizations", "tests.fixtures.processes", "tests.fixtures.webhooks"]
+pytest_plugins = [
+    "tests.fixtures.mfa",
+    "tests.fixtures.organizations",
+    "tests.fixtures.processes",
+    "tests.fixtures.webhooks",
+]
 
 TESTS = Path(__file__).parent
 SLOW_TIERS = {"worker", "faults", "fuzz", "deployment"}

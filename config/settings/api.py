@@ -35,6 +35,7 @@ SPECTACULAR_SETTINGS = {
     # Enums that several apps name alike ("kind", "state", "format") get names of their own.
     "ENUM_NAME_OVERRIDES": {
         "NotificationKindEnum": "notifications.models.NotificationKind",
+        "SecondFactorEnum": "mfa.serializers.FACTORS",
         "TaskStatusEnum": "tasks_app.models.STATUS_LABELS",
         "TaskPriorityEnum": "tasks_app.models.PRIORITY_LABELS",
         "ImportKindEnum": "imports.models.ImportKind",

@@ -43,7 +43,27 @@ RATE_LIMITS = {
     "email_resend_account": env.str("RATELIMIT_EMAIL_RESEND_ACCOUNT", default="3/h"),
     "email_change_ip": env.str("RATELIMIT_EMAIL_CHANGE_IP", default="20/h"),
     "email_change_account": env.str("RATELIMIT_EMAIL_CHANGE_ACCOUNT", default="5/h"),
+    "mfa_enrol_ip": env.str("RATELIMIT_MFA_ENROL_IP", default="20/h"),
+    "mfa_enrol_account": env.str("RATELIMIT_MFA_ENROL_ACCOUNT", default="10/h"),
+    "mfa_confirm_ip": env.str("RATELIMIT_MFA_CONFIRM_IP", default="20/h"),
+    "mfa_confirm_account": env.str("RATELIMIT_MFA_CONFIRM_ACCOUNT", default="10/15m"),
+    "mfa_login_ip": env.str("RATELIMIT_MFA_LOGIN_IP", default="20/m"),
+    "mfa_login_account": env.str("RATELIMIT_MFA_LOGIN_ACCOUNT", default="10/15m"),
+    "mfa_disable_ip": env.str("RATELIMIT_MFA_DISABLE_IP", default="20/h"),
+    "mfa_disable_account": env.str("RATELIMIT_MFA_DISABLE_ACCOUNT", default="5/15m"),
+    "mfa_recovery_codes_ip": env.str("RATELIMIT_MFA_RECOVERY_CODES_IP", default="20/h"),
+    "mfa_recovery_codes_account": env.str("RATELIMIT_MFA_RECOVERY_CODES_ACCOUNT", default="5/h"),
 }
+
+# Second factor (mfa/). How long the mfa_token that /auth/login answers to an account with a second
+# factor stays usable, and how many wrong codes it takes before it is spent.
+MFA_TOKEN_SECONDS = env.int("MFA_TOKEN_SECONDS", default=5 * 60)
+MFA_TOKEN_MAX_ATTEMPTS = env.int("MFA_TOKEN_MAX_ATTEMPTS", default=5)
+# The issuer an authenticator app shows beside the account (the otpauth:// URI's issuer).
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Team Workspace")
+OTP_TOTP_ISSUER = MFA_TOTP_ISSUER
+# django-otp's own back-off after a wrong TOTP code: 1 s, 2 s, 4 s... times this factor.
+OTP_TOTP_THROTTLE_FACTOR = env.int("MFA_TOTP_THROTTLE_FACTOR", default=1)
 # The client address behind TRUSTED_PROXY_COUNT proxies (see security.py).
 RATELIMIT_IP_META_KEY = "config.request_meta.client_ip"
 

@@ -6,6 +6,13 @@ service itself when its side effects (activity, notifications, enqueued work) ar
 
 from tests.factories.accounts import DEFAULT_PASSWORD, EmailVerificationFactory, UserFactory
 from tests.factories.imports import ImportJobFactory, ImportRowErrorFactory
+from tests.factories.mfa import (
+    MfaChallengeFactory,
+    RecoveryCodeFactory,
+    SecondFactorUserFactory,
+    TOTPDeviceFactory,
+    totp_code,
+)
 from tests.factories.notifications import NotificationDeliveryFactory, NotificationFactory
 from tests.factories.organizations import (
     CALLERS,
@@ -36,16 +43,21 @@ __all__ = [
     "InvitationEmailFactory",
     "InvitationFactory",
     "MembershipFactory",
+    "MfaChallengeFactory",
     "NotificationDeliveryFactory",
     "NotificationFactory",
     "OrgWithRoles",
     "OrganizationFactory",
+    "RecoveryCodeFactory",
     "ReportExportFactory",
     "ReportSettingsFactory",
+    "SecondFactorUserFactory",
+    "TOTPDeviceFactory",
     "TaskActivityFactory",
     "TaskFactory",
     "TaskMentionFactory",
     "UserFactory",
     "UserSessionFactory",
     "make_org_with_roles",
+    "totp_code",
 ]

@@ -16,7 +16,7 @@ class TestCreate:
         response = auth_client.post(BASE, {"name": "Acme Corp"})
         assert response.status_code == 201, response.content
         body = response.json()
-        assert set(body) == {"id", "name", "slug", "role", "member_count", "created_at", "updated_at"}
+        assert set(body) == {"id", "name", "slug", "role", "member_count", "require_mfa", "created_at", "updated_at"}
         assert body["name"] == "Acme Corp"
         assert body["slug"] == "acme-corp"
         assert body["role"] == "owner"

@@ -161,3 +161,17 @@ def test_an_organization_that_got_members_meanwhile_keeps_the_deleted_owner(dele
     assert str(own.pk) in err.getvalue()
     event = AuditEvent.objects.get(kind=AuditEvent.Kind.ACCOUNT_ANONYMISED)
     assert event.data["organizations_kept"] == [str(own.pk)]
+
+
+def test_anonymising_erases_the_second_factor(org, signed_in, enrol):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from mfa.models import RecoveryCode
+
+    person = enrol(org.member).user
+    User.objects.filter(pk=person.pk).update(
+        is_active=False, deletion_scheduled_at=timezone.now() - timedelta(minutes=1)
+    )
+    anonymise()
+    assert not TOTPDevice.objects.filter(user=person).exists()
+    assert not RecoveryCode.objects.filter(user=person).exists()

@@ -197,6 +197,14 @@ ROWS = [
     Row("user-export", "GET", "signed-in", 200, lambda w: own_data_export(w, "users/me/export")),
     Row("user-export", "POST", "signed-in", 202, lambda w: ("users/me/export", None)),
     Row("user-export-download", "GET", "signed-in", 200, lambda w: own_data_export(w, "users/me/export/download")),
+    # Second factor: the caller's own (none yet in the world, hence the conflicts).
+    Row("auth-login-mfa", "POST", "anonymous", 401,
+        lambda w: ("auth/login/mfa", {"mfa_token": "not-a-token", "code": "123456"})),
+    Row("user-mfa", "GET", "signed-in", 200, lambda w: ("users/me/mfa", None)),
+    Row("user-mfa-totp", "POST", "signed-in", 201, lambda w: ("users/me/mfa/totp", None)),
+    Row("user-mfa-totp", "DELETE", "signed-in", 409, lambda w: ("users/me/mfa/totp", None)),
+    Row("user-mfa-totp-confirm", "POST", "signed-in", 409, lambda w: ("users/me/mfa/totp/confirm", {"code": "123456"})),
+    Row("user-mfa-recovery-codes", "POST", "signed-in", 409, lambda w: ("users/me/mfa/recovery-codes", None)),
     # Another user's profile: seen by the people who share an organization with them.
     Row("user-detail", "GET", "viewer", 200, lambda w: (f"users/{w.users['member'].pk}", None)),
     Row("notification-list", "GET", "signed-in", 200, lambda w: ("notifications", None)),
