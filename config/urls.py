@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("tasks_app.urls")),
     path("", include("imports.urls")),
     path("", include("reports.urls")),
+    path("", include("sso.urls")),
 ]
 
 if settings.API_DOCS_ENABLED:

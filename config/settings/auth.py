@@ -30,6 +30,8 @@ RATE_LIMITS = {
     "password_change_account": env.str("RATELIMIT_PASSWORD_CHANGE_ACCOUNT", default="5/15m"),
     "reauthenticate_ip": env.str("RATELIMIT_REAUTHENTICATE_IP", default="20/h"),
     "reauthenticate_account": env.str("RATELIMIT_REAUTHENTICATE_ACCOUNT", default="5/15m"),
+    "sso_authorize_ip": env.str("RATELIMIT_SSO_AUTHORIZE_IP", default="30/m"),
+    "sso_callback_ip": env.str("RATELIMIT_SSO_CALLBACK_IP", default="20/m"),
 }
 # The client address behind TRUSTED_PROXY_COUNT proxies (see security.py).
 RATELIMIT_IP_META_KEY = "config.request_meta.client_ip"

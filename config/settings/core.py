@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "tasks_app",
     "imports",
     "reports",
+    "sso",
 ]
 
 MIDDLEWARE = [
