@@ -19,6 +19,7 @@ from tests.factories.organizations import (
 )
 from tests.factories.reports import ReportExportFactory, ReportSettingsFactory
 from tests.factories.sessions import AuditEventFactory, UserSessionFactory
+from tests.factories.sso import SocialIdentityFactory, SSOAttemptFactory
 from tests.factories.tasks import CommentFactory, TaskActivityFactory, TaskFactory, TaskMentionFactory
 
 __all__ = [
@@ -38,6 +39,8 @@ __all__ = [
     "OrganizationFactory",
     "ReportExportFactory",
     "ReportSettingsFactory",
+    "SSOAttemptFactory",
+    "SocialIdentityFactory",
     "TaskActivityFactory",
     "TaskFactory",
     "TaskMentionFactory",
