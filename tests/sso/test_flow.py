@@ -62,7 +62,9 @@ def test_authorize_answers_the_provider_url_with_pkce_and_sets_the_binding_cooki
     assert query["code_challenge"] == create_s256_code_challenge(attempt.code_verifier)
     assert body["state"] not in {attempt.state_hash, attempt.binding_hash}  # kept only hashed
     cookie = response.cookies["sso_binding"]
-    assert cookie["httponly"] and cookie["secure"] and cookie["samesite"] == "Lax"
+    assert cookie["httponly"]
+    assert cookie["secure"]
+    assert cookie["samesite"] == "Lax"
     assert cookie["path"] == "/api/v1/oauth/"
 
 
@@ -174,7 +176,7 @@ def test_a_provider_answering_nonsense_answers_502(api_client, start, monkeypatc
         return response
 
     monkeypatch.setattr(requests.Session, "request", answer)
-    assert_error(callback(api_client, start()), 502, code)
+    assert_error(callback(api_client, start()), 502, "provider_bad_response")
 
 
 def test_discovery_that_cannot_be_reached_answers_503_at_authorize(api_client, settings, monkeypatch):
