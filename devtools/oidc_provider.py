@@ -26,7 +26,12 @@ def node_modules_ensure() -> None:
         return
     npm = require_binary(shutil.which("npm"), "npm (Node.js)")
     result = subprocess.run(  # noqa: S603 - fixed arguments
-        [npm, "ci", "--no-audit", "--no-fund"], cwd=PROVIDER_DIR, capture_output=True, text=True, timeout=300, check=False
+        [npm, "ci", "--no-audit", "--no-fund"],
+        cwd=PROVIDER_DIR,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     if result.returncode != 0:
         raise ProcessError(f"npm ci in {PROVIDER_DIR} failed:\n{result.stdout}{result.stderr}")

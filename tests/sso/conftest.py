@@ -73,7 +73,12 @@ APP_CLIENT = {
 # Another application registered at the same provider: its ID tokens are not meant for us.
 OTHER_CLIENT = {**APP_CLIENT, "client_id": "other-app", "client_secret": "other-secret"}
 ACCOUNTS = {
-    "alice": {"email": "alice@example.com", "email_verified": True, "name": "Alice Liddell", "preferred_username": "alice"},
+    "alice": {
+        "email": "alice@example.com",
+        "email_verified": True,
+        "name": "Alice Liddell",
+        "preferred_username": "alice",
+    },
     "bob": {"email": "bob@example.com", "email_verified": False, "name": "Bob"},
 }
 

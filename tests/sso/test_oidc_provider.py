@@ -99,7 +99,7 @@ def test_discovery_and_a_first_sign_in_make_an_account(api_client, oidc_on):
     assert started["authorization_url"].startswith(f"{oidc_on.issuer}/auth?")
     assert query["code_challenge_method"] == ["S256"]
     assert query["nonce"]
-    response, back = sign_in(api_client)
+    response, _ = sign_in(api_client)
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["user"]["email"] == "alice@example.com"
