@@ -28,6 +28,7 @@ class SSOAttemptAdmin(admin.ModelAdmin):
     search_fields = ("user__email",)
     list_select_related = ("user",)
     exclude = ("code_verifier",)
+    readonly_fields = [f.name for f in SSOAttempt._meta.fields if f.name != "code_verifier"]
 
     def has_add_permission(self, request):
         return False

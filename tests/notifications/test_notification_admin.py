@@ -63,6 +63,10 @@ def test_setting_a_webhook_in_the_admin_is_checked_and_gets_a_secret(staff, sett
         "login_sessions-INITIAL_FORMS": 0,
         "login_sessions-MIN_NUM_FORMS": 0,
         "login_sessions-MAX_NUM_FORMS": 1000,
+        "social_identities-TOTAL_FORMS": 0,
+        "social_identities-INITIAL_FORMS": 0,
+        "social_identities-MIN_NUM_FORMS": 0,
+        "social_identities-MAX_NUM_FORMS": 1000,
     }
     refused = staff.post(url, {**data, "webhook_url": "https://169.254.169.254/x"})
     assert refused.status_code == 200
