@@ -43,6 +43,7 @@ SPECTACULAR_SETTINGS = {
         "ImportPhaseEnum": "imports.models.ImportPhase",
         "ReportExportFormatEnum": "reports.models.ExportFormat",
         "ReportExportStateEnum": "reports.models.ExportState",
+        "SignInProviderEnum": "sso.models.Provider",
     },
 }
 
