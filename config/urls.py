@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("imports.urls")),
     path("", include("reports.urls")),
     path("", include("privacy.urls")),
+    path("", include("sso.urls")),
 ]
 
 if settings.API_DOCS_ENABLED:

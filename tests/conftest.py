@@ -31,11 +31,17 @@ pytest_plugins = [
 ]
 
 TESTS = Path(__file__).parent
-SLOW_TIERS = {"worker", "faults", "fuzz", "deployment"}
+SLOW_TIERS = {"worker", "faults", "fuzz", "deployment", "oidc"}
 # Folders whose every test is one slow tier.
 FOLDER_TIERS = {"faults": "faults", "fuzz": "fuzz"}
 # Fixtures that start processes (tests/fixtures/processes.py): a test using one is in their tier.
-FIXTURE_TIERS = {"celery_worker": "worker", "run_django": "deployment"}
+FIXTURE_TIERS = {
+    "celery_worker": "worker",
+    "run_django": "deployment",
+    # tests/sso/conftest.py: a real OpenID Connect provider (Node.js), and the GitHub stand-in server.
+    "oidc_provider": "oidc",
+    "github_standin": "oidc",
+}
 
 
 def _services():

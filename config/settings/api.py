@@ -44,9 +44,13 @@ SPECTACULAR_SETTINGS = {
         "ImportPhaseEnum": "imports.models.ImportPhase",
         "ReportExportFormatEnum": "reports.models.ExportFormat",
         "ReportExportStateEnum": "reports.models.ExportState",
+        "SignInProviderEnum": "sso.models.Provider",
     },
 }
 
 # Browsers on these origins may call the API; none by default (same origin only).
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After"]
+# Let those origins send cookies (the refresh cookie, single sign-on's sso_binding): fetch with
+# credentials: "include". Only with CORS_ALLOWED_ORIGINS naming the frontend, never a wildcard.
+CORS_ALLOW_CREDENTIALS = env.bool("CORS_ALLOW_CREDENTIALS", default=False)

@@ -53,6 +53,8 @@ RATE_LIMITS = {
     "mfa_disable_account": env.str("RATELIMIT_MFA_DISABLE_ACCOUNT", default="5/15m"),
     "mfa_recovery_codes_ip": env.str("RATELIMIT_MFA_RECOVERY_CODES_IP", default="20/h"),
     "mfa_recovery_codes_account": env.str("RATELIMIT_MFA_RECOVERY_CODES_ACCOUNT", default="5/h"),
+    "sso_authorize_ip": env.str("RATELIMIT_SSO_AUTHORIZE_IP", default="30/m"),
+    "sso_callback_ip": env.str("RATELIMIT_SSO_CALLBACK_IP", default="20/m"),
 }
 
 # Second factor (mfa/). How long the mfa_token that /auth/login answers to an account with a second

@@ -11,6 +11,7 @@
     privacy.py        deleting one's account, exporting one's data
     imports.py        CSV imports
     reports.py        reports and their exports
+    sso.py            single sign-on providers and linking rules
     storage.py        static files, media, upload sizes
 
 A module reads only its own values (and may read, never change, another's); local.py, test.py and
@@ -29,4 +30,5 @@ from .notifications import *  # noqa: F403
 from .privacy import *  # noqa: F403
 from .reports import *  # noqa: F403
 from .security import *  # noqa: F403
+from .sso import *  # noqa: F403
 from .storage import *  # noqa: F403

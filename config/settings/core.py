@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "imports",
     "reports",
     "privacy",
+    "sso",
 ]
 
 MIDDLEWARE = [

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit.models import AuditEvent
-from tests.factories import EmailVerificationFactory, UserFactory
+from tests.factories import EmailVerificationFactory, UserFactory, user_change_form
 
 pytestmark = pytest.mark.django_db
 
@@ -67,19 +67,7 @@ def test_verification_rows_are_read_only(staff):
 
 def test_staff_typing_a_new_email_leaves_it_unverified(staff):
     user = UserFactory()
-    data = {
-        "email": "typed.by.staff@example.com",
-        "username": user.username,
-        "full_name": user.full_name,
-        "notify_email": "on",
-        "is_active": "on",
-        "date_joined_0": "2026-01-01",
-        "date_joined_1": "00:00:00",
-        "login_sessions-TOTAL_FORMS": 0,
-        "login_sessions-INITIAL_FORMS": 0,
-        "login_sessions-MIN_NUM_FORMS": 0,
-        "login_sessions-MAX_NUM_FORMS": 1000,
-    }
+    data = user_change_form(user, email="typed.by.staff@example.com")
     assert staff.post(f"/admin/accounts/user/{user.pk}/change/", data).status_code == 302
     user.refresh_from_db()
     assert (user.email, user.email_verified) == ("typed.by.staff@example.com", False)
@@ -87,19 +75,7 @@ def test_staff_typing_a_new_email_leaves_it_unverified(staff):
 
 def test_reactivating_an_account_in_the_form_cancels_its_pending_deletion(staff):
     user = UserFactory(is_active=False, deletion_scheduled_at=timezone.now() + timedelta(days=3))
-    data = {
-        "email": user.email,
-        "username": user.username,
-        "full_name": user.full_name,
-        "notify_email": "on",
-        "is_active": "on",
-        "date_joined_0": "2026-01-01",
-        "date_joined_1": "00:00:00",
-        "login_sessions-TOTAL_FORMS": 0,
-        "login_sessions-INITIAL_FORMS": 0,
-        "login_sessions-MIN_NUM_FORMS": 0,
-        "login_sessions-MAX_NUM_FORMS": 1000,
-    }
+    data = user_change_form(user, is_active=True)
     response = staff.post(f"/admin/accounts/user/{user.pk}/change/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
     user.refresh_from_db()

@@ -4,7 +4,7 @@ Factories write rows directly, bypassing the services: use them to arrange a tes
 service itself when its side effects (activity, notifications, enqueued work) are what is tested.
 """
 
-from tests.factories.accounts import DEFAULT_PASSWORD, EmailVerificationFactory, UserFactory
+from tests.factories.accounts import DEFAULT_PASSWORD, EmailVerificationFactory, UserFactory, user_change_form
 from tests.factories.imports import ImportJobFactory, ImportRowErrorFactory
 from tests.factories.mfa import (
     MfaChallengeFactory,
@@ -27,6 +27,7 @@ from tests.factories.organizations import (
 from tests.factories.privacy import AccountDeletionFactory, DataExportFactory
 from tests.factories.reports import ReportExportFactory, ReportSettingsFactory
 from tests.factories.sessions import AuditEventFactory, UserSessionFactory
+from tests.factories.sso import SocialIdentityFactory, SSOAttemptFactory
 from tests.factories.tasks import CommentFactory, TaskActivityFactory, TaskFactory, TaskMentionFactory
 
 __all__ = [
@@ -51,7 +52,9 @@ __all__ = [
     "RecoveryCodeFactory",
     "ReportExportFactory",
     "ReportSettingsFactory",
+    "SSOAttemptFactory",
     "SecondFactorUserFactory",
+    "SocialIdentityFactory",
     "TOTPDeviceFactory",
     "TaskActivityFactory",
     "TaskFactory",
@@ -60,4 +63,5 @@ __all__ = [
     "UserSessionFactory",
     "make_org_with_roles",
     "totp_code",
+    "user_change_form",
 ]

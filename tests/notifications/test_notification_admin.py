@@ -5,7 +5,7 @@ from django.core import mail
 
 from notifications.models import DeliveryState, Notification, NotificationDelivery
 from notifications.services import notification_create
-from tests.factories import UserFactory
+from tests.factories import UserFactory, user_change_form
 
 pytestmark = pytest.mark.django_db
 
@@ -51,19 +51,7 @@ def test_setting_a_webhook_in_the_admin_is_checked_and_gets_a_secret(staff, sett
     settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
     user = UserFactory()
     url = f"/admin/accounts/user/{user.pk}/change/"
-    data = {
-        "email": user.email,
-        "username": user.username,
-        "full_name": user.full_name,
-        "notify_email": "on",
-        "is_active": "on",
-        "date_joined_0": "2026-01-01",
-        "date_joined_1": "00:00:00",
-        "login_sessions-TOTAL_FORMS": 0,
-        "login_sessions-INITIAL_FORMS": 0,
-        "login_sessions-MIN_NUM_FORMS": 0,
-        "login_sessions-MAX_NUM_FORMS": 1000,
-    }
+    data = user_change_form(user)
     refused = staff.post(url, {**data, "webhook_url": "https://169.254.169.254/x"})
     assert refused.status_code == 200
     assert "not a public address" in refused.content.decode()

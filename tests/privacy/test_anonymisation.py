@@ -25,6 +25,7 @@ from tests.factories import (
     MembershipFactory,
     NotificationFactory,
     OrganizationFactory,
+    SocialIdentityFactory,
 )
 from tests.privacy.conftest import ME
 
@@ -175,3 +176,15 @@ def test_anonymising_erases_the_second_factor(org, signed_in, enrol):
     anonymise()
     assert not TOTPDevice.objects.filter(user=person).exists()
     assert not RecoveryCode.objects.filter(user=person).exists()
+
+
+def test_anonymising_erases_linked_identities(org):
+    from sso.models import SocialIdentity
+
+    person = org.member
+    SocialIdentityFactory(user=person)
+    User.objects.filter(pk=person.pk).update(
+        is_active=False, deletion_scheduled_at=timezone.now() - timedelta(minutes=1)
+    )
+    anonymise()
+    assert not SocialIdentity.objects.filter(user=person).exists()

@@ -37,6 +37,7 @@ from tests.factories import (
     MembershipFactory,
     NotificationFactory,
     ReportExportFactory,
+    SocialIdentityFactory,
     UserFactory,
     make_org_with_roles,
 )
@@ -126,6 +127,7 @@ def build_world(client_for) -> World:
         export=ReportExportFactory(organization=org.organization, requested_by=org.member),
         notification=NotificationFactory(recipient=org.member),
         member_session=client_for(org.member).session_row,
+        identity=SocialIdentityFactory(user=org.member, provider="github"),
     )
     return world
 
@@ -214,6 +216,18 @@ ROWS = [
     Row("session-list", "GET", "signed-in", 200, lambda w: ("sessions", None)),
     Row("session-detail", "DELETE", "self", 204, lambda w: (f"sessions/{w.objects['member_session'].pk}", None)),
     Row("admin-session-list", "GET", "superuser", 200, lambda w: ("admin/sessions", None)),
+    # Single sign-on. No provider is configured here: its endpoints answer 404 to whoever may call them.
+    Row("sso-provider-list", "GET", "anonymous", 200, lambda w: ("oauth/providers", None)),
+    Row("sso-authorize", "GET", "anonymous", 404,
+        lambda w: ("oauth/authorize/github?redirect_uri=http://localhost:3000/sso/callback", None)),
+    Row("sso-callback", "POST", "anonymous", 404, lambda w: ("oauth/callback/github", {"code": "c", "state": "s"})),
+    Row("sso-reauthenticate", "POST", "signed-in", 404,
+        lambda w: ("oauth/reauthenticate/github", {"redirect_uri": "http://localhost:3000/sso/callback"})),
+    Row("user-identity-list", "GET", "signed-in", 200, lambda w: ("users/me/identities", None)),
+    Row("user-identity-link", "POST", "signed-in", 404,
+        lambda w: ("users/me/identities/github", {"redirect_uri": "http://localhost:3000/sso/callback"})),
+    Row("user-identity-detail", "DELETE", "self", 204,
+        lambda w: (f"users/me/identities/{w.objects['identity'].pk}", None)),
     # Organizations, members, invitations.
     Row("organization-list", "GET", "signed-in", 200, lambda w: ("organizations", None)),
     Row("organization-list", "POST", "signed-in", 201, lambda w: ("organizations", {"name": "New venture"})),
