@@ -48,6 +48,11 @@ BAD_MFA_ANSWER = OpenApiResponse(
     description="`invalid_code` (try again with the same mfa_token), `mfa_token_invalid` or `mfa_token_expired` "
     "(sign in again), `user_inactive`.",
 )
+EMAIL_NOT_VERIFIED = OpenApiResponse(
+    ErrorEnvelopeSerializer,
+    description="`email_not_verified`: the password is right but, with `REQUIRE_VERIFIED_EMAIL_TO_SIGN_IN` on, "
+    "the account's email is not verified yet.",
+)
 BAD_REFRESH_TOKEN = OpenApiResponse(
     ErrorEnvelopeSerializer,
     description="The refresh token is invalid, expired or revoked, or was already used (the session then ends).",
@@ -82,7 +87,11 @@ def sign_in_response(request, signed_in: services.SignIn) -> Response:
 
 
 class LoginView(PublicAPIView):
-    @extend_schema(request=LoginSerializer, responses={200: SIGN_IN_ANSWER, 401: BAD_CREDENTIALS}, tags=["auth"])
+    @extend_schema(
+        request=LoginSerializer,
+        responses={200: SIGN_IN_ANSWER, 401: BAD_CREDENTIALS, 403: EMAIL_NOT_VERIFIED},
+        tags=["auth"],
+    )
     def post(self, request):
         enforce_ip_rate_limit(request, group="login-ip", rate_name="login_ip")
         data = LoginSerializer(data=request.data)
