@@ -39,6 +39,14 @@ class AuditEvent(models.Model):
         ACCOUNT_DELETION_REQUESTED = "account_deletion_requested", "Account deletion requested"
         ACCOUNT_ANONYMISED = "account_anonymised", "Account anonymised"
         DATA_EXPORT_REQUESTED = "data_export_requested", "Data export requested"
+        # Programs acting for the person: personal access tokens and OAuth grants.
+        TOKEN_CREATED = "token_created", "Personal access token created"
+        TOKEN_REVOKED = "token_revoked", "Personal access token revoked"
+        TOKEN_USED = "token_used", "Personal access token used"
+        OAUTH_CLIENT_REGISTERED = "oauth_client_registered", "Application registered"
+        OAUTH_CONSENT_GRANTED = "oauth_consent_granted", "Application authorized"
+        OAUTH_GRANT_REVOKED = "oauth_grant_revoked", "Application authorization revoked"
+        OAUTH_CODE_REUSED = "oauth_code_reused", "Authorization code reused: its tokens revoked"
 
     id = models.BigAutoField(primary_key=True)
     kind = models.CharField(max_length=32, choices=Kind.choices)
