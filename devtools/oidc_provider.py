@@ -14,7 +14,7 @@ from pathlib import Path
 
 import requests
 
-from devtools.processes import ROOT, ProcessError, free_port, require_binary, stop_process, wait_until
+from devtools.processes import ROOT, ProcessError, WaitTimeout, free_port, require_binary, stop_process, wait_until
 
 PROVIDER_DIR = ROOT / "devtools" / "oidc-provider"
 MINIMUM_NODE = 20
@@ -90,7 +90,11 @@ class OidcProvider:
                 start_new_session=True,
             )
         try:
-            wait_until(self._answers, timeout=30, message=f"oidc-provider did not answer on {self.issuer}")
+            # Node starts it in about a second; the margin is for a machine busy with other tests.
+            wait_until(self._answers, timeout=90, message=f"oidc-provider did not answer on {self.issuer}")
+        except WaitTimeout as exc:
+            self.stop()
+            raise WaitTimeout(f"{exc}; its log:\n{self.log.read_text()[-4000:]}") from exc
         except Exception:
             self.stop()
             raise

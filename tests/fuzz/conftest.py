@@ -16,7 +16,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
 from organizations.models import Role
-from tests.factories import InvitationFactory, MembershipFactory, make_org_with_roles
+from tests.factories import InvitationFactory, MembershipFactory, SocialIdentityFactory, make_org_with_roles
 
 ROLES = ["owner", "viewer"]
 
@@ -100,6 +100,7 @@ def build_fuzz_world(caller_role: str) -> FuzzWorld:
     report_export_build(export_id=export.pk)
 
     (notification,) = notification_create(recipients=[caller], kind="test", title="Hello")
+    identity = SocialIdentityFactory(user=caller, provider="github")
     other_session, _ = session_create(user=caller)
     _, tokens = session_create(user=caller)
 
@@ -140,6 +141,12 @@ def build_fuzz_world(caller_role: str) -> FuzzWorld:
         f"{api}/sessions/{{id}}": {"id": str(other_session.pk)},
         f"{api}/notifications/{{notification_id}}/read": {"notification_id": str(notification.pk)},
         f"{api}/users/{{user_id}}": {"user_id": str(org.member.pk)},
+        f"{api}/users/me/identities/{{id}}": {"id": str(identity.pk)},
+        # GitHub is the provider switched on for the fuzzer (``sso_provider_on_loopback``).
+        **{
+            f"{api}/{route}/{{provider}}": {"provider": "github"}
+            for route in ("oauth/authorize", "oauth/callback", "oauth/reauthenticate", "users/me/identities")
+        },
     }
     return world
 
@@ -163,6 +170,14 @@ def generous_rate_limits(settings):
     """The fuzzer measures the rate-limited endpoints (sign-in, refresh, register, password reset), not
     their limits: 429 stays documented on them, and tests/accounts and tests/sessions_app test the limits."""
     settings.RATE_LIMITS = dict.fromkeys(settings.RATE_LIMITS, "100000/m")
+
+
+@pytest.fixture
+def sso_provider_on_loopback(settings):
+    """GitHub switched on, its endpoints on a loopback port where nothing listens: a request that got as
+    far as the provider meets a refused connection (the documented 503), never a real server."""
+    settings.GITHUB_CLIENT_ID, settings.GITHUB_CLIENT_SECRET = "fuzz-client", "fuzz-secret"
+    settings.GITHUB_URL = settings.GITHUB_API_URL = "http://127.0.0.1:9"
 
 
 @dataclass

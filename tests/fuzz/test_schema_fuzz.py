@@ -161,6 +161,26 @@ RULES_THE_SCHEMA_CANNOT_STATE = {
         ("username_taken", "username"),
     },
     "users_me_destroy": {("invalid", "password")},  # the password must be the account's
+    # Either the link's token, or the email and its code: one or the other, and one we sent.
+    "auth_email_verify_create": {
+        ("invalid", None),
+        ("required", "code"),
+        ("required", "email"),
+        ("invalid_token", "token"),
+        ("invalid_code", "code"),
+    },
+    # Single sign-on: back only to an allowed address, and only with a state we gave.
+    "oauth_authorize_retrieve": {("redirect_uri_not_allowed", "redirect_uri")},
+    "oauth_reauthenticate_create": {("redirect_uri_not_allowed", "redirect_uri")},
+    "users_me_identities_create": {("redirect_uri_not_allowed", "redirect_uri")},
+    "oauth_callback_create": {("invalid_state", None)},
+    # The password or an authenticator code, not both; the one given must be right.
+    "auth_reauthenticate_create": {
+        ("password_or_code", None),
+        ("invalid", "password"),
+        ("invalid_code", "code"),
+        ("mfa_not_enabled", "code"),
+    },
     "organizations_create": {("unique", "slug")},
     "organizations_partial_update": {("unique", "slug")},
     "organizations_members_create": {("user_not_found", "email")},
@@ -273,7 +293,7 @@ def filter_failure(context, failure, case, response):
 
 
 @pytest.fixture(params=ROLES)
-def fuzz_world(request, db, wsgi_requests_keep_connection, generous_rate_limits):
+def fuzz_world(request, db, wsgi_requests_keep_connection, generous_rate_limits, sso_provider_on_loopback):
     return build_fuzz_world(request.param)
 
 
@@ -289,7 +309,13 @@ def test_operation(case, fuzz_world, fuzz_stats, django_capture_on_commit_callba
 
 @pytest.fixture(params=ROLES)
 def state_machine(
-    request, db, wsgi_requests_keep_connection, generous_rate_limits, fuzz_stats, django_capture_on_commit_callbacks
+    request,
+    db,
+    wsgi_requests_keep_connection,
+    generous_rate_limits,
+    sso_provider_on_loopback,
+    fuzz_stats,
+    django_capture_on_commit_callbacks,
 ):
     """Our schema declares no OpenAPI links: schemathesis infers them from it (an operation that answers an
     `id` feeds the `{id}` of the operations on that resource, e.g. POST /tasks -> PATCH /tasks/{id}, and
