@@ -5,6 +5,8 @@ reads one by its URI. The same rules as the tools (``mcp_server.access``); both 
 A refusal is a JSON-RPC error whose ``data`` is the REST API's error envelope.
 """
 
+import inspect
+
 from django.db.models import Count, Q
 
 from mcp_server import access
@@ -54,12 +56,12 @@ def organization_summary(request, organization_id: str) -> dict:
 
 def register(server) -> None:
     server.resource(
-        TASK_URI, name="task", title="A task", description=task_resource.__doc__, mime_type="application/json"
+        TASK_URI, name="task", title="A task", description=inspect.getdoc(task_resource), mime_type="application/json"
     )(as_resource(task_resource))
     server.resource(
         ORGANIZATION_SUMMARY_URI,
         name="organization_summary",
         title="An organization's summary",
-        description=organization_summary.__doc__,
+        description=inspect.getdoc(organization_summary),
         mime_type="application/json",
     )(as_resource(organization_summary))

@@ -12,6 +12,7 @@ organizations needs no scope: a credential sees the organizations it was granted
 """
 
 import datetime
+import inspect
 from contextlib import contextmanager
 from typing import Annotated, Literal
 
@@ -54,7 +55,9 @@ DETAIL_LIMIT = 50
 
 StatusLabel = Literal["todo", "in_progress", "done"]
 PriorityLabel = Literal["low", "medium", "high", "urgent"]
-assert set(StatusLabel.__args__) == set(Status.labels) and set(PriorityLabel.__args__) == set(Priority.labels)
+# The labels the REST API speaks, spelled out for the tools' JSON Schema; they must stay the models'.
+if set(StatusLabel.__args__) != set(Status.labels) or set(PriorityLabel.__args__) != set(Priority.labels):
+    raise ImportError("mcp_server.tools: StatusLabel/PriorityLabel differ from tasks_app.models' labels")
 
 OrganizationId = Annotated[str, Field(description="An organization's id (UUID), from list_organizations.")]
 TaskId = Annotated[str, Field(description="The task's id (UUID).")]
@@ -159,7 +162,8 @@ def list_organizations(request) -> dict:
 # --- Tasks -----------------------------------------------------------------------------------
 
 
-def list_tasks(
+# A tool's keyword arguments are its input schema, one per REST filter or field, hence their number.
+def list_tasks(  # noqa: PLR0913
     request,
     organization: OptionalOrganization = None,
     status: OptionalStatus = None,
@@ -249,13 +253,11 @@ def create_task(
     fields = _validated(TaskCreateSerializer, {name: value for name, value in data.items() if value is not None})
     organization_access = access.organization_access(request, fields.pop("organization"), field="organization")
     access.require_editor(organization_access)
-    task = task_services.task_create(
-        organization=organization_access.organization, created_by=request.user, **fields
-    )
+    task = task_services.task_create(organization=organization_access.organization, created_by=request.user, **fields)
     return _rendered(task)
 
 
-def update_task(
+def update_task(  # noqa: PLR0913 - one argument per editable field, as list_tasks
     request,
     task_id: TaskId,
     title: Annotated[str | None, Field(description="A new title.")] = None,
@@ -363,9 +365,12 @@ def get_organization_report(
     request,
     organization: OrganizationId,
     date_from: Annotated[
-        datetime.date | None, Field(description="First day (YYYY-MM-DD). Default: the Monday 11 weeks before to's week.")
+        datetime.date | None,
+        Field(description="First day (YYYY-MM-DD). Default: the Monday 11 weeks before to's week."),
     ] = None,
-    date_to: Annotated[datetime.date | None, Field(description="Last day, included (YYYY-MM-DD). Default: today.")] = None,
+    date_to: Annotated[
+        datetime.date | None, Field(description="Last day, included (YYYY-MM-DD). Default: today.")
+    ] = None,
 ) -> dict:
     """An organization's report, as GET /reports/{organization_id}: totals (open, done, overdue...),
     counts by status, priority and assignee, weekly created/completed counts, and cycle time."""
@@ -395,4 +400,6 @@ TOOLS = {
 
 def register(server) -> None:
     for fn, (title, annotations) in TOOLS.items():
-        server.add_tool(as_tool(fn), name=fn.__name__, title=title, annotations=annotations)
+        server.add_tool(
+            as_tool(fn), name=fn.__name__, title=title, description=inspect.getdoc(fn), annotations=annotations
+        )

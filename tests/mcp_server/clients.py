@@ -44,11 +44,13 @@ class DjangoTransport(httpx2.AsyncBaseTransport):
 async def mcp_session(url=TEST_URL, *, authorization=None, auth=None, transport=None):
     """An initialized ``ClientSession`` to ``url``, sending ``Authorization: <authorization>`` or using ``auth``."""
     headers = {"Authorization": authorization} if authorization else {}
-    async with httpx2.AsyncClient(headers=headers, auth=auth, transport=transport, timeout=30) as http:
-        async with streamable_http_client(url, http_client=http) as (read, write):
-            async with ClientSession(read, write) as session:
-                await session.initialize()
-                yield session
+    async with (
+        httpx2.AsyncClient(headers=headers, auth=auth, transport=transport, timeout=30) as http,
+        streamable_http_client(url, http_client=http) as (read, write),
+        ClientSession(read, write) as session,
+    ):
+        await session.initialize()
+        yield session
 
 
 def run(scenario, *args, **kwargs):
