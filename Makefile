@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 # Which tests `make test` runs: fast (the default: no subprocess, no real server, no sleep), all, or one
-# slow tier (worker, faults, fuzz, deployment, oidc). Tiers are marked in tests/conftest.py.
+# slow tier (worker, faults, fuzz, deployment, oidc, mcp). Tiers are marked in tests/conftest.py.
 TEST_TIER ?= fast
 TIER_fast := -m "not slow"
 TIER_all :=
@@ -15,8 +15,9 @@ TIER_faults := -m faults
 TIER_fuzz := -m fuzz
 TIER_deployment := -m deployment
 TIER_oidc := -m oidc
-ifeq ($(filter $(TEST_TIER),fast all worker faults fuzz deployment oidc),)
-$(error TEST_TIER must be fast, all, worker, faults, fuzz, deployment or oidc, not "$(TEST_TIER)")
+TIER_mcp := -m mcp
+ifeq ($(filter $(TEST_TIER),fast all worker faults fuzz deployment oidc mcp),)
+$(error TEST_TIER must be fast, all, worker, faults, fuzz, deployment, oidc or mcp, not "$(TEST_TIER)")
 endif
 
 .PHONY: run test test-all setup lint migrations-check benchmark clean

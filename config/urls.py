@@ -32,6 +32,8 @@ urlpatterns = [
     path("health", health.HealthView.as_view(), name="health"),
     path("health/live", health.LiveView.as_view(), name="health-live"),
     path("api/v1/", include(api_v1)),
+    # The MCP endpoint and its OAuth protected resource metadata (RFC 9728), at the root as MCP clients expect.
+    path("", include("mcp_server.urls")),
     # Unknown paths under /api/ answer the JSON envelope, whatever DEBUG says, and whatever the method:
     # without csrf_exempt a POST, PATCH or DELETE there met Django's CSRF check (a 403 HTML page) first.
     re_path(r"^api/", csrf_exempt(views.api_not_found)),

@@ -31,7 +31,7 @@ pytest_plugins = [
 ]
 
 TESTS = Path(__file__).parent
-SLOW_TIERS = {"worker", "faults", "fuzz", "deployment", "oidc"}
+SLOW_TIERS = {"worker", "faults", "fuzz", "deployment", "oidc", "mcp"}
 # Folders whose every test is one slow tier.
 FOLDER_TIERS = {"faults": "faults", "fuzz": "fuzz"}
 # Fixtures that start processes (tests/fixtures/processes.py): a test using one is in their tier.
@@ -41,6 +41,8 @@ FIXTURE_TIERS = {
     # tests/sso/conftest.py: a real OpenID Connect provider (Node.js), and the GitHub stand-in server.
     "oidc_provider": "oidc",
     "github_standin": "oidc",
+    # tests/mcp_server/test_live.py: /mcp served for real (a server thread) and the MCP Inspector's CLI (Node.js).
+    "live_server": "mcp",
 }
 
 

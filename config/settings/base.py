@@ -7,6 +7,7 @@
     celery.py         Celery and the beat schedule of every app
     security.py       CSRF, security headers, cookies, CSP, trusted proxies
     logging.py        logs and request ids
+    mcp.py            the MCP endpoint: the site's public URL
     notifications.py  deliveries, webhooks, email
     privacy.py        deleting one's account, exporting one's data
     imports.py        CSV imports
@@ -26,6 +27,7 @@ from .core import *  # noqa: F403
 from .env import env  # noqa: F401 - for readers outside the settings (accounts' ensure_superuser)
 from .imports import *  # noqa: F403
 from .logging import *  # noqa: F403
+from .mcp import *  # noqa: F403
 from .notifications import *  # noqa: F403
 from .privacy import *  # noqa: F403
 from .reports import *  # noqa: F403

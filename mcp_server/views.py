@@ -1,0 +1,107 @@
+"""``/mcp`` and its protected resource metadata (``/.well-known/oauth-protected-resource``).
+
+``/mcp`` authenticates with the REST API's own authentication classes (DRF's
+``DEFAULT_AUTHENTICATION_CLASSES``: the session JWT, and the delegated credentials of
+``config.credentials``), so a token means the same here as there. Without a valid one it answers
+401 with ``WWW-Authenticate: Bearer resource_metadata="<base>/.well-known/oauth-protected-resource/mcp"``
+(RFC 9728 §5.1), which is how an MCP client finds the authorization server. Then the POST body goes
+to the SDK's transport (``mcp_server.server.serve``). GET (a server-to-client event stream) and
+DELETE (ending a session) answer 405: the endpoint is stateless and holds nothing open.
+"""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.views import APIView
+
+from config.errors import Forbidden
+from config.views import PublicAPIView
+from mcp_server import metadata
+from mcp_server.server import serve
+
+# Headers of the SDK's answer that the view passes on (Django sets its own length and framing).
+PASSED_HEADERS = {"content-type", "mcp-session-id", "mcp-protocol-version", "allow"}
+
+
+class OriginNotAllowed(Forbidden):
+    default_code = "origin_not_allowed"
+    default_message = "Requests from this origin may not use the MCP endpoint."
+
+
+def _origin_allowed(request) -> bool:
+    """The Streamable HTTP transport's rule against DNS rebinding: a browser's ``Origin`` must be this
+    site's or one of ``CORS_ALLOWED_ORIGINS``; programs that send none are not browsers."""
+    origin = request.headers.get("Origin")
+    if not origin:
+        return True
+    own = urlsplit(metadata.base_url(request))
+    return origin.rstrip("/") in {f"{own.scheme}://{own.netloc}", *settings.CORS_ALLOWED_ORIGINS}
+
+
+MCP_DESCRIPTION = (
+    "The Model Context Protocol endpoint, Streamable HTTP transport, stateless, JSON responses. "
+    "The body is one JSON-RPC 2.0 message (initialize, tools/list, tools/call, resources/read, ...); "
+    "send `Accept: application/json, text/event-stream`. Authenticate with a bearer token; without one the "
+    "401's `WWW-Authenticate` names the protected resource metadata. Tools and scopes: docs/mcp.md."
+)
+
+
+class MCPView(APIView):
+    """The MCP endpoint; every request authenticated as the REST API authenticates."""
+
+    def get_authenticate_header(self, request):
+        presented = bool(request.META.get("HTTP_AUTHORIZATION"))
+        return metadata.www_authenticate(request, error="invalid_token" if presented else None)
+
+    @extend_schema(
+        summary="MCP (Model Context Protocol) endpoint",
+        description=MCP_DESCRIPTION,
+        request=OpenApiTypes.OBJECT,
+        responses={
+            200: OpenApiResponse(OpenApiTypes.OBJECT, description="The JSON-RPC response."),
+            202: OpenApiResponse(description="A notification or a response, accepted."),
+        },
+        tags=["mcp"],
+    )
+    def post(self, request):
+        if not _origin_allowed(request):
+            raise OriginNotAllowed()
+        status, headers, content = serve(request, request.body)
+        response = HttpResponse(content, status=status)
+        for name, value in headers:
+            if name.lower() in PASSED_HEADERS:
+                response[name] = value
+        return response
+
+
+ProtectedResourceMetadata = inline_serializer(
+    "ProtectedResourceMetadata",
+    {
+        "resource": serializers.URLField(help_text="The MCP endpoint's URL, the tokens' audience."),
+        "authorization_servers": serializers.ListField(
+            child=serializers.URLField(), help_text="Issuers whose RFC 8414 metadata an MCP client reads next."
+        ),
+        "scopes_supported": serializers.ListField(child=serializers.CharField()),
+        "bearer_methods_supported": serializers.ListField(child=serializers.CharField()),
+        "resource_name": serializers.CharField(),
+    },
+)
+
+
+class ProtectedResourceMetadataView(PublicAPIView):
+    needs_no_services = True  # built from settings and the request alone
+
+    @extend_schema(
+        summary="OAuth 2.0 protected resource metadata of the MCP endpoint (RFC 9728)",
+        responses=ProtectedResourceMetadata,
+        tags=["mcp"],
+    )
+    def get(self, request):
+        response = JsonResponse(metadata.protected_resource_metadata(request))
+        response["Cache-Control"] = "public, max-age=3600"
+        response["Access-Control-Allow-Origin"] = "*"  # public; browser-based MCP clients read it too
+        return response
