@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "reports",
     "privacy",
     "sso",
+    "pats",
 ]
 
 MIDDLEWARE = [
