@@ -16,9 +16,7 @@ class PersonalAccessToken(models.Model):
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="personal_access_tokens"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="personal_access_tokens")
     name = models.CharField(max_length=100)
     token_prefix = models.CharField(max_length=16, help_text="The token's first characters, to recognise it.")
     token_hash = models.CharField(max_length=64, unique=True, editable=False)

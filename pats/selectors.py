@@ -34,9 +34,7 @@ def token_list_for_organization() -> QuerySet[PersonalAccessToken]:
 
 def token_get_for_authentication(*, token_hash: str) -> PersonalAccessToken | None:
     """The token with this hash, its person and the ids of its organizations: one query."""
-    organization_ids = TokenOrganization.objects.filter(personalaccesstoken_id=OuterRef("pk")).values(
-        "organization_id"
-    )
+    organization_ids = TokenOrganization.objects.filter(personalaccesstoken_id=OuterRef("pk")).values("organization_id")
     return (
         PersonalAccessToken.objects.select_related("user")
         .annotate(organization_id_list=ArraySubquery(organization_ids))

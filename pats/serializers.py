@@ -71,4 +71,14 @@ class OrganizationTokenSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PersonalAccessToken
-        fields = ["id", "name", "token_prefix", "user", "scopes", "created_at", "expires_at", "last_used_at", "last_used_ip"]
+        fields = [
+            "id",
+            "name",
+            "token_prefix",
+            "user",
+            "scopes",
+            "created_at",
+            "expires_at",
+            "last_used_at",
+            "last_used_ip",
+        ]
