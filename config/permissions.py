@@ -27,7 +27,6 @@ class InsufficientScope(exceptions.PermissionDenied):
             detail = f"This token lacks the scope this request needs: {scope}."
             self.www_authenticate = bearer_challenge(error="insufficient_scope", scope=scope)
         super().__init__(detail=detail, code=self.default_code)
-        self.extra = {"scope": scope}
 
 
 def required_scope(view, request) -> str | None:

@@ -25,7 +25,7 @@ class PersonalAccessTokenAuthentication(BaseAuthentication):
     Listed before the session JWT's class; any bearer token without the ``twp_`` prefix is left to
     it (None). A token with the prefix that is malformed, unknown, revoked or expired, or whose person
     is inactive, answers 401 ``invalid_token`` with ``WWW-Authenticate: Bearer error="invalid_token"``.
-    One query finds the token, its person and its organizations (by the secret's SHA-256).
+    One query finds the token and its person (by the secret's SHA-256), one more its organizations.
     """
 
     def authenticate(self, request):
@@ -47,7 +47,7 @@ class PersonalAccessTokenAuthentication(BaseAuthentication):
         credential = PersonalAccessTokenCredential(
             token_id=token.pk,
             scopes=frozenset(token.scopes),
-            organization_ids=frozenset(token.organization_id_list or ()),
+            organization_ids=selectors.token_organization_ids(token=token),
         )
         return token.user, credential
 

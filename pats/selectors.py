@@ -1,7 +1,6 @@
 """Reads of personal access tokens: the person's list, an organization admin's list, the lookup by hash."""
 
-from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import OuterRef, Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from organizations.models import Organization
@@ -33,11 +32,12 @@ def token_list_for_organization() -> QuerySet[PersonalAccessToken]:
 
 
 def token_get_for_authentication(*, token_hash: str) -> PersonalAccessToken | None:
-    """The token with this hash, its person and the ids of its organizations: one query."""
-    organization_ids = TokenOrganization.objects.filter(personalaccesstoken_id=OuterRef("pk")).values("organization_id")
-    return (
-        PersonalAccessToken.objects.select_related("user")
-        .annotate(organization_id_list=ArraySubquery(organization_ids))
-        .filter(token_hash=token_hash)
-        .first()
+    """The token with this hash and its person (one query), or None."""
+    return PersonalAccessToken.objects.select_related("user").filter(token_hash=token_hash).first()
+
+
+def token_organization_ids(*, token: PersonalAccessToken) -> frozenset:
+    """The ids of the organizations the token reaches (one query, without loading the organizations)."""
+    return frozenset(
+        TokenOrganization.objects.filter(personalaccesstoken_id=token.pk).values_list("organization_id", flat=True)
     )

@@ -16,6 +16,7 @@ class PersonalAccessTokenFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = PersonalAccessToken
+        skip_postgeneration_save = True
 
     secret = factory.LazyFunction(tokens.token_generate)
     user = factory.SubFactory(UserFactory)
