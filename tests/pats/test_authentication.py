@@ -24,7 +24,9 @@ def org():
 
 @pytest.fixture
 def token(org):
-    return PersonalAccessTokenFactory(user=org.member, scopes=["tasks:read", "profile"], organizations=[org.organization])
+    return PersonalAccessTokenFactory(
+        user=org.member, scopes=["tasks:read", "profile"], organizations=[org.organization]
+    )
 
 
 def bearer(api_client, secret, **extra):
@@ -40,7 +42,9 @@ def test_the_token_acts_as_its_person(api_client, token, org):
 
 def test_the_format_has_a_prefix_and_a_checksum():
     secret = tokens.token_generate()
-    assert tokens.TOKEN_PATTERN.fullmatch(secret) and len(secret) == 42 and tokens.is_well_formed(secret)
+    assert tokens.TOKEN_PATTERN.fullmatch(secret)
+    assert len(secret) == 42
+    assert tokens.is_well_formed(secret)
     last = secret[-1]
     tampered = secret[:-1] + ("a" if last != "a" else "b")
     assert not tokens.is_well_formed(tampered)
@@ -93,7 +97,8 @@ def test_last_use_is_written_at_most_once_a_minute_and_at_once_from_a_new_addres
     client.get("/api/v1/users/me")
     token.refresh_from_db()
     first = token.last_used_at
-    assert first is not None and token.last_used_ip == "203.0.113.5"
+    assert first is not None
+    assert token.last_used_ip == "203.0.113.5"
 
     client.get("/api/v1/users/me")
     token.refresh_from_db()
@@ -117,10 +122,12 @@ def test_use_is_audited_once_an_hour_and_once_per_new_address(api_client, token)
     for _ in range(3):
         client.get("/api/v1/users/me")
     assert len(used()) == 1
-    assert used()[0].user == token.user and used()[0].data["token_id"] == str(token.pk)
+    assert used()[0].user == token.user
+    assert used()[0].data["token_id"] == str(token.pk)
 
     bearer(api_client, token.secret, REMOTE_ADDR="198.51.100.7").get("/api/v1/users/me")
-    assert len(used()) == 2 and used()[1].data["new_ip"] is True
+    assert len(used()) == 2
+    assert used()[1].data["new_ip"] is True
 
     PersonalAccessToken.objects.filter(pk=token.pk).update(use_audited_at=timezone.now() - timedelta(hours=2))
     client.get("/api/v1/users/me")

@@ -114,6 +114,8 @@ def test_every_declared_scope_is_in_the_catalogue():
             elif getattr(pattern.callback, "cls", None) is not None:
                 yield pattern.callback.cls
 
-    declared = {scope for view in views(get_resolver().url_patterns) for scope in getattr(view, "required_scopes", {}).values()}
+    declared = {
+        scope for view in views(get_resolver().url_patterns) for scope in getattr(view, "required_scopes", {}).values()
+    }
     assert declared - {*SCOPES, ANY_SCOPE} == set()
     assert declared >= set(SCOPES)  # and every scope opens something

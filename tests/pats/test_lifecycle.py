@@ -26,7 +26,9 @@ def test_a_password_change_keeps_them(rf):
 def test_a_password_reset_revokes_them(rf):
     token = PersonalAccessTokenFactory()
     account_services.password_reset_confirm(
-        token=account_services.password_reset_token_make(token.user), new_password="plum-tractor-88", request=rf.get("/")
+        token=account_services.password_reset_token_make(token.user),
+        new_password="plum-tractor-88",
+        request=rf.get("/"),
     )
     assert not usable(token)
     assert AuditEvent.objects.get(kind=AuditEvent.Kind.TOKEN_REVOKED).data["reason"] == "password_reset"
@@ -49,11 +51,10 @@ def test_the_admin_shows_no_secret_and_revokes(staff):
     token = PersonalAccessTokenFactory(user=UserFactory())
     page = staff.get(f"/admin/pats/personalaccesstoken/{token.pk}/change/")
     assert page.status_code == 200
-    assert token.token_hash not in page.content.decode() and token.secret not in page.content.decode()
+    assert token.token_hash not in page.content.decode()
+    assert token.secret not in page.content.decode()
     assert staff.get("/admin/pats/personalaccesstoken/add/").status_code == 403
-    response = staff.post(
-        "/admin/pats/personalaccesstoken/", {"action": "revoke", "_selected_action": [str(token.pk)]}
-    )
+    response = staff.post("/admin/pats/personalaccesstoken/", {"action": "revoke", "_selected_action": [str(token.pk)]})
     assert response.status_code == 302
     assert not usable(token)
     assert AuditEvent.objects.get(kind=AuditEvent.Kind.TOKEN_REVOKED).actor == staff.user

@@ -49,11 +49,13 @@ def test_the_secret_is_shown_once_and_only_its_hash_is_kept(member_client, org):
 
     listed = member_client.get(URL).json()["data"]
     assert [t["id"] for t in listed] == [body["id"]]
-    assert "token" not in listed[0] and "token_hash" not in listed[0]
+    assert "token" not in listed[0]
+    assert "token_hash" not in listed[0]
     assert set(listed[0]) >= {"last_used_at", "last_used_ip", "scopes", "organizations", "expires_at"}
 
     event = AuditEvent.objects.get(kind=AuditEvent.Kind.TOKEN_CREATED)
-    assert event.user == org.member and event.data["token_id"] == body["id"]
+    assert event.user == org.member
+    assert event.data["token_id"] == body["id"]
     assert secret not in str(event.data)
 
 
@@ -96,7 +98,9 @@ def test_only_ones_own_organizations(member_client, org):
 def test_org_admin_may_be_asked_by_a_member_but_the_role_still_limits_it(member_client, api_client, org):
     secret = create(member_client, org, scopes=["org:admin", "members:read"]).json()["token"]
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
-    invite = api_client.post(f"/api/v1/organizations/{org.id}/invitations", {"email": "x@example.com", "role": "member"})
+    invite = api_client.post(
+        f"/api/v1/organizations/{org.id}/invitations", {"email": "x@example.com", "role": "member"}
+    )
     assert_error(invite, 403, "permission_denied")
 
 
@@ -111,7 +115,8 @@ def test_revoking_a_token_ends_it_at_once(member_client, api_client, org):
     assert 'error="invalid_token"' in response["WWW-Authenticate"]
     assert member_client.get(URL).json()["data"] == []
     event = AuditEvent.objects.get(kind=AuditEvent.Kind.TOKEN_REVOKED)
-    assert event.user == event.actor == org.member and event.data["reason"] == "owner"
+    assert event.user == event.actor == org.member
+    assert event.data["reason"] == "owner"
 
 
 def test_anothers_token_is_not_found(member_client, org):
@@ -121,7 +126,15 @@ def test_anothers_token_is_not_found(member_client, org):
 
 
 def test_a_token_never_makes_lists_or_revokes_tokens(client_with_token, org):
-    every_scope = ["profile", "tasks:read", "tasks:write", "comments:write", "members:read", "reports:read", "org:admin"]
+    every_scope = [
+        "profile",
+        "tasks:read",
+        "tasks:write",
+        "comments:write",
+        "members:read",
+        "reports:read",
+        "org:admin",
+    ]
     client = client_with_token(org.owner, scopes=every_scope, organizations=[org.organization])
     for response in (
         create(client, org),
