@@ -21,7 +21,7 @@ from accounts.serializers import (
     UserCreateSerializer,
     UserReferenceSerializer,
 )
-from config.permissions import IsSuperuser
+from config.permissions import IsSuperuser, TokenScope
 from config.ratelimit import enforce_ip_rate_limit, enforce_rate_limit
 from config.schema import ErrorEnvelopeSerializer
 from config.views import PublicAPIView
@@ -89,7 +89,9 @@ class PasswordResetConfirmView(PublicAPIView):
 
 
 class MeView(APIView):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, TokenScope]
+    # A token reads the profile; changing it (or deleting the account) is the person's own session's.
+    required_scopes = {"GET": "profile"}
 
     @extend_schema(responses=MeSerializer, tags=["users"])
     def get(self, request):
@@ -123,7 +125,7 @@ class MeView(APIView):
 
 
 class UserCreateView(APIView):
-    permission_classes = [IsSuperuser]
+    permission_classes = [IsSuperuser, TokenScope]
 
     @extend_schema(
         request=UserCreateSerializer, responses={201: UserReferenceSerializer(with_email=True)}, tags=["users"]
@@ -170,7 +172,7 @@ class EmailVerifyView(PublicAPIView):
 
 
 class EmailResendView(APIView):
-    permission_classes = [AllowAny]
+    permission_classes = [AllowAny, TokenScope]
 
     @extend_schema(
         request=EmailResendSerializer,

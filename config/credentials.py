@@ -16,6 +16,8 @@ module imports no app; the permission class, the organization seam and the MCP t
 
 from uuid import UUID
 
+from rest_framework.exceptions import AuthenticationFailed
+
 # Each scope, in the plain words a consent page and a token form show.
 SCOPES: dict[str, str] = {
     "profile": "See your name, username and email",
@@ -26,6 +28,24 @@ SCOPES: dict[str, str] = {
     "reports:read": "See your organizations' reports",
     "org:admin": "Administer your organizations: members, invitations, imports and settings, as your role allows",
 }
+
+
+def bearer_challenge(**params) -> str:
+    """A ``WWW-Authenticate`` value for a bearer token (RFC 6750 §3): ``Bearer realm="api", error="..."``."""
+    return ", ".join(['Bearer realm="api"', *(f'{name}="{value}"' for name, value in params.items())])
+
+
+class InvalidToken(AuthenticationFailed):
+    """401 for a delegated credential that is unknown, expired or revoked, or whose person may no longer
+    sign in: what an authentication class of such tokens raises. ``config.exceptions`` answers it with
+    ``WWW-Authenticate: Bearer error="invalid_token"`` (RFC 6750 §3.1)."""
+
+    default_code = "invalid_token"
+    default_detail = "This token is not valid: unknown, expired or revoked."
+
+    def __init__(self, detail: str | None = None):
+        super().__init__(detail=detail or self.default_detail, code=self.default_code)
+        self.www_authenticate = bearer_challenge(error="invalid_token", error_description=str(self.detail))
 
 
 def is_delegated(request) -> bool:

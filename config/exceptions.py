@@ -184,6 +184,11 @@ def api_exception_handler(exc, context):
     if extra and len(errors) == 1:
         errors[0] = {**errors[0], **{key: value for key, value in extra.items() if key not in errors[0]}}
     response.data = envelope(errors)
+    # A bearer challenge of its own (RFC 6750 §3: ``error="invalid_token"``, ``"insufficient_scope"``)
+    # rather than the authentication class's plain one that DRF set.
+    challenge = getattr(exc, "www_authenticate", None)
+    if challenge:
+        response["WWW-Authenticate"] = challenge
     wait = getattr(exc, "wait", None)
     if wait:
         response["Retry-After"] = str(math.ceil(wait))

@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("reports.urls")),
     path("", include("privacy.urls")),
     path("", include("sso.urls")),
+    path("", include("pats.urls")),
 ]
 
 if settings.API_DOCS_ENABLED:

@@ -57,6 +57,7 @@ def refuse_oversized_body(request) -> None:
 )
 class OrganizationImportViewSet(mixins.ListModelMixin, OrganizationScopedViewSet):
     permission_classes = [IsOrgAdmin]
+    required_scopes = {"GET": "org:admin", "POST": "org:admin"}
     parser_classes = [MultiPartParser]
     serializer_class = ImportJobSerializer
     filter_backends = [DjangoFilterBackend]
@@ -82,6 +83,7 @@ class OrganizationImportViewSet(mixins.ListModelMixin, OrganizationScopedViewSet
 @extend_schema_view(retrieve=extend_schema(summary="An import job (admins of its organization)"))
 class ImportJobViewSet(mixins.RetrieveModelMixin, OrganizationScopedViewSet):
     permission_classes = [IsOrgAdmin]
+    required_scopes = {"GET": "org:admin", "POST": "org:admin"}
     serializer_class = ImportJobSerializer
     filter_backends = []
 

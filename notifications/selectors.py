@@ -4,14 +4,21 @@ from django.http import Http404
 from notifications.models import Notification
 
 
-def notification_list(*, user) -> QuerySet[Notification]:
-    """The caller's in-app notifications, newest first, with what the serializer renders."""
-    return Notification.objects.filter(recipient=user).select_related("actor").order_by("-created_at", "-id")
+def notification_list(*, user, organization_ids=None) -> QuerySet[Notification]:
+    """The caller's in-app notifications, newest first, with what the serializer renders.
+
+    ``organization_ids``: only the notifications about those organizations (a delegated credential
+    limited to some; notifications about no organization are left out too); None for all.
+    """
+    notifications = Notification.objects.filter(recipient=user)
+    if organization_ids is not None:
+        notifications = notifications.filter(organization_id__in=organization_ids)
+    return notifications.select_related("actor").order_by("-created_at", "-id")
 
 
-def notification_get(*, user, notification_id) -> Notification:
+def notification_get(*, user, notification_id, organization_ids=None) -> Notification:
     """One of the caller's notifications; anyone else's answers 404 like an unknown id."""
-    notification = notification_list(user=user).filter(pk=notification_id).first()
+    notification = notification_list(user=user, organization_ids=organization_ids).filter(pk=notification_id).first()
     if notification is None:
         raise Http404("No such notification.")
     return notification

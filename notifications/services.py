@@ -172,8 +172,12 @@ def notification_mark_read(*, notification: Notification) -> Notification:
     return notification
 
 
-def notification_mark_all_read(*, user: User) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+def notification_mark_all_read(*, user: User, organization_ids=None) -> int:
+    """Mark the user's unread notifications read: only those of ``organization_ids`` when given (a token's)."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if organization_ids is not None:
+        unread = unread.filter(organization_id__in=organization_ids)
+    return unread.update(read_at=timezone.now())
 
 
 @transaction.atomic

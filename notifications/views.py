@@ -4,6 +4,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.credentials import credential_organization_ids
 from notifications import selectors, services
 from notifications.filters import NotificationFilter
 from notifications.models import Notification
@@ -16,11 +17,15 @@ class NotificationListView(ListAPIView):
     serializer_class = NotificationSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = NotificationFilter
+    # Notifications speak of tasks: reading them is reading tasks (config/permissions.py).
+    required_scopes = {"GET": "tasks:read"}
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation, no user
             return Notification.objects.none()
-        return selectors.notification_list(user=self.request.user)
+        return selectors.notification_list(
+            user=self.request.user, organization_ids=credential_organization_ids(self.request)
+        )
 
     @extend_schema(tags=["notifications"])
     def get(self, request, *args, **kwargs):
@@ -28,15 +33,24 @@ class NotificationListView(ListAPIView):
 
 
 class NotificationReadView(APIView):
+    # Marking read changes the person's inbox: a write, never done with a read-only token.
+    required_scopes = {"POST": "tasks:write"}
+
     @extend_schema(request=None, responses=NotificationSerializer, tags=["notifications"])
     def post(self, request, notification_id):
-        notification = selectors.notification_get(user=request.user, notification_id=notification_id)
+        notification = selectors.notification_get(
+            user=request.user, notification_id=notification_id, organization_ids=credential_organization_ids(request)
+        )
         notification = services.notification_mark_read(notification=notification)
         return Response(NotificationSerializer(notification).data)
 
 
 class NotificationReadAllView(APIView):
+    required_scopes = {"POST": "tasks:write"}
+
     @extend_schema(request=None, responses=NotificationReadAllSerializer, tags=["notifications"])
     def post(self, request):
-        count = services.notification_mark_all_read(user=request.user)
+        count = services.notification_mark_all_read(
+            user=request.user, organization_ids=credential_organization_ids(request)
+        )
         return Response(NotificationReadAllSerializer({"count": count}).data)

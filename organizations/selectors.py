@@ -67,19 +67,27 @@ def organization_id_list(*, user: User) -> QuerySet:
     return Membership.objects.filter(user=user).values("organization_id")
 
 
-def users_share_organization(user: User, other: User) -> bool:
-    """May ``user`` see ``other``'s profile: a superuser, the same person, or a shared organization."""
+def users_share_organization(user: User, other: User, *, organization_ids=None) -> bool:
+    """May ``user`` see ``other``'s profile: a superuser, the same person, or a shared organization.
+
+    ``organization_ids``: only through these organizations (a delegated credential's, which gets no
+    superuser reach either); None for no such limit.
+    """
     if not getattr(user, "is_authenticated", False):
         return False
-    if user.is_superuser or user.pk == other.pk:
+    if user.pk == other.pk or (user.is_superuser and organization_ids is None):
         return True
-    return Membership.objects.filter(user=other, organization_id__in=organization_id_list(user=user)).exists()
+    shared = organization_id_list(user=user)
+    if organization_ids is not None:
+        shared = shared.filter(organization_id__in=organization_ids)
+    return Membership.objects.filter(user=other, organization_id__in=shared).exists()
 
 
-def user_get(*, viewer: User, user_id) -> User | None:
-    """The user ``viewer`` may see: themself, or someone sharing an organization (superusers: anyone)."""
+def user_get(*, viewer: User, user_id, organization_ids=None) -> User | None:
+    """The user ``viewer`` may see: themself, or someone sharing an organization (superusers: anyone),
+    through ``organization_ids`` only when given (see ``users_share_organization``)."""
     user = User.objects.filter(pk=user_id).first()
-    if user is None or not users_share_organization(viewer, user):
+    if user is None or not users_share_organization(viewer, user, organization_ids=organization_ids):
         return None
     return user
 

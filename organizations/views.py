@@ -12,6 +12,8 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from accounts.serializers import UserReferenceSerializer
+from config.credentials import credential_organization_ids
+from config.permissions import ANY_SCOPE, TokenScope
 from config.schema import ErrorEnvelopeSerializer
 from organizations import selectors, services
 from organizations.models import Invitation, Organization
@@ -81,6 +83,8 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Orga
     ordering_fields = ["name", "created_at"]
     permission_classes = [IsOrgMember]
     permission_classes_by_action = {"partial_update": [IsOrgAdmin], "destroy": [IsOrgOwner]}
+    # Any token sees the organizations it reaches; creating or deleting one is the person's own session's.
+    required_scopes = {"list": ANY_SCOPE, "retrieve": ANY_SCOPE, "partial_update": "org:admin"}
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no signed-in user
@@ -147,6 +151,7 @@ class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organi
         "partial_update": [CanManageMember],
         "destroy": [CanManageMember],
     }
+    required_scopes = {"GET": "members:read", "POST": "org:admin", "PATCH": "org:admin", "DELETE": "org:admin"}
 
     def allowed_without_second_factor(self) -> bool:
         # Leaving stays open to a member who will not enrol.
@@ -194,6 +199,7 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organi
     serializer_class = InvitationSerializer
     ordering_fields = ["created_at", "expires_at", "email"]
     permission_classes = [IsOrgAdmin]
+    required_scopes = {"GET": "org:admin", "POST": "org:admin", "DELETE": "org:admin"}
 
     def get_queryset(self):
         return selectors.invitation_list(organization=self.organization)
@@ -233,7 +239,8 @@ class InvitationTokenViewSet(viewsets.GenericViewSet):
     serializer_class = InvitationPublicSerializer
 
     def get_permissions(self):
-        return [AllowAny()] if self.action == "retrieve" else [IsAuthenticated()]
+        # No scope opens an invitation to a token: joining an organization is the person's own act.
+        return [AllowAny(), TokenScope()] if self.action == "retrieve" else [IsAuthenticated(), TokenScope()]
 
     def get_invitation(self, token: str) -> Invitation:
         invitation = selectors.invitation_get_by_token(token=token)
@@ -264,9 +271,13 @@ class InvitationTokenViewSet(viewsets.GenericViewSet):
 # organizations rule, hence here rather than in accounts (which depends on no other app).
 @extend_schema(tags=["users"])
 class UserViewSet(viewsets.GenericViewSet):
+    required_scopes = {"retrieve": "members:read"}
+
     @extend_schema(responses=UserReferenceSerializer(with_email=True))
     def retrieve(self, request, user_id):
-        user = selectors.user_get(viewer=request.user, user_id=user_id)
+        user = selectors.user_get(
+            viewer=request.user, user_id=user_id, organization_ids=credential_organization_ids(request)
+        )
         if user is None:
             raise NotFound("No such user.")
         return Response(UserReferenceSerializer(user, with_email=True).data)

@@ -31,6 +31,12 @@ settings below. For each request, in this order:
    and top-level lists leave its rows out. A view opens an action to such a member through
    ``allowed_without_second_factor`` (listing one's organizations, leaving one), so they can see the
    requirement and act on it; enrolment (``/users/me/mfa``) is not organization-scoped at all.
+7. **A delegated credential** (a personal access token, an OAuth access token: ``config.credentials``)
+   reaches only the organizations it was granted, and only those the person belongs to (a superuser's
+   token gets no superuser reach): any other answers 404 in step 2 or 5, exactly as for a non-member,
+   and top-level lists leave it out. Its scopes are checked by ``config.permissions.TokenScope``,
+   which runs before the view's role classes and reads the view's ``required_scopes``. The person's
+   current role still applies on top: a token never does more than its person may do now.
 
 Subclass settings:
 
@@ -50,7 +56,9 @@ from rest_framework.exceptions import NotFound
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import IsAuthenticated
 
+from config.credentials import credential_organization_ids, is_delegated
 from config.errors import Forbidden
+from config.permissions import TokenScope
 from mfa import selectors as mfa_selectors
 from organizations.models import Organization
 from organizations.selectors import OrganizationAccess, organization_access_get, organization_id_list
@@ -67,6 +75,7 @@ ORGANIZATION_ID_PARAMETER = OpenApiParameter(
 PROTECTED_METHODS = (
     "check_permissions",
     "require_organization",
+    "credential_reaches",
     "is_object_request",
     "get_scoped_object",
     "get_object",
@@ -114,7 +123,7 @@ class OrganizationScopedMixin:
 
     def get_permissions(self):
         classes = self.permission_classes_by_action.get(getattr(self, "action", None), self.permission_classes)
-        return [IsAuthenticated(), *(permission() for permission in classes)]
+        return [IsAuthenticated(), TokenScope(), *(permission() for permission in classes)]
 
     def check_permissions(self, request):
         if not (request.user and request.user.is_authenticated):
@@ -131,7 +140,7 @@ class OrganizationScopedMixin:
     def require_organization(self, organization_id) -> OrganizationAccess:
         """The caller's access to that organization; 404 when they do not belong to it."""
         access = organization_access_get(user=self.request.user, organization_id=organization_id)
-        if access is None:
+        if access is None or not self.credential_reaches(access):
             raise NotFound()
         if (
             access.organization.require_mfa
@@ -140,6 +149,15 @@ class OrganizationScopedMixin:
         ):
             raise MfaRequired()
         return access
+
+    def credential_reaches(self, access: OrganizationAccess) -> bool:
+        """Whether a delegated credential (step 7 of the module docstring) reaches this organization."""
+        if not is_delegated(self.request):
+            return True
+        granted = credential_organization_ids(self.request)
+        if granted is not None and access.organization.pk not in granted:
+            return False
+        return access.membership is not None  # a token never carries a superuser's reach into others' organizations
 
     def allowed_without_second_factor(self) -> bool:
         """Whether this request stays open to a member who lacks the second factor their organization
@@ -186,9 +204,13 @@ class OrganizationScopedMixin:
         if self.org_access is not None:
             return queryset.filter(**{field: self.org_access.organization.pk})
         user = self.request.user
-        if user.is_superuser and self.is_object_request():
+        delegated = is_delegated(self.request)
+        if user.is_superuser and self.is_object_request() and not delegated:
             return queryset  # superusers open any object by id; their lists stay their own
         memberships = organization_id_list(user=user)
+        granted = credential_organization_ids(self.request)
+        if granted is not None:
+            memberships = memberships.filter(organization_id__in=granted)
         if not self.is_object_request() and not self.allowed_without_second_factor():
             # Lists leave out organizations whose second factor the caller lacks; an object of one,
             # opened by id, answers 403 mfa_required from check_object_permissions instead.

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from accounts.views import MeView as AccountsMeView
 from config.errors import Conflict, NotFound
+from config.permissions import TokenScope
 from config.ratelimit import enforce_ip_rate_limit, enforce_rate_limit
 from config.reauth import require_recent_authentication
 from privacy import selectors, services
@@ -74,7 +75,7 @@ class MeView(AccountsMeView):
 
 
 class DataExportView(APIView):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, TokenScope]
 
     @extend_schema(
         summary="One's latest data export: its state and, once built, its download URL",
@@ -112,7 +113,7 @@ class DataExportView(APIView):
 
 
 class DataExportDownloadView(APIView):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, TokenScope]
 
     @extend_schema(
         summary="Download one's latest data export (JSON)",

@@ -50,6 +50,7 @@ def _range_from(serializer) -> ReportRange:
 @extend_schema(tags=["reports"], parameters=[ORGANIZATION_ID_PARAMETER])
 class ReportSummaryView(OrganizationScopedMixin, generics.GenericAPIView):
     permission_classes = [IsOrgMember]
+    required_scopes = {"GET": "reports:read"}
     content_negotiation_class = FormatParameterNegotiation
     serializer_class = ReportSerializer
     pagination_class = None
@@ -120,6 +121,8 @@ class ReportExportViewSet(mixins.ListModelMixin, OrganizationScopedViewSet):
 
     serializer_class = ReportExportSerializer
     permission_classes = [IsOrgMember]
+    # Requesting an export reads the report (into a file): the same scope as reading it.
+    required_scopes = {"GET": "reports:read", "POST": "reports:read"}
     content_negotiation_class = FormatParameterNegotiation
     filter_backends = []
 
@@ -162,6 +165,7 @@ class ReportExportViewSet(mixins.ListModelMixin, OrganizationScopedViewSet):
 @extend_schema(tags=["reports"], parameters=[ORGANIZATION_ID_PARAMETER])
 class ReportSettingsView(OrganizationScopedMixin, generics.GenericAPIView):
     permission_classes = [IsOrgAdminOrReadOnly]
+    required_scopes = {"GET": "reports:read", "PATCH": "org:admin"}
     serializer_class = ReportSettingsSerializer
     pagination_class = None
     filter_backends = []

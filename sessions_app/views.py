@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.serializers import UserReferenceSerializer
-from config.permissions import IsSuperuser
+from config.permissions import IsSuperuser, TokenScope
 from config.ratelimit import enforce_ip_rate_limit, enforce_rate_limit
 from config.schema import ErrorEnvelopeSerializer
 from config.views import PublicAPIView
@@ -206,7 +206,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.G
     """The caller's own active sessions; deleting one revokes it."""
 
     serializer_class = SessionSerializer
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, TokenScope]
     filter_backends: list = []
 
     def get_queryset(self):
@@ -229,7 +229,7 @@ class AdminSessionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Every session, for superusers monitoring sign-ins."""
 
     serializer_class = AdminSessionSerializer
-    permission_classes = [IsSuperuser]
+    permission_classes = [IsSuperuser, TokenScope]
     filterset_class = AdminSessionFilter
     ordering_fields = ["created_at", "last_seen_at", "expires_at"]
 

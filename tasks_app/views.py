@@ -46,6 +46,13 @@ class TaskViewSet(
     ordering = ["-created_at"]
     permission_classes = [IsOrgEditorOrReadOnly]
     permission_classes_by_action = {"destroy": [IsTaskCreatorOrOrgAdmin]}
+    required_scopes = {
+        "GET": "tasks:read",  # list, assigned, mentioned, retrieve, comments, activity
+        "POST": "tasks:write",
+        "PATCH": "tasks:write",
+        "DELETE": "tasks:write",
+        "comments POST": "comments:write",
+    }
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):

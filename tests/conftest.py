@@ -132,5 +132,23 @@ def client_for(db):
 
 
 @pytest.fixture
+def client_with_token(db):
+    """A factory of API clients holding a personal access token (a delegated credential):
+    ``client_with_token(user, scopes=["tasks:read"], organizations=[org])``; ``client.token`` is its row."""
+
+    def make(user, *, scopes, organizations):
+        from tests.factories import PersonalAccessTokenFactory
+
+        token = PersonalAccessTokenFactory(user=user, scopes=list(scopes), organizations=list(organizations))
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.secret}")
+        client.user = user
+        client.token = token
+        return client
+
+    return make
+
+
+@pytest.fixture
 def auth_client(client_for, user):
     return client_for(user)

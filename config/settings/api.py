@@ -4,8 +4,15 @@ from .core import APP_VERSION
 from .env import env
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["sessions_app.authentication.SessionJWTAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Delegated credentials' classes first: each takes only its own tokens (recognised by prefix) and
+    # leaves any other bearer token to the session JWT's, which answers 401 to what it cannot decode.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "pats.authentication.PersonalAccessTokenAuthentication",
+        "sessions_app.authentication.SessionJWTAuthentication",
+    ],
+    # TokenScope: a delegated credential (a personal access token, an OAuth access token) only where the
+    # view declares a scope it holds (config/permissions.py). Views that set permission_classes list it too.
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "config.permissions.TokenScope"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["config.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "config.pagination.StandardPagination",

@@ -55,7 +55,11 @@ RATE_LIMITS = {
     "mfa_recovery_codes_account": env.str("RATELIMIT_MFA_RECOVERY_CODES_ACCOUNT", default="5/h"),
     "sso_authorize_ip": env.str("RATELIMIT_SSO_AUTHORIZE_IP", default="30/m"),
     "sso_callback_ip": env.str("RATELIMIT_SSO_CALLBACK_IP", default="20/m"),
+    "token_create_account": env.str("RATELIMIT_TOKEN_CREATE_ACCOUNT", default="10/h"),
 }
+
+# Personal access tokens (pats/): the farthest expiry a person may give one, in days (at most a year).
+PERSONAL_ACCESS_TOKEN_MAX_DAYS = min(env.int("PERSONAL_ACCESS_TOKEN_MAX_DAYS", default=365), 365)
 
 # Second factor (mfa/). How long the mfa_token that /auth/login answers to an account with a second
 # factor stays usable, and how many wrong codes it takes before it is spent.

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "privacy",
     "sso",
     "mcp_server",
+    "pats",
 ]
 
 MIDDLEWARE = [

@@ -24,6 +24,7 @@ from tests.factories.organizations import (
     OrgWithRoles,
     make_org_with_roles,
 )
+from tests.factories.pats import PersonalAccessTokenFactory
 from tests.factories.privacy import AccountDeletionFactory, DataExportFactory
 from tests.factories.reports import ReportExportFactory, ReportSettingsFactory
 from tests.factories.sessions import AuditEventFactory, UserSessionFactory
@@ -49,6 +50,7 @@ __all__ = [
     "NotificationFactory",
     "OrgWithRoles",
     "OrganizationFactory",
+    "PersonalAccessTokenFactory",
     "RecoveryCodeFactory",
     "ReportExportFactory",
     "ReportSettingsFactory",

@@ -13,6 +13,14 @@ answer for every caller of ``CALLERS`` follows from ``expected``:
 - ``non-member``: an invitation sent to the caller: 409 for callers already in the organization.
 - ``nobody``: an invitation sent to someone else: 403 for every signed-in caller.
 
+Each row also names the ``scope`` a delegated credential (a personal access token, an OAuth access
+token: ``config.credentials``) needs for it, or None when no scope opens it to one (it manages the
+person's credentials, sessions, tokens or account: only their own session may call it); ``ANY_SCOPE``:
+any delegated credential. ``test_delegated_*`` check each row with tokens of the caller the row
+serves: with exactly its scope it answers as to the session; with every other scope 403
+``insufficient_scope`` (a public endpoint that reads no credential answers as to anyone); limited to
+another of the caller's organizations, 404 on the rows of a role.
+
 A new role is one entry of ``CALLERS`` (and of ``organizations.models.Role``); a new endpoint is
 one row. ``test_every_endpoint_is_in_the_matrix`` walks the URL configuration: an endpoint or a
 method without a row fails the suite. Each case runs against a fresh world (organization Alpha
@@ -22,12 +30,17 @@ whose owner is the ``outsider``).
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.utils import timezone
+from rest_framework.test import APIClient
 
-from organizations.models import Role
+from config.credentials import SCOPES
+from config.permissions import ANY_SCOPE
+from organizations.models import Membership, Role
 from tests.factories import (
     DEFAULT_PASSWORD,
     MEMBER_ROLES,
@@ -36,6 +49,8 @@ from tests.factories import (
     InvitationFactory,
     MembershipFactory,
     NotificationFactory,
+    OrganizationFactory,
+    PersonalAccessTokenFactory,
     ReportExportFactory,
     SocialIdentityFactory,
     UserFactory,
@@ -52,7 +67,7 @@ NOT_IN_MATRIX = {"schema", "swagger-ui", "redoc"}
 # The error code each refusal carries.
 REFUSAL_CODES = {
     401: {"not_authenticated"},
-    403: {"permission_denied", "invitation_email_mismatch"},
+    403: {"permission_denied", "invitation_email_mismatch", "insufficient_scope"},
     404: {"not_found"},
     409: {"conflict"},
 }
@@ -125,9 +140,10 @@ def build_world(client_for) -> World:
     world.objects.update(
         job=ImportJobFactory(organization=org.organization, created_by=org.admin),
         export=ReportExportFactory(organization=org.organization, requested_by=org.member),
-        notification=NotificationFactory(recipient=org.member),
+        notification=NotificationFactory(recipient=org.member, organization=org.organization),
         member_session=client_for(org.member).session_row,
         identity=SocialIdentityFactory(user=org.member, provider="github"),
+        member_token=PersonalAccessTokenFactory(user=org.member, organizations=[org.organization]),
     )
     return world
 
@@ -151,6 +167,7 @@ class Row:
     ok: int  # what the endpoint answers those it serves
     build: object  # World -> (path, body) or (path, body, "multipart")
     case: str = ""  # tells apart rows of one endpoint and method
+    scope: str | None = None  # what a delegated credential needs: a scope, ANY_SCOPE, or None (never one)
 
     @property
     def label(self) -> str:
@@ -162,6 +179,23 @@ def own_data_export(w: World, path: str):
     if w.caller is not None:
         DataExportFactory(user=w.caller, built=True)
     return path, None
+
+
+def in_a_month() -> str:
+    return (timezone.now() + timedelta(days=30)).isoformat()
+
+
+def caller_organization_ids(user) -> list:
+    return list(Membership.objects.filter(user=user).values_list("organization_id", flat=True))
+
+
+def new_token(w):
+    """A token for the caller's organizations (one of their own for a superuser who belongs to none)."""
+    organizations = caller_organization_ids(w.caller) if w.caller else []
+    if w.caller and not organizations:
+        organizations = [MembershipFactory(user=w.caller).organization_id]
+    body = {"name": "ci", "scopes": ["tasks:read"], "expires_at": in_a_month()}
+    return "users/me/tokens", {**body, "organizations": [str(pk) for pk in organizations]}
 
 
 def new_account(w):
@@ -191,7 +225,7 @@ ROWS = [
         lambda w: ("auth/email/resend", {"email": "someone@example.com"})),
     Row("user-create", "POST", "superuser", 201,
         lambda w: ("users", {"email": "made@example.com", "username": "made_by_su", "password": "plum-tractor-88"})),
-    Row("user-me", "GET", "signed-in", 200, lambda w: ("users/me", None)),
+    Row("user-me", "GET", "signed-in", 200, lambda w: ("users/me", None), scope="profile"),
     Row("user-me", "PATCH", "signed-in", 200, lambda w: ("users/me", {"full_name": "Renamed"})),
     # A wrong password: 400 for every signed-in caller (tests/privacy test the deletion itself).
     Row("user-me", "DELETE", "signed-in", 400, lambda w: ("users/me", {"password": "wrong"})),
@@ -208,11 +242,12 @@ ROWS = [
     Row("user-mfa-totp-confirm", "POST", "signed-in", 409, lambda w: ("users/me/mfa/totp/confirm", {"code": "123456"})),
     Row("user-mfa-recovery-codes", "POST", "signed-in", 409, lambda w: ("users/me/mfa/recovery-codes", None)),
     # Another user's profile: seen by the people who share an organization with them.
-    Row("user-detail", "GET", "viewer", 200, lambda w: (f"users/{w.users['member'].pk}", None)),
-    Row("notification-list", "GET", "signed-in", 200, lambda w: ("notifications", None)),
-    Row("notification-read-all", "POST", "signed-in", 200, lambda w: ("notifications/read-all", None)),
+    Row("user-detail", "GET", "viewer", 200, lambda w: (f"users/{w.users['member'].pk}", None), scope="members:read"),
+    Row("notification-list", "GET", "signed-in", 200, lambda w: ("notifications", None), scope="tasks:read"),
+    Row("notification-read-all", "POST", "signed-in", 200,
+        lambda w: ("notifications/read-all", None), scope="tasks:write"),
     Row("notification-read", "POST", "self", 200,
-        lambda w: (f"notifications/{w.objects['notification'].pk}/read", None)),
+        lambda w: (f"notifications/{w.objects['notification'].pk}/read", None), scope="tasks:write"),
     Row("session-list", "GET", "signed-in", 200, lambda w: ("sessions", None)),
     Row("session-detail", "DELETE", "self", 204, lambda w: (f"sessions/{w.objects['member_session'].pk}", None)),
     Row("admin-session-list", "GET", "superuser", 200, lambda w: ("admin/sessions", None)),
@@ -228,29 +263,43 @@ ROWS = [
         lambda w: ("users/me/identities/github", {"redirect_uri": "http://localhost:3000/sso/callback"})),
     Row("user-identity-detail", "DELETE", "self", 204,
         lambda w: (f"users/me/identities/{w.objects['identity'].pk}", None)),
+    # Personal access tokens: one's own, and those reaching an organization (its admins').
+    Row("user-token-list", "GET", "signed-in", 200, lambda w: ("users/me/tokens", None)),
+    Row("user-token-list", "POST", "signed-in", 201, new_token),
+    Row("user-token-detail", "DELETE", "self", 204,
+        lambda w: (f"users/me/tokens/{w.objects['member_token'].pk}", None)),
+    Row("organization-token-list", "GET", "admin", 200, lambda w: (f"organizations/{w.id}/tokens", None)),
+    Row("organization-token-detail", "DELETE", "admin", 204,
+        lambda w: (f"organizations/{w.id}/tokens/{w.objects['member_token'].pk}", None)),
     # Organizations, members, invitations.
-    Row("organization-list", "GET", "signed-in", 200, lambda w: ("organizations", None)),
+    Row("organization-list", "GET", "signed-in", 200, lambda w: ("organizations", None), scope=ANY_SCOPE),
     Row("organization-list", "POST", "signed-in", 201, lambda w: ("organizations", {"name": "New venture"})),
-    Row("organization-detail", "GET", "viewer", 200, lambda w: (f"organizations/{w.id}", None)),
-    Row("organization-detail", "PATCH", "admin", 200, lambda w: (f"organizations/{w.id}", {"name": "Renamed"})),
+    Row("organization-detail", "GET", "viewer", 200, lambda w: (f"organizations/{w.id}", None), scope=ANY_SCOPE),
+    Row("organization-detail", "PATCH", "admin", 200,
+        lambda w: (f"organizations/{w.id}", {"name": "Renamed"}), scope="org:admin"),
     Row("organization-detail", "DELETE", "owner", 204, lambda w: (f"organizations/{w.id}", None)),
-    Row("membership-list", "GET", "viewer", 200, lambda w: (f"organizations/{w.id}/members", None)),
+    Row("membership-list", "GET", "viewer", 200,
+        lambda w: (f"organizations/{w.id}/members", None), scope="members:read"),
     Row("membership-list", "POST", "admin", 201,
-        lambda w: (f"organizations/{w.id}/members", {"email": UserFactory().email, "role": "member"})),
-    Row("membership-detail", "GET", "viewer", 200, lambda w: (f"organizations/{w.id}/members/{w.target.pk}", None)),
+        lambda w: (f"organizations/{w.id}/members", {"email": UserFactory().email, "role": "member"}),
+        scope="org:admin"),
+    Row("membership-detail", "GET", "viewer", 200,
+        lambda w: (f"organizations/{w.id}/members/{w.target.pk}", None), scope="members:read"),
     Row("membership-detail", "PATCH", "admin", 200,
-        lambda w: (f"organizations/{w.id}/members/{w.target.pk}", {"role": "viewer"})),
+        lambda w: (f"organizations/{w.id}/members/{w.target.pk}", {"role": "viewer"}), scope="org:admin"),
     Row("membership-detail", "DELETE", "admin", 204,
-        lambda w: (f"organizations/{w.id}/members/{w.target.pk}", None)),
-    Row("invitation-list", "GET", "admin", 200, lambda w: (f"organizations/{w.id}/invitations", None)),
+        lambda w: (f"organizations/{w.id}/members/{w.target.pk}", None), scope="org:admin"),
+    Row("invitation-list", "GET", "admin", 200,
+        lambda w: (f"organizations/{w.id}/invitations", None), scope="org:admin"),
     Row("invitation-list", "POST", "admin", 201,
-        lambda w: (f"organizations/{w.id}/invitations", {"email": "new-person@example.com", "role": "member"})),
+        lambda w: (f"organizations/{w.id}/invitations", {"email": "new-person@example.com", "role": "member"}),
+        scope="org:admin"),
     Row("invitation-detail", "GET", "admin", 200,
-        lambda w: (f"organizations/{w.id}/invitations/{w.invitation.pk}", None)),
+        lambda w: (f"organizations/{w.id}/invitations/{w.invitation.pk}", None), scope="org:admin"),
     Row("invitation-detail", "DELETE", "admin", 204,
-        lambda w: (f"organizations/{w.id}/invitations/{w.invitation.pk}", None)),
+        lambda w: (f"organizations/{w.id}/invitations/{w.invitation.pk}", None), scope="org:admin"),
     Row("invitation-resend", "POST", "admin", 200,
-        lambda w: (f"organizations/{w.id}/invitations/{w.invitation.pk}/resend", None)),
+        lambda w: (f"organizations/{w.id}/invitations/{w.invitation.pk}/resend", None), scope="org:admin"),
     Row("invitation-by-token", "GET", "anonymous", 200, lambda w: (f"invitations/{w.invitation.token}", None)),
     Row("invitation-accept", "POST", "addressee", 200,
         lambda w: (f"invitations/{w.invitation_for_outsider.token}/accept", None), case="sent to the outsider"),
@@ -260,34 +309,45 @@ ROWS = [
         lambda w: (f"invitations/{InvitationFactory(organization=w.org.organization).token}/accept", None),
         case="sent to someone else"),
     # Tasks.
-    Row("task-list", "GET", "signed-in", 200, lambda w: ("tasks", None)),
-    Row("task-list", "POST", "member", 201, lambda w: ("tasks", {"organization": str(w.id), "title": "New"})),
-    Row("task-assigned", "GET", "signed-in", 200, lambda w: ("tasks/assigned", None)),
-    Row("task-mentioned", "GET", "signed-in", 200, lambda w: ("tasks/mentioned", None)),
-    Row("task-detail", "GET", "viewer", 200, lambda w: (f"tasks/{w.task.pk}", None)),
-    Row("task-detail", "PATCH", "member", 200, lambda w: (f"tasks/{w.task.pk}", {"title": "Renamed"})),
-    Row("task-detail", "DELETE", "member", 204, lambda w: (f"tasks/{w.task.pk}", None)),
-    Row("task-comments", "GET", "viewer", 200, lambda w: (f"tasks/{w.task.pk}/comments", None)),
-    Row("task-comments", "POST", "member", 201, lambda w: (f"tasks/{w.task.pk}/comments", {"body": "Hi"})),
-    Row("task-activity", "GET", "viewer", 200, lambda w: (f"tasks/{w.task.pk}/activity", None)),
+    Row("task-list", "GET", "signed-in", 200, lambda w: ("tasks", None), scope="tasks:read"),
+    Row("task-list", "POST", "member", 201,
+        lambda w: ("tasks", {"organization": str(w.id), "title": "New"}), scope="tasks:write"),
+    Row("task-assigned", "GET", "signed-in", 200, lambda w: ("tasks/assigned", None), scope="tasks:read"),
+    Row("task-mentioned", "GET", "signed-in", 200, lambda w: ("tasks/mentioned", None), scope="tasks:read"),
+    Row("task-detail", "GET", "viewer", 200, lambda w: (f"tasks/{w.task.pk}", None), scope="tasks:read"),
+    Row("task-detail", "PATCH", "member", 200,
+        lambda w: (f"tasks/{w.task.pk}", {"title": "Renamed"}), scope="tasks:write"),
+    Row("task-detail", "DELETE", "member", 204, lambda w: (f"tasks/{w.task.pk}", None), scope="tasks:write"),
+    Row("task-comments", "GET", "viewer", 200, lambda w: (f"tasks/{w.task.pk}/comments", None), scope="tasks:read"),
+    Row("task-comments", "POST", "member", 201,
+        lambda w: (f"tasks/{w.task.pk}/comments", {"body": "Hi"}), scope="comments:write"),
+    Row("task-activity", "GET", "viewer", 200, lambda w: (f"tasks/{w.task.pk}/activity", None), scope="tasks:read"),
     # Imports.
-    Row("import-list", "GET", "admin", 200, lambda w: (f"organizations/{w.id}/imports", None)),
-    Row("import-list", "POST", "admin", 202, lambda w: (f"organizations/{w.id}/imports", multipart_csv(), "multipart")),
-    Row("import-detail", "GET", "admin", 200, lambda w: (f"imports/{w.objects['job'].pk}", None)),
-    Row("import-status", "GET", "admin", 200, lambda w: (f"imports/{w.objects['job'].pk}/status", None)),
-    Row("import-errors", "GET", "admin", 200, lambda w: (f"imports/{w.objects['job'].pk}/errors", None)),
-    Row("import-cancel", "POST", "admin", 200, lambda w: (f"imports/{w.objects['job'].pk}/cancel", None)),
+    Row("import-list", "GET", "admin", 200, lambda w: (f"organizations/{w.id}/imports", None), scope="org:admin"),
+    Row("import-list", "POST", "admin", 202,
+        lambda w: (f"organizations/{w.id}/imports", multipart_csv(), "multipart"), scope="org:admin"),
+    Row("import-detail", "GET", "admin", 200, lambda w: (f"imports/{w.objects['job'].pk}", None), scope="org:admin"),
+    Row("import-status", "GET", "admin", 200,
+        lambda w: (f"imports/{w.objects['job'].pk}/status", None), scope="org:admin"),
+    Row("import-errors", "GET", "admin", 200,
+        lambda w: (f"imports/{w.objects['job'].pk}/errors", None), scope="org:admin"),
+    Row("import-cancel", "POST", "admin", 200,
+        lambda w: (f"imports/{w.objects['job'].pk}/cancel", None), scope="org:admin"),
     # Reports.
-    Row("report-summary", "GET", "viewer", 200, lambda w: (f"reports/{w.id}?from=2030-01-01&to=2030-01-31", None)),
-    Row("report-export-list", "GET", "viewer", 200, lambda w: (f"reports/{w.id}/exports", None)),
+    Row("report-summary", "GET", "viewer", 200,
+        lambda w: (f"reports/{w.id}?from=2030-01-01&to=2030-01-31", None), scope="reports:read"),
+    Row("report-export-list", "GET", "viewer", 200, lambda w: (f"reports/{w.id}/exports", None), scope="reports:read"),
     Row("report-export-list", "POST", "viewer", 202,
-        lambda w: (f"reports/{w.id}/exports", {"format": "csv", "from": "2030-01-01", "to": "2030-01-31"})),
-    Row("report-settings", "GET", "viewer", 200, lambda w: (f"reports/{w.id}/settings", None)),
-    Row("report-settings", "PATCH", "admin", 200, lambda w: (f"reports/{w.id}/settings", {"weekly_email": True})),
-    Row("report-export-detail", "GET", "viewer", 200, lambda w: (f"reports/exports/{w.objects['export'].pk}", None)),
+        lambda w: (f"reports/{w.id}/exports", {"format": "csv", "from": "2030-01-01", "to": "2030-01-31"}),
+        scope="reports:read"),
+    Row("report-settings", "GET", "viewer", 200, lambda w: (f"reports/{w.id}/settings", None), scope="reports:read"),
+    Row("report-settings", "PATCH", "admin", 200,
+        lambda w: (f"reports/{w.id}/settings", {"weekly_email": True}), scope="org:admin"),
+    Row("report-export-detail", "GET", "viewer", 200,
+        lambda w: (f"reports/exports/{w.objects['export'].pk}", None), scope="reports:read"),
     # Not built yet: a conflict, for everyone who may see the export.
     Row("report-export-download", "GET", "viewer", 409,
-        lambda w: (f"reports/exports/{w.objects['export'].pk}/download", None)),
+        lambda w: (f"reports/exports/{w.objects['export'].pk}/download", None), scope="reports:read"),
 ]  # fmt: skip
 
 CASES = [
@@ -359,3 +419,92 @@ def test_authorization(api_client, client_for, django_capture_on_commit_callback
     body = assert_error(response, status)
     if status != row.ok:  # a refusal: it says why
         assert {error["code"] for error in body["errors"]} & REFUSAL_CODES[status], body
+
+
+# Delegated credentials. The caller each row serves, who holds the token: the row's role, or for the
+# other rules the caller they let through (a member for "signed-in", "self" and public rows).
+DELEGATED_CALLER = {
+    "anonymous": "member",
+    "signed-in": "member",
+    "self": "member",
+    "superuser": "superuser",
+    "addressee": "outsider",
+    "non-member": "outsider",
+    "nobody": "member",
+}
+
+
+def delegated_caller(row: Row) -> str:
+    return row.who if row.who in MEMBER_ROLES else DELEGATED_CALLER[row.who]
+
+
+def token_client(user, scopes, organizations) -> APIClient:
+    token = PersonalAccessTokenFactory(user=user, scopes=sorted(scopes), organizations=list(organizations))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.secret}")
+    return client
+
+
+def reads_no_credential(path: str) -> bool:
+    """A public endpoint without authentication (sign-in, registration): a token there is not even read."""
+    view = getattr(resolve(f"{API}/{path}".split("?")[0]).func, "cls", None)
+    return view is not None and view.authentication_classes == []
+
+
+def run_delegated(row, client_for, capture, *, scopes, organizations=None):
+    world = build_world(client_for)
+    caller = delegated_caller(row)
+    world.caller = world.users[caller]
+    path, body, *kind = row.build(world)
+    if organizations is None:
+        organizations = caller_organization_ids(world.caller)
+    client = token_client(world.caller, scopes, organizations)
+    options = {"format": "multipart"} if kind == ["multipart"] else {}
+    with capture(execute=True):
+        response = getattr(client, row.method.lower())(f"{API}/{path}", body, **options)
+    return caller, path, response
+
+
+SCOPED_ROWS = [pytest.param(row, id=row.label) for row in ROWS if row.scope is not None]
+ROLE_ROWS = [pytest.param(row, id=row.label) for row in ROWS if row.scope is not None and row.who in MEMBER_ROLES]
+DENYING_ROWS = [pytest.param(row, id=row.label) for row in ROWS if row.scope != ANY_SCOPE]
+
+
+def test_rows_name_scopes_of_the_catalogue():
+    assert {row.scope for row in ROWS} - {*SCOPES, ANY_SCOPE, None} == set()
+
+
+@pytest.mark.parametrize("row", SCOPED_ROWS)
+def test_delegated_with_exactly_the_scope_answers_as_the_session(client_for, django_capture_on_commit_callbacks, row):
+    scopes = {"profile"} if row.scope == ANY_SCOPE else {row.scope}
+    caller, _path, response = run_delegated(row, client_for, django_capture_on_commit_callbacks, scopes=scopes)
+    assert response.status_code == expected(row.who, row.ok, caller), response.content[:500]
+
+
+@pytest.mark.parametrize("row", DENYING_ROWS)
+def test_delegated_with_every_other_scope_is_refused(client_for, django_capture_on_commit_callbacks, row):
+    scopes = set(SCOPES) - {row.scope}
+    _caller, path, response = run_delegated(row, client_for, django_capture_on_commit_callbacks, scopes=scopes)
+    if row.scope is None and reads_no_credential(path):
+        assert response.status_code == expected(row.who, row.ok, "anonymous"), response.content[:500]
+        return
+    body = assert_error(response, 403, "insufficient_scope")
+    assert response["WWW-Authenticate"].startswith('Bearer realm="api", error="insufficient_scope"'), body
+    if row.scope is not None:
+        assert f'scope="{row.scope}"' in response["WWW-Authenticate"]
+
+
+@pytest.mark.parametrize("row", ROLE_ROWS)
+def test_delegated_limited_to_another_organization_finds_nothing(client_for, django_capture_on_commit_callbacks, row):
+    scopes = {"profile"} if row.scope == ANY_SCOPE else {row.scope}
+    elsewhere = OrganizationFactory(name="Gamma")
+
+    world = build_world(client_for)
+    world.caller = world.users[row.who]
+    MembershipFactory(organization=elsewhere, user=world.caller, role=Role.from_label(row.who))
+    path, body, *kind = row.build(world)
+    client = token_client(world.caller, scopes, [elsewhere.pk])
+    options = {"format": "multipart"} if kind == ["multipart"] else {}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = getattr(client, row.method.lower())(f"{API}/{path}", body, **options)
+    assert_error(response, 404, "not_found")
