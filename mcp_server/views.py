@@ -19,6 +19,7 @@ from rest_framework import serializers
 from rest_framework.views import APIView
 
 from config.errors import Forbidden
+from config.permissions import ANY_SCOPE
 from config.views import PublicAPIView
 from mcp_server import metadata
 from mcp_server.server import serve
@@ -51,7 +52,12 @@ MCP_DESCRIPTION = (
 
 
 class MCPView(APIView):
-    """The MCP endpoint; every request authenticated as the REST API authenticates."""
+    """The MCP endpoint; every request authenticated as the REST API authenticates.
+
+    Any delegated credential may open it: each tool checks its own scope, organizations and role.
+    """
+
+    required_scopes = {"POST": ANY_SCOPE}
 
     def get_authenticate_header(self, request):
         presented = bool(request.META.get("HTTP_AUTHORIZATION"))

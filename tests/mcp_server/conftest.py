@@ -1,56 +1,26 @@
-"""Callers of ``/mcp``: the person's session JWT, and delegated credentials with scopes and organizations.
-
-Until the OAuth server's and the personal tokens' authentication classes are on ``/mcp``,
-``delegated(user, scopes, organizations)`` stands for either: a bearer token that a test-only
-authentication class (put first on the view, as a real one goes before the session JWT's) turns
-into ``(user, credential)`` with the ``config.credentials`` attributes.
-"""
-
-import secrets
-from types import SimpleNamespace
+"""Callers of ``/mcp``: the person's session JWT, and delegated credentials with scopes and organizations
+(real personal access tokens, which authenticate as OAuth access tokens do: ``config.credentials``)."""
 
 import pytest
 from mcp.shared.exceptions import MCPError
-from rest_framework.authentication import BaseAuthentication
-from rest_framework.exceptions import AuthenticationFailed
 
-from mcp_server.views import MCPView
+from tests.factories import PersonalAccessTokenFactory
 from tests.mcp_server.clients import DjangoTransport, mcp_session, run
-
-PREFIX = "test_dlg_"
-
-
-class DelegatedTestAuthentication(BaseAuthentication):
-    tokens: dict = {}
-
-    def authenticate(self, request):
-        header = request.META.get("HTTP_AUTHORIZATION", "")
-        if not header.startswith(f"Bearer {PREFIX}"):
-            return None
-        found = self.tokens.get(header.removeprefix("Bearer "))
-        if found is None:
-            raise AuthenticationFailed("Unknown token.")
-        return found
-
-    def authenticate_header(self, request):
-        return "Bearer"
 
 
 @pytest.fixture
-def delegated(monkeypatch):
-    """``delegated(user, {"tasks:read"}, organizations=[org_id] or None)``: an ``Authorization`` value."""
-    monkeypatch.setattr(DelegatedTestAuthentication, "tokens", {})
-    monkeypatch.setattr(
-        MCPView, "authentication_classes", [DelegatedTestAuthentication, *MCPView.authentication_classes]
-    )
+def delegated(db):
+    """``delegated(user, {"tasks:read"}, organizations=[org_id] or None)``: the ``Authorization`` value of a
+    personal access token of ``user`` with those scopes, limited to those organizations (None: all of the
+    person's organizations now)."""
 
     def make(user, scopes, organizations=None):
-        token = PREFIX + secrets.token_hex(8)
-        credential = SimpleNamespace(
-            scopes=frozenset(scopes), organization_ids=None if organizations is None else frozenset(organizations)
-        )
-        DelegatedTestAuthentication.tokens[token] = (user, credential)
-        return f"Bearer {token}"
+        from organizations.models import Membership
+
+        if organizations is None:
+            organizations = Membership.objects.filter(user=user).values_list("organization_id", flat=True)
+        token = PersonalAccessTokenFactory(user=user, scopes=list(scopes), organizations=list(organizations))
+        return f"Bearer {token.secret}"
 
     return make
 
