@@ -8,6 +8,7 @@
     security.py       CSRF, security headers, cookies, CSP, trusted proxies
     logging.py        logs and request ids
     notifications.py  deliveries, webhooks, email
+    oauth.py          the OAuth authorization server (django-oauth-toolkit), its keys and lifetimes
     privacy.py        deleting one's account, exporting one's data
     imports.py        CSV imports
     reports.py        reports and their exports
@@ -27,6 +28,7 @@ from .env import env  # noqa: F401 - for readers outside the settings (accounts'
 from .imports import *  # noqa: F403
 from .logging import *  # noqa: F403
 from .notifications import *  # noqa: F403
+from .oauth import *  # noqa: F403
 from .privacy import *  # noqa: F403
 from .reports import *  # noqa: F403
 from .security import *  # noqa: F403

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django_guid",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "oauth2_provider",
     # ours
     "config.apps.ConfigConfig",
     "accounts",
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "reports",
     "privacy",
     "sso",
+    "oauth_server",
 ]
 
 MIDDLEWARE = [
