@@ -18,6 +18,7 @@ api_v1 = [
     path("", include("reports.urls")),
     path("", include("privacy.urls")),
     path("", include("sso.urls")),
+    path("", include("oauth_server.api_urls")),
 ]
 
 if settings.API_DOCS_ENABLED:
@@ -31,6 +32,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("health", health.HealthView.as_view(), name="health"),
     path("health/live", health.LiveView.as_view(), name="health-live"),
+    # The OAuth authorization server: /.well-known/ metadata and /api/v1/oauth/provider/ (oauth_server/urls.py).
+    path("", include("oauth_server.urls")),
     path("api/v1/", include(api_v1)),
     # Unknown paths under /api/ answer the JSON envelope, whatever DEBUG says, and whatever the method:
     # without csrf_exempt a POST, PATCH or DELETE there met Django's CSRF check (a 403 HTML page) first.

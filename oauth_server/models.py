@@ -96,9 +96,11 @@ class AccessToken(AbstractAccessToken):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="access_tokens",
-        help_text="The code this token was issued for (not set on refreshed tokens).",
+        help_text="The code the first token of this family was issued for.",
     )
     jti = models.CharField(max_length=64, blank=True, db_index=True)
+    # Blank at rest: only token_checksum is stored (COMPLIANT_BCP_RFC9700_TOKEN_STORAGE).
+    token = models.TextField(blank=True, verbose_name="token")
 
     class Meta(AbstractAccessToken.Meta):
         swappable = "OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL"
@@ -106,9 +108,22 @@ class AccessToken(AbstractAccessToken):
 
 
 class RefreshToken(AbstractRefreshToken):
+    """A refresh token's row: its SHA-256 only; rotated on every use, a reused one revokes its family."""
+
     oauth_grant = models.ForeignKey(
         OAuthGrant, null=True, blank=True, on_delete=models.CASCADE, related_name="refresh_tokens"
     )
+    authorization_code = models.ForeignKey(
+        Grant,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="refresh_tokens",
+        help_text="The code the first token of this family was issued for.",
+    )
+    # Blank at rest: only token_checksum is stored (COMPLIANT_BCP_RFC9700_TOKEN_STORAGE).
+    token = models.TextField(blank=True, verbose_name="token")
+    revoked = models.DateTimeField(null=True, blank=True, verbose_name="revoked")
 
     class Meta(AbstractRefreshToken.Meta):
         swappable = "OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL"

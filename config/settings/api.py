@@ -4,7 +4,11 @@ from .core import APP_VERSION
 from .env import env
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["sessions_app.authentication.SessionJWTAuthentication"],
+    # OAuth access tokens (JWTs typed at+jwt) first: the session class answers 401 to any bearer it cannot read.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "oauth_server.authentication.OAuthAccessTokenAuthentication",
+        "sessions_app.authentication.SessionJWTAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["config.parsers.JSONParser"],

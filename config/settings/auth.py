@@ -55,6 +55,7 @@ RATE_LIMITS = {
     "mfa_recovery_codes_account": env.str("RATELIMIT_MFA_RECOVERY_CODES_ACCOUNT", default="5/h"),
     "sso_authorize_ip": env.str("RATELIMIT_SSO_AUTHORIZE_IP", default="30/m"),
     "sso_callback_ip": env.str("RATELIMIT_SSO_CALLBACK_IP", default="20/m"),
+    "oauth_register_ip": env.str("RATELIMIT_OAUTH_REGISTER_IP", default="20/h"),
 }
 
 # Second factor (mfa/). How long the mfa_token that /auth/login answers to an account with a second

@@ -64,6 +64,8 @@ OAUTH2_PROVIDER = {
     "OAUTH2_VALIDATOR_CLASS": "oauth_server.validators.OAuthServerValidator",
     "OAUTH2_SERVER_CLASS": "oauth_server.validators.OAuthServer",
     "ACCESS_TOKEN_GENERATOR": "oauth_server.tokens.access_token_generate",
+    # Opaque refresh tokens (oauthlib would otherwise reuse the access token's generator).
+    "REFRESH_TOKEN_GENERATOR": "oauthlib.oauth2.rfc6749.tokens.random_token_generator",
     "ACCESS_TOKEN_EXPIRE_SECONDS": OAUTH_ACCESS_TOKEN_SECONDS,
     "REFRESH_TOKEN_EXPIRE_SECONDS": OAUTH_REFRESH_TOKEN_SECONDS,
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": OAUTH_AUTHORIZATION_CODE_SECONDS,

@@ -14,6 +14,15 @@ from tests.factories.mfa import (
     totp_code,
 )
 from tests.factories.notifications import NotificationDeliveryFactory, NotificationFactory
+from tests.factories.oauth_server import (
+    CLIENT_SECRET,
+    AccessTokenFactory,
+    ApplicationFactory,
+    GrantFactory,
+    IDTokenFactory,
+    OAuthGrantFactory,
+    RefreshTokenFactory,
+)
 from tests.factories.organizations import (
     CALLERS,
     MEMBER_ROLES,
@@ -32,6 +41,13 @@ from tests.factories.tasks import CommentFactory, TaskActivityFactory, TaskFacto
 
 __all__ = [
     "CALLERS",
+    "CLIENT_SECRET",
+    "AccessTokenFactory",
+    "ApplicationFactory",
+    "GrantFactory",
+    "IDTokenFactory",
+    "OAuthGrantFactory",
+    "RefreshTokenFactory",
     "DEFAULT_PASSWORD",
     "MEMBER_ROLES",
     "AccountDeletionFactory",
