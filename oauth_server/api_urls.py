@@ -7,10 +7,19 @@ organization_authorization = api_views.OrganizationAuthorizationViewSet.as_view(
 
 urlpatterns = [
     path("users/me/authorizations", api_views.AuthorizationListView.as_view(), name="user-authorization-list"),
-    path("users/me/authorizations/<uuid:pk>", api_views.AuthorizationDetailView.as_view(),
-         name="user-authorization-detail"),  # fmt: skip
-    path("organizations/<uuid:organization_id>/authorizations", organization_authorizations,
-         name="organization-authorization-list"),  # fmt: skip
-    path("organizations/<uuid:organization_id>/authorizations/<uuid:pk>", organization_authorization,
-         name="organization-authorization-detail"),  # fmt: skip
+    path(
+        "users/me/authorizations/<uuid:pk>",
+        api_views.AuthorizationDetailView.as_view(),
+        name="user-authorization-detail",
+    ),
+    path(
+        "organizations/<uuid:organization_id>/authorizations",
+        organization_authorizations,
+        name="organization-authorization-list",
+    ),
+    path(
+        "organizations/<uuid:organization_id>/authorizations/<uuid:pk>",
+        organization_authorization,
+        name="organization-authorization-detail",
+    ),
 ]

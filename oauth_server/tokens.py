@@ -17,7 +17,7 @@ from jwcrypto.common import JWException
 from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.utils import jwk_from_pem
 
-ACCESS_TOKEN_TYPE = "at+jwt"
+ACCESS_TOKEN_TYPE = "at+jwt"  # noqa: S105 - the JWT type of RFC 9068
 ALGORITHM = "RS256"
 
 

@@ -17,9 +17,10 @@ PROVIDER = "api/v1/oauth/provider/"
 urlpatterns = [
     path(".well-known/oauth-authorization-server", views.ServerMetadataView.as_view(), name="oauth-server-metadata"),
     re_path(
-        r"^\.well-known/openid-configuration$", views.OpenIDConfigurationView.as_view(),
+        r"^\.well-known/openid-configuration$",
+        views.OpenIDConfigurationView.as_view(),
         name="oidc-connect-discovery-info",
-    ),  # fmt: skip
+    ),
     path(f"{PROVIDER}authorize", views.AuthorizationView.as_view(), name="authorize"),
     path(f"{PROVIDER}token", views.TokenView.as_view(), name="token"),
     path(f"{PROVIDER}revoke", views.RevokeTokenView.as_view(), name="revoke-token"),

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -23,6 +23,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from oauth2_provider import views as dot_views
 from oauth2_provider.oauth2_backends import get_oauthlib_core
+from oauthlib.common import Request as OauthlibRequest
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -31,6 +32,7 @@ from config.errors import ApplicationError
 from config.exceptions import RateLimited, ServiceUnavailable
 from config.ratelimit import enforce_ip_rate_limit, enforce_rate_limit
 from config.views import PublicAPIView, api_not_found
+from mfa.services import mfa_challenge_limit_key
 from oauth_server import selectors, services, tokens
 from oauth_server.forms import ConsentForm, SecondFactorForm, SignInForm
 from oauth_server.models import AccessToken, Application, RefreshToken
@@ -150,8 +152,6 @@ class SignInView(View):
         form = SecondFactorForm(request.POST)
         if not form.is_valid():
             return self._page(request, form, status=400)
-        from mfa.services import mfa_challenge_limit_key
-
         token = form.cleaned_data["mfa_token"]
         enforce_rate_limit(request, group="mfa-login-account", value=mfa_challenge_limit_key(token=token),
                            rate_name="mfa_login_account")  # fmt: skip
@@ -161,8 +161,6 @@ class SignInView(View):
     def _signed_in(self, request, user):
         login(request, user, backend="accounts.backends.EmailOrUsernameBackend")
         request.session.set_expiry(settings.OAUTH_SIGN_IN_SECONDS)
-        from django.shortcuts import redirect
-
         return redirect(_next_url(request))
 
     def _page(self, request, form, *, error: str = "", status: int = 200):
@@ -279,19 +277,25 @@ def _token_active_answer(raw: str) -> dict:
     }
 
 
+def _confidential_client_authenticated(request) -> bool:
+    """HTTP Basic or body credentials of a confidential client (a public client has no secret to show)."""
+    core = get_oauthlib_core()
+    uri, http_method, body, headers = core._extract_params(request)
+    oauth_request = OauthlibRequest(uri, http_method, body, headers)
+    if not core.server.request_validator.authenticate_client(oauth_request):
+        return False
+    return oauth_request.client.client_type == Application.CLIENT_CONFIDENTIAL
+
+
 @method_decorator(csrf_exempt, name="dispatch")
 class IntrospectView(View):
     """POST /api/v1/oauth/provider/introspect (RFC 7662): confidential clients, by their credentials."""
 
     def post(self, request, *args, **kwargs):
-        core = get_oauthlib_core()
-        authenticated = core.authenticate_client(request)
-        client = getattr(request, "client", None)
-        if not authenticated:
+        if not _confidential_client_authenticated(request):
             response = JsonResponse({"error": "invalid_client"}, status=401)
             response["WWW-Authenticate"] = 'Basic realm="oauth"'
             return response
-        del client
         raw = request.POST.get("token", "")
         if not raw:
             return JsonResponse({"error": "invalid_request", "error_description": "The token parameter is missing."},
@@ -337,8 +341,9 @@ def _registration_error(error: str, description: str) -> Response:
 def _registration_metadata_problem(data: dict) -> Response | None:
     method = data.get("token_endpoint_auth_method", "none")
     if method != "none":
-        return _registration_error("invalid_client_metadata",
-                                   "Only public clients register here: token_endpoint_auth_method must be none.")  # fmt: skip
+        return _registration_error(
+            "invalid_client_metadata", "Only public clients register here: token_endpoint_auth_method must be none."
+        )
     if not set(data.get("grant_types") or ["authorization_code"]) <= {"authorization_code", "refresh_token"}:
         return _registration_error("invalid_client_metadata", "Only authorization_code and refresh_token.")
     if not set(data.get("response_types") or ["code"]) <= {"code"}:
@@ -351,7 +356,9 @@ class RegistrationView(PublicAPIView):
         request=RegistrationRequestSerializer,
         responses={
             201: RegistrationResponseSerializer,
-            400: OpenApiResponse(RFC_ERROR, description="RFC 7591 `invalid_redirect_uri` or `invalid_client_metadata`."),
+            400: OpenApiResponse(
+                RFC_ERROR, description="RFC 7591 `invalid_redirect_uri` or `invalid_client_metadata`."
+            ),
             404: OpenApiResponse(description="Registration is switched off (OAUTH_DYNAMIC_REGISTRATION)."),
             429: OpenApiResponse(description="Too many registrations from this address."),
         },

@@ -54,10 +54,10 @@ OAUTH_JWT_PRIVATE_KEY = _jwt_private_key()
 
 # django-oauth-toolkit, with its models swapped for oauth_server's (they point at the person's grant).
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth_server.Application"
-OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth_server.AccessToken"
-OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth_server.RefreshToken"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth_server.AccessToken"  # noqa: S105 - a model name
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth_server.RefreshToken"  # noqa: S105 - a model name
 OAUTH2_PROVIDER_GRANT_MODEL = "oauth_server.Grant"
-OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth_server.IDToken"
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth_server.IDToken"  # noqa: S105 - a model name
 OAUTH2_PROVIDER = {
     "SCOPES": {**SCOPES, "openid": "Know who you are (your account's id)"},
     "DEFAULT_SCOPES": ["profile"],

@@ -5,6 +5,7 @@ import json
 
 import pytest
 from authlib.common.security import generate_token
+from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 
 from audit.models import AuditEvent
@@ -38,10 +39,12 @@ def test_metadata_documents(client, path):
     assert data["introspection_endpoint"] == f"{BASE}{PROVIDER}/introspect"
     assert data["registration_endpoint"] == f"{BASE}{PROVIDER}/register"
     assert data["code_challenge_methods_supported"] == ["S256"]
-    assert "tasks:write" in data["scopes_supported"] and "openid" in data["scopes_supported"]
+    assert "tasks:write" in data["scopes_supported"]
+    assert "openid" in data["scopes_supported"]
     assert "none" in data["token_endpoint_auth_methods_supported"]
     jwks = client.get(data["jwks_uri"].removeprefix(BASE)).json()
-    assert jwks["keys"][0]["kty"] == "RSA" and "d" not in jwks["keys"][0]
+    assert jwks["keys"][0]["kty"] == "RSA"
+    assert "d" not in jwks["keys"][0]
 
 
 def test_metadata_follows_the_configured_issuer(client, settings):
@@ -59,11 +62,16 @@ def test_metadata_follows_the_configured_issuer(client, settings):
 def test_access_token_is_an_rfc9068_jwt(authorized, org, public_client):
     session = authorized()
     header, claims = claims_of(session.token["access_token"])
-    assert header["typ"] == "at+jwt" and header["alg"] == "RS256" and header["kid"]
-    assert claims["iss"] == BASE and claims["aud"] == [BASE]
-    assert claims["sub"] == str(org.member.pk) and claims["client_id"] == public_client.client_id
+    assert header["typ"] == "at+jwt"
+    assert header["alg"] == "RS256"
+    assert header["kid"]
+    assert claims["iss"] == BASE
+    assert claims["aud"] == [BASE]
+    assert claims["sub"] == str(org.member.pk)
+    assert claims["client_id"] == public_client.client_id
     assert set(claims["scope"].split()) == {"profile", "tasks:read"}
-    assert claims["exp"] > claims["iat"] and claims["jti"]
+    assert claims["exp"] > claims["iat"]
+    assert claims["jti"]
 
 
 def test_credential_carries_scopes_and_organizations(authorized, org, rf):
@@ -79,7 +87,7 @@ def test_credential_carries_scopes_and_organizations(authorized, org, rf):
 
 def test_a_tampered_or_foreign_token_is_refused(authorized):
     session = authorized()
-    header, payload, signature = session.token["access_token"].split(".")
+    header, _payload, signature = session.token["access_token"].split(".")
     _, claims = claims_of(session.token["access_token"])
     claims["scope"] = "org:admin"
     forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
@@ -96,12 +104,13 @@ def test_revoking_the_grant_ends_its_tokens_at_once(authorized, org):
     person = BrowserAPI(org.member)
     listed = person.get("/api/v1/users/me/authorizations").json()["data"]
     assert [g["id"] for g in listed] == [str(grant.pk)]
-    assert listed[0]["application"]["name"] and listed[0]["organizations"][0]["name"] == "Alpha"
+    assert listed[0]["application"]["name"]
+    assert listed[0]["organizations"][0]["name"] == "Alpha"
     assert person.delete(f"/api/v1/users/me/authorizations/{grant.pk}").status_code == 204
     response = session.get(ME)
     assert response.status_code == 401
     assert response.json()["errors"][0]["code"] == "invalid_token"
-    with pytest.raises(Exception):  # noqa: B017 - Authlib's OAuthError: the refresh token ended too
+    with pytest.raises(OAuthError):  # Authlib's OAuthError: the refresh token ended too
         session.refresh_token(TOKEN)
     assert AuditEvent.objects.filter(kind=AuditEvent.Kind.OAUTH_GRANT_REVOKED, user=org.member).exists()
 
@@ -119,7 +128,8 @@ def test_organization_admin_takes_their_organization_out(authorized, org, client
     admin = client_for(org.admin)
     url = f"/api/v1/organizations/{org.organization.pk}/authorizations"
     listed = admin.get(url).json()["data"]
-    assert [g["id"] for g in listed] == [str(grant.pk)] and listed[0]["user"]["username"] == org.member.username
+    assert [g["id"] for g in listed] == [str(grant.pk)]
+    assert listed[0]["user"]["username"] == org.member.username
     assert client_for(org.member).get(url).status_code == 403
     assert admin.delete(f"{url}/{grant.pk}").status_code == 204
     grant.refresh_from_db()
@@ -131,9 +141,9 @@ class BrowserAPI:
     """The person's own API calls, with their session JWT."""
 
     def __init__(self, user):
-        from sessions_app.services import session_create
-
         from rest_framework.test import APIClient
+
+        from sessions_app.services import session_create
 
         _, tokens = session_create(user=user)
         self.client = APIClient()
@@ -157,7 +167,7 @@ def test_revoke_an_access_token_and_a_refresh_token(authorized):
     assert session.get(ME).status_code == 401
     response = session.revoke_token(f"{BASE}{PROVIDER}/revoke", token["refresh_token"], "refresh_token")
     assert response.status_code == 200
-    with pytest.raises(Exception):  # noqa: B017 - Authlib's OAuthError (invalid_grant)
+    with pytest.raises(OAuthError):  # Authlib's OAuthError (invalid_grant)
         session.refresh_token(TOKEN)
 
 
@@ -174,10 +184,12 @@ def test_introspection_for_confidential_clients(authorized, resource_server, org
     session = authorized()
     url = f"{BASE}{PROVIDER}/introspect"
     answer = resource_server.introspect_token(url, session.token["access_token"]).json()
-    assert answer["active"] is True and answer["sub"] == str(org.member.pk)
+    assert answer["active"] is True
+    assert answer["sub"] == str(org.member.pk)
     assert set(answer["scope"].split()) == {"profile", "tasks:read"}
     refresh = resource_server.introspect_token(url, session.token["refresh_token"]).json()
-    assert refresh["active"] is True and refresh["token_type"] == "refresh_token"
+    assert refresh["active"] is True
+    assert refresh["token_type"] == "refresh_token"
     assert resource_server.introspect_token(url, "nonsense").json() == {"active": False}
     OAuthGrant.objects.get(user=org.member).revoked_at = None
     from oauth_server.services import oauth_grant_revoke
@@ -193,10 +205,17 @@ def test_introspection_refuses_public_and_unauthenticated_clients(authorized, pu
     response = anonymous.post(
         url, data={"token": session.token["access_token"], "client_id": public_client.client_id}, withhold_token=True
     )
-    assert response.status_code == 401 and response.json()["error"] == "invalid_client"
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_client"
     response = anonymous.post(url, data={"token": session.token["access_token"]}, withhold_token=True,
                               auth=(public_client.client_id, "not-the-secret"))  # fmt: skip
     assert response.status_code == 401
+    # A public client shows no secret worth anything: even its stored one does not open introspection.
+    public = anonymous.post(
+        url, data={"token": session.token["access_token"]}, withhold_token=True,
+        auth=(public_client.client_id, CLIENT_SECRET),
+    )  # fmt: skip
+    assert public.status_code == 401
 
 
 # --- Client credentials ------------------------------------------------------------------------------
@@ -204,14 +223,15 @@ def test_introspection_refuses_public_and_unauthenticated_clients(authorized, pu
 
 def test_client_credentials_for_confidential_clients_only(resource_server, public_client):
     token = resource_server.fetch_token(TOKEN, grant_type="client_credentials", scope="profile")
-    assert token["access_token"] and "refresh_token" not in token
+    assert token["access_token"]
+    assert "refresh_token" not in token
     _, claims = claims_of(token["access_token"])
     assert claims["sub"] == resource_server.client_id
     # It acts for no person: the REST API refuses it.
     assert resource_server.get(ME).status_code == 401
     public = OAuth2Session(public_client.client_id, CLIENT_SECRET)
     public.mount(BASE, DjangoClientAdapter())
-    with pytest.raises(Exception):  # noqa: B017 - Authlib's OAuthError
+    with pytest.raises(OAuthError):  # Authlib's OAuthError
         public.fetch_token(TOKEN, grant_type="client_credentials")
 
 
@@ -228,9 +248,11 @@ def test_register_a_public_client_then_use_it(client, org):
                                                                                       "refresh_token"]})  # fmt: skip
     assert response.status_code == 201, response.content
     body = response.json()
-    assert body["token_endpoint_auth_method"] == "none" and "client_secret" not in body
+    assert body["token_endpoint_auth_method"] == "none"
+    assert "client_secret" not in body
     app = Application.objects.get(client_id=body["client_id"])
-    assert app.client_type == Application.CLIENT_PUBLIC and app.name == "Claude"
+    assert app.client_type == Application.CLIENT_PUBLIC
+    assert app.name == "Claude"
     assert AuditEvent.objects.filter(kind=AuditEvent.Kind.OAUTH_CLIENT_REGISTERED).exists()
     # Any port on the loopback address (RFC 8252).
     session = oauth_session(body["client_id"], redirect_uri="http://127.0.0.1:40001/callback")
@@ -267,7 +289,8 @@ def test_registration_is_rate_limited_per_address(client, settings):
     for _ in range(2):
         assert register(client, {"redirect_uris": ["https://a.example.com/cb"]}).status_code == 201
     response = register(client, {"redirect_uris": ["https://a.example.com/cb"]})
-    assert response.status_code == 429 and response["Retry-After"]
+    assert response.status_code == 429
+    assert response["Retry-After"]
 
 
 def test_registration_can_be_switched_off(client, settings):
@@ -281,7 +304,8 @@ def test_registration_can_be_switched_off(client, settings):
 
 def test_sign_in_page_refuses_a_wrong_password(client, org):
     response = client.post(f"{PROVIDER}/login", {"identifier": org.member.email, "password": "wrong"})
-    assert response.status_code == 401 and b"incorrect" in response.content
+    assert response.status_code == 401
+    assert b"incorrect" in response.content
     assert "_auth_user_id" not in client.session
 
 
@@ -301,16 +325,19 @@ def test_sign_in_page_asks_for_the_second_factor(enrol, public_client, settings)
     url, _ = session.create_authorization_url(AUTHORIZE, code_verifier=generate_token(48))
     to_login = browser.get(url)
     password = browser.sign_in(to_login["Location"])
-    assert password.status_code == 200 and b'name="code"' in password.content
+    assert password.status_code == 200
+    assert b'name="code"' in password.content
     assert "_auth_user_id" not in browser.client.session
     from tests.oauth_server.conftest import form_fields
 
     fields = {k: v[0] for k, v in form_fields(password.content.decode()).items()}
     wrong = browser.client.post(to_login["Location"], {**fields, "code": "000000"})
-    assert wrong.status_code == 401 and "_auth_user_id" not in browser.client.session
+    assert wrong.status_code == 401
+    assert "_auth_user_id" not in browser.client.session
     fields = {k: v[0] for k, v in form_fields(wrong.content.decode()).items()}
     right = browser.client.post(to_login["Location"], {**fields, "code": enrolled.code()})
-    assert right.status_code == 302 and right["Location"].startswith(f"{PROVIDER}/authorize?")
+    assert right.status_code == 302
+    assert right["Location"].startswith(f"{PROVIDER}/authorize?")
     assert browser.client.get(right["Location"]).status_code == 200
 
 
@@ -319,4 +346,5 @@ def test_sign_in_page_does_not_redirect_off_site(client, org):
         f"{PROVIDER}/login?next=https://evil.example.com/", {"identifier": org.member.email, "password": "x" * 0 +
                                                               __import__("tests.factories").factories.DEFAULT_PASSWORD}
     )  # fmt: skip
-    assert response.status_code == 302 and response["Location"] == f"{PROVIDER}/signed-in"
+    assert response.status_code == 302
+    assert response["Location"] == f"{PROVIDER}/signed-in"

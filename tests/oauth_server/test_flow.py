@@ -16,7 +16,8 @@ def test_authorize_consent_token_and_api_call(authorized, org):
     session = authorized()
     token = session.token
     assert token["token_type"].lower() == "bearer"
-    assert token["refresh_token"] and token["expires_in"] > 0
+    assert token["refresh_token"]
+    assert token["expires_in"] > 0
     assert set(token["scope"].split()) == {"profile", "tasks:read"}
     response = session.get(ME)
     assert response.status_code == 200, response.text
@@ -33,7 +34,8 @@ def test_tokens_are_stored_hashed(authorized):
     access, refresh = session.token["access_token"], session.token["refresh_token"]
     for row in [*AccessToken.objects.all(), *RefreshToken.objects.all()]:
         assert row.token == ""
-        assert access not in str(row.__dict__) and refresh not in str(row.__dict__)
+        assert access not in str(row.__dict__)
+        assert refresh not in str(row.__dict__)
     assert RefreshToken.objects.filter(token_checksum__isnull=False).count() == 1
 
 
@@ -41,7 +43,8 @@ def test_deny_sends_access_denied_back_and_grants_nothing(public_client, browser
     session = oauth_session(public_client.client_id)
     url, state = session.create_authorization_url(AUTHORIZE, code_verifier=generate_token(48))
     location = browser.authorize(url, allow=False)
-    assert "error=access_denied" in location and f"state={state}" in location
+    assert "error=access_denied" in location
+    assert f"state={state}" in location
     assert not OAuthGrant.objects.exists()
 
 
@@ -64,7 +67,8 @@ def test_an_organization_the_person_is_not_in_cannot_be_granted(public_client, b
     page = browser.consent_page(url)
     assert "Gamma" not in page.content.decode()
     answer = browser.answer(page, organizations=[org.organization.pk, stranger.pk])
-    assert answer.status_code == 200 and b"not one of the available choices" in answer.content
+    assert answer.status_code == 200
+    assert b"not one of the available choices" in answer.content
     assert not OAuthGrant.objects.exists()
 
 
@@ -107,7 +111,8 @@ def test_code_is_single_use_and_reuse_revokes_its_tokens(public_client, browser)
     assert not AccessToken.objects.exists()
     assert not RefreshToken.objects.filter(revoked__isnull=True).exists()
     event = AuditEvent.objects.get(kind=AuditEvent.Kind.OAUTH_CODE_REUSED)
-    assert event.user == browser.user and event.data["client_id"] == public_client.client_id
+    assert event.user == browser.user
+    assert event.data["client_id"] == public_client.client_id
 
 
 def test_an_expired_code_is_refused(public_client, browser):
@@ -139,15 +144,19 @@ def test_a_wrong_code_verifier_is_refused(public_client, browser):
 
 
 def test_pkce_is_required_and_plain_is_refused(public_client, browser):
-    query = f"?response_type=code&client_id={public_client.client_id}&redirect_uri=http://127.0.0.1:8765/callback&state=s"
+    query = (
+        f"?response_type=code&client_id={public_client.client_id}&redirect_uri=http://127.0.0.1:8765/callback&state=s"
+    )
     browser.client.force_login(browser.user)
     missing = browser.client.get(f"/api/v1/oauth/provider/authorize{query}")
-    assert missing.status_code == 302 and "error=invalid_request" in missing["Location"]
+    assert missing.status_code == 302
+    assert "error=invalid_request" in missing["Location"]
     plain = browser.client.get(
         f"/api/v1/oauth/provider/authorize{query}&code_challenge=abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
         "&code_challenge_method=plain"
     )
-    assert plain.status_code == 302 and "error=invalid_request" in plain["Location"]
+    assert plain.status_code == 302
+    assert "error=invalid_request" in plain["Location"]
     assert not OAuthGrant.objects.exists()
 
 
@@ -168,7 +177,8 @@ def test_redirect_uris_are_matched_exactly(public_client, browser, redirect_uri,
     url, _ = session.create_authorization_url(AUTHORIZE, code_verifier=generate_token(48))
     page = browser.consent_page(url)
     if allowed:
-        assert page.status_code == 200 and b"Authorize" in page.content
+        assert page.status_code == 200
+        assert b"Authorize" in page.content
     else:
         # Never redirected to an unregistered URI: the error is shown on our page.
         assert page.status_code == 400
@@ -181,7 +191,8 @@ def test_consent_page_shows_client_scopes_and_organizations(public_client, brows
     page = browser.consent_page(url)
     html = page.content.decode()
     assert public_client.name in html
-    assert "Create, edit, assign and delete tasks" in html and "See your organizations&#x27; reports" in html
+    assert "Create, edit, assign and delete tasks" in html
+    assert "See your organizations&#x27; reports" in html
     assert org.organization.name in html
     assert "<script" not in html
     assert 'name="csrfmiddlewaretoken"' in html
@@ -192,7 +203,8 @@ def test_an_unknown_scope_is_refused(public_client, browser):
     session = oauth_session(public_client.client_id, scope="profile tasks:everything")
     url, _ = session.create_authorization_url(AUTHORIZE, code_verifier=generate_token(48))
     page = browser.consent_page(url)
-    assert page.status_code == 302 and "error=invalid_scope" in page["Location"]
+    assert page.status_code == 302
+    assert "error=invalid_scope" in page["Location"]
 
 
 def test_openid_scope_gets_an_id_token(authorized):
