@@ -27,7 +27,6 @@ urlpatterns = [
     path(f"{PROVIDER}introspect", views.IntrospectView.as_view(), name="introspect"),
     path(f"{PROVIDER}register", views.RegistrationView.as_view(), name="dcr-register"),
     path(f"{PROVIDER}jwks", dot_views.JwksInfoView.as_view(), name="jwks-info"),
-    path(f"{PROVIDER}userinfo", dot_views.UserInfoView.as_view(), name="user-info"),
     path(f"{PROVIDER}login", views.SignInView.as_view(), name="sign-in"),
     path(f"{PROVIDER}signed-in", views.SignedInView.as_view(), name="signed-in"),
 ]

@@ -55,7 +55,6 @@ def server_metadata(request) -> dict:
         "revocation_endpoint": _endpoint(request, "revoke-token"),
         "introspection_endpoint": _endpoint(request, "introspect"),
         "jwks_uri": _endpoint(request, "jwks-info"),
-        "userinfo_endpoint": _endpoint(request, "user-info"),
         "scopes_supported": sorted(SCOPE_WORDS),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
@@ -182,6 +181,7 @@ class AuthorizationView(dot_views.AuthorizationView):
 
     template_name = "oauth_server/consent.html"
     form_class = ConsentForm
+    http_method_names = ["get", "post", "options"]
     login_url = reverse_lazy("oauth2_provider:sign-in")
 
     def get_form_kwargs(self):
