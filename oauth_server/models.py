@@ -13,6 +13,7 @@ token points at the person's consent (``OAuthGrant``), and that consent itself.
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from oauth2_provider.models import (
@@ -23,6 +24,8 @@ from oauth2_provider.models import (
     AbstractRefreshToken,
 )
 
+from oauth_server.redirects import redirect_uri_check
+
 
 class Application(AbstractApplication):
     """A client: registered by staff in the admin (confidential or public) or by itself (RFC 7591, public)."""
@@ -30,6 +33,14 @@ class Application(AbstractApplication):
     class Meta(AbstractApplication.Meta):
         swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
         verbose_name = "application"
+
+    def clean(self):
+        super().clean()
+        try:
+            for uri in self.redirect_uris.split():
+                redirect_uri_check(uri)
+        except ValidationError as exc:
+            raise ValidationError({"redirect_uris": exc.messages}) from exc
 
 
 class OAuthGrant(models.Model):

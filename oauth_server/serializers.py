@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.credentials import SCOPES
@@ -30,7 +31,8 @@ class OAuthGrantSerializer(serializers.ModelSerializer):
         model = OAuthGrant
         fields = ["id", "application", "scopes", "organizations", "created_at", "updated_at"]
 
-    def get_scopes(self, grant) -> list[ScopeSerializer]:
+    @extend_schema_field(ScopeSerializer(many=True))
+    def get_scopes(self, grant):
         return [{"name": name, "description": SCOPES.get(name, name)} for name in grant.scopes]
 
 
@@ -39,8 +41,14 @@ class OrganizationOAuthGrantSerializer(OAuthGrantSerializer):
 
     user = serializers.SerializerMethodField()
 
+    class UserSerializer(serializers.Serializer):
+        id = serializers.UUIDField()
+        username = serializers.CharField()
+        full_name = serializers.CharField()
+
     class Meta(OAuthGrantSerializer.Meta):
         fields = [*OAuthGrantSerializer.Meta.fields, "user"]
 
-    def get_user(self, grant) -> dict:
+    @extend_schema_field(UserSerializer)
+    def get_user(self, grant):
         return {"id": str(grant.user.pk), "username": grant.user.username, "full_name": grant.user.full_name}

@@ -2,7 +2,6 @@
 and the sign-in of its authorization page."""
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -17,9 +16,8 @@ from config.errors import Forbidden, NotAuthenticated
 from mfa import selectors as mfa_selectors
 from mfa import services as mfa_services
 from oauth_server.models import AccessToken, Application, Grant, OAuthGrant, RefreshToken
+from oauth_server.redirects import redirect_uri_check
 from organizations.models import Organization
-
-LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
 
 
 @dataclass(frozen=True)
@@ -133,21 +131,6 @@ def authorization_code_reused(*, code_row: Grant, request=None) -> int:
 
 
 # --- Dynamic client registration (RFC 7591) ------------------------------------------------------
-
-
-def redirect_uri_check(uri: str) -> None:
-    """https anywhere; http only on a loopback host (RFC 8252 section 7.3); no fragment, no credentials."""
-    if not isinstance(uri, str) or not uri or len(uri) > 2000 or any(c.isspace() for c in uri):
-        raise ValidationError("Each redirect URI must be an absolute URL.", code="invalid_redirect_uri")
-    parts = urlsplit(uri)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ValidationError("A redirect URI must be an https URL, or http on a loopback address.",
-                              code="invalid_redirect_uri")  # fmt: skip
-    if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
-        raise ValidationError("Plain http is allowed only for loopback redirect URIs (127.0.0.1, [::1]).",
-                              code="invalid_redirect_uri")  # fmt: skip
-    if "#" in uri or "@" in parts.netloc:
-        raise ValidationError("A redirect URI has no fragment and no credentials.", code="invalid_redirect_uri")
 
 
 @transaction.atomic
