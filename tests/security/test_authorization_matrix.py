@@ -262,7 +262,8 @@ ROWS = [
     Row("user-authorization-list", "GET", "signed-in", 200, lambda w: ("users/me/authorizations", None)),
     Row("user-authorization-detail", "DELETE", "self", 204,
         lambda w: (f"users/me/authorizations/{w.objects['oauth_grant'].pk}", None)),
-    Row("organization-authorization-list", "GET", "admin", 200, lambda w: (f"organizations/{w.id}/authorizations", None)),
+    Row("organization-authorization-list", "GET", "admin", 200,
+        lambda w: (f"organizations/{w.id}/authorizations", None)),
     Row("organization-authorization-detail", "DELETE", "admin", 204,
         lambda w: (f"organizations/{w.id}/authorizations/{w.objects['oauth_grant'].pk}", None)),
     # Organizations, members, invitations.
