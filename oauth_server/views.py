@@ -29,7 +29,7 @@ from rest_framework.response import Response
 
 from config.credentials import SCOPES
 from config.errors import ApplicationError
-from config.exceptions import RateLimited, ServiceUnavailable
+from config.exceptions import RateLimited, ServiceUnavailable, json_error_response
 from config.ratelimit import enforce_ip_rate_limit, enforce_rate_limit
 from config.views import PublicAPIView, api_not_found
 from mfa.services import mfa_challenge_limit_key
@@ -39,6 +39,25 @@ from oauth_server.models import AccessToken, Application, RefreshToken
 from sessions_app.services import session_login_limit_key
 
 SCOPE_WORDS = {**SCOPES, "openid": "Know who you are (your account's id)"}
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def form_posts_only(view):
+    """The protocol endpoints and the sign-in page read HTML forms (RFC 6749 section 4.1.3): any other
+    body answers 415, as the API's multipart endpoints do, rather than being read as an empty form."""
+
+    def dispatch(self, request, *args, **kwargs):
+        content_type = request.content_type or ""
+        if request.method == "POST" and request.body and content_type not in FORM_TYPES:
+            return json_error_response(
+                415, "unsupported_media_type", "Send a form (application/x-www-form-urlencoded)."
+            )
+        return super(view, self).dispatch(request, *args, **kwargs)
+
+    view.dispatch = dispatch
+    return view
 
 
 def _endpoint(request, name: str) -> str:
@@ -110,6 +129,7 @@ def _next_url(request) -> str:
 
 
 @method_decorator([never_cache, sensitive_post_parameters("password", "code")], name="dispatch")
+@form_posts_only
 class SignInView(View):
     """GET/POST /api/v1/oauth/provider/login: the password, then the second factor if the account has one.
     Opens a Django session (OAUTH_SIGN_IN_SECONDS) for the authorization pages only."""
@@ -226,11 +246,13 @@ class AuthorizationView(dot_views.AuthorizationView):
 # --- Token, revocation, introspection ------------------------------------------------------------
 
 
+@form_posts_only
 class TokenView(dot_views.TokenView):
     """POST /api/v1/oauth/provider/token: authorization_code (PKCE), refresh_token (rotated),
     client_credentials (confidential clients)."""
 
 
+@form_posts_only
 class RevokeTokenView(dot_views.RevokeTokenView):
     """POST /api/v1/oauth/provider/revoke (RFC 7009): an access or a refresh token of the calling client."""
 
@@ -288,6 +310,7 @@ def _confidential_client_authenticated(request) -> bool:
 
 
 @method_decorator(csrf_exempt, name="dispatch")
+@form_posts_only
 class IntrospectView(View):
     """POST /api/v1/oauth/provider/introspect (RFC 7662): confidential clients, by their credentials."""
 
