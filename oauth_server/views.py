@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import login
-from django.core.exceptions import ValidationError
+from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -49,12 +49,15 @@ def form_posts_only(view):
     body answers 415, as the API's multipart endpoints do, rather than being read as an empty form."""
 
     def dispatch(self, request, *args, **kwargs):
-        content_type = request.content_type or ""
-        if request.method == "POST" and request.body and content_type not in FORM_TYPES:
+        has_body = request.META.get("CONTENT_LENGTH") not in (None, "", "0")
+        if request.method == "POST" and has_body and (request.content_type or "") not in FORM_TYPES:
             return json_error_response(
                 415, "unsupported_media_type", "Send a form (application/x-www-form-urlencoded)."
             )
-        return super(view, self).dispatch(request, *args, **kwargs)
+        try:
+            return super(view, self).dispatch(request, *args, **kwargs)
+        except RequestDataTooBig:
+            return json_error_response(413, "payload_too_large", "The request body is too large.")
 
     view.dispatch = dispatch
     return view
