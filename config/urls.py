@@ -19,6 +19,7 @@ api_v1 = [
     path("", include("privacy.urls")),
     path("", include("sso.urls")),
     path("", include("pats.urls")),
+    path("", include("oauth_server.api_urls")),
 ]
 
 if settings.API_DOCS_ENABLED:
@@ -32,6 +33,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("health", health.HealthView.as_view(), name="health"),
     path("health/live", health.LiveView.as_view(), name="health-live"),
+    # The OAuth authorization server: /.well-known/ metadata and /api/v1/oauth/provider/ (oauth_server/urls.py).
+    path("", include("oauth_server.urls")),
     path("api/v1/", include(api_v1)),
     # The MCP endpoint and its OAuth protected resource metadata (RFC 9728), at the root as MCP clients expect.
     path("", include("mcp_server.urls")),

@@ -4,9 +4,11 @@ from .core import APP_VERSION
 from .env import env
 
 REST_FRAMEWORK = {
-    # Delegated credentials' classes first: each takes only its own tokens (recognised by prefix) and
-    # leaves any other bearer token to the session JWT's, which answers 401 to what it cannot decode.
+    # Delegated credentials' classes first: each takes only its own tokens (OAuth access tokens are JWTs typed
+    # at+jwt, personal access tokens start twp_) and leaves any other bearer token to the session JWT's, which
+    # answers 401 to what it cannot decode.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "oauth_server.authentication.OAuthAccessTokenAuthentication",
         "pats.authentication.PersonalAccessTokenAuthentication",
         "sessions_app.authentication.SessionJWTAuthentication",
     ],

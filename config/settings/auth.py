@@ -56,6 +56,7 @@ RATE_LIMITS = {
     "sso_authorize_ip": env.str("RATELIMIT_SSO_AUTHORIZE_IP", default="30/m"),
     "sso_callback_ip": env.str("RATELIMIT_SSO_CALLBACK_IP", default="20/m"),
     "token_create_account": env.str("RATELIMIT_TOKEN_CREATE_ACCOUNT", default="10/h"),
+    "oauth_register_ip": env.str("RATELIMIT_OAUTH_REGISTER_IP", default="20/h"),
 }
 
 # Personal access tokens (pats/): the farthest expiry a person may give one, in days (at most a year).

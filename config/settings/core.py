@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django_guid",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "oauth2_provider",
     # ours
     "config.apps.ConfigConfig",
     "accounts",
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "sso",
     "mcp_server",
     "pats",
+    "oauth_server",
 ]
 
 MIDDLEWARE = [

@@ -54,6 +54,16 @@ WEBHOOK_REQUIRE_HTTPS = env.bool("WEBHOOK_REQUIRE_HTTPS", default=True)
 LOG_FORMAT = env.str("LOG_FORMAT", default="json")
 LOGGING = logging_config(log_format=LOG_FORMAT)
 
+# The key that signs OAuth access tokens: a generated one would differ between processes and restarts.
+if not (env.str("OAUTH_JWT_PRIVATE_KEY", default="") or env.str("OAUTH_JWT_PRIVATE_KEY_FILE", default="")):
+    raise ImproperlyConfigured(
+        "OAUTH_JWT_PRIVATE_KEY (an RSA private key, PEM) or OAUTH_JWT_PRIVATE_KEY_FILE is required in production."
+    )
+
+# django-oauth-toolkit warns that http redirect URIs are allowed: only loopback ones are (a native app's
+# local listener, RFC 8252), which oauth_server/redirects.py enforces on every client.
+SILENCED_SYSTEM_CHECKS = ["oauth2_provider.W008"]
+
 # Rate limits and the session check need a cache every process shares, and workers a broker.
 if not env.str("REDIS_URL", default=""):
     raise ImproperlyConfigured("REDIS_URL is required in production (shared cache and Celery broker).")

@@ -6,12 +6,25 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def _rsa_pem() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
 PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "config.settings.production",
     "DJANGO_SECRET_KEY": "x7#k2!qv9LmZp4Rt8Wn3Yb6Hc1Jd5Fg0Sa2Ee7Uo9Ii4Kl6Mm8Nn1Bb3Vv5Cc7Xx9",
     "DJANGO_ALLOWED_HOSTS": "api.example.com",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "DATABASE_URL": "postgres://u:p@127.0.0.1:5432/db",
+    "OAUTH_JWT_PRIVATE_KEY": _rsa_pem(),
 }
 
 
@@ -28,6 +41,7 @@ def test_check_deploy_passes_with_production_settings(run_django):
         ({"DJANGO_SECRET_KEY": "short"}, "DJANGO_SECRET_KEY"),
         ({"DJANGO_DEBUG": "true"}, "DJANGO_DEBUG"),
         ({"REDIS_URL": ""}, "REDIS_URL"),
+        ({"OAUTH_JWT_PRIVATE_KEY": ""}, "OAUTH_JWT_PRIVATE_KEY"),
     ],
 )
 def test_production_refuses_to_start_misconfigured(run_django, override, message):

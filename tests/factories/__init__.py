@@ -14,6 +14,15 @@ from tests.factories.mfa import (
     totp_code,
 )
 from tests.factories.notifications import NotificationDeliveryFactory, NotificationFactory
+from tests.factories.oauth_server import (
+    CLIENT_SECRET,
+    AccessTokenFactory,
+    ApplicationFactory,
+    GrantFactory,
+    IDTokenFactory,
+    OAuthGrantFactory,
+    RefreshTokenFactory,
+)
 from tests.factories.organizations import (
     CALLERS,
     MEMBER_ROLES,
@@ -33,13 +42,18 @@ from tests.factories.tasks import CommentFactory, TaskActivityFactory, TaskFacto
 
 __all__ = [
     "CALLERS",
+    "CLIENT_SECRET",
     "DEFAULT_PASSWORD",
     "MEMBER_ROLES",
+    "AccessTokenFactory",
     "AccountDeletionFactory",
+    "ApplicationFactory",
     "AuditEventFactory",
     "CommentFactory",
     "DataExportFactory",
     "EmailVerificationFactory",
+    "GrantFactory",
+    "IDTokenFactory",
     "ImportJobFactory",
     "ImportRowErrorFactory",
     "InvitationEmailFactory",
@@ -48,10 +62,12 @@ __all__ = [
     "MfaChallengeFactory",
     "NotificationDeliveryFactory",
     "NotificationFactory",
+    "OAuthGrantFactory",
     "OrgWithRoles",
     "OrganizationFactory",
     "PersonalAccessTokenFactory",
     "RecoveryCodeFactory",
+    "RefreshTokenFactory",
     "ReportExportFactory",
     "ReportSettingsFactory",
     "SSOAttemptFactory",

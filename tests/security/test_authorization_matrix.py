@@ -37,18 +37,22 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.utils import timezone
 from rest_framework.test import APIClient
+from rest_framework.views import APIView
 
 from config.credentials import SCOPES
 from config.permissions import ANY_SCOPE
 from organizations.models import Membership, Role
 from tests.factories import (
+    CLIENT_SECRET,
     DEFAULT_PASSWORD,
     MEMBER_ROLES,
+    ApplicationFactory,
     DataExportFactory,
     ImportJobFactory,
     InvitationFactory,
     MembershipFactory,
     NotificationFactory,
+    OAuthGrantFactory,
     OrganizationFactory,
     PersonalAccessTokenFactory,
     ReportExportFactory,
@@ -144,6 +148,8 @@ def build_world(client_for) -> World:
         member_session=client_for(org.member).session_row,
         identity=SocialIdentityFactory(user=org.member, provider="github"),
         member_token=PersonalAccessTokenFactory(user=org.member, organizations=[org.organization]),
+        oauth_grant=OAuthGrantFactory(user=org.member, organizations=[org.organization]),
+        oauth_confidential_client=ApplicationFactory(client_credentials=True),
     )
     return world
 
@@ -196,6 +202,13 @@ def new_token(w):
         organizations = [MembershipFactory(user=w.caller).organization_id]
     body = {"name": "ci", "scopes": ["tasks:read"], "expires_at": in_a_month()}
     return "users/me/tokens", {**body, "organizations": [str(pk) for pk in organizations]}
+
+
+def oauth_client_form(w: World, path: str, **fields):
+    """A form a confidential client posts to the token, revocation or introspection endpoint, with its
+    credentials: the same answer whoever else the request also names (these endpoints know clients only)."""
+    client = w.objects["oauth_confidential_client"]
+    return path, {"client_id": client.client_id, "client_secret": CLIENT_SECRET, **fields}, "multipart"
 
 
 def new_account(w):
@@ -271,6 +284,32 @@ ROWS = [
     Row("organization-token-list", "GET", "admin", 200, lambda w: (f"organizations/{w.id}/tokens", None)),
     Row("organization-token-detail", "DELETE", "admin", 204,
         lambda w: (f"organizations/{w.id}/tokens/{w.objects['member_token'].pk}", None)),
+    # The OAuth authorization server (oauth_server). Its protocol endpoints know clients, not the caller's
+    # session: the same answer to everyone (tests/oauth_server test the protocol). The authorization page
+    # wants the browser's sign-in (a Django session cookie), so API callers are sent to sign in.
+    Row("authorize", "GET", "anonymous", 302, lambda w: ("oauth/provider/authorize?response_type=code", None)),
+    Row("authorize", "POST", "anonymous", 302, lambda w: ("oauth/provider/authorize", None)),
+    Row("token", "POST", "anonymous", 200,
+        lambda w: oauth_client_form(w, "oauth/provider/token", grant_type="client_credentials")),
+    Row("revoke-token", "POST", "anonymous", 200,
+        lambda w: oauth_client_form(w, "oauth/provider/revoke", token="not-a-token")),
+    Row("introspect", "POST", "anonymous", 200,
+        lambda w: oauth_client_form(w, "oauth/provider/introspect", token="not-a-token")),
+    Row("dcr-register", "POST", "anonymous", 201,
+        lambda w: ("oauth/provider/register", {"redirect_uris": ["http://127.0.0.1/callback"]})),
+    Row("jwks-info", "GET", "anonymous", 200, lambda w: ("oauth/provider/jwks", None)),
+    Row("sign-in", "GET", "anonymous", 200, lambda w: ("oauth/provider/login", None)),
+    Row("sign-in", "POST", "anonymous", 302,
+        lambda w: ("oauth/provider/login", {"identifier": w.users["member"].email, "password": DEFAULT_PASSWORD},
+                   "multipart")),
+    Row("signed-in", "GET", "anonymous", 200, lambda w: ("oauth/provider/signed-in", None)),
+    Row("user-authorization-list", "GET", "signed-in", 200, lambda w: ("users/me/authorizations", None)),
+    Row("user-authorization-detail", "DELETE", "self", 204,
+        lambda w: (f"users/me/authorizations/{w.objects['oauth_grant'].pk}", None)),
+    Row("organization-authorization-list", "GET", "admin", 200,
+        lambda w: (f"organizations/{w.id}/authorizations", None)),
+    Row("organization-authorization-detail", "DELETE", "admin", 204,
+        lambda w: (f"organizations/{w.id}/authorizations/{w.objects['oauth_grant'].pk}", None)),
     # Organizations, members, invitations.
     Row("organization-list", "GET", "signed-in", 200, lambda w: ("organizations", None), scope=ANY_SCOPE),
     Row("organization-list", "POST", "signed-in", 201, lambda w: ("organizations", {"name": "New venture"})),
@@ -372,7 +411,8 @@ def api_endpoints() -> set[tuple[str, str]]:
                 continue
             callback = pattern.callback
             actions = getattr(callback, "actions", None)
-            view = getattr(callback, "cls", None)
+            # DRF views carry ``cls``, plain Django views (the OAuth protocol endpoints) ``view_class``.
+            view = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
             if actions:
                 # DRF adds "head" to a viewset's actions on its first GET: not an endpoint of ours.
                 methods = set(actions) - {"head", "options"}
@@ -446,9 +486,13 @@ def token_client(user, scopes, organizations) -> APIClient:
 
 
 def reads_no_credential(path: str) -> bool:
-    """A public endpoint without authentication (sign-in, registration): a token there is not even read."""
-    view = getattr(resolve(f"{API}/{path}".split("?")[0]).func, "cls", None)
-    return view is not None and view.authentication_classes == []
+    """A public endpoint without authentication (sign-in, registration), or a plain Django view (the OAuth
+    protocol endpoints, which know clients and browser sign-ins): a bearer token there is not even read."""
+    func = resolve(f"{API}/{path}".split("?")[0]).func
+    view = getattr(func, "cls", None) or getattr(func, "view_class", None)
+    if view is None or not issubclass(view, APIView):
+        return True
+    return view.authentication_classes == []
 
 
 def run_delegated(row, client_for, capture, *, scopes, organizations=None):
