@@ -33,6 +33,8 @@ CELERY_BEAT_SCHEDULE = {
     # Deleted accounts past their grace period are anonymised; expired data exports are deleted.
     "anonymise-deleted-accounts": {"task": "privacy.tasks.anonymise_deleted_accounts", "schedule": 60 * 60},
     "cleanup-data-exports": {"task": "privacy.tasks.cleanup_data_exports", "schedule": 60 * 60},
+    # Expired OAuth codes and tokens (django-oauth-toolkit's cleartokens).
+    "clear-expired-oauth-tokens": {"task": "oauth_server.tasks.clear_expired_tokens", "schedule": 60 * 60},
     # Every job row (config/jobs.py): runs whose worker died are taken back (imports resume from their
     # checkpoint), pending jobs whose message was lost or never sent are enqueued.
     "sweep-jobs": {
