@@ -1,6 +1,11 @@
-"""Admin building blocks that know no domain: actions that go through a service, read-only inlines."""
+"""Admin building blocks that know no domain: actions that go through a service, read-only inlines, file
+downloads."""
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.urls import path, reverse
+from django.utils.html import format_html
 
 from config.errors import SERVICE_ERRORS, messages_of
 
@@ -32,3 +37,55 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+class FileDownloadAdmin(admin.ModelAdmin):
+    """Read-only rows with a built file (report and data exports) that staff download from the list.
+
+    A subclass adds ``"download"`` to its ``list_display`` and ``fields`` and says, per object, whether
+    the file is ready (``file_ready``), its content type (``file_content_type``) and its name
+    (``obj.filename``); the download view checks view permission and answers 404 for a missing file.
+    """
+
+    download_label = "Download"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def file_ready(self, obj) -> bool:
+        return obj.is_ready
+
+    def file_content_type(self, obj) -> str:
+        raise NotImplementedError
+
+    def _download_url_name(self) -> str:
+        return f"{self.opts.app_label}_{self.opts.model_name}_download"
+
+    @admin.display(description="file")
+    def download(self, obj):
+        if not self.file_ready(obj):
+            return "-"
+        url = reverse(f"admin:{self._download_url_name()}", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, self.download_label_of(obj))
+
+    def download_label_of(self, obj) -> str:
+        return self.download_label
+
+    def get_urls(self):
+        download = self.admin_site.admin_view(self.download_view)
+        return [path("<uuid:object_id>/download/", download, name=self._download_url_name()), *super().get_urls()]
+
+    def download_view(self, request, object_id):
+        obj = self.get_queryset(request).filter(pk=object_id).first()
+        if obj is None or not self.file_ready(obj):
+            raise Http404("No built file with this id.")
+        if not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        try:
+            file = obj.file.open("rb")
+        except FileNotFoundError:
+            raise Http404("The file is gone.") from None
+        return FileResponse(file, as_attachment=True, filename=obj.filename, content_type=self.file_content_type(obj))

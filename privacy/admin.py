@@ -1,15 +1,12 @@
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
-from django.urls import path, reverse
-from django.utils.html import format_html
 
+from config.admin import FileDownloadAdmin
 from privacy import services
 from privacy.models import AccountDeletion, DataExport
 
 
 @admin.register(DataExport)
-class DataExportAdmin(admin.ModelAdmin):
+class DataExportAdmin(FileDownloadAdmin):
     """Exports are made by the API and the worker; staff watch them here (and may download one, e.g. to
     answer a request made by other means)."""
 
@@ -33,40 +30,10 @@ class DataExportAdmin(admin.ModelAdmin):
     )
     readonly_fields = fields
 
-    def has_add_permission(self, request):
-        return False
+    download_label = "Download JSON"
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="file")
-    def download(self, export: DataExport):
-        if not export.is_ready:
-            return "-"
-        url = reverse("admin:privacy_dataexport_download", args=[export.pk])
-        return format_html('<a href="{}">Download JSON</a>', url)
-
-    def get_urls(self):
-        return [
-            path(
-                "<uuid:export_id>/download/",
-                self.admin_site.admin_view(self.download_view),
-                name="privacy_dataexport_download",
-            ),
-            *super().get_urls(),
-        ]
-
-    def download_view(self, request, export_id):
-        export = DataExport.objects.filter(pk=export_id).first()
-        if export is None or not export.is_ready:
-            raise Http404("No built export with this id.")
-        if not self.has_view_permission(request, export):
-            raise PermissionDenied
-        try:
-            file = export.file.open("rb")
-        except FileNotFoundError:
-            raise Http404("The export's file is gone.") from None
-        return FileResponse(file, as_attachment=True, filename=export.filename, content_type="application/json")
+    def file_content_type(self, export: DataExport) -> str:
+        return "application/json"
 
 
 class DeletionStateFilter(admin.SimpleListFilter):

@@ -1,15 +1,12 @@
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
-from django.urls import path, reverse
-from django.utils.html import format_html
 
+from config.admin import FileDownloadAdmin
 from reports import rendering
 from reports.models import ReportExport, ReportSettings
 
 
 @admin.register(ReportExport)
-class ReportExportAdmin(admin.ModelAdmin):
+class ReportExportAdmin(FileDownloadAdmin):
     """Exports are made by the API and the worker; staff watch them and download the files here."""
 
     list_display = (
@@ -45,42 +42,13 @@ class ReportExportAdmin(admin.ModelAdmin):
     )
     readonly_fields = fields
 
-    def has_add_permission(self, request):
-        return False
+    download_label = ""
 
-    def has_change_permission(self, request, obj=None):
-        return False
+    def download_label_of(self, export: ReportExport) -> str:
+        return f"Download {export.format.upper()}"
 
-    @admin.display(description="file")
-    def download(self, export: ReportExport):
-        if not export.is_ready:
-            return "-"
-        url = reverse("admin:reports_reportexport_download", args=[export.pk])
-        return format_html('<a href="{}">Download {}</a>', url, export.format.upper())
-
-    def get_urls(self):
-        return [
-            path(
-                "<uuid:export_id>/download/",
-                self.admin_site.admin_view(self.download_view),
-                name="reports_reportexport_download",
-            ),
-            *super().get_urls(),
-        ]
-
-    def download_view(self, request, export_id):
-        export = ReportExport.objects.select_related("organization").filter(pk=export_id).first()
-        if export is None or not export.is_ready:
-            raise Http404("No built export with this id.")
-        if not self.has_view_permission(request, export):
-            raise PermissionDenied
-        try:
-            file = export.file.open("rb")
-        except FileNotFoundError:
-            raise Http404("The export's file is gone.") from None
-        return FileResponse(
-            file, as_attachment=True, filename=export.filename, content_type=rendering.CONTENT_TYPES[export.format]
-        )
+    def file_content_type(self, export: ReportExport) -> str:
+        return rendering.CONTENT_TYPES[export.format]
 
 
 @admin.register(ReportSettings)
