@@ -320,10 +320,7 @@ def my_assigned_tasks(
     page_size: PageSize = DEFAULT_PAGE_SIZE,
 ) -> dict:
     """Tasks assigned to you, newest first (``status: "todo"`` or ``"in_progress"`` for what is left to do)."""
-    access.require_scope(request, "tasks:read")
-    tasks = access.tasks_visible(request).filter(assignee=request.user)
-    tasks = _filtered_tasks(request, tasks, {"organization": organization, "status": status})
-    return _page(tasks, _task, page=page, page_size=page_size)
+    return _my_tasks(request, {"assignee": request.user}, organization, status, page, page_size)
 
 
 def my_mentioned_tasks(
@@ -334,8 +331,12 @@ def my_mentioned_tasks(
     page_size: PageSize = DEFAULT_PAGE_SIZE,
 ) -> dict:
     """Tasks that mention you (in their description or explicitly), newest first."""
+    return _my_tasks(request, {"mention_links__user": request.user}, organization, status, page, page_size)
+
+
+def _my_tasks(request, relation: dict, organization, status, page, page_size) -> dict:
     access.require_scope(request, "tasks:read")
-    tasks = access.tasks_visible(request).filter(mention_links__user=request.user)
+    tasks = access.tasks_visible(request).filter(**relation)
     tasks = _filtered_tasks(request, tasks, {"organization": organization, "status": status})
     return _page(tasks, _task, page=page, page_size=page_size)
 
