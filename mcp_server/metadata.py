@@ -8,10 +8,12 @@ and gets tokens. Every URL is absolute, made from ``SITE_URL`` or, when it is em
 
 from django.conf import settings
 
-from config.credentials import SCOPES
-
 MCP_PATH = "/mcp"
 METADATA_PATH = "/.well-known/oauth-protected-resource"
+# The scopes the tools and resources check (``access.require_scope``): what a client asks for to use
+# this endpoint. RFC 9728 ``scopes_supported``, which an MCP client requests when the 401 names none,
+# so listing more (org:admin, members:read, profile) would have every assistant ask for rights no tool uses.
+MCP_SCOPES = ("tasks:read", "tasks:write", "comments:write", "reports:read")
 
 
 def base_url(request) -> str:
@@ -38,7 +40,7 @@ def protected_resource_metadata(request) -> dict:
     return {
         "resource": resource_url(request),
         "authorization_servers": [issuer_url(request)],
-        "scopes_supported": list(SCOPES),
+        "scopes_supported": list(MCP_SCOPES),
         "bearer_methods_supported": ["header"],
         "resource_name": "Team Workspace MCP server",
     }

@@ -6,6 +6,7 @@ discovery), RFC 7591 registration of public clients, and RFC 7662 introspection 
 """
 
 import calendar
+import functools
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -46,8 +47,13 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 def form_posts_only(view):
     """The protocol endpoints and the sign-in page read HTML forms (RFC 6749 section 4.1.3): any other
-    body answers 415, as the API's multipart endpoints do, rather than being read as an empty form."""
+    body answers 415, as the API's multipart endpoints do, rather than being read as an empty form.
 
+    The new ``dispatch`` keeps what decorators set on the one it replaces (``as_view`` copies it onto
+    the view): django-oauth-toolkit's ``csrf_exempt`` of the token and revocation endpoints, which
+    programs call without a CSRF cookie."""
+
+    @functools.wraps(view.dispatch)
     def dispatch(self, request, *args, **kwargs):
         has_body = request.META.get("CONTENT_LENGTH") not in (None, "", "0")
         if request.method == "POST" and has_body and (request.content_type or "") not in FORM_TYPES:

@@ -2,11 +2,14 @@
 discovery, the protected resource metadata, and what a stateless endpoint refuses."""
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 from django.test import Client
 
 from config.credentials import SCOPES
+from mcp_server import metadata
 from tests.mcp_server.clients import DjangoTransport, mcp_session, run
 
 pytestmark = pytest.mark.django_db
@@ -101,11 +104,20 @@ def test_protected_resource_metadata(path):
     assert response.json() == {
         "resource": "http://testserver/mcp",
         "authorization_servers": ["http://testserver"],
-        "scopes_supported": list(SCOPES),
+        "scopes_supported": ["tasks:read", "tasks:write", "comments:write", "reports:read"],
         "bearer_methods_supported": ["header"],
         "resource_name": "Team Workspace MCP server",
     }
     assert response["Access-Control-Allow-Origin"] == "*"
+
+
+def test_the_advertised_scopes_are_those_the_tools_check():
+    """An MCP client asks for ``scopes_supported``: every scope a tool or resource needs, and no other
+    (org:admin and the rest would be granted to every assistant for nothing)."""
+    sources = "".join(path.read_text() for path in Path(metadata.__file__).parent.glob("*.py"))
+    checked = set(re.findall(r'require_scope\(request, "([^"]+)"\)', sources))
+    assert checked == set(metadata.MCP_SCOPES)
+    assert checked < set(SCOPES)
 
 
 def test_metadata_uses_site_url_and_the_oauth_issuer_when_set(settings):

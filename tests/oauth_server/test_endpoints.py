@@ -317,6 +317,19 @@ def test_sign_in_page_needs_the_csrf_token(org):
     assert response.status_code == 403
 
 
+# token: invalid_grant; revoke: RFC 7009's 200 for an unknown token; introspect: a public client's invalid_client.
+@pytest.mark.parametrize(("endpoint", "status"), [("token", 400), ("revoke", 200), ("introspect", 401)])
+def test_protocol_endpoints_need_no_csrf_token(endpoint, status, public_client):
+    """Programs post to these with no CSRF cookie (the SDK's MCP client, any OAuth library): the answer
+    is the RFC's, never Django's CSRF failure page."""
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    data = {"grant_type": "authorization_code", "code": "nope", "token": "nope", "client_id": public_client.client_id}
+    response = strict.post(f"{PROVIDER}/{endpoint}", data)
+    assert response.status_code == status, response.content[:300]
+
+
 def test_sign_in_page_asks_for_the_second_factor(enrol, public_client, settings):
     settings.OTP_TOTP_THROTTLE_FACTOR = 0  # no back-off after the wrong code (tests/mfa does the same)
     enrolled = enrol()
