@@ -21,6 +21,7 @@ from accounts.models import User
 from config.jobs import job_alive, job_claim, job_send
 from imports import events
 from imports.models import ACTIVE_STATES, ImportJob, ImportState
+from organizations.changes import Action, organization_change
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +75,13 @@ def import_queue_start_next(organization_id) -> None:
 def import_job_after_end(job: ImportJob, *, actor: User | None = None) -> None:
     """In the transaction that ended ``job``: tell who it concerns; start the organization's next job on commit."""
     events.import_finished(job=job, actor=actor)
+    organization_change(
+        organization_id=job.organization_id,
+        action=Action.IMPORT_FINISHED,
+        actor=actor,
+        target=job,
+        after={"state": job.state, "kind": job.kind, "created": job.created, "failed": job.failed, "total": job.total},
+    )
     transaction.on_commit(partial(import_queue_start_next, job.organization_id))
     logger.info("Import %s %s: %s created, %s failed of %s", job.pk, job.state, job.created, job.failed, job.total)
 

@@ -29,6 +29,7 @@ from config.jobs import job_claim, job_failed_attempt, job_finish, job_heartbeat
 from config.services import model_update
 from mfa import selectors as mfa_selectors
 from organizations import selectors
+from organizations.changes import Action, organization_change
 from organizations.models import (
     Invitation,
     InvitationEmail,
@@ -239,9 +240,17 @@ def membership_add(*, organization: Organization, email: str, role: Role, actor:
         )
     try:
         with transaction.atomic():
-            return Membership.objects.create(organization=organization, user=user, role=role)
+            membership = Membership.objects.create(organization=organization, user=user, role=role)
     except IntegrityError:
         raise Conflict("This user is already a member of the organization.") from None
+    _member_change(Action.MEMBER_ADDED, membership, actor, after={"user": user.pk, "role": Role(role).label})
+    return membership
+
+
+def _member_change(action: str, membership: Membership, actor, **values) -> None:
+    organization_change(
+        organization_id=membership.organization_id, action=action, actor=actor, target=membership, **values
+    )
 
 
 @transaction.atomic
@@ -274,8 +283,16 @@ def membership_change_role(*, membership: Membership, role: Role, actor: User | 
     if actor is not None and actor.pk == membership.user_id:
         raise Forbidden("You cannot change your own role.")
     if membership.role != role:
+        before = Role(membership.role).label
         membership.role = role
         membership.save(update_fields=["role", "updated_at"])
+        _member_change(
+            Action.MEMBER_ROLE_CHANGED,
+            membership,
+            actor,
+            before={"role": before},
+            after={"user": membership.user_id, "role": Role(role).label},
+        )
     return membership
 
 
@@ -289,7 +306,11 @@ def membership_remove(*, membership: Membership, actor: User | None) -> None:
         )
     if membership.role == Role.OWNER:
         organization_owner_require(organization_id=membership.organization_id, losing={membership.pk})
+    before = {"user": membership.user_id, "role": Role(membership.role).label}
+    membership_id = membership.pk
     membership.delete()
+    membership.pk = membership_id  # the change names the membership it was
+    _member_change(Action.MEMBER_REMOVED, membership, actor, before=before)
 
 
 # --- Invitations ---------------------------------------------------------------------------
@@ -422,6 +443,14 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     # The link reached this address and its account's holder used it: the address is theirs.
     user_email_mark_verified(user=user, method="invitation")
+    organization_change(
+        organization_id=invitation.organization_id,
+        action=Action.INVITATION_ACCEPTED,
+        actor=user,
+        target=invitation,
+        after={"email": invitation.email, "role": Role(invitation.role).label},
+    )
+    _member_change(Action.MEMBER_ADDED, membership, user, after={"user": user.pk, "role": Role(membership.role).label})
     return membership
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from config.jobs import enqueue_on_commit, job_claim, job_finish
 from config.services import model_update
 from notifications import emails
+from organizations.changes import Action, organization_change
 from organizations.models import Organization
 from organizations.selectors import organization_admin_list
 from reports import ranges, rendering, selectors, tasks
@@ -62,7 +63,15 @@ def report_export_build(*, export_id) -> ReportExport | None:
         logger.exception("Report export %s failed", export_id)
         job_finish(export, ExportState.FAILED, last_error="The report could not be built.", finished_at=timezone.now())
         return export
-    job_finish(export, ExportState.SUCCEEDED, file=export.file.name, finished_at=timezone.now())
+    with transaction.atomic():
+        if job_finish(export, ExportState.SUCCEEDED, file=export.file.name, finished_at=timezone.now()):
+            organization_change(
+                organization_id=export.organization_id,
+                action=Action.REPORT_EXPORT_READY,
+                actor=None,  # the worker built it; who asked for it is the export's requested_by
+                target=export,
+                after={"format": export.format, "from": export.date_from, "to": export.date_to},
+            )
     return export
 
 

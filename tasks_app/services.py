@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.text import truncate
+from organizations.changes import Action, organization_change
 from organizations.selectors import organization_member_ids_among, organization_member_list_by_username
 from tasks_app import bulk, events
 from tasks_app.mentions import handles_in
@@ -57,6 +58,11 @@ def _display(field: str, value) -> str:
     if isinstance(value, datetime.date):
         return value.isoformat()
     return str(value)
+
+
+def _state(task: Task) -> dict:
+    """A task's own fields, for the record of its creation or deletion."""
+    return {name: getattr(task, name) for name in ("title", "status", "priority", "assignee_id", "due_date")}
 
 
 def _record(task, actor, verb, field="", old="", new="") -> TaskActivity:
@@ -133,6 +139,9 @@ def task_create(
     events.task_assigned(task=task, actor=created_by)
     everyone = {**in_text, **explicit}
     events.task_mentioned(task=task, users=[everyone[i] for i in new_ids], actor=created_by)
+    organization_change(
+        organization_id=organization.pk, action=Action.TASK_CREATED, actor=created_by, target=task, after=_state(task)
+    )
     return task
 
 
@@ -187,6 +196,15 @@ def task_update(*, task: Task, actor, mentions=None, **changes) -> Task:
         events.task_mentioned(task=task, users=[everyone[i] for i in new_ids if i in everyone], actor=actor)
     TaskActivity.objects.bulk_create(activity)
 
+    if changed:
+        organization_change(
+            organization_id=task.organization_id,
+            action=Action.TASK_UPDATED,
+            actor=actor,
+            target=task,
+            before={name: old for name, (old, _new) in changed.items()},
+            after={name: new for name, (_old, new) in changed.items()},
+        )
     if "assignee" in changed:
         events.task_assigned(task=task, actor=actor)
     if "status" in changed:
@@ -196,8 +214,14 @@ def task_update(*, task: Task, actor, mentions=None, **changes) -> Task:
 
 
 @transaction.atomic
-def task_delete(*, task: Task) -> None:
+def task_delete(*, task: Task, actor=None) -> None:
+    before = _state(task)
+    organization_id, task_id = task.organization_id, task.pk
     task.delete()
+    task.pk = task_id  # the change names the task it was
+    organization_change(
+        organization_id=organization_id, action=Action.TASK_DELETED, actor=actor, target=task, before=before
+    )
 
 
 @transaction.atomic
@@ -214,6 +238,13 @@ def comment_create(*, task: Task, author, body: str) -> Comment:
     Task.objects.filter(pk=task.pk).update(updated_at=timezone.now())
     events.task_mentioned(task=task, users=mentioned, actor=author, comment=comment)
     events.task_commented(task=task, comment=comment, actor=author, already_notified=mentioned)
+    organization_change(
+        organization_id=task.organization_id,
+        action=Action.COMMENT_CREATED,
+        actor=author,
+        target=comment,
+        after={"task": task.pk, "body": body},
+    )
     return comment
 
 

@@ -80,7 +80,7 @@ class TaskViewSet(
         return Response(self.render(task))
 
     def perform_destroy(self, instance):
-        services.task_delete(task=instance)
+        services.task_delete(task=instance, actor=self.request.user)
 
     def render(self, task):
         return TaskSerializer(selectors.task_list().get(pk=task.pk), context=self.get_serializer_context()).data

@@ -1,0 +1,85 @@
+"""What happens in an organization, told to whoever keeps account of it: the organization's audit log
+and its webhooks (and anything else that receives ``organization_changed``).
+
+A service that changes something in an organization calls ``organization_change(...)`` inside the
+transaction of the change, so a receiver's rows (an audit record, an outbox row per webhook) commit
+or roll back with it. ``Action`` names what happened; the first ones are the events webhooks
+subscribe to.
+"""
+
+import datetime
+import uuid
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.dispatch import Signal
+from django.utils import timezone
+
+# Sent with ``change`` (an ``OrganizationChange``) inside the transaction of the change.
+organization_changed = Signal()
+
+
+class Action(models.TextChoices):
+    TASK_CREATED = "task.created", "Task created"
+    TASK_UPDATED = "task.updated", "Task updated"
+    TASK_DELETED = "task.deleted", "Task deleted"
+    COMMENT_CREATED = "comment.created", "Comment created"
+    MEMBER_ADDED = "member.added", "Member added"
+    MEMBER_REMOVED = "member.removed", "Member removed"
+    MEMBER_ROLE_CHANGED = "member.role_changed", "Member's role changed"
+    INVITATION_ACCEPTED = "invitation.accepted", "Invitation accepted"
+    IMPORT_FINISHED = "import.finished", "Import finished"
+    REPORT_EXPORT_READY = "report.export_ready", "Report export ready"
+
+
+@dataclass(frozen=True)
+class OrganizationChange:
+    """One thing that happened in an organization.
+
+    ``target`` is the row it concerns (a task, a comment, a membership, an import job, an export), as
+    it is after the change (a deleted row keeps its values in memory). ``before`` and ``after`` hold
+    the changed values as JSON (for an update, only the fields that changed). ``id`` is stable: a
+    receiver that hands the change on (a webhook) sends it, so the other side can drop a repeat.
+    """
+
+    organization_id: uuid.UUID
+    action: str
+    actor: object | None  # the person who did it; None when no one did (a worker on its own)
+    target: models.Model | None = None
+    before: dict | None = None
+    after: dict | None = None
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    occurred_at: datetime.datetime = field(default_factory=timezone.now)
+
+    @property
+    def target_type(self) -> str:
+        return self.target._meta.model_name if self.target is not None else ""
+
+    @property
+    def target_id(self) -> str:
+        return str(self.target.pk) if self.target is not None else ""
+
+
+def json_value(value):
+    """A field's value as JSON: ids and dates as strings, a related row by its primary key."""
+    if isinstance(value, models.Model):
+        return str(value.pk)
+    if isinstance(value, uuid.UUID | datetime.date | datetime.datetime):
+        return value.isoformat() if not isinstance(value, uuid.UUID) else str(value)
+    return value
+
+
+def organization_change(
+    *, organization_id, action: str, actor=None, target=None, before: dict | None = None, after: dict | None = None
+) -> OrganizationChange:
+    """Tell the receivers of ``organization_changed`` what happened; call it inside the change's transaction."""
+    change = OrganizationChange(
+        organization_id=organization_id,
+        action=action,
+        actor=actor,
+        target=target,
+        before={k: json_value(v) for k, v in before.items()} if before is not None else None,
+        after={k: json_value(v) for k, v in after.items()} if after is not None else None,
+    )
+    organization_changed.send(sender=OrganizationChange, change=change)
+    return change
