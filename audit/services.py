@@ -1,9 +1,14 @@
 """The audit log: append-only records of security-relevant events, written by any app."""
 
 import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from config.request_meta import client_ip, user_agent
+from config.retention import DEFAULT_BATCH_SIZE, delete_in_batches
 from config.text import truncate
 
 logger = logging.getLogger("security")
@@ -30,3 +35,10 @@ def audit_record(
         event.ip,
     )
     return event
+
+
+def audit_purge(*, now=None, batch_size: int = DEFAULT_BATCH_SIZE, dry_run: bool = False) -> int:
+    """Retention (``config/retention.py``): delete audit events older than ``RETENTION_AUDIT_DAYS``, in
+    batches; the only way an event is ever deleted. Returns how many."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.RETENTION_AUDIT_DAYS)
+    return delete_in_batches(AuditEvent.objects.filter(created_at__lt=cutoff), batch_size=batch_size, dry_run=dry_run)

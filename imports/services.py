@@ -11,6 +11,7 @@ job when the broker is back); the Celery task ``imports.tasks.run_import`` calls
 import logging
 import os
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -21,10 +22,11 @@ from django.utils import timezone
 from accounts.models import User
 from config.errors import Conflict, Forbidden, PayloadTooLarge
 from config.jobs import job_alive
+from config.retention import DEFAULT_BATCH_SIZE, delete_files_in_batches
 from config.text import truncate
 from imports import queue, runner
 from imports.csv_source import DELIMITER_NAMES, CsvRefused, inspect_csv
-from imports.models import ACTIVE_STATES, ImportJob, ImportKind, ImportMode, ImportPhase, ImportState
+from imports.models import ACTIVE_STATES, FINISHED_STATES, ImportJob, ImportKind, ImportMode, ImportPhase, ImportState
 from organizations.models import Organization, Role
 from organizations.services import organization_role_require
 
@@ -142,6 +144,8 @@ def import_job_retry(*, job: ImportJob) -> ImportJob:
     dead = job.state == ImportState.RUNNING and not job_alive(job)
     if job.state not in (ImportState.FAILED, ImportState.CANCELLED) and not dead:
         raise Conflict(f"Only failed, cancelled or stalled imports can be retried; this one is {job.state}.")
+    if not job.file:
+        raise Conflict("This import's file was deleted (retention: RETENTION_IMPORT_FILES_DAYS); upload it again.")
     if job.phase == ImportPhase.VALIDATING or job.processed == 0:
         job.row_errors.all().delete()
         job.processed = job.last_line = job.failed = job.errors_recorded = 0
@@ -156,3 +160,12 @@ def import_job_retry(*, job: ImportJob) -> ImportJob:
     job.save()
     transaction.on_commit(lambda: queue.import_queue_start_next(job.organization_id))
     return job
+
+
+def import_files_purge(*, now=None, batch_size: int = DEFAULT_BATCH_SIZE, dry_run: bool = False) -> int:
+    """Retention (``config/retention.py``): delete from storage the uploaded files of imports that ended more
+    than ``RETENTION_IMPORT_FILES_DAYS`` ago, in batches. The jobs stay, with their counts, summary and row
+    errors; their ``file`` is cleared, which is how a purged file shows (a retry is refused). Returns how many."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.RETENTION_IMPORT_FILES_DAYS)
+    ended = ImportJob.objects.filter(state__in=FINISHED_STATES, finished_at__lt=cutoff)
+    return delete_files_in_batches(ended, batch_size=batch_size, dry_run=dry_run)

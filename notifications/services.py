@@ -4,12 +4,15 @@ import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
 from config.jobs import job_claim, job_failed_attempt, job_finish, truncate_error
+from config.retention import DEFAULT_BATCH_SIZE, delete_in_batches
 from config.text import truncate
 from notifications import channels, webhooks
 from notifications.models import (
@@ -195,6 +198,29 @@ def notification_delivery_retry(*, delivery_ids: Iterable) -> int:
     for delivery_id in ids:
         NotificationDelivery.job_enqueue(delivery_id)
     return len(ids)
+
+
+# --- Retention (config/retention.py) ---------------------------------------------------------
+
+FINISHED_DELIVERY_STATES = (DeliveryState.DELIVERED, DeliveryState.FAILED)
+
+
+def notifications_purge_read(*, now=None, batch_size: int = DEFAULT_BATCH_SIZE, dry_run: bool = False) -> int:
+    """Delete notifications read more than ``RETENTION_READ_NOTIFICATIONS_DAYS`` ago, with their deliveries, in
+    batches; unread ones stay, and so does one with a delivery still to be sent. Returns how many."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.RETENTION_READ_NOTIFICATIONS_DAYS)
+    old = Notification.objects.filter(read_at__lt=cutoff).exclude(
+        pk__in=NotificationDelivery.objects.exclude(state__in=FINISHED_DELIVERY_STATES).values("notification_id")
+    )
+    return delete_in_batches(old, batch_size=batch_size, dry_run=dry_run)
+
+
+def deliveries_purge(*, now=None, batch_size: int = DEFAULT_BATCH_SIZE, dry_run: bool = False) -> int:
+    """Delete the delivery history: deliveries that ended (delivered or failed) with their last attempt more
+    than ``RETENTION_DELIVERIES_DAYS`` ago, in batches; their notifications stay. Returns how many."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.RETENTION_DELIVERIES_DAYS)
+    old = NotificationDelivery.objects.filter(state__in=FINISHED_DELIVERY_STATES, updated_at__lt=cutoff)
+    return delete_in_batches(old, batch_size=batch_size, dry_run=dry_run)
 
 
 def user_webhook_secret_ensure(*, user: User) -> str:

@@ -25,7 +25,7 @@ class DataExport(Job):
     A job row (``config.jobs``): pending -> running -> succeeded | failed, by
     ``services.data_export_build``; the beat sweep builds again an export whose worker was lost.
     The file is deleted, and the row with it, ``DATA_EXPORT_EXPIRY_HOURS`` after it was built
-    (``services.data_export_cleanup``).
+    (``services.data_exports_purge``, a retention policy: ``config/retention.py``).
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

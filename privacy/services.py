@@ -28,6 +28,7 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from config.errors import Conflict
 from config.jobs import job_claim, job_finish
+from config.retention import DEFAULT_BATCH_SIZE, delete_files_in_batches, delete_in_batches
 from notifications.models import Notification
 from organizations.models import Invitation, Membership, Role
 from organizations.services import organization_delete
@@ -242,9 +243,10 @@ def _data_export_delete(export: DataExport) -> None:
     export.delete()
 
 
-def data_exports_cleanup(*, now=None, limit: int = 1000) -> int:
-    """Delete the exports (file and row) past ``expires_at``; returns how many."""
-    expired = list(selectors.data_exports_expired(now=now)[:limit])
-    for export in expired:
-        _data_export_delete(export)
-    return len(expired)
+def data_exports_purge(*, now=None, batch_size: int = DEFAULT_BATCH_SIZE, dry_run: bool = False) -> int:
+    """Retention (``config/retention.py``): delete the exports past ``expires_at`` (``DATA_EXPORT_EXPIRY_HOURS``
+    after they were built), file and row, in batches; returns how many."""
+    expired = selectors.data_exports_expired(now=now)
+    if not dry_run:
+        delete_files_in_batches(expired, batch_size=batch_size, dry_run=False)
+    return delete_in_batches(expired, batch_size=batch_size, dry_run=dry_run)

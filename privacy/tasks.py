@@ -15,9 +15,3 @@ def build_data_export(export_id: str) -> str | None:
 def anonymise_deleted_accounts() -> int:
     """Beat: anonymise the deleted accounts whose grace period is over."""
     return len(services.accounts_anonymise_due())
-
-
-@shared_task
-def cleanup_data_exports() -> int:
-    """Beat: delete the data exports past their expiry."""
-    return services.data_exports_cleanup()

@@ -16,6 +16,8 @@ class ExportState(models.TextChoices):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    # Built, and its file since deleted by retention (RETENTION_REPORT_FILES_DAYS after it was built).
+    EXPIRED = "expired"
 
 
 def export_file_path(export: "ReportExport", filename: str) -> str:
@@ -29,7 +31,8 @@ class ReportExport(Job):
     A job row (``config.jobs``): the state moves pending -> running -> succeeded | failed, by
     ``services.report_export_build``; the beat sweep builds again an export whose worker was lost,
     and gives it up (failed) after ``job_max_attempts`` lost runs. ``last_error`` is what the API
-    shows as ``error`` and ``claimed_at`` its ``started_at``.
+    shows as ``error`` and ``claimed_at`` its ``started_at``. ``RETENTION_REPORT_FILES_DAYS`` after it
+    succeeded, retention deletes its file and the export turns ``expired`` (``services.report_files_purge``).
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

@@ -1,3 +1,6 @@
+import datetime
+
+from django.conf import settings
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -134,6 +137,10 @@ class ReportExportSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(read_only=True)
     started_at = serializers.DateTimeField(source="claimed_at", read_only=True, allow_null=True)
     finished_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    expires_at = serializers.SerializerMethodField(
+        help_text="When the built file is deleted (`RETENTION_REPORT_FILES_DAYS` after it was built; the export "
+        "then turns `expired`); null until built."
+    )
 
     def get_fields(self):
         fields = super().get_fields()
@@ -144,6 +151,11 @@ class ReportExportSerializer(serializers.Serializer):
         order = ["id", "organization", "requested_by", "format", "from", "to", "state", "error", "download_url"]
         merged = {**fields, **dates}
         return {name: merged[name] for name in [*order, *(n for n in merged if n not in order)]}
+
+    def get_expires_at(self, export: ReportExport) -> datetime.datetime | None:
+        if export.state not in (ExportState.SUCCEEDED, ExportState.EXPIRED) or export.finished_at is None:
+            return None
+        return export.finished_at + datetime.timedelta(days=settings.RETENTION_REPORT_FILES_DAYS)
 
     def get_download_url(self, export: ReportExport) -> str | None:
         if not export.is_ready:

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.jobs import enqueue_on_commit, job_claim, job_finish
+from config.retention import DEFAULT_BATCH_SIZE, delete_files_in_batches
 from config.services import model_update
 from notifications import emails
 from organizations.changes import Action, organization_change
@@ -73,6 +74,15 @@ def report_export_build(*, export_id) -> ReportExport | None:
                 after={"format": export.format, "from": export.date_from, "to": export.date_to},
             )
     return export
+
+
+def report_files_purge(*, now=None, batch_size: int = DEFAULT_BATCH_SIZE, dry_run: bool = False) -> int:
+    """Retention (``config/retention.py``): delete the files of exports built more than
+    ``RETENTION_REPORT_FILES_DAYS`` ago, in batches; the exports stay, ``expired`` (their download answers
+    410 ``export_expired``). Returns how many files."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.RETENTION_REPORT_FILES_DAYS)
+    built = ReportExport.objects.filter(state=ExportState.SUCCEEDED, finished_at__lt=cutoff)
+    return delete_files_in_batches(built, batch_size=batch_size, dry_run=dry_run, state=ExportState.EXPIRED)
 
 
 # --- Settings ------------------------------------------------------------------------------

@@ -13,12 +13,12 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from config.errors import Conflict
+from config.errors import Conflict, Gone
 from config.negotiation import FormatParameterNegotiation
 from organizations.permissions import IsOrgAdminOrReadOnly, IsOrgMember
 from organizations.viewsets import ORGANIZATION_ID_PARAMETER, OrganizationScopedMixin, OrganizationScopedViewSet
 from reports import rendering, selectors, services
-from reports.models import ReportExport
+from reports.models import ExportState, ReportExport
 from reports.ranges import ReportRange, report_range
 from reports.serializers import (
     ReportExportCreateSerializer,
@@ -107,7 +107,8 @@ class ReportSummaryView(OrganizationScopedMixin, generics.GenericAPIView):
     ),
     download=extend_schema(
         summary="Download a built export (members of its organization)",
-        description="Answers the file as an attachment; 409 `export_not_ready` while it is not built.",
+        description="Answers the file as an attachment; 409 `export_not_ready` while it is not built; 410 "
+        "`export_expired` once its file was deleted (`RETENTION_REPORT_FILES_DAYS` after it was built).",
         parameters=[EXPORT_ID],
         responses={
             (200, "text/html"): OpenApiResponse(OpenApiTypes.BINARY, description="The HTML report."),
@@ -148,6 +149,11 @@ class ReportExportViewSet(mixins.ListModelMixin, OrganizationScopedViewSet):
     @action(detail=True, methods=["get"])
     def download(self, request, pk):
         export: ReportExport = self.get_object()
+        if export.state == ExportState.EXPIRED:
+            raise Gone(
+                "This export's file was deleted after its retention period; request a new export.",
+                code="export_expired",
+            )
         if not export.is_ready:
             raise Conflict("This export is not built yet; poll its state.", code="export_not_ready")
         try:

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
@@ -20,6 +21,7 @@ from audit.models import AuditEvent
 from audit.services import audit_record
 from config.errors import Forbidden, NotAuthenticated
 from config.request_meta import client_ip, user_agent
+from config.retention import DEFAULT_BATCH_SIZE, delete_in_batches
 from config.text import truncate
 from mfa import selectors as mfa_selectors
 from mfa import services as mfa_services
@@ -283,14 +285,9 @@ def session_revoke_by_admin(*, session: UserSession, admin, request=None) -> boo
     return revoked
 
 
-def session_cleanup(*, older_than_days: int | None = None, batch_size: int = 1000) -> int:
-    """Delete sessions that ended (expired or revoked) more than ``older_than_days`` ago, in batches."""
-    days = settings.SESSION_RETENTION_DAYS if older_than_days is None else older_than_days
-    cutoff = timezone.now() - timezone.timedelta(days=days)
-    stale = UserSession.objects.filter(expires_at__lt=cutoff) | UserSession.objects.filter(revoked_at__lt=cutoff)
-    deleted = 0
-    while True:
-        ids = list(stale.values_list("pk", flat=True)[:batch_size])
-        if not ids:
-            return deleted
-        deleted += UserSession.objects.filter(pk__in=ids).delete()[0]
+def sessions_purge(*, now: datetime | None = None, batch_size: int = DEFAULT_BATCH_SIZE, dry_run: bool = False) -> int:
+    """Retention (``config/retention.py``): delete sessions that ended (expired or were revoked) more than
+    ``SESSION_RETENTION_DAYS`` ago, in batches; returns how many."""
+    cutoff = (now or timezone.now()) - timezone.timedelta(days=settings.SESSION_RETENTION_DAYS)
+    ended = UserSession.objects.filter(Q(expires_at__lt=cutoff) | Q(revoked_at__lt=cutoff))
+    return delete_in_batches(ended, batch_size=batch_size, dry_run=dry_run)

@@ -18,8 +18,6 @@ REQUIRE_VERIFIED_EMAIL_TO_SIGN_IN = env.bool("REQUIRE_VERIFIED_EMAIL_TO_SIGN_IN"
 # cache could not be told of a revocation (Redis down at that moment).
 SESSION_STATE_CACHE_SECONDS = env.int("SESSION_STATE_CACHE_SECONDS", default=60)
 INVITATION_EXPIRY_DAYS = env.int("INVITATION_EXPIRY_DAYS", default=7)
-# Ended sessions are deleted this many days after they ended.
-SESSION_RETENTION_DAYS = env.int("SESSION_RETENTION_DAYS", default=30)
 
 # How long after signing in (or POST /auth/reauthenticate) sensitive changes may be made without
 # confirming one's identity again.

@@ -13,6 +13,7 @@
     privacy.py        deleting one's account, exporting one's data
     imports.py        CSV imports
     reports.py        reports and their exports
+    retention.py      what is deleted after how long (manage.py purge)
     sso.py            single sign-on providers and linking rules
     storage.py        static files, media, upload sizes
 
@@ -33,6 +34,7 @@ from .notifications import *  # noqa: F403
 from .oauth import *  # noqa: F403
 from .privacy import *  # noqa: F403
 from .reports import *  # noqa: F403
+from .retention import *  # noqa: F403
 from .security import *  # noqa: F403
 from .sso import *  # noqa: F403
 from .storage import *  # noqa: F403

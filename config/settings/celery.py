@@ -29,10 +29,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 2, "interval_start": 0, "inter
 
 # Periodic work of every app, in one place.
 CELERY_BEAT_SCHEDULE = {
-    "cleanup-sessions": {"task": "sessions_app.tasks.cleanup_sessions", "schedule": 60 * 60 * 6},
-    # Deleted accounts past their grace period are anonymised; expired data exports are deleted.
+    # The retention policy (RETENTION_POLICIES, config/settings/retention.py): ended sessions, read
+    # notifications, delivery history, import and report files, expired data exports, old audit events.
+    "purge": {"task": "config.tasks.purge", "schedule": 60 * 60},
+    # Deleted accounts past their grace period are anonymised.
     "anonymise-deleted-accounts": {"task": "privacy.tasks.anonymise_deleted_accounts", "schedule": 60 * 60},
-    "cleanup-data-exports": {"task": "privacy.tasks.cleanup_data_exports", "schedule": 60 * 60},
     # Expired OAuth codes and tokens (django-oauth-toolkit's cleartokens).
     "clear-expired-oauth-tokens": {"task": "oauth_server.tasks.clear_expired_tokens", "schedule": 60 * 60},
     # Every job row (config/jobs.py): runs whose worker died are taken back (imports resume from their

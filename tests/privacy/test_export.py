@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from privacy import services, tasks
+from privacy import services
 from privacy.models import DataExport, DataExportState
 from tasks_app.services import comment_create, task_create
 from tests.factories import DataExportFactory, NotificationFactory, TaskFactory
@@ -135,11 +135,12 @@ def test_expired_exports_are_gone_and_cleaned_up(user, auth_client):
     assert auth_client.get(EXPORT).json()["id"] == str(fresh.pk)
 
     out = StringIO()
-    call_command("cleanup_data_exports", stdout=out)
-    assert "Deleted 1 expired data exports." in out.getvalue()
+    call_command("purge", only=["data_exports"], batch_size=1, stdout=out)
+    assert "data_exports: 1 exports removed" in out.getvalue()
     assert list(DataExport.objects.values_list("pk", flat=True)) == [fresh.pk]
     assert not storage.exists(name)
-    assert tasks.cleanup_data_exports.delay().get() == 0
+    assert fresh.file.storage.exists(fresh.file.name)
+    assert services.data_exports_purge() == 0
 
 
 def test_a_build_runs_once(user):

@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from sessions_app.models import UserSession
-from sessions_app.tasks import cleanup_sessions
+from sessions_app.services import sessions_purge
+from tests.factories import UserSessionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -28,21 +29,28 @@ def remaining(sessions):
     return {name for name, session in sessions.items() if session.pk in ids}
 
 
-def test_command_deletes_sessions_that_ended_long_ago_in_batches(aged_sessions, capsys):
-    call_command("cleanup_sessions", days=30, batch_size=1)
+def test_purge_deletes_sessions_that_ended_long_ago_in_batches(aged_sessions, capsys):
+    call_command("purge", only=["sessions"], batch_size=1)
     assert remaining(aged_sessions) == {"live", "recent"}
-    assert "Deleted 2 sessions" in capsys.readouterr().out
+    assert "sessions: 2 sessions removed" in capsys.readouterr().out
 
 
-def test_beat_task_uses_the_retention_setting(aged_sessions, settings):
+def test_the_age_is_the_retention_setting(aged_sessions, settings):
     settings.SESSION_RETENTION_DAYS = 0
-    assert cleanup_sessions.delay().get() == 3
+    assert sessions_purge() == 3
     assert remaining(aged_sessions) == {"live"}
 
 
-def test_cleanup_is_scheduled_by_beat(settings):
-    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert "sessions_app.tasks.cleanup_sessions" in tasks
+def test_the_boundary_is_exclusive(user):
+    """Ended exactly SESSION_RETENTION_DAYS ago: kept; a second more: deleted."""
+    now = timezone.now()
+    cutoff = now - timedelta(days=30)
+    at_cutoff = UserSessionFactory(user=user, revoked_at=cutoff)
+    past = UserSessionFactory(user=user, expires_at=cutoff - timedelta(seconds=1))
+    assert sessions_purge(now=now, dry_run=True) == 1
+    assert sessions_purge(now=now) == 1
+    assert set(UserSession.objects.values_list("pk", flat=True)) == {at_cutoff.pk}
+    assert not UserSession.objects.filter(pk=past.pk).exists()
 
 
 class TestAdmin:
