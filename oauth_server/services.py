@@ -8,6 +8,7 @@ from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from oauth2_provider.models import clear_expired
 
 from accounts.selectors import user_get_by_identifier
 from audit.models import AuditEvent
@@ -202,3 +203,22 @@ def browser_sign_in_second_factor(*, mfa_token: str, code: str, request):
 def browser_signed_in(*, user, method: str, request) -> None:
     audit_record(kind=AuditEvent.Kind.LOGIN_SUCCEEDED, request=request, user=user,
                  data={"method": method, "via": "oauth"})  # fmt: skip
+
+
+# --- Retention -------------------------------------------------------------------------------------
+
+
+def _expired_rows(now) -> int:
+    return Grant.objects.filter(expires__lt=now).count() + AccessToken.objects.filter(expires__lt=now).count()
+
+
+def oauth_tokens_purge(*, now, batch_size: int, dry_run: bool) -> int:
+    """The retention policy of OAuth codes and tokens (``RETENTION_POLICIES``): django-oauth-toolkit's own
+    ``clear_expired``, which deletes in batches of ``CLEAR_EXPIRED_TOKENS_BATCH_SIZE`` and keeps a rotated
+    refresh token as long as it can still reveal a reuse. Counts expired codes and access tokens; a dry run
+    counts them without deleting."""
+    before = _expired_rows(now)
+    if dry_run:
+        return before
+    clear_expired()
+    return before - _expired_rows(now)

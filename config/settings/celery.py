@@ -34,8 +34,6 @@ CELERY_BEAT_SCHEDULE = {
     "purge": {"task": "config.tasks.purge", "schedule": 60 * 60},
     # Deleted accounts past their grace period are anonymised.
     "anonymise-deleted-accounts": {"task": "privacy.tasks.anonymise_deleted_accounts", "schedule": 60 * 60},
-    # Expired OAuth codes and tokens (django-oauth-toolkit's cleartokens).
-    "clear-expired-oauth-tokens": {"task": "oauth_server.tasks.clear_expired_tokens", "schedule": 60 * 60},
     # Every job row (config/jobs.py): runs whose worker died are taken back (imports resume from their
     # checkpoint), pending jobs whose message was lost or never sent are enqueued.
     "sweep-jobs": {

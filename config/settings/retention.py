@@ -75,6 +75,15 @@ RETENTION_POLICIES = [
         "description": "personal data exports past their expiry, {age} after they were built (file and row)",
     },
     {
+        "name": "oauth_tokens",
+        "purge": "oauth_server.services.oauth_tokens_purge",
+        "setting": "OAUTH_REFRESH_TOKEN_SECONDS",
+        "unit": "seconds",
+        "removes": "codes and tokens",
+        "description": "OAuth codes and access tokens past their expiry, and refresh tokens {age} after they "
+        "were issued (django-oauth-toolkit's clear_expired)",
+    },
+    {
         "name": "audit",
         "purge": "audit.services.audit_purge",
         "setting": "RETENTION_AUDIT_DAYS",

@@ -14,10 +14,12 @@ from config import tasks
 from config.retention import delete_files_in_batches, delete_in_batches, retention_policies, retention_run
 from imports.models import ImportJob, ImportState
 from notifications.models import DeliveryState, Notification, NotificationDelivery
+from oauth_server.models import AccessToken
 from privacy.models import DataExport
 from reports.models import ExportState, ReportExport
 from sessions_app.models import UserSession
 from tests.factories import (
+    AccessTokenFactory,
     AuditEventFactory,
     DataExportFactory,
     ImportJobFactory,
@@ -29,7 +31,16 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-POLICY_NAMES = ["sessions", "read_notifications", "deliveries", "import_files", "report_files", "data_exports", "audit"]
+POLICY_NAMES = [
+    "sessions",
+    "read_notifications",
+    "deliveries",
+    "import_files",
+    "report_files",
+    "data_exports",
+    "oauth_tokens",  # tests/oauth_server/test_cleanup.py
+    "audit",
+]
 LONG_AGO = timedelta(days=1000)
 
 
@@ -151,6 +162,8 @@ def one_of_each():
     ReportExportFactory()
     DataExportFactory(built=True, expires_at=old)
     DataExportFactory(built=True)
+    AccessTokenFactory(expires=old)
+    AccessTokenFactory()
     AuditEventFactory(created_at=old)
     AuditEventFactory()
 
@@ -163,6 +176,7 @@ def counts() -> dict[str, int]:
         "import_files": ImportJob.objects.exclude(file="").count(),
         "report_files": ReportExport.objects.exclude(file="").count(),
         "data_exports": DataExport.objects.count(),
+        "oauth_tokens": AccessToken.objects.count(),
         "audit": AuditEvent.objects.count(),
     }
 
@@ -183,7 +197,8 @@ class TestCommand:
         assert lines[3].startswith("import_files: 1 files removed: ")
         assert lines[4].startswith("report_files: 1 files removed: ")
         assert lines[5].startswith("data_exports: 1 exports removed: ")
-        assert lines[6] == "audit: 1 events removed: security audit events older than 400 days (RETENTION_AUDIT_DAYS)"
+        assert lines[6].startswith("oauth_tokens: 1 codes and tokens removed: ")
+        assert lines[7] == "audit: 1 events removed: security audit events older than 400 days (RETENTION_AUDIT_DAYS)"
         after = counts()
         # The old notification's own delivery is not among them: it has none.
         assert {name: before[name] - after[name] for name in before} == dict.fromkeys(before, 1)

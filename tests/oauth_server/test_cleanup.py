@@ -1,31 +1,41 @@
-"""Expired codes and tokens do not pile up: beat runs django-oauth-toolkit's cleanup every hour."""
+"""Expired OAuth codes and tokens do not pile up: they are a retention policy (``manage.py purge``, beat)."""
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
-from django.conf import settings
+from django.core.management import call_command
 from django.utils import timezone
 
-from oauth_server import tasks
 from oauth_server.models import AccessToken, Grant
 from tests.factories import AccessTokenFactory, GrantFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def test_beat_clears_expired_codes_and_access_tokens_and_keeps_live_ones():
+def purge(*args) -> str:
+    out = StringIO()
+    call_command("purge", "--only", "oauth_tokens", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def tokens():
     past = timezone.now() - timedelta(hours=1)
-    expired_token, live_token = AccessTokenFactory(expires=past), AccessTokenFactory()
-    expired_code, live_code = GrantFactory(expires=past), GrantFactory()
+    return {
+        "expired": [AccessTokenFactory(expires=past), GrantFactory(expires=past)],
+        "live": [AccessTokenFactory(), GrantFactory()],
+    }
 
-    tasks.clear_expired_tokens.delay()
 
+def test_purge_clears_expired_codes_and_access_tokens_and_keeps_live_ones(tokens):
+    assert "oauth_tokens: 2 codes and tokens removed" in purge()
+    live_token, live_code = tokens["live"]
     assert set(AccessToken.objects.values_list("pk", flat=True)) == {live_token.pk}
     assert set(Grant.objects.values_list("pk", flat=True)) == {live_code.pk}
-    assert not AccessToken.objects.filter(pk=expired_token.pk).exists()
-    assert not Grant.objects.filter(pk=expired_code.pk).exists()
 
 
-def test_it_is_on_the_beat_schedule():
-    entry = settings.CELERY_BEAT_SCHEDULE["clear-expired-oauth-tokens"]
-    assert entry["task"] == "oauth_server.tasks.clear_expired_tokens"
+def test_a_dry_run_counts_and_keeps_them(tokens):
+    assert "oauth_tokens: 2 codes and tokens would be removed" in purge("--dry-run")
+    assert AccessToken.objects.count() == 2
+    assert Grant.objects.count() == 2
