@@ -12,6 +12,7 @@ from celery.contrib.django.task import DjangoTask
 from kombu.transport import redis as kombu_redis
 
 from config.backoff import retry_delay
+from config.request_context import request_bound
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -27,6 +28,11 @@ class BaseTask(DjangoTask):
     autoretry_for = (ConnectionError, TimeoutError)
     retry_backoff_max = 600
     max_retries = 5
+
+    def __call__(self, *args, **kwargs):
+        # A task acts as the system, even run eagerly inside a request (config.request_context).
+        with request_bound(None):
+            return super().__call__(*args, **kwargs)
 
     def retry(self, *args, countdown=None, eta=None, **kwargs):
         """Celery's retry; when no wait is given (as by ``autoretry_for``), wait as every job row does."""

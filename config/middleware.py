@@ -10,6 +10,7 @@ from config.exceptions import (
     server_error_entry,
     service_unavailable_response,
 )
+from config.request_context import request_bound
 
 logger = logging.getLogger("config.errors")
 
@@ -18,6 +19,18 @@ API_PREFIXES = ("/api/", "/health")
 
 def is_api_path(path: str) -> bool:
     return path.startswith(API_PREFIXES)
+
+
+class RequestContextMiddleware:
+    """Keeps the request in ``config.request_context`` while it is handled, so a record written deep in a
+    service (the organization audit log) can say who acted, through what, from where."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with request_bound(request):
+            return self.get_response(request)
 
 
 class SingleValuedQueryMiddleware:

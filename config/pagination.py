@@ -1,6 +1,6 @@
 from django.conf import settings
 from rest_framework.exceptions import NotFound
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.response import Response
 
 
@@ -52,6 +52,55 @@ class StandardPagination(PageNumberPagination):
                         "has_next": {"type": "boolean"},
                         "has_prev": {"type": "boolean"},
                     },
+                },
+            },
+        }
+
+
+class StandardCursorPagination(CursorPagination):
+    """``{"data": [...], "pagination": {"next": url, "previous": url, "page_size": n}}`` with ``?cursor=``.
+
+    For logs that only grow and are read newest first (the organization audit log): a page never
+    shifts when rows arrive, and no count is taken. ``next``/``previous`` are full URLs carrying an
+    opaque ``cursor`` (and the request's filters), null at either end. ``ordering`` must end with a
+    unique field; a subclass or the view sets it. An unreadable cursor answers 404 ``invalid_cursor``.
+    """
+
+    page_size_query_param = "page_size"
+
+    @property
+    def max_page_size(self):
+        return settings.API_MAX_PAGE_SIZE
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except NotFound as exc:
+            raise NotFound(detail=str(exc.detail), code="invalid_cursor") from exc
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "data": data,
+                "pagination": {
+                    "next": self.get_next_link(),
+                    "previous": self.get_previous_link(),
+                    "page_size": self.page_size,
+                },
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        link = {"type": "string", "format": "uri", "nullable": True}
+        return {
+            "type": "object",
+            "required": ["data", "pagination"],
+            "properties": {
+                "data": schema,
+                "pagination": {
+                    "type": "object",
+                    "required": ["next", "previous", "page_size"],
+                    "properties": {"next": link, "previous": link, "page_size": {"type": "integer"}},
                 },
             },
         }

@@ -27,6 +27,7 @@ class OAuthCredential:
     client_id: str
     grant_id: object
     token_id: int
+    label: str = ""  # the application's name, for the records that say what acted (config.request_context)
 
 
 def _refuse(request, message):
@@ -73,6 +74,7 @@ class OAuthAccessTokenAuthentication(BaseAuthentication):
             client_id=row.application.client_id,
             grant_id=grant.pk,
             token_id=row.pk,
+            label=row.application.name,
         )
         return row.user, credential
 

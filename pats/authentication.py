@@ -17,6 +17,7 @@ class PersonalAccessTokenCredential:
     token_id: UUID
     scopes: frozenset[str]
     organization_ids: frozenset[UUID]
+    label: str = ""  # the token's name, for the records that say what acted (config.request_context)
 
 
 class PersonalAccessTokenAuthentication(BaseAuthentication):
@@ -48,6 +49,7 @@ class PersonalAccessTokenAuthentication(BaseAuthentication):
             token_id=token.pk,
             scopes=frozenset(token.scopes),
             organization_ids=selectors.token_organization_ids(token=token),
+            label=token.name,
         )
         return token.user, credential
 
