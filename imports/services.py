@@ -27,6 +27,7 @@ from config.text import truncate
 from imports import queue, runner
 from imports.csv_source import DELIMITER_NAMES, CsvRefused, inspect_csv
 from imports.models import ACTIVE_STATES, FINISHED_STATES, ImportJob, ImportKind, ImportMode, ImportPhase, ImportState
+from organizations.changes import Action, organization_change
 from organizations.models import Organization, Role
 from organizations.services import organization_role_require
 
@@ -91,6 +92,19 @@ def import_job_create(
     try:
         with transaction.atomic():
             job.save(force_insert=True)
+            organization_change(
+                organization_id=organization.pk,
+                action=Action.IMPORT_STARTED,
+                actor=created_by,
+                target=job,
+                after={
+                    "kind": job.kind,
+                    "mode": job.mode,
+                    "dry_run": job.dry_run,
+                    "file": job.original_name,
+                    "rows": job.total,
+                },
+            )
             if start:
                 ImportJob.job_enqueue(job.pk)
     except BaseException:
@@ -129,6 +143,7 @@ def import_job_cancel(*, job: ImportJob, actor: User | None) -> ImportJob:
     if job.state not in ACTIVE_STATES:
         raise Conflict(f"This import has already ended ({job.state}).")
     who = actor.email if actor is not None else "an operator"
+    # Told as ``import.finished`` (state ``cancelled``, the actor who cancelled) by import_job_close.
     queue.import_job_close(job, ImportState.CANCELLED, message=f"Cancelled by {who}.", actor=actor)
     return job
 

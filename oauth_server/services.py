@@ -18,6 +18,7 @@ from mfa import selectors as mfa_selectors
 from mfa import services as mfa_services
 from oauth_server.models import AccessToken, Application, Grant, OAuthGrant, RefreshToken
 from oauth_server.redirects import redirect_uri_check
+from organizations.changes import Action, organization_change
 from organizations.models import Organization
 
 
@@ -43,12 +44,18 @@ def oauth_grant_consent(*, user, application, scopes: list[str], organization_id
         .filter(user=user, application=application, revoked_at__isnull=True)
         .first()
     )
+    before_ids = set()
     if grant is None:
         grant = OAuthGrant.objects.create(user=user, application=application, scopes=sorted(set(scopes)))
     else:
+        before_ids = set(grant.organizations.values_list("pk", flat=True))
         grant.scopes = sorted(set(scopes))
         grant.save(update_fields=["scopes", "updated_at"])
     grant.organizations.set(organizations)
+    after = {"client_id": application.client_id, "client_name": application.name, "scopes": grant.scopes}
+    _organizations_tell(grant, [org.pk for org in organizations], Action.OAUTH_GRANT_CREATED, actor=user, after=after)
+    removed = before_ids - {org.pk for org in organizations}
+    _organizations_tell(grant, sorted(removed), Action.OAUTH_GRANT_REVOKED, actor=user, after={"reason": "consent"})
     audit_record(
         kind=AuditEvent.Kind.OAUTH_CONSENT_GRANTED,
         request=request,
@@ -61,6 +68,12 @@ def oauth_grant_consent(*, user, application, scopes: list[str], organization_id
         },
     )
     return grant
+
+
+def _organizations_tell(grant: OAuthGrant, organization_ids, action: str, *, actor, **values) -> None:
+    """Tell each organization the grant covers (its audit log): one change per organization."""
+    for organization_id in organization_ids:
+        organization_change(organization_id=organization_id, action=action, actor=actor, target=grant, **values)
 
 
 def _grant_tokens_end(grant: OAuthGrant, now) -> None:
@@ -78,6 +91,18 @@ def oauth_grant_revoke(*, grant: OAuthGrant, request=None, actor=None, reason: s
     grant.revoked_at = now
     grant.save(update_fields=["revoked_at", "updated_at"])
     _grant_tokens_end(grant, now)
+    _organizations_tell(
+        grant,
+        grant.organizations.values_list("pk", flat=True),
+        Action.OAUTH_GRANT_REVOKED,
+        actor=actor,
+        before={
+            "client_id": grant.application.client_id,
+            "client_name": grant.application.name,
+            "scopes": grant.scopes,
+        },
+        after={"revoked_at": now, "reason": reason},
+    )
     audit_record(
         kind=AuditEvent.Kind.OAUTH_GRANT_REVOKED,
         request=request,
@@ -96,6 +121,18 @@ def oauth_grant_remove_organization(*, grant: OAuthGrant, organization, request=
     if grant.revoked_at is not None:
         return
     grant.organizations.remove(organization)
+    _organizations_tell(
+        grant,
+        [organization.pk],
+        Action.OAUTH_GRANT_REVOKED,
+        actor=actor,
+        before={
+            "client_id": grant.application.client_id,
+            "client_name": grant.application.name,
+            "scopes": grant.scopes,
+        },
+        after={"reason": "organization_admin"},
+    )
     if not grant.organizations.exists():
         oauth_grant_revoke(grant=grant, request=request, actor=actor, reason="organization_admin")
         return

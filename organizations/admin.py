@@ -94,8 +94,17 @@ class OrganizationAdmin(admin.ModelAdmin):
         return obj.member_count
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
+        if change:
+            # Through the service, so the change is checked and recorded (the organization's audit log).
+            services.organization_update(
+                organization=Organization.objects.get(pk=obj.pk),
+                name=obj.name,
+                slug=obj.slug,
+                require_mfa=obj.require_mfa,
+                actor=None,
+            )
+            return
+        obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
     def save_formset(self, request, form, formset, change):

@@ -30,6 +30,19 @@ class Action(models.TextChoices):
     INVITATION_ACCEPTED = "invitation.accepted", "Invitation accepted"
     IMPORT_FINISHED = "import.finished", "Import finished"
     REPORT_EXPORT_READY = "report.export_ready", "Report export ready"
+    # Audit log (issue 14): the other changes the organization's audit log records.
+    ORGANIZATION_CREATED = "organization.created", "Organization created"
+    ORGANIZATION_UPDATED = "organization.updated", "Organization settings changed"
+    INVITATION_CREATED = "invitation.created", "Invitation sent"
+    INVITATION_RESENT = "invitation.resent", "Invitation sent again"
+    INVITATION_REVOKED = "invitation.revoked", "Invitation revoked"
+    IMPORT_STARTED = "import.started", "Import started"
+    REPORT_EXPORT_REQUESTED = "report.export_requested", "Report export requested"
+    REPORT_SETTINGS_UPDATED = "report_settings.updated", "Report settings changed"
+    TOKEN_CREATED = "token.created", "Personal access token created for the organization"
+    TOKEN_REVOKED = "token.revoked", "Personal access token reaching the organization revoked"
+    OAUTH_GRANT_CREATED = "oauth_grant.created", "Application authorized in the organization"
+    OAUTH_GRANT_REVOKED = "oauth_grant.revoked", "Application's authorization in the organization revoked"
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,13 @@ def organization_create(*, name: str, created_by: User, slug: str | None = None)
                 raise _slug_conflict() from None
             continue
         Membership.objects.create(organization=organization, user=created_by, role=Role.OWNER)
+        organization_change(
+            organization_id=organization.pk,
+            action=Action.ORGANIZATION_CREATED,
+            actor=created_by,
+            target=organization,
+            after={"name": organization.name, "slug": organization.slug},
+        )
         return organization
     raise Conflict("Could not choose a free slug for this name; give one explicitly.")
 
@@ -118,11 +125,23 @@ def organization_update(
         data["slug"] = slug.lower()
         if _slug_taken(data["slug"], exclude=organization):
             raise _slug_conflict()
+    before = {name: getattr(organization, name) for name in data}
     try:
         with transaction.atomic():
-            organization, _ = model_update(instance=organization, fields=["name", "slug", "require_mfa"], data=data)
+            organization, changed = model_update(
+                instance=organization, fields=["name", "slug", "require_mfa"], data=data
+            )
     except IntegrityError:
         raise _slug_conflict() from None
+    if changed:
+        organization_change(
+            organization_id=organization.pk,
+            action=Action.ORGANIZATION_UPDATED,
+            actor=actor,
+            target=organization,
+            before={name: before[name] for name in changed},
+            after={name: getattr(organization, name) for name in changed},
+        )
     return organization
 
 
@@ -356,6 +375,9 @@ def invitation_create(*, organization: Organization, email: str, role: Role, inv
             raise Conflict("This email address has a pending invitation already; resend it instead.")
         previous.revoked_at = timezone.now()
         previous.save(update_fields=["revoked_at"])
+        _invitation_change(
+            Action.INVITATION_REVOKED, previous, invited_by, after={"revoked_at": previous.revoked_at, "expired": True}
+        )
     try:
         with transaction.atomic():
             invitation = Invitation.objects.create(
@@ -368,7 +390,18 @@ def invitation_create(*, organization: Organization, email: str, role: Role, inv
     except IntegrityError:
         raise Conflict("This email address has a pending invitation already; resend it instead.") from None
     _email_later(invitation)
+    _invitation_change(Action.INVITATION_CREATED, invitation, invited_by, after=_invitation_values(invitation))
     return invitation
+
+
+def _invitation_values(invitation: Invitation) -> dict:
+    return {"email": invitation.email, "role": Role(invitation.role).label, "expires_at": invitation.expires_at}
+
+
+def _invitation_change(action: str, invitation: Invitation, actor, **values) -> None:
+    organization_change(
+        organization_id=invitation.organization_id, action=action, actor=actor, target=invitation, **values
+    )
 
 
 def _invitation_lock_to_manage(invitation: Invitation, *, actor: User | None) -> Invitation:
@@ -385,11 +418,15 @@ def invitation_resend(*, invitation: Invitation, actor: User | None) -> Invitati
     invitation = _invitation_lock_to_manage(invitation, actor=actor)
     if not invitation.is_open:
         raise Conflict(f"This invitation is {invitation.status} and cannot be resent.")
+    before = {"expires_at": invitation.expires_at}
     invitation.token_hash = None
     invitation.expires_at = _expiry()
     invitation.sent_at = None
     invitation.save(update_fields=["token_hash", "expires_at", "sent_at"])
     _email_later(invitation)
+    _invitation_change(
+        Action.INVITATION_RESENT, invitation, actor, before=before, after={"expires_at": invitation.expires_at}
+    )
     return invitation
 
 
@@ -402,6 +439,13 @@ def invitation_revoke(*, invitation: Invitation, actor: User | None) -> Invitati
     if invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
+        _invitation_change(
+            Action.INVITATION_REVOKED,
+            invitation,
+            actor,
+            before=_invitation_values(invitation),
+            after={"revoked_at": invitation.revoked_at},
+        )
     return invitation
 
 

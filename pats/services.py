@@ -25,6 +25,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from audit.services import audit_record
 from config.credentials import SCOPES
+from organizations.changes import Action, organization_change
 from organizations.models import Membership
 from pats import tokens
 from pats.models import PersonalAccessToken
@@ -128,6 +129,13 @@ def token_create(
         expires_at=expires_at,
     )
     token.organizations.set(organization_ids)
+    _organizations_tell(
+        token,
+        organization_ids,
+        Action.TOKEN_CREATED,
+        actor=user,
+        after={"name": name, "token_prefix": token.token_prefix, "scopes": scopes, "expires_at": expires_at},
+    )
     audit_record(
         kind=AuditEvent.Kind.TOKEN_CREATED,
         request=request,
@@ -155,11 +163,25 @@ def token_revoke(*, token: PersonalAccessToken, actor, request=None, reason: str
     if not revoked:
         return False
     token.revoked_at, token.revoked_by = now, actor
+    _organizations_tell(
+        token,
+        token.organizations.values_list("pk", flat=True),
+        Action.TOKEN_REVOKED,
+        actor=actor,
+        before={"name": token.name, "token_prefix": token.token_prefix, "scopes": token.scopes},
+        after={"revoked_at": now, "reason": reason},
+    )
     data = {"token_id": str(token.pk), "name": token.name, "token_prefix": token.token_prefix, "reason": reason}
     if organization is not None:
         data["organization_id"] = str(organization.pk)
     audit_record(kind=AuditEvent.Kind.TOKEN_REVOKED, request=request, user=token.user, actor=actor, data=data)
     return True
+
+
+def _organizations_tell(token: PersonalAccessToken, organization_ids, action: str, *, actor, **values) -> None:
+    """Tell each organization the token reaches (its audit log): one change per organization."""
+    for organization_id in organization_ids:
+        organization_change(organization_id=organization_id, action=action, actor=actor, target=token, **values)
 
 
 def token_revoke_all(*, user, reason: str) -> int:

@@ -40,6 +40,13 @@ def report_export_create(
         date_to=report_range.date_to,
     )
     ReportExport.job_enqueue(export.pk)
+    organization_change(
+        organization_id=organization.pk,
+        action=Action.REPORT_EXPORT_REQUESTED,
+        actor=requested_by,
+        target=export,
+        after={"format": export.format, "from": export.date_from, "to": export.date_to},
+    )
     return export
 
 
@@ -89,10 +96,22 @@ def report_files_purge(*, now=None, batch_size: int = DEFAULT_BATCH_SIZE, dry_ru
 
 
 @transaction.atomic
-def report_settings_update(*, organization: Organization, weekly_email: bool | None = None) -> ReportSettings:
+def report_settings_update(
+    *, organization: Organization, weekly_email: bool | None = None, actor=None
+) -> ReportSettings:
     report_settings, _ = ReportSettings.objects.select_for_update().get_or_create(organization=organization)
     data = {"weekly_email": weekly_email} if weekly_email is not None else {}
-    report_settings, _ = model_update(instance=report_settings, fields=["weekly_email"], data=data)
+    before = {name: getattr(report_settings, name) for name in data}
+    report_settings, changed = model_update(instance=report_settings, fields=["weekly_email"], data=data)
+    if changed:
+        organization_change(
+            organization_id=organization.pk,
+            action=Action.REPORT_SETTINGS_UPDATED,
+            actor=actor,
+            target=report_settings,
+            before={name: before[name] for name in changed},
+            after={name: getattr(report_settings, name) for name in changed},
+        )
     return report_settings
 
 

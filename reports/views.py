@@ -188,5 +188,7 @@ class ReportSettingsView(OrganizationScopedMixin, generics.GenericAPIView):
     def patch(self, request, organization_id):
         data = ReportSettingsUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        report_settings = services.report_settings_update(organization=self.organization, **data.validated_data)
+        report_settings = services.report_settings_update(
+            organization=self.organization, actor=request.user, **data.validated_data
+        )
         return Response(ReportSettingsSerializer(report_settings).data)
