@@ -20,15 +20,16 @@ class DateOrDateTimeField(serializers.Field):
     def to_internal_value(self, data):
         text = str(data).strip()
         try:
-            moment = parse_datetime(text)
-            day = None if moment is not None else parse_date(text)
+            # The date first: parse_datetime reads a bare date as its midnight.
+            day = parse_date(text)
+            moment = None if day is not None else parse_datetime(text)
         except ValueError:
             self.fail("invalid")
-        if moment is not None:
-            return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
-        if day is None:
+        if day is not None:
+            return day
+        if moment is None:
             self.fail("invalid")
-        return day
+        return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
 
     def to_representation(self, value):
         return value.isoformat()
@@ -47,14 +48,20 @@ class AuditLogQuerySerializer(serializers.Serializer):
     )
     target_type = serializers.CharField(required=False, max_length=64)
     target_id = serializers.CharField(required=False, max_length=64)
-    date_from = DateOrDateTimeField(required=False)
-    date_to = DateOrDateTimeField(required=False)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # ``from`` is a keyword in Python: the fields are declared under other names.
-        self.fields["from"] = self.fields.pop("date_from")
-        self.fields["to"] = self.fields.pop("date_to")
+    def get_fields(self):
+        # ``from`` is a keyword in Python: declared here rather than as class attributes.
+        return {
+            **super().get_fields(),
+            "from": DateOrDateTimeField(required=False),
+            "to": DateOrDateTimeField(required=False),
+        }
+
+    def to_internal_value(self, data):
+        # An empty parameter (`?action=`) means the parameter is absent, as everywhere in the API.
+        if hasattr(data, "items"):
+            data = {key: value for key, value in data.items() if value not in ("", None)}
+        return super().to_internal_value(data)
 
     def validate_action(self, value):
         actions = sorted({part.strip() for part in value.split(",") if part.strip()})

@@ -17,7 +17,7 @@ RETENTION_DELIVERIES_DAYS = env.int("RETENTION_DELIVERIES_DAYS", default=30)
 RETENTION_IMPORT_FILES_DAYS = env.int("RETENTION_IMPORT_FILES_DAYS", default=7)
 # A built report export's file is deleted this many days after it was built (the export then answers `expired`).
 RETENTION_REPORT_FILES_DAYS = env.int("RETENTION_REPORT_FILES_DAYS", default=7)
-# Security audit events are deleted this many days after they happened.
+# Security audit events, and organizations' audit records, are deleted this many days after they happened.
 RETENTION_AUDIT_DAYS = env.int("RETENTION_AUDIT_DAYS", default=400)
 
 # Every policy, in the order they run and are reported. ``purge`` is a dotted path to
@@ -90,5 +90,13 @@ RETENTION_POLICIES = [
         "unit": "days",
         "removes": "events",
         "description": "security audit events older than {age}",
+    },
+    {
+        "name": "organization_audit",
+        "purge": "orgaudit.services.organization_audit_purge",
+        "setting": "RETENTION_AUDIT_DAYS",
+        "unit": "days",
+        "removes": "records",
+        "description": "organizations' audit records older than {age}",
     },
 ]

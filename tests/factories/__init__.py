@@ -33,6 +33,7 @@ from tests.factories.organizations import (
     OrgWithRoles,
     make_org_with_roles,
 )
+from tests.factories.orgaudit import OrganizationAuditRecordFactory
 from tests.factories.pats import PersonalAccessTokenFactory
 from tests.factories.privacy import AccountDeletionFactory, DataExportFactory
 from tests.factories.reports import ReportExportFactory, ReportSettingsFactory
@@ -64,6 +65,7 @@ __all__ = [
     "NotificationFactory",
     "OAuthGrantFactory",
     "OrgWithRoles",
+    "OrganizationAuditRecordFactory",
     "OrganizationFactory",
     "PersonalAccessTokenFactory",
     "RecoveryCodeFactory",
