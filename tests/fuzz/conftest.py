@@ -136,6 +136,8 @@ def build_fuzz_world(caller_role: str) -> FuzzWorld:
         f"{api}/reports/{{organization_id}}": {"organization_id": org_id},
         f"{api}/reports/{{organization_id}}/exports": {"organization_id": org_id},
         f"{api}/reports/{{organization_id}}/settings": {"organization_id": org_id},
+        f"{api}/organizations/{{organization_id}}/audit-log": {"organization_id": org_id},
+        f"{api}/organizations/{{organization_id}}/audit-log/export": {"organization_id": org_id},
         f"{api}/reports/exports/{{id}}": {"id": str(export.pk)},
         f"{api}/reports/exports/{{id}}/download": {"id": str(export.pk)},
         f"{api}/sessions/{{id}}": {"id": str(other_session.pk)},

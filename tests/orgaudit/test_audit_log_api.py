@@ -3,8 +3,7 @@ admin's read-only pages; retention."""
 
 import csv
 import io
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -23,7 +22,7 @@ def url(org, suffix=""):
 
 
 def at(day, hour=12):
-    return datetime(2025, 3, day, hour, tzinfo=dt_timezone.utc)
+    return datetime(2025, 3, day, hour, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -44,7 +43,7 @@ def log(org, other_org):
             actor=None,
             actor_kind="system",
             target_type="invitation",
-        ),  # fmt: skip
+        ),
         OrganizationAuditRecordFactory(organization=org.organization, occurred_at=at(5), actor=org.admin),
     ]
     OrganizationAuditRecordFactory(organization=other_org.organization, occurred_at=at(4))
@@ -229,7 +228,8 @@ def test_retention_purges_records_past_the_audit_age(org, settings):
     kept = OrganizationAuditRecordFactory(organization=org.organization, occurred_at=now - timedelta(days=399))
     assert "organization_audit" in [policy.name for policy in retention_policies()]
     (dry,) = retention_run(names=["organization_audit"], dry_run=True, now=now)
-    assert dry.removed == 1 and OrganizationAuditRecord.objects.filter(pk=old.pk).exists()
+    assert dry.removed == 1
+    assert OrganizationAuditRecord.objects.filter(pk=old.pk).exists()
     (result,) = retention_run(names=["organization_audit"], batch_size=1, now=now)
     assert (result.removed, result.error) == (1, "")
     assert list(OrganizationAuditRecord.objects.values_list("pk", flat=True)) == [kept.pk]

@@ -382,6 +382,11 @@ ROWS = [
     Row("report-settings", "GET", "viewer", 200, lambda w: (f"reports/{w.id}/settings", None), scope="reports:read"),
     Row("report-settings", "PATCH", "admin", 200,
         lambda w: (f"reports/{w.id}/settings", {"weekly_email": True}), scope="org:admin"),
+    # The organization's audit log (admins; read-only).
+    Row("organization-audit-log", "GET", "admin", 200,
+        lambda w: (f"organizations/{w.id}/audit-log", None), scope="org:admin"),
+    Row("organization-audit-log-export", "GET", "admin", 200,
+        lambda w: (f"organizations/{w.id}/audit-log/export", None), scope="org:admin"),
     Row("report-export-detail", "GET", "viewer", 200,
         lambda w: (f"reports/exports/{w.objects['export'].pk}", None), scope="reports:read"),
     # Not built yet: a conflict, for everyone who may see the export.
