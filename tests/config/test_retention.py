@@ -15,6 +15,7 @@ from config.retention import delete_files_in_batches, delete_in_batches, retenti
 from imports.models import ImportJob, ImportState
 from notifications.models import DeliveryState, Notification, NotificationDelivery
 from oauth_server.models import AccessToken
+from orgaudit.models import OrganizationAuditRecord
 from privacy.models import DataExport
 from reports.models import ExportState, ReportExport
 from sessions_app.models import UserSession
@@ -25,6 +26,7 @@ from tests.factories import (
     ImportJobFactory,
     NotificationDeliveryFactory,
     NotificationFactory,
+    OrganizationAuditRecordFactory,
     ReportExportFactory,
     UserSessionFactory,
 )
@@ -40,6 +42,7 @@ POLICY_NAMES = [
     "data_exports",
     "oauth_tokens",  # tests/oauth_server/test_cleanup.py
     "audit",
+    "organization_audit",  # tests/orgaudit/test_audit_log_api.py
 ]
 LONG_AGO = timedelta(days=1000)
 
@@ -166,6 +169,8 @@ def one_of_each():
     AccessTokenFactory()
     AuditEventFactory(created_at=old)
     AuditEventFactory()
+    OrganizationAuditRecordFactory(occurred_at=old)
+    OrganizationAuditRecordFactory()
 
 
 def counts() -> dict[str, int]:
@@ -178,6 +183,7 @@ def counts() -> dict[str, int]:
         "data_exports": DataExport.objects.count(),
         "oauth_tokens": AccessToken.objects.count(),
         "audit": AuditEvent.objects.count(),
+        "organization_audit": OrganizationAuditRecord.objects.count(),
     }
 
 
