@@ -308,11 +308,23 @@ class Reply:
         )
 
 
+def rsa_private_key_pem() -> str:
+    """A fresh RSA private key (PEM), as production's ``OAUTH_JWT_PRIVATE_KEY`` wants one."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
 def production_env(**overrides: str) -> dict[str, str]:
     """The environment of a production deployment (``config.settings.production``), plus ``overrides``."""
     production = {
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "OAUTH_JWT_PRIVATE_KEY": rsa_private_key_pem(),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",

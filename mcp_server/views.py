@@ -16,6 +16,7 @@ from django.http import HttpResponse, JsonResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.exceptions import UnsupportedMediaType
 from rest_framework.views import APIView
 
 from config.errors import Forbidden
@@ -51,6 +52,21 @@ MCP_DESCRIPTION = (
 )
 
 
+# The schema of one JSON-RPC 2.0 message as the MCP transport takes it; the method's own params are
+# described by the MCP specification (tools/list, tools/call, resources/read...), not here.
+JSONRPC_MESSAGE = inline_serializer(
+    "JSONRPCMessage",
+    {
+        "jsonrpc": serializers.ChoiceField(choices=["2.0"]),
+        "method": serializers.CharField(
+            allow_blank=True, help_text="initialize, tools/list, tools/call, resources/read, ..."
+        ),
+        "id": serializers.JSONField(required=False, help_text="A number or a string; absent for a notification."),
+        "params": serializers.DictField(required=False, allow_null=True),
+    },
+)
+
+
 class MCPView(APIView):
     """The MCP endpoint; every request authenticated as the REST API authenticates.
 
@@ -66,16 +82,24 @@ class MCPView(APIView):
     @extend_schema(
         summary="MCP (Model Context Protocol) endpoint",
         description=MCP_DESCRIPTION,
-        request=OpenApiTypes.OBJECT,
+        request=JSONRPC_MESSAGE,
         responses={
             200: OpenApiResponse(OpenApiTypes.OBJECT, description="The JSON-RPC response."),
             202: OpenApiResponse(description="A notification or a response, accepted."),
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="A JSON-RPC error object (`{jsonrpc, id, error: {code, message}}`), from the MCP "
+                "transport: the body is not a JSON-RPC 2.0 message.",
+            ),
         },
         tags=["mcp"],
     )
     def post(self, request):
         if not _origin_allowed(request):
             raise OriginNotAllowed()
+        if request.content_type.split(";")[0].strip().lower() != "application/json":
+            # Answered here in the API's envelope; the SDK's transport would answer a bare text/html 400.
+            raise UnsupportedMediaType(request.content_type or "none")
         status, headers, content = serve(request, request.body)
         response = HttpResponse(content, status=status)
         for name, value in headers:

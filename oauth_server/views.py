@@ -21,6 +21,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from oauth2_provider import views as dot_views
 from oauth2_provider.oauth2_backends import get_oauthlib_core
@@ -341,11 +342,15 @@ class IntrospectView(View):
 
 
 class RegistrationRequestSerializer(serializers.Serializer):
-    redirect_uris = serializers.ListField(child=serializers.CharField(max_length=2000), max_length=10)
+    """What a public client may register, stated so that the schema says it too (RFC 7591 metadata)."""
+
+    redirect_uris = serializers.ListField(child=serializers.CharField(max_length=2000), min_length=1, max_length=10)
     client_name = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    token_endpoint_auth_method = serializers.CharField(required=False)
-    grant_types = serializers.ListField(child=serializers.CharField(), required=False)
-    response_types = serializers.ListField(child=serializers.CharField(), required=False)
+    token_endpoint_auth_method = serializers.ChoiceField(choices=["none"], required=False)
+    grant_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=["authorization_code", "refresh_token"]), required=False
+    )
+    response_types = serializers.ListField(child=serializers.ChoiceField(choices=["code"]), required=False)
     scope = serializers.CharField(required=False, allow_blank=True)
 
 
@@ -360,9 +365,6 @@ RegistrationResponseSerializer = inline_serializer(
         "response_types": serializers.ListField(child=serializers.CharField()),
         "token_endpoint_auth_method": serializers.CharField(),
     },
-)
-RFC_ERROR = inline_serializer(
-    "OAuthError", {"error": serializers.CharField(), "error_description": serializers.CharField()}
 )
 
 
@@ -389,7 +391,9 @@ class RegistrationView(PublicAPIView):
         responses={
             201: RegistrationResponseSerializer,
             400: OpenApiResponse(
-                RFC_ERROR, description="RFC 7591 `invalid_redirect_uri` or `invalid_client_metadata`."
+                OpenApiTypes.OBJECT,
+                description="RFC 7591's error object, `{error, error_description}`: `invalid_redirect_uri` or "
+                "`invalid_client_metadata`; a body that is not JSON answers the API's error envelope instead.",
             ),
             404: OpenApiResponse(description="Registration is switched off (OAUTH_DYNAMIC_REGISTRATION)."),
             429: OpenApiResponse(description="Too many registrations from this address."),

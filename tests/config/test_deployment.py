@@ -5,17 +5,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from devtools.processes import rsa_private_key_pem
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _rsa_pem() -> str:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
 
 
 PRODUCTION_ENV = {
@@ -24,7 +16,7 @@ PRODUCTION_ENV = {
     "DJANGO_ALLOWED_HOSTS": "api.example.com",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "DATABASE_URL": "postgres://u:p@127.0.0.1:5432/db",
-    "OAUTH_JWT_PRIVATE_KEY": _rsa_pem(),
+    "OAUTH_JWT_PRIVATE_KEY": rsa_private_key_pem(),
 }
 
 

@@ -16,7 +16,14 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
 from organizations.models import Role
-from tests.factories import InvitationFactory, MembershipFactory, SocialIdentityFactory, make_org_with_roles
+from tests.factories import (
+    InvitationFactory,
+    MembershipFactory,
+    OAuthGrantFactory,
+    PersonalAccessTokenFactory,
+    SocialIdentityFactory,
+    make_org_with_roles,
+)
 
 ROLES = ["owner", "viewer"]
 
@@ -101,6 +108,8 @@ def build_fuzz_world(caller_role: str) -> FuzzWorld:
 
     (notification,) = notification_create(recipients=[caller], kind="test", title="Hello")
     identity = SocialIdentityFactory(user=caller, provider="github")
+    token = PersonalAccessTokenFactory(user=caller, organizations=[organization])
+    grant = OAuthGrantFactory(user=caller, organizations=[organization])
     other_session, _ = session_create(user=caller)
     _, tokens = session_create(user=caller)
 
@@ -144,6 +153,18 @@ def build_fuzz_world(caller_role: str) -> FuzzWorld:
         f"{api}/notifications/{{notification_id}}/read": {"notification_id": str(notification.pk)},
         f"{api}/users/{{user_id}}": {"user_id": str(org.member.pk)},
         f"{api}/users/me/identities/{{id}}": {"id": str(identity.pk)},
+        f"{api}/users/me/tokens/{{token_id}}": {"token_id": str(token.pk)},
+        f"{api}/users/me/authorizations/{{id}}": {"id": str(grant.pk)},
+        f"{api}/organizations/{{organization_id}}/tokens": {"organization_id": org_id},
+        f"{api}/organizations/{{organization_id}}/tokens/{{token_id}}": {
+            "organization_id": org_id,
+            "token_id": str(token.pk),
+        },
+        f"{api}/organizations/{{organization_id}}/authorizations": {"organization_id": org_id},
+        f"{api}/organizations/{{organization_id}}/authorizations/{{id}}": {
+            "organization_id": org_id,
+            "id": str(grant.pk),
+        },
         # GitHub is the provider switched on for the fuzzer (``sso_provider_on_loopback``).
         **{
             f"{api}/{route}/{{provider}}": {"provider": "github"}

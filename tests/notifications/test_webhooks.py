@@ -301,6 +301,8 @@ class TestSettingsOnMe:
         assert auth_client.patch(ME, {"webhook_url": "https://hooks.example.com/x"}).status_code == 200
 
     def test_production_requires_https_by_default(self, run_django):
+        from devtools.processes import rsa_private_key_pem
+
         result = run_django(
             [
                 "-c",
@@ -310,6 +312,7 @@ class TestSettingsOnMe:
             DJANGO_SECRET_KEY="x" * 20 + "abcdefghijklmnopqrstuvwxyz0123456789",
             DJANGO_ALLOWED_HOSTS="example.com",
             REDIS_URL="redis://127.0.0.1:6379/0",
+            OAUTH_JWT_PRIVATE_KEY=rsa_private_key_pem(),
         )
         assert result.stdout.strip() == "True", result.stderr
 
