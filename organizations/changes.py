@@ -30,6 +30,13 @@ class Action(models.TextChoices):
     INVITATION_ACCEPTED = "invitation.accepted", "Invitation accepted"
     IMPORT_FINISHED = "import.finished", "Import finished"
     REPORT_EXPORT_READY = "report.export_ready", "Report export ready"
+    # Soft deletes (issue 14, trash): what goes to the trash and comes back, and what is purged for good.
+    TASK_RESTORED = "task.restored", "Task restored"
+    COMMENT_DELETED = "comment.deleted", "Comment deleted"
+    COMMENT_RESTORED = "comment.restored", "Comment restored"
+    ORGANIZATION_DELETED = "organization.deleted", "Organization deleted"
+    ORGANIZATION_RESTORED = "organization.restored", "Organization restored"
+    ORGANIZATION_PURGED = "organization.purged", "Organization purged"
 
 
 @dataclass(frozen=True)

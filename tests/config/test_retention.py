@@ -15,9 +15,11 @@ from config.retention import delete_files_in_batches, delete_in_batches, retenti
 from imports.models import ImportJob, ImportState
 from notifications.models import DeliveryState, Notification, NotificationDelivery
 from oauth_server.models import AccessToken
+from organizations.models import Organization
 from privacy.models import DataExport
 from reports.models import ExportState, ReportExport
 from sessions_app.models import UserSession
+from tasks_app.models import Task
 from tests.factories import (
     AccessTokenFactory,
     AuditEventFactory,
@@ -25,7 +27,9 @@ from tests.factories import (
     ImportJobFactory,
     NotificationDeliveryFactory,
     NotificationFactory,
+    OrganizationFactory,
     ReportExportFactory,
+    TaskFactory,
     UserSessionFactory,
 )
 
@@ -40,6 +44,8 @@ POLICY_NAMES = [
     "data_exports",
     "oauth_tokens",  # tests/oauth_server/test_cleanup.py
     "audit",
+    "trash",  # tests/tasks_app/test_trash.py
+    "deleted_organizations",  # tests/organizations/test_deletion.py
 ]
 LONG_AGO = timedelta(days=1000)
 
@@ -166,6 +172,10 @@ def one_of_each():
     AccessTokenFactory()
     AuditEventFactory(created_at=old)
     AuditEventFactory()
+    TaskFactory(deleted_at=old)
+    TaskFactory()
+    OrganizationFactory(deleted_at=old)
+    OrganizationFactory()
 
 
 def counts() -> dict[str, int]:
@@ -178,6 +188,8 @@ def counts() -> dict[str, int]:
         "data_exports": DataExport.objects.count(),
         "oauth_tokens": AccessToken.objects.count(),
         "audit": AuditEvent.objects.count(),
+        "trash": Task.all_objects.count(),
+        "deleted_organizations": Organization.all_objects.count(),
     }
 
 
@@ -199,6 +211,8 @@ class TestCommand:
         assert lines[5].startswith("data_exports: 1 exports removed: ")
         assert lines[6].startswith("oauth_tokens: 1 codes and tokens removed: ")
         assert lines[7] == "audit: 1 events removed: security audit events older than 400 days (RETENTION_AUDIT_DAYS)"
+        assert lines[8].startswith("trash: 1 tasks and comments removed: ")
+        assert lines[9].startswith("deleted_organizations: 1 organizations removed: ")
         after = counts()
         # The old notification's own delivery is not among them: it has none.
         assert {name: before[name] - after[name] for name in before} == dict.fromkeys(before, 1)
@@ -227,8 +241,8 @@ class TestCommand:
         assert counts() == before
 
     def test_an_unknown_policy_or_a_bad_batch_size_is_an_error(self):
-        with pytest.raises(CommandError, match="Unknown retention policy: trash"):
-            call_command("purge", "--only", "trash")
+        with pytest.raises(CommandError, match="Unknown retention policy: shredder"):
+            call_command("purge", "--only", "shredder")
         with pytest.raises(CommandError):
             call_command("purge", "--batch-size", "0")
 
