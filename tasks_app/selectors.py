@@ -74,7 +74,9 @@ def notifications_visible(notifications: QuerySet) -> QuerySet:
         ).values_list("pk", flat=True)
     ]
     if deleted_comments:
-        notifications = notifications.exclude(data__comment_id__in=deleted_comments)
+        # By key, not ``exclude(data__comment_id__in=...)``: that would also drop every row without the key (NULL).
+        about_them = notifications.filter(data__comment_id__in=deleted_comments).values("pk")
+        notifications = notifications.exclude(pk__in=about_them)
     return notifications
 
 
