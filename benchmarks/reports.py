@@ -33,7 +33,7 @@ def build(n_tasks: int, deleted_percent: int = 0):
     """The organization, its owner and ``MEMBERS`` assignees, and ``n_tasks`` tasks written by PostgreSQL itself."""
     from django.db import connection, transaction
 
-    from accounts.services import user_create
+    from accounts.services import user_create, user_email_mark_verified
     from organizations.models import Role
     from organizations.services import membership_add, organization_create
 
@@ -44,6 +44,8 @@ def build(n_tasks: int, deleted_percent: int = 0):
         user = user_create(email=f"member{i}@bench.example", username=f"member{i}", password=None)
         user.full_name = f"Member {i}"
         user.save(update_fields=["full_name"])
+        # Only a verified address is added directly (an unverified one is invited).
+        user_email_mark_verified(user=user, method="staff")
         membership_add(organization=org, email=user.email, role=Role.MEMBER, actor=None)
         members.append(user)
 
