@@ -29,11 +29,11 @@ from benchmarks.harness import (
 MEMBERS = 20
 
 
-def build(n_tasks: int):
+def build(n_tasks: int, deleted_percent: int = 0):
     """The organization, its owner and ``MEMBERS`` assignees, and ``n_tasks`` tasks written by PostgreSQL itself."""
     from django.db import connection, transaction
 
-    from accounts.services import user_create
+    from accounts.services import user_create, user_email_mark_verified
     from organizations.models import Role
     from organizations.services import membership_add, organization_create
 
@@ -44,6 +44,8 @@ def build(n_tasks: int):
         user = user_create(email=f"member{i}@bench.example", username=f"member{i}", password=None)
         user.full_name = f"Member {i}"
         user.save(update_fields=["full_name"])
+        # Only a verified address is added directly (an unverified one is invited).
+        user_email_mark_verified(user=user, method="staff")
         membership_add(organization=org, email=user.email, role=Role.MEMBER, actor=None)
         members.append(user)
 
@@ -62,7 +64,8 @@ def build(n_tasks: int):
             cursor.execute(
                 """
                 INSERT INTO tasks_app_task (id, organization_id, title, description, status, priority,
-                                            created_by_id, assignee_id, due_date, completed_at, created_at, updated_at)
+                                            created_by_id, assignee_id, due_date, completed_at, created_at, updated_at,
+                                            deleted_at)
                 SELECT gen_random_uuid(), %(org)s, 'Task ' || g, '', status,
                        1 + floor(random() * 4)::int,
                        %(owner)s,
@@ -73,7 +76,8 @@ def build(n_tasks: int):
                        CASE WHEN status = 3
                             THEN LEAST(now(), created + interval '1 hour' + random() * random() * interval '30 days')
                        END,
-                       created, created
+                       created, created,
+                       CASE WHEN random() * 100 < %(deleted)s THEN now() END
                 FROM (
                     SELECT g, now() - random() * interval '730 days' AS created,
                            CASE WHEN random() < 0.34 THEN 3 ELSE 1 + floor(random() * 2)::int END AS status
@@ -86,6 +90,7 @@ def build(n_tasks: int):
                     "members": [m.pk for m in members],
                     "n": len(members),
                     "tasks": n_tasks,
+                    "deleted": deleted_percent,
                 },
             )
         for _, definition in indexes:
@@ -115,27 +120,28 @@ def raw_script(org, period, *, weekly: str = "ranges") -> str:
             high = min(start_of(monday + datetime.timedelta(days=7)), period.end)
             for field in ("created_at", "completed_at"):
                 columns.append(
-                    f"(SELECT COUNT(*) FROM tasks_app_task WHERE organization_id = {org_id} "
+                    f"(SELECT COUNT(*) FROM tasks_app_task WHERE organization_id = {org_id} AND deleted_at IS NULL "
                     f"AND {field} >= {ts(low)} AND {field} < {ts(high)})"
                 )
         weeks = "SELECT " + ",\n".join(columns) + ";"
     else:
         weeks = "\n".join(
             f"SELECT date_trunc('week', {field} AT TIME ZONE 'UTC'), COUNT(*) FROM tasks_app_task "
-            f"WHERE organization_id = {org_id} AND {field} >= {start} AND {field} < {end} GROUP BY 1;"
+            f"WHERE organization_id = {org_id} AND deleted_at IS NULL "
+            f"AND {field} >= {start} AND {field} < {end} GROUP BY 1;"
             for field in ("created_at", "completed_at")
         )
     return f"""
         SELECT status, priority, assignee_id, COUNT(*),
                COUNT(*) FILTER (WHERE due_date < {as_of} AND status <> 3)
-          FROM tasks_app_task WHERE organization_id = {org_id} AND created_at < {end}
+          FROM tasks_app_task WHERE organization_id = {org_id} AND deleted_at IS NULL AND created_at < {end}
          GROUP BY status, priority, assignee_id;
         SELECT id, username, full_name FROM accounts_user
          WHERE id IN (SELECT user_id FROM organizations_membership WHERE organization_id = {org_id});
         {weeks}
         SELECT percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY completed_at - created_at)
           FROM tasks_app_task
-         WHERE organization_id = {org_id} AND completed_at >= {start} AND completed_at < {end};
+         WHERE organization_id = {org_id} AND deleted_at IS NULL AND completed_at >= {start} AND completed_at < {end};
     """
 
 
@@ -162,7 +168,7 @@ def explain(script: str) -> None:
             print("\n" + "\n".join("  " + line for line in lines))
 
 
-def run(n_tasks: int, repeats: int, show_plans: bool) -> None:
+def run(n_tasks: int, repeats: int, show_plans: bool, deleted_percent: int = 0) -> None:
     from django.db import connection
 
     from reports.ranges import report_range
@@ -171,8 +177,11 @@ def run(n_tasks: int, repeats: int, show_plans: bool) -> None:
     if connection.vendor != "postgresql":
         raise SystemExit("This benchmark needs PostgreSQL: set DATABASE_URL=postgres://...")
     started = time.perf_counter()
-    owner, org = build(n_tasks)
-    print(f"built {n_tasks:,} tasks in {time.perf_counter() - started:.1f} s ({describe_backends()})")
+    owner, org = build(n_tasks, deleted_percent)
+    print(
+        f"built {n_tasks:,} tasks, about {deleted_percent}% soft-deleted, in {time.perf_counter() - started:.1f} s "
+        f"({describe_backends()})"
+    )
 
     client = signed_in_client(owner)
     today = datetime.date.today()
@@ -221,10 +230,13 @@ def main(argv=None):
     parser.add_argument("--tasks", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=5, help="interleaved timed runs of each (median shown)")
     parser.add_argument("--no-explain", dest="explain", action="store_false", help="skip EXPLAIN ANALYZE")
+    parser.add_argument(
+        "--deleted", type=int, default=0, help="percent of the tasks soft-deleted (in the trash), e.g. 10"
+    )
     args = parser.parse_args(argv)
     setup_django()
     with test_database():
-        run(args.tasks, args.repeats, args.explain)
+        run(args.tasks, args.repeats, args.explain, args.deleted)
 
 
 if __name__ == "__main__":

@@ -51,24 +51,41 @@ def build(n_tasks: int, batch: int = 5000):
     return owner, org
 
 
-def run(n_tasks: int, iterations: int) -> None:
+def soft_delete_share(org, percent: int, batch: int = 5000) -> int:
+    """Soft-delete ``percent`` % of the organization's tasks, picked at random (the trash of a living team)."""
+    from django.utils import timezone
+
+    from tasks_app.models import Task
+
+    ids = list(Task.objects.filter(organization=org).values_list("pk", flat=True))
+    chosen = random.Random(7).sample(ids, len(ids) * percent // 100)
+    for start in range(0, len(chosen), batch):
+        Task.objects.filter(pk__in=chosen[start : start + batch]).update(deleted_at=timezone.now())
+    return len(chosen)
+
+
+def run(n_tasks: int, iterations: int, deleted_percent: int = 0) -> None:
     from django.db import connection
 
     started = time.perf_counter()
     owner, org = build(n_tasks)
+    deleted = soft_delete_share(org, deleted_percent) if deleted_percent else 0
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("ANALYZE tasks_app_task")
-    print(f"built {n_tasks} tasks in {time.perf_counter() - started:.1f} s ({describe_backends()})")
+    print(
+        f"built {n_tasks} tasks ({deleted} soft-deleted) in {time.perf_counter() - started:.1f} s "
+        f"({describe_backends()})"
+    )
 
     client = signed_in_client(owner)
 
     page_sql = (
         "SELECT t.*, c.username, a.username FROM tasks_app_task t "
         "LEFT JOIN accounts_user c ON c.id = t.created_by_id LEFT JOIN accounts_user a ON a.id = t.assignee_id "
-        "WHERE t.organization_id = %s {extra} ORDER BY t.created_at DESC, t.id DESC LIMIT 20"
+        "WHERE t.organization_id = %s AND t.deleted_at IS NULL {extra} ORDER BY t.created_at DESC, t.id DESC LIMIT 20"
     )
-    count_sql = "SELECT COUNT(*) FROM tasks_app_task t WHERE t.organization_id = %s {extra}"
+    count_sql = "SELECT COUNT(*) FROM tasks_app_task t WHERE t.organization_id = %s AND t.deleted_at IS NULL {extra}"
 
     def raw(extra: str, params: tuple):
         def go():
@@ -123,10 +140,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tasks", type=int, default=100_000)
     parser.add_argument("--iterations", type=int, default=20)
+    parser.add_argument("--deleted", type=int, default=0, help="percent of the tasks soft-deleted, e.g. 10")
     args = parser.parse_args(argv)
     setup_django()
     with test_database():
-        run(args.tasks, args.iterations)
+        run(args.tasks, args.iterations, args.deleted)
 
 
 if __name__ == "__main__":

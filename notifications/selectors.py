@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.module_loading import import_string
 
 from notifications.models import Notification
 
@@ -9,10 +11,14 @@ def notification_list(*, user, organization_ids=None) -> QuerySet[Notification]:
 
     ``organization_ids``: only the notifications about those organizations (a delegated credential
     limited to some; notifications about no organization are left out too); None for all.
+    Notifications about a deleted organization, or about what a producing app deleted
+    (``NOTIFICATION_VISIBILITY_FILTERS``: a deleted task or comment), are left out.
     """
-    notifications = Notification.objects.filter(recipient=user)
+    notifications = Notification.objects.filter(recipient=user).exclude(organization__deleted_at__isnull=False)
     if organization_ids is not None:
         notifications = notifications.filter(organization_id__in=organization_ids)
+    for path in settings.NOTIFICATION_VISIBILITY_FILTERS:
+        notifications = import_string(path)(notifications)
     return notifications.select_related("actor").order_by("-created_at", "-id")
 
 

@@ -43,6 +43,13 @@ class Action(models.TextChoices):
     TOKEN_REVOKED = "token.revoked", "Personal access token reaching the organization revoked"
     OAUTH_GRANT_CREATED = "oauth_grant.created", "Application authorized in the organization"
     OAUTH_GRANT_REVOKED = "oauth_grant.revoked", "Application's authorization in the organization revoked"
+    # Soft deletes (issue 14, trash): what goes to the trash and comes back, and what is purged for good.
+    TASK_RESTORED = "task.restored", "Task restored"
+    COMMENT_DELETED = "comment.deleted", "Comment deleted"
+    COMMENT_RESTORED = "comment.restored", "Comment restored"
+    ORGANIZATION_DELETED = "organization.deleted", "Organization deleted"
+    ORGANIZATION_RESTORED = "organization.restored", "Organization restored"
+    ORGANIZATION_PURGED = "organization.purged", "Organization purged"
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from config.jobs import Job
+from config.softdelete import ALIVE, DELETED, SoftDeletable
 
 
 class Role(models.IntegerChoices):
@@ -38,12 +39,19 @@ def role_can_manage(actor_role: int | None, target_role: int) -> bool:
     return actor_role >= Role.OWNER or (actor_role >= Role.ADMIN and target_role < Role.OWNER)
 
 
-class Organization(models.Model):
-    """A tenant: every task, import and report belongs to exactly one."""
+class Organization(SoftDeletable):
+    """A tenant: every task, import and report belongs to exactly one.
+
+    Soft-deleted (``config/softdelete.py``): a deleted organization is gone from ``Organization.objects``
+    and its memberships from ``Membership.objects``, so it answers 404 everywhere (its tasks with it),
+    until it is restored or, after ``ORGANIZATION_RESTORE_DAYS``, purged with everything in it.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=150)
-    slug = models.SlugField(max_length=50, unique=True, help_text="Unique; derived from the name when not given.")
+    slug = models.SlugField(
+        max_length=50, help_text="Unique among organizations not deleted; derived from the name when not given."
+    )
     require_mfa = models.BooleanField(
         default=False,
         help_text="Members without a second factor get 403 mfa_required on this organization's endpoints.",
@@ -56,9 +64,23 @@ class Organization(models.Model):
 
     class Meta:
         ordering = ["name"]
+        default_manager_name = "objects"
+        constraints = [
+            # A deleted organization's slug is free for a new one (restoring the old one then conflicts).
+            models.UniqueConstraint(fields=["slug"], condition=ALIVE, name="organizations_slug_unique_alive"),
+        ]
+        indexes = [models.Index(fields=["deleted_at"], name="organizations_deleted_idx", condition=DELETED)]
 
     def __str__(self):
         return self.name
+
+
+class MembershipManager(models.Manager):
+    """Memberships of organizations that are not deleted: a deleted organization has no members to
+    anyone who asks, so every access check (``organizations.selectors``) answers 404 for it."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(organization__deleted_at__isnull=True)
 
 
 class Membership(models.Model):
@@ -71,8 +93,13 @@ class Membership(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = MembershipManager()
+    # With those of deleted organizations: restoring one, purging.
+    all_objects = models.Manager()  # noqa: DJ012 - a manager, as ruff cannot tell
+
     class Meta:
         ordering = ["organization", "-role", "created_at"]
+        default_manager_name = "objects"
         constraints = [
             models.UniqueConstraint(fields=["organization", "user"], name="organizations_membership_unique_user"),
             models.CheckConstraint(

@@ -116,6 +116,16 @@ def organization_list(*, user: User) -> QuerySet[Organization]:
     ).order_by("name", "pk")
 
 
+def organization_deleted_list(*, user: User) -> QuerySet[Organization]:
+    """The deleted organizations ``user`` owned when they were deleted (superusers: every one), last deleted
+    first: what they may restore. Through ``all_objects``: nothing else reads deleted organizations."""
+    deleted = Organization.all_objects.filter(deleted_at__isnull=False)
+    if not getattr(user, "is_superuser", False):
+        owned = Membership.all_objects.filter(user=user, role=Role.OWNER).values("organization_id")
+        deleted = deleted.filter(pk__in=owned)
+    return deleted.select_related("deleted_by").order_by("-deleted_at", "pk")
+
+
 def membership_list(*, organization: Organization | None) -> QuerySet[Membership]:
     """Members with their users, owners first."""
     return (

@@ -1,3 +1,6 @@
+import datetime
+
+from django.conf import settings
 from rest_framework import serializers
 
 from accounts.serializers import UserReferenceSerializer
@@ -37,6 +40,33 @@ class OrganizationUpdateSerializer(serializers.Serializer):
         required=False,
         help_text="Owners only: members without a second factor get 403 `mfa_required` here until they enrol.",
     )
+
+
+class OrganizationDeleteSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        required=False,
+        write_only=True,
+        trim_whitespace=False,
+        max_length=4096,
+        help_text="The caller's current password. Without it, the session must have re-authenticated recently "
+        "(POST /auth/reauthenticate): the only way for an account without a password.",
+    )
+    name = serializers.CharField(max_length=150, help_text="The organization's name, typed back exactly.")
+
+
+class DeletedOrganizationSerializer(serializers.ModelSerializer):
+    deleted_by = UserReferenceSerializer(read_only=True, allow_null=True)
+    restorable_until = serializers.SerializerMethodField(
+        help_text="Until then its owners may restore it (ORGANIZATION_RESTORE_DAYS); then it is purged."
+    )
+
+    class Meta:
+        model = Organization
+        fields = ["id", "name", "slug", "created_at", "deleted_at", "deleted_by", "restorable_until"]
+        read_only_fields = fields
+
+    def get_restorable_until(self, organization) -> datetime.datetime:
+        return organization.deleted_at + datetime.timedelta(days=settings.ORGANIZATION_RESTORE_DAYS)
 
 
 # --- Members -------------------------------------------------------------------------------

@@ -17,15 +17,16 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import User, normalize_email
 from accounts.services import user_email_mark_verified
-from config.errors import Conflict, Forbidden, Gone
+from config.errors import Conflict, Forbidden, Gone, NotFound
 from config.jobs import job_claim, job_failed_attempt, job_finish, job_heartbeat, truncate_error
+from config.retention import delete_in_batches
 from config.services import model_update
 from mfa import selectors as mfa_selectors
 from organizations import selectors
@@ -145,10 +146,127 @@ def organization_update(
     return organization
 
 
+NAME_MISMATCH = "Type the organization's name exactly as it is to delete it."
+
+
 @transaction.atomic
-def organization_delete(*, organization: Organization) -> None:
-    """Delete the organization with everything that belongs to it (the foreign keys cascade)."""
-    organization.delete()
+def organization_delete(
+    *, organization: Organization, actor: User | None = None, password: str | None = None, name: str | None = None
+) -> Organization:
+    """Move the organization to the trash (its owners): it answers 404 to everyone at once, with its
+    tasks, members, invitations and everything in it, until an owner restores it (``organization_restore``)
+    within ``ORGANIZATION_RESTORE_DAYS``, after which ``organizations_purge`` deletes it for good.
+
+    A person proves it is meant: their ``password`` (unless ``None``: the view accepted a recent
+    re-authentication instead) and the organization's ``name`` typed back. An operator (``actor`` None)
+    is not asked.
+    """
+    if actor is not None:
+        organization_role_require(
+            organization_id=organization.pk,
+            actor=actor,
+            minimum=Role.OWNER,
+            message="Only owners delete an organization.",
+        )
+        errors = {}
+        if password is not None and not actor.check_password(password):
+            errors["password"] = ValidationError("The password is incorrect.", code="invalid")
+        if name is None or name.strip() != organization.name:
+            errors["name"] = ValidationError(NAME_MISMATCH, code="name_mismatch")
+        if errors:
+            raise ValidationError(errors)
+    now = timezone.now()
+    if not Organization.objects.filter(pk=organization.pk).update(deleted_at=now, deleted_by=actor):
+        raise NotFound()
+    organization.deleted_at, organization.deleted_by = now, actor
+    organization_change(
+        organization_id=organization.pk,
+        action=Action.ORGANIZATION_DELETED,
+        actor=actor,
+        target=organization,
+        before={"name": organization.name, "slug": organization.slug},
+        after={"restorable_until": organization_restorable_until(organization)},
+    )
+    return organization
+
+
+def organization_restorable_until(organization: Organization):
+    """When a deleted organization can no longer be restored (its purge may run from then on)."""
+    return organization.deleted_at + timedelta(days=settings.ORGANIZATION_RESTORE_DAYS)
+
+
+@transaction.atomic
+def organization_restore(*, organization_id, actor: User | None = None) -> Organization:
+    """Bring a deleted organization back with everything in it: those who were its owners when it was
+    deleted (and superusers, and operators). 404 for anyone else who was not a member, 403 for other
+    members, 410 ``restore_window_over`` past ``ORGANIZATION_RESTORE_DAYS``, 409 when its slug was taken
+    meanwhile (change the other organization's slug first)."""
+    organization = (
+        Organization.all_objects.select_for_update().filter(pk=organization_id, deleted_at__isnull=False).first()
+    )
+    if organization is None:
+        raise NotFound()
+    if actor is not None and not actor.is_superuser:
+        membership = Membership.all_objects.filter(organization=organization, user=actor).first()
+        if membership is None:
+            raise NotFound()
+        if membership.role < Role.OWNER:
+            raise Forbidden("Only owners restore an organization.")
+    if organization_restorable_until(organization) <= timezone.now():
+        raise Gone("This organization was deleted too long ago to be restored.", code="restore_window_over")
+    if _slug_taken(organization.slug):
+        raise Conflict(
+            f"Another organization has taken the slug {organization.slug!r} meanwhile: give it another slug first.",
+            code="slug_taken",
+        )
+    deleted_at = organization.deleted_at
+    try:
+        with transaction.atomic():
+            Organization.all_objects.filter(pk=organization.pk).update(deleted_at=None, deleted_by=None)
+    except IntegrityError:  # the slug, taken by a concurrent create
+        raise Conflict(f"Another organization has taken the slug {organization.slug!r}.", code="slug_taken") from None
+    organization.deleted_at, organization.deleted_by = None, None
+    organization_change(
+        organization_id=organization.pk,
+        action=Action.ORGANIZATION_RESTORED,
+        actor=actor,
+        target=organization,
+        before={"deleted_at": deleted_at},
+        after={"name": organization.name, "slug": organization.slug},
+    )
+    return organization
+
+
+def organizations_purge(*, now, batch_size: int, dry_run: bool) -> int:
+    """Retention policy ``deleted_organizations``: organizations deleted more than ``ORGANIZATION_RESTORE_DAYS``
+    ago, deleted for good with everything in them. What points at an organization (its tasks with their
+    comments and activity, memberships, invitations, imports, exports, notifications...) goes first, in
+    batches of ``batch_size`` per transaction, so no statement locks more than that; the organization row
+    last. Returns how many organizations."""
+    expired = Organization.all_objects.filter(deleted_at__lt=now - timedelta(days=settings.ORGANIZATION_RESTORE_DAYS))
+    if dry_run:
+        return expired.count()
+    purged = 0
+    for organization in expired.order_by("deleted_at", "pk").iterator():
+        for relation in Organization._meta.related_objects:
+            if relation.on_delete is not models.CASCADE or relation.many_to_many:
+                continue
+            rows = relation.related_model._base_manager.filter(**{relation.field.name: organization})
+            delete_in_batches(rows, batch_size=batch_size, dry_run=False)
+        with transaction.atomic():
+            organization_change(
+                organization_id=organization.pk,
+                action=Action.ORGANIZATION_PURGED,
+                actor=None,
+                target=organization,
+                before={"name": organization.name, "slug": organization.slug, "deleted_at": organization.deleted_at},
+            )
+            purged += (
+                Organization.all_objects.filter(pk=organization.pk, deleted_at__isnull=False)
+                .delete()[1]
+                .get(Organization._meta.label, 0)
+            )
+    return purged
 
 
 # --- Role rules ------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from organizations.views import (
+    DeletedOrganizationViewSet,
     InvitationTokenViewSet,
     InvitationViewSet,
     MembershipViewSet,
@@ -10,6 +11,8 @@ from organizations.views import (
 
 organizations = OrganizationViewSet.as_view({"get": "list", "post": "create"})
 organization = OrganizationViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"})
+deleted_organizations = DeletedOrganizationViewSet.as_view({"get": "list"})
+organization_restore = DeletedOrganizationViewSet.as_view({"post": "restore"})
 members = MembershipViewSet.as_view({"get": "list", "post": "create"})
 member = MembershipViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"})
 invitations = InvitationViewSet.as_view({"get": "list", "post": "create"})
@@ -21,7 +24,9 @@ user = UserViewSet.as_view({"get": "retrieve"})
 
 urlpatterns = [
     path("organizations", organizations, name="organization-list"),
+    path("organizations/deleted", deleted_organizations, name="organization-deleted-list"),
     path("organizations/<uuid:organization_id>", organization, name="organization-detail"),
+    path("organizations/<uuid:organization_id>/restore", organization_restore, name="organization-restore"),
     path("organizations/<uuid:organization_id>/members", members, name="membership-list"),
     path("organizations/<uuid:organization_id>/members/<uuid:user_id>", member, name="membership-detail"),
     path("organizations/<uuid:organization_id>/invitations", invitations, name="invitation-list"),

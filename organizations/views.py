@@ -13,12 +13,16 @@ from rest_framework.response import Response
 
 from accounts.serializers import UserReferenceSerializer
 from config.credentials import credential_organization_ids
+from config.pagination import StandardPagination
 from config.permissions import ANY_SCOPE, TokenScope
+from config.ratelimit import enforce_ip_rate_limit, enforce_rate_limit
+from config.reauth import require_recent_authentication
 from config.schema import ErrorEnvelopeSerializer
 from organizations import selectors, services
 from organizations.models import Invitation, Organization
 from organizations.permissions import CanManageMember, IsOrgAdmin, IsOrgMember, IsOrgOwner
 from organizations.serializers import (
+    DeletedOrganizationSerializer,
     InvitationCreateSerializer,
     InvitationPublicSerializer,
     InvitationSerializer,
@@ -26,10 +30,11 @@ from organizations.serializers import (
     MembershipSerializer,
     MembershipUpdateSerializer,
     OrganizationCreateSerializer,
+    OrganizationDeleteSerializer,
     OrganizationSerializer,
     OrganizationUpdateSerializer,
 )
-from organizations.viewsets import OrganizationScopedViewSet
+from organizations.viewsets import ORGANIZATION_ID_PARAMETER, OrganizationScopedViewSet
 
 USER_ID = OpenApiParameter("user_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The member's user id.")
 INVITATION_ID = OpenApiParameter(
@@ -72,11 +77,20 @@ def render_organization(organization: Organization, user) -> dict:
         responses={200: OrganizationSerializer},
     ),
     destroy=extend_schema(
-        summary="Delete an organization with all its data (owners)",
+        summary="Delete an organization (owners): restorable for ORGANIZATION_RESTORE_DAYS, then purged",
+        description=(
+            "Needs the organization's `name` typed back and the caller's `password` (or, without it, a session "
+            "that re-authenticated recently: otherwise 403 `reauthentication_required`); a wrong one is 400 on "
+            "that field (`invalid`, `name_mismatch`). On 204 the organization, its tasks and everything in it "
+            "answer 404 to every member; its owners restore it with `POST /organizations/{id}/restore` until "
+            "`restorable_until` (`GET /organizations/deleted`)."
+        ),
+        request=OrganizationDeleteSerializer,
         responses={204: None},
     ),
 )
 class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationScopedViewSet):
+    delete_has_body = True  # the password and the name typed back (config/schema.py)
     lookup_url_kwarg = "organization_id"
     organization_field = None
     serializer_class = OrganizationSerializer
@@ -107,8 +121,54 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Orga
         return Response(render_organization(organization, request.user))
 
     def destroy(self, request, **kwargs):
-        services.organization_delete(organization=self.organization)
+        data = validated(OrganizationDeleteSerializer, request)
+        password = data.get("password")
+        if password is None:
+            require_recent_authentication(request)
+        else:
+            # A guess of the password: counted with the re-authentications (sessions_app/views.py).
+            enforce_ip_rate_limit(request, group="reauthenticate-ip", rate_name="reauthenticate_ip")
+            enforce_rate_limit(
+                request, group="reauthenticate-account", value=str(request.user.pk), rate_name="reauthenticate_account"
+            )
+        services.organization_delete(
+            organization=self.organization, actor=request.user, password=password, name=data["name"]
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(tags=["organizations"])
+class DeletedOrganizationViewSet(viewsets.GenericViewSet):
+    """Deleted organizations, for their owners to restore. Not under the tenant seam: a deleted organization
+    is 404 there for everyone; here its owners (at deletion) see it and bring it back. The person's own
+    session only, as deleting one is (no ``required_scopes``)."""
+
+    permission_classes = [IsAuthenticated, TokenScope]
+    serializer_class = DeletedOrganizationSerializer
+    pagination_class = StandardPagination
+
+    @extend_schema(
+        summary="The deleted organizations the caller owned, with when they can be restored until",
+        responses=DeletedOrganizationSerializer(many=True),
+    )
+    def list(self, request):
+        page = self.paginate_queryset(selectors.organization_deleted_list(user=request.user))
+        return self.get_paginated_response(DeletedOrganizationSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Restore a deleted organization with everything in it (its owners)",
+        description=(
+            "Its owners when it was deleted (and superusers): other members 403, anyone else 404, as for an "
+            "organization that is not deleted. 410 `restore_window_over` after `ORGANIZATION_RESTORE_DAYS`; "
+            "409 `slug_taken` when another organization took its slug meanwhile."
+        ),
+        parameters=[ORGANIZATION_ID_PARAMETER],
+        request=None,
+        responses={200: OrganizationSerializer},
+    )
+    def restore(self, request, organization_id):
+        organization = services.organization_restore(organization_id=organization_id, actor=request.user)
+        return Response(render_organization(organization, request.user))
 
 
 @extend_schema(tags=["members"])

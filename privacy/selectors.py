@@ -137,7 +137,9 @@ def personal_data_collect(*, user: User) -> dict:
                 "body": comment.body,
                 "created_at": comment.created_at,
             }
-            for comment in Comment.objects.filter(author=user, task__organization_id__in=organization_ids)
+            for comment in Comment.objects.filter(
+                author=user, task__organization_id__in=organization_ids, task__deleted_at__isnull=True
+            )
             .select_related("task")
             .order_by("created_at", "id")
         ],

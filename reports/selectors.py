@@ -252,9 +252,9 @@ def report_settings_get(*, organization: Organization) -> ReportSettings:
 
 
 def report_settings_list_weekly_due(*, week_start: datetime.date) -> QuerySet[ReportSettings]:
-    """Settings of organizations with the weekly email on whose report of that week was not sent yet."""
+    """Settings of organizations (not deleted) with the weekly email on whose report of that week was not sent yet."""
     return (
-        ReportSettings.objects.filter(weekly_email=True)
+        ReportSettings.objects.filter(weekly_email=True, organization__deleted_at__isnull=True)
         .exclude(weekly_email_last_week__gte=week_start)
         .order_by("organization_id")
     )

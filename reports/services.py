@@ -146,7 +146,7 @@ def weekly_report_send(*, organization_id, week_start: datetime.date) -> int:
     report_settings = (
         ReportSettings.objects.select_for_update()
         .select_related("organization")
-        .filter(organization_id=organization_id)
+        .filter(organization_id=organization_id, organization__deleted_at__isnull=True)
         .first()
     )
     if report_settings is None or not report_settings.weekly_email:

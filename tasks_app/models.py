@@ -5,6 +5,7 @@ from django.core.validators import MaxLengthValidator, MinLengthValidator
 from django.db import models
 from django.utils import timezone
 
+from config.softdelete import ALIVE, DELETED, SoftDeletable
 from config.text import truncate
 
 TITLE_MAX_LENGTH = 200
@@ -41,7 +42,9 @@ STATUS_LABELS = Status.labels
 PRIORITY_LABELS = Priority.labels
 
 
-class Task(models.Model):
+class Task(SoftDeletable):
+    """A task; soft-deleted (``config/softdelete.py``): ``Task.objects`` never shows a deleted one."""
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey("organizations.Organization", on_delete=models.CASCADE, related_name="tasks")
     title = models.CharField(max_length=TITLE_MAX_LENGTH, validators=[MinLengthValidator(1)])
@@ -74,24 +77,44 @@ class Task(models.Model):
         ordering = ["-created_at", "-id"]
         # One index per filter and ordering the list offers: a list's cost is its exact count and
         # its first page, both served by these (docs/performance.md, "Why the code is shaped this way").
+        default_manager_name = "objects"
+        # One index per filter and ordering the list offers: a list's cost is its exact count and
+        # its first page, both served by these (docs/performance.md, "Why the code is shaped this way").
+        # Partial (``WHERE deleted_at IS NULL``), as every query through ``Task.objects`` is: deleted
+        # tasks neither take room in them nor get scanned.
         indexes = [
             # "-id" is the lists' tie-breaker: with it the first page is read off the index in order.
-            models.Index(fields=["organization", "-created_at", "-id"], name="task_org_created_idx"),
-            models.Index(fields=["organization", "status", "-created_at", "-id"], name="task_org_status_created_idx"),
+            models.Index(fields=["organization", "-created_at", "-id"], name="task_org_created_idx", condition=ALIVE),
             models.Index(
-                fields=["organization", "priority", "-created_at", "-id"], name="task_org_priority_created_idx"
+                fields=["organization", "status", "-created_at", "-id"],
+                name="task_org_status_created_idx",
+                condition=ALIVE,
             ),
             models.Index(
-                fields=["organization", "assignee", "-created_at", "-id"], name="task_org_assignee_created_idx"
+                fields=["organization", "priority", "-created_at", "-id"],
+                name="task_org_priority_created_idx",
+                condition=ALIVE,
             ),
             models.Index(
-                fields=["organization", "created_by", "-created_at", "-id"], name="task_org_creator_created_idx"
+                fields=["organization", "assignee", "-created_at", "-id"],
+                name="task_org_assignee_created_idx",
+                condition=ALIVE,
             ),
-            models.Index(fields=["organization", "due_date"], name="task_org_due_idx"),
-            models.Index(fields=["organization", "-updated_at"], name="task_org_updated_idx"),
-            models.Index(fields=["assignee", "-created_at", "-id"], name="task_assignee_created_idx"),
+            models.Index(
+                fields=["organization", "created_by", "-created_at", "-id"],
+                name="task_org_creator_created_idx",
+                condition=ALIVE,
+            ),
+            models.Index(fields=["organization", "due_date"], name="task_org_due_idx", condition=ALIVE),
+            models.Index(fields=["organization", "-updated_at"], name="task_org_updated_idx", condition=ALIVE),
+            models.Index(fields=["assignee", "-created_at", "-id"], name="task_assignee_created_idx", condition=ALIVE),
             # Reports: tasks completed per week and their cycle times, read off the index alone.
-            models.Index(fields=["organization", "completed_at", "created_at"], name="task_org_completed_idx"),
+            models.Index(
+                fields=["organization", "completed_at", "created_at"], name="task_org_completed_idx", condition=ALIVE
+            ),
+            # The trash (an organization's deleted tasks, newest first) and its purge (oldest first).
+            models.Index(fields=["organization", "-deleted_at"], name="task_org_trash_idx", condition=DELETED),
+            models.Index(fields=["deleted_at"], name="task_trash_purge_idx", condition=DELETED),
         ]
 
     def __str__(self):
@@ -115,7 +138,9 @@ class TaskMention(models.Model):
         return f"@{self.user_id} in {self.task_id}"
 
 
-class Comment(models.Model):
+class Comment(SoftDeletable):
+    """A comment; soft-deleted on its own (its task's deletion hides it with the task, see ``comment_list``)."""
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(
@@ -127,7 +152,11 @@ class Comment(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["task", "created_at"], name="comment_task_created_idx")]
+        default_manager_name = "objects"
+        indexes = [
+            models.Index(fields=["task", "created_at"], name="comment_task_created_idx", condition=ALIVE),
+            models.Index(fields=["deleted_at"], name="comment_trash_idx", condition=DELETED),
+        ]
 
     def __str__(self):
         return truncate(self.body, 50)
@@ -141,6 +170,8 @@ class TaskActivity(models.Model):
         UPDATED = "updated"
         COMMENTED = "commented"
         IMPORTED = "imported"
+        DELETED = "deleted"
+        RESTORED = "restored"
 
     id = models.BigAutoField(primary_key=True)
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="activity")

@@ -1,6 +1,6 @@
 """Reads of tasks, shaped for the serializers that render them (a fixed number of queries per page)."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import User
 from tasks_app.models import Comment, Task, TaskActivity
@@ -34,6 +34,50 @@ def comment_list(*, task: Task) -> QuerySet[Comment]:
 
 def activity_list(*, task: Task) -> QuerySet[TaskActivity]:
     return TaskActivity.objects.filter(task=task).select_related("actor")
+
+
+def task_trash_list(*, organization_id, user=None) -> QuerySet[Task]:
+    """An organization's deleted tasks, last deleted first; only those ``user`` created when given."""
+    tasks = Task.all_objects.filter(organization_id=organization_id, deleted_at__isnull=False)
+    if user is not None:
+        tasks = tasks.filter(created_by=user)
+    return tasks.select_related("created_by", "deleted_by").order_by("-deleted_at", "-id")
+
+
+def comment_trash_list(*, organization_id, user=None) -> QuerySet[Comment]:
+    """An organization's deleted comments on tasks that are not deleted (a deleted task's comments come
+    back with it), last deleted first; only those ``user`` wrote when given."""
+    comments = Comment.all_objects.filter(
+        deleted_at__isnull=False, task__organization_id=organization_id, task__deleted_at__isnull=True
+    )
+    if user is not None:
+        comments = comments.filter(author=user)
+    return comments.select_related("task", "author", "deleted_by").order_by("-deleted_at", "-id")
+
+
+def comment_get(*, task: Task, comment_id) -> Comment | None:
+    return Comment.objects.filter(task=task, pk=comment_id).select_related("task").first()
+
+
+def notifications_visible(notifications: QuerySet) -> QuerySet:
+    """Leave out notifications about a deleted task or a deleted comment (``NOTIFICATION_VISIBILITY_FILTERS``):
+    a deletion hides them at once, a restore brings them back."""
+    deleted_tasks = Task.all_objects.filter(deleted_at__isnull=False, pk=OuterRef("target_id"))
+    notifications = notifications.exclude(Q(target_type="task") & Exists(deleted_tasks))
+    # Comments are named in ``data`` (as text), on the tasks the notification is about; deleted ones
+    # are few (the trash is purged), and only those on the recipients' tasks matter.
+    deleted_comments = [
+        str(pk)
+        for pk in Comment.all_objects.filter(
+            deleted_at__isnull=False,
+            task_id__in=notifications.filter(target_type="task").values("target_id"),
+        ).values_list("pk", flat=True)
+    ]
+    if deleted_comments:
+        # By key, not ``exclude(data__comment_id__in=...)``: that would also drop every row without the key (NULL).
+        about_them = notifications.filter(data__comment_id__in=deleted_comments).values("pk")
+        notifications = notifications.exclude(pk__in=about_them)
+    return notifications
 
 
 def task_list_of_organization(*, organization_id) -> QuerySet[Task]:

@@ -1,9 +1,13 @@
+import datetime
+
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import User
 from accounts.serializers import UserReferenceSerializer, user_reference
 from config.serializers import LabelChoiceField
+from config.text import truncate
 from tasks_app.models import (
     COMMENT_MAX_LENGTH,
     DESCRIPTION_MAX_LENGTH,
@@ -122,3 +126,38 @@ class TaskActivitySerializer(serializers.ModelSerializer):
         model = TaskActivity
         fields = ["id", "actor", "verb", "field", "old_value", "new_value", "created_at"]
         read_only_fields = fields
+
+
+class TrashTaskReferenceSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    title = serializers.CharField()
+
+
+class TrashItemSerializer(serializers.Serializer):
+    """A deleted task or comment, as the trash lists it (docs/api/trash.md)."""
+
+    type = serializers.ChoiceField(choices=["task", "comment"], help_text="What was deleted.")
+    id = serializers.UUIDField()
+    title = serializers.CharField(help_text="The task's title, or the start of the comment.")
+    task = TrashTaskReferenceSerializer(allow_null=True, help_text="A comment's task; null for a task.")
+    created_by = UserReferenceSerializer(allow_null=True, help_text="The task's creator or the comment's author.")
+    deleted_by = UserReferenceSerializer(allow_null=True)
+    deleted_at = serializers.DateTimeField()
+    purge_after = serializers.DateTimeField(
+        help_text="From then on the retention purge deletes it for good (TRASH_RETENTION_DAYS)."
+    )
+
+    def to_representation(self, instance):
+        is_task = isinstance(instance, Task)
+        return {
+            "type": "task" if is_task else "comment",
+            "id": str(instance.pk),
+            "title": instance.title if is_task else truncate(instance.body, 80),
+            "task": None if is_task else {"id": str(instance.task_id), "title": instance.task.title},
+            "created_by": user_reference(instance.created_by if is_task else instance.author),
+            "deleted_by": user_reference(instance.deleted_by),
+            "deleted_at": _datetime.to_representation(instance.deleted_at),
+            "purge_after": _datetime.to_representation(
+                instance.deleted_at + datetime.timedelta(days=settings.TRASH_RETENTION_DAYS)
+            ),
+        }

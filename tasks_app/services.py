@@ -4,13 +4,21 @@ import datetime
 import uuid
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from config.errors import Conflict, Forbidden, NotFound
+from config.retention import delete_in_batches
 from config.text import truncate
 from organizations.changes import Action, organization_change
-from organizations.selectors import organization_member_ids_among, organization_member_list_by_username
+from organizations.models import Role
+from organizations.selectors import (
+    organization_access_get,
+    organization_member_ids_among,
+    organization_member_list_by_username,
+)
 from tasks_app import bulk, events
 from tasks_app.mentions import handles_in
 from tasks_app.models import Comment, Priority, Status, Task, TaskActivity, TaskMention
@@ -215,13 +223,129 @@ def task_update(*, task: Task, actor, mentions=None, **changes) -> Task:
 
 @transaction.atomic
 def task_delete(*, task: Task, actor=None) -> None:
-    before = _state(task)
-    organization_id, task_id = task.organization_id, task.pk
-    task.delete()
-    task.pk = task_id  # the change names the task it was
+    """Move the task to its organization's trash: it vanishes at once from every list, count, report,
+    search and notification (``Task.objects`` no longer shows it); its comments, mentions and activity
+    stay, to come back with it (``task_restore``), until the trash is purged (``trash_purge``)."""
+    now = timezone.now()
+    if not Task.objects.filter(pk=task.pk).update(deleted_at=now, deleted_by=actor):
+        raise NotFound()  # deleted meanwhile
+    task.deleted_at, task.deleted_by = now, actor
+    TaskActivity.objects.create(task=task, actor=actor, verb=TaskActivity.Verb.DELETED, created_at=now)
     organization_change(
-        organization_id=organization_id, action=Action.TASK_DELETED, actor=actor, target=task, before=before
+        organization_id=task.organization_id, action=Action.TASK_DELETED, actor=actor, target=task, before=_state(task)
     )
+
+
+def _trash_handle_require(*, organization_id, actor, owner_id, message: str) -> None:
+    """Admins and owners handle anything in the trash; a member (not a viewer) only what is their own."""
+    if actor is None:
+        return  # an operator
+    access = organization_access_get(user=actor, organization_id=organization_id)
+    if access is None:
+        raise NotFound()
+    if access.role >= Role.ADMIN or (access.role >= Role.MEMBER and owner_id == actor.pk):
+        return
+    raise Forbidden(message)
+
+
+@transaction.atomic
+def task_restore(*, organization_id, task_id, actor=None) -> Task:
+    """Bring a task back from the trash, with its comments, mentions and activity (they never left).
+
+    Its admins restore any task, its creator their own (404 for a task not in this organization's trash).
+    """
+    task = (
+        Task.all_objects.select_for_update()
+        .filter(pk=task_id, organization_id=organization_id, deleted_at__isnull=False)
+        .first()
+    )
+    if task is None:
+        raise NotFound()
+    _trash_handle_require(
+        organization_id=organization_id,
+        actor=actor,
+        owner_id=task.created_by_id,
+        message="Only the task's creator or an admin may restore it.",
+    )
+    deleted_at = task.deleted_at
+    Task.all_objects.filter(pk=task.pk).update(deleted_at=None, deleted_by=None)
+    task.deleted_at, task.deleted_by = None, None
+    TaskActivity.objects.create(task=task, actor=actor, verb=TaskActivity.Verb.RESTORED)
+    organization_change(
+        organization_id=organization_id,
+        action=Action.TASK_RESTORED,
+        actor=actor,
+        target=task,
+        before={"deleted_at": deleted_at},
+        after=_state(task),
+    )
+    return task
+
+
+@transaction.atomic
+def comment_delete(*, comment: Comment, actor=None) -> None:
+    """Move a comment to the trash: its author or the organization's admins (``Forbidden`` otherwise)."""
+    task = comment.task
+    _trash_handle_require(
+        organization_id=task.organization_id,
+        actor=actor,
+        owner_id=comment.author_id,
+        message="Only the comment's author or an admin may delete it.",
+    )
+    now = timezone.now()
+    if not Comment.objects.filter(pk=comment.pk).update(deleted_at=now, deleted_by=actor):
+        raise NotFound()
+    comment.deleted_at, comment.deleted_by = now, actor
+    organization_change(
+        organization_id=task.organization_id,
+        action=Action.COMMENT_DELETED,
+        actor=actor,
+        target=comment,
+        before={"task": task.pk, "body": comment.body},
+    )
+
+
+@transaction.atomic
+def comment_restore(*, organization_id, comment_id, actor=None) -> Comment:
+    """Bring a comment back from the trash (its author or an admin); its task must not be deleted
+    itself (409: restore the task first, which brings back its comments)."""
+    comment = (
+        Comment.all_objects.select_for_update(of=("self",))
+        .select_related("task")
+        .filter(pk=comment_id, task__organization_id=organization_id, deleted_at__isnull=False)
+        .first()
+    )
+    if comment is None:
+        raise NotFound()
+    _trash_handle_require(
+        organization_id=organization_id,
+        actor=actor,
+        owner_id=comment.author_id,
+        message="Only the comment's author or an admin may restore it.",
+    )
+    if comment.task.deleted_at is not None:
+        raise Conflict("Its task is deleted: restore the task, which brings its comments back.", code="task_deleted")
+    Comment.all_objects.filter(pk=comment.pk).update(deleted_at=None, deleted_by=None)
+    comment.deleted_at, comment.deleted_by = None, None
+    organization_change(
+        organization_id=organization_id,
+        action=Action.COMMENT_RESTORED,
+        actor=actor,
+        target=comment,
+        after={"task": comment.task_id, "body": comment.body},
+    )
+    return comment
+
+
+def trash_purge(*, now: datetime.datetime, batch_size: int, dry_run: bool) -> int:
+    """Retention policy ``trash``: tasks and comments deleted more than ``TRASH_RETENTION_DAYS`` ago, for
+    good (a task with its comments, mentions and activity), in batches. Returns how many tasks and comments."""
+    cutoff = now - datetime.timedelta(days=settings.TRASH_RETENTION_DAYS)
+    comments = delete_in_batches(
+        Comment.all_objects.filter(deleted_at__lt=cutoff), batch_size=batch_size, dry_run=dry_run
+    )
+    tasks = delete_in_batches(Task.all_objects.filter(deleted_at__lt=cutoff), batch_size=batch_size, dry_run=dry_run)
+    return comments + tasks
 
 
 @transaction.atomic

@@ -1,15 +1,17 @@
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from config.filters import StableOrderingFilter
 from config.pagination import StandardPagination
+from config.routers import UUID_PATTERN
 from organizations.models import Role
 from organizations.permissions import IsOrgEditorOrReadOnly, IsOrgMember
-from organizations.viewsets import OrganizationScopedViewSet
+from organizations.viewsets import ORGANIZATION_ID_PARAMETER, OrganizationScopedViewSet
 from tasks_app import selectors, services
 from tasks_app.filters import TaskFilter
 from tasks_app.permissions import IsTaskCreatorOrOrgAdmin
@@ -20,15 +22,32 @@ from tasks_app.serializers import (
     TaskCreateSerializer,
     TaskSerializer,
     TaskWriteSerializer,
+    TrashItemSerializer,
 )
 
+COMMENT_ID = OpenApiParameter("comment_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Comment id.")
+ITEM_ID = OpenApiParameter(
+    "item_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The deleted task's or comment's id."
+)
+TRASH_TYPE = OpenApiParameter(
+    "type",
+    OpenApiTypes.STR,
+    OpenApiParameter.QUERY,
+    enum=["tasks", "comments"],
+    description="What to list: deleted tasks (the default) or deleted comments.",
+)
 ORDERING_FIELDS = ["created_at", "updated_at", "due_date", "priority", "status"]
 
 
 @extend_schema_view(
     list=extend_schema(summary="Tasks of every organization the caller belongs to"),
     retrieve=extend_schema(summary="One task"),
-    destroy=extend_schema(summary="Delete a task (its creator or an admin)"),
+    destroy=extend_schema(
+        summary="Move a task to the trash (its creator or an admin)",
+        description="The task vanishes at once from every list, report, search and notification and its id "
+        "answers 404; its creator or an admin restores it with its comments, mentions and activity "
+        "(`POST /organizations/{organization_id}/trash/tasks/{id}/restore`) for `TRASH_RETENTION_DAYS`.",
+    ),
 )
 @extend_schema(tags=["tasks"])
 class TaskViewSet(
@@ -52,6 +71,7 @@ class TaskViewSet(
         "PATCH": "tasks:write",
         "DELETE": "tasks:write",
         "comments POST": "comments:write",
+        "comment_delete DELETE": "comments:write",
     }
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
@@ -114,6 +134,28 @@ class TaskViewSet(
             return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
         return self.paginated(selectors.comment_list(task=task), CommentSerializer)
 
+    @extend_schema(
+        parameters=[COMMENT_ID],
+        responses={204: None},
+        summary="Move a comment to the trash (its author or an admin)",
+        description="Its author (a member, not a viewer) or an admin; anyone else 403. The comment vanishes from "
+        "the task's comments and from notifications; it is restored from the organization's trash.",
+    )
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=f"comments/(?P<comment_id>{UUID_PATTERN})",
+        url_name="comment-detail",
+        filter_backends=[],
+    )
+    def comment_delete(self, request, pk=None, comment_id=None):
+        task = self.get_object()
+        comment = selectors.comment_get(task=task, comment_id=comment_id)
+        if comment is None:
+            raise NotFound()
+        services.comment_delete(comment=comment, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
     @extend_schema(responses=TaskActivitySerializer(many=True), summary="Who changed what, and when")
     @action(detail=True, methods=["get"], filter_backends=[], permission_classes=[IsOrgMember])
     def activity(self, request, pk=None):
@@ -124,3 +166,65 @@ class TaskViewSet(
         paginator = StandardPagination()
         page = paginator.paginate_queryset(queryset, self.request, view=self)
         return paginator.get_paginated_response(serializer_class(page, many=True).data)
+
+
+@extend_schema(tags=["trash"], parameters=[ORGANIZATION_ID_PARAMETER])
+class TrashViewSet(OrganizationScopedViewSet):
+    """An organization's deleted tasks and comments, and bringing them back (docs/api/trash.md).
+
+    Admins see and restore everything; members and viewers see what they created or wrote, and members
+    restore it. The organization is the URL's; the deleted rows are read through ``all_objects`` by the
+    trash selectors only.
+    """
+
+    permission_classes = [IsOrgMember]
+    required_scopes = {"list": "tasks:read", "restore_task": "tasks:write", "restore_comment": "comments:write"}
+    serializer_class = TrashItemSerializer
+    pagination_class = StandardPagination
+
+    def get_queryset(self):
+        return selectors.task_trash_list(organization_id=None).none()
+
+    @extend_schema(
+        parameters=[TRASH_TYPE],
+        responses=TrashItemSerializer(many=True),
+        summary="The organization's trash: deleted tasks or comments, last deleted first",
+        description="Admins see every deleted task and comment; others only the tasks they created and the "
+        "comments they wrote. A deleted task's comments are not listed: they come back with it. Items stay "
+        "until `purge_after` (`TRASH_RETENTION_DAYS`).",
+    )
+    def list(self, request, **kwargs):
+        kind = request.query_params.get("type", "tasks")
+        if kind not in ("tasks", "comments"):
+            raise ValidationError({"type": ["Expected tasks or comments."]})
+        own = None if self.org_role >= Role.ADMIN else request.user
+        organization_id = self.organization.pk
+        if kind == "tasks":
+            items = selectors.task_trash_list(organization_id=organization_id, user=own)
+        else:
+            items = selectors.comment_trash_list(organization_id=organization_id, user=own)
+        page = self.paginate_queryset(items)
+        return self.get_paginated_response(TrashItemSerializer(page, many=True).data)
+
+    @extend_schema(
+        parameters=[ITEM_ID],
+        request=None,
+        responses={200: TaskSerializer},
+        summary="Restore a deleted task with its comments, mentions and activity (its creator or an admin)",
+        description="404 for a task not in this organization's trash (never deleted, purged, or another's).",
+    )
+    def restore_task(self, request, item_id, **kwargs):
+        task = services.task_restore(organization_id=self.organization.pk, task_id=item_id, actor=request.user)
+        return Response(TaskSerializer(selectors.task_list().get(pk=task.pk)).data)
+
+    @extend_schema(
+        parameters=[ITEM_ID],
+        request=None,
+        responses={200: CommentSerializer},
+        summary="Restore a deleted comment (its author or an admin)",
+        description="409 `task_deleted` when its task is deleted itself: restore the task, which brings it back.",
+    )
+    def restore_comment(self, request, item_id, **kwargs):
+        comment = services.comment_restore(organization_id=self.organization.pk, comment_id=item_id, actor=request.user)
+        comment = selectors.comment_list(task=comment.task).get(pk=comment.pk)
+        return Response(CommentSerializer(comment).data)

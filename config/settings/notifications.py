@@ -34,3 +34,8 @@ EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Team Workspace <no-reply@localhost>")
 # Links in emails and notifications (invitations, password resets) point at this front end.
 FRONTEND_URL = env.str("FRONTEND_URL", default="http://localhost:3000")
+
+# Functions (dotted paths) that take the notifications queryset and leave out those a producing app
+# hides: the notifications app knows no producer, so tasks_app names how it hides the notifications
+# about a deleted task or comment (docs/api/trash.md).
+NOTIFICATION_VISIBILITY_FILTERS = ["tasks_app.selectors.notifications_visible"]

@@ -19,12 +19,16 @@ RETENTION_IMPORT_FILES_DAYS = env.int("RETENTION_IMPORT_FILES_DAYS", default=7)
 RETENTION_REPORT_FILES_DAYS = env.int("RETENTION_REPORT_FILES_DAYS", default=7)
 # Security audit events, and organizations' audit records, are deleted this many days after they happened.
 RETENTION_AUDIT_DAYS = env.int("RETENTION_AUDIT_DAYS", default=400)
+# Soft-deleted tasks and comments stay in their organization's trash, restorable, this many days; then
+# they are deleted for good (a task with its comments, mentions and activity).
+TRASH_RETENTION_DAYS = env.int("TRASH_RETENTION_DAYS", default=30)
+# A deleted organization can be restored by its owners for this many days; then it is deleted for
+# good with everything in it.
+ORGANIZATION_RESTORE_DAYS = env.int("ORGANIZATION_RESTORE_DAYS", default=30)
 
 # Every policy, in the order they run and are reported. ``purge`` is a dotted path to
 # ``purge(*, now, batch_size, dry_run) -> int`` (config/retention.py); ``setting`` holds its age, in
 # ``unit``; ``removes`` and ``description`` (where ``{age}`` is the age) are what manage.py purge prints.
-# Purged trash (soft-deleted tasks, comments and organizations past their restore window) takes its
-# place here, after "audit", when soft deletes arrive.
 RETENTION_POLICIES = [
     {
         "name": "sessions",
@@ -98,5 +102,22 @@ RETENTION_POLICIES = [
         "unit": "days",
         "removes": "records",
         "description": "organizations' audit records older than {age}",
+    },
+    {
+        "name": "trash",
+        "purge": "tasks_app.services.trash_purge",
+        "setting": "TRASH_RETENTION_DAYS",
+        "unit": "days",
+        "removes": "tasks and comments",
+        "description": "tasks and comments deleted more than {age} ago (a task with its comments, mentions "
+        "and activity)",
+    },
+    {
+        "name": "deleted_organizations",
+        "purge": "organizations.services.organizations_purge",
+        "setting": "ORGANIZATION_RESTORE_DAYS",
+        "unit": "days",
+        "removes": "organizations",
+        "description": "organizations deleted more than {age} ago, with everything in them",
     },
 ]

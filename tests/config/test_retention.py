@@ -15,10 +15,12 @@ from config.retention import delete_files_in_batches, delete_in_batches, retenti
 from imports.models import ImportJob, ImportState
 from notifications.models import DeliveryState, Notification, NotificationDelivery
 from oauth_server.models import AccessToken
+from organizations.models import Organization
 from orgaudit.models import OrganizationAuditRecord
 from privacy.models import DataExport
 from reports.models import ExportState, ReportExport
 from sessions_app.models import UserSession
+from tasks_app.models import Task
 from tests.factories import (
     AccessTokenFactory,
     AuditEventFactory,
@@ -27,7 +29,9 @@ from tests.factories import (
     NotificationDeliveryFactory,
     NotificationFactory,
     OrganizationAuditRecordFactory,
+    OrganizationFactory,
     ReportExportFactory,
+    TaskFactory,
     UserSessionFactory,
 )
 
@@ -43,6 +47,8 @@ POLICY_NAMES = [
     "oauth_tokens",  # tests/oauth_server/test_cleanup.py
     "audit",
     "organization_audit",  # tests/orgaudit/test_audit_log_api.py
+    "trash",  # tests/tasks_app/test_trash.py
+    "deleted_organizations",  # tests/organizations/test_deletion.py
 ]
 LONG_AGO = timedelta(days=1000)
 
@@ -171,6 +177,10 @@ def one_of_each():
     AuditEventFactory()
     OrganizationAuditRecordFactory(occurred_at=old)
     OrganizationAuditRecordFactory()
+    TaskFactory(deleted_at=old)
+    TaskFactory()
+    OrganizationFactory(deleted_at=old)
+    OrganizationFactory()
 
 
 def counts() -> dict[str, int]:
@@ -184,6 +194,8 @@ def counts() -> dict[str, int]:
         "oauth_tokens": AccessToken.objects.count(),
         "audit": AuditEvent.objects.count(),
         "organization_audit": OrganizationAuditRecord.objects.count(),
+        "trash": Task.all_objects.count(),
+        "deleted_organizations": Organization.all_objects.count(),
     }
 
 
@@ -205,6 +217,8 @@ class TestCommand:
         assert lines[5].startswith("data_exports: 1 exports removed: ")
         assert lines[6].startswith("oauth_tokens: 1 codes and tokens removed: ")
         assert lines[7] == "audit: 1 events removed: security audit events older than 400 days (RETENTION_AUDIT_DAYS)"
+        assert lines[8].startswith("trash: 1 tasks and comments removed: ")
+        assert lines[9].startswith("deleted_organizations: 1 organizations removed: ")
         after = counts()
         # The old notification's own delivery is not among them: it has none.
         assert {name: before[name] - after[name] for name in before} == dict.fromkeys(before, 1)
@@ -233,8 +247,8 @@ class TestCommand:
         assert counts() == before
 
     def test_an_unknown_policy_or_a_bad_batch_size_is_an_error(self):
-        with pytest.raises(CommandError, match="Unknown retention policy: trash"):
-            call_command("purge", "--only", "trash")
+        with pytest.raises(CommandError, match="Unknown retention policy: shredder"):
+            call_command("purge", "--only", "shredder")
         with pytest.raises(CommandError):
             call_command("purge", "--batch-size", "0")
 

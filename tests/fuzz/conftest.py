@@ -59,7 +59,7 @@ def build_fuzz_world(caller_role: str) -> FuzzWorld:
     from reports.services import report_export_build, report_export_create
     from sessions_app.services import session_create
     from tasks_app.models import Priority, Status
-    from tasks_app.services import comment_create, task_create
+    from tasks_app.services import comment_create, comment_delete, task_create, task_delete
 
     org = make_org_with_roles(name="Fuzz")
     organization = org.organization
@@ -79,8 +79,13 @@ def build_fuzz_world(caller_role: str) -> FuzzWorld:
         due_date=datetime.date(2030, 1, 15),
     )
     task_create(organization=organization, created_by=org.member, title="Done task", status=Status.DONE)
-    comment_create(task=task, author=org.member, body=f"Looking into it, @{caller.username}")
+    comment = comment_create(task=task, author=org.member, body=f"Looking into it, @{caller.username}")
     comment_create(task=task, author=org.admin, body="Thanks")
+    # The trash: a task the caller created and a comment the caller wrote, deleted (restorable by them).
+    trashed = task_create(organization=organization, created_by=caller, title="Trashed task")
+    task_delete(task=trashed, actor=caller)
+    trashed_comment = comment_create(task=task, author=caller, body="Trashed comment")
+    comment_delete(comment=trashed_comment, actor=caller)
 
     invitation = InvitationFactory(organization=organization, invited_by=org.owner, role=Role.MEMBER)
     # An invitation to another organization, addressed to the caller: accepting it can succeed once.
@@ -138,6 +143,18 @@ def build_fuzz_world(caller_role: str) -> FuzzWorld:
         f"{api}/tasks/{{id}}": {"id": task_id},
         f"{api}/tasks/{{id}}/comments": {"id": task_id},
         f"{api}/tasks/{{id}}/activity": {"id": task_id},
+        f"{api}/tasks/{{id}}/comments/{{comment_id}}": {"id": task_id, "comment_id": str(comment.pk)},
+        f"{api}/organizations/{{organization_id}}/trash": {"organization_id": org_id},
+        f"{api}/organizations/{{organization_id}}/trash/tasks/{{item_id}}/restore": {
+            "organization_id": org_id,
+            "item_id": str(trashed.pk),
+        },
+        f"{api}/organizations/{{organization_id}}/trash/comments/{{item_id}}/restore": {
+            "organization_id": org_id,
+            "item_id": str(trashed_comment.pk),
+        },
+        # Not deleted: restoring it answers 404 (deleting it needs the password and name the fuzzer lacks).
+        f"{api}/organizations/{{organization_id}}/restore": {"organization_id": org_id},
         f"{api}/imports/{{id}}": {"id": str(job.pk)},
         f"{api}/imports/{{id}}/status": {"id": str(job.pk)},
         f"{api}/imports/{{id}}/errors": {"id": str(job.pk)},

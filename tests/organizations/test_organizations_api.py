@@ -3,7 +3,13 @@
 import pytest
 
 from organizations.models import Invitation, Membership, Organization, Role
-from tests.factories import InvitationFactory, MembershipFactory, OrganizationFactory, make_org_with_roles
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    InvitationFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    make_org_with_roles,
+)
 from tests.organizations.assertions import assert_error, assert_page
 
 pytestmark = pytest.mark.django_db
@@ -125,16 +131,18 @@ class TestRetrieveUpdateDelete:
     def test_put_is_not_offered(self, org, client_for):
         assert_error(client_for(org.owner).put(f"{BASE}/{org.id}", {"name": "x"}), 405, "method_not_allowed")
 
-    def test_owner_deletes_it_with_all_its_data(self, org, client_for):
+    def test_owner_deletes_it_softly_with_password_and_name(self, org, client_for):
+        # Soft delete (docs/api/trash.md): gone for everyone, kept whole to be restored until its purge.
         InvitationFactory(organization=org.organization)
         other = make_org_with_roles(name="Untouched")
-        assert client_for(org.owner).delete(f"{BASE}/{org.id}").status_code == 204
+        body = {"password": DEFAULT_PASSWORD, "name": org.organization.name}
+        assert client_for(org.owner).delete(f"{BASE}/{org.id}", body, format="json").status_code == 204
         assert not Organization.objects.filter(pk=org.id).exists()
         assert not Membership.objects.filter(organization_id=org.id).exists()
-        assert not Invitation.objects.filter(organization_id=org.id).exists()
+        assert Organization.all_objects.filter(pk=org.id, deleted_at__isnull=False).exists()
+        assert Membership.all_objects.filter(organization_id=org.id).count() == 4
+        assert Invitation.objects.filter(organization_id=org.id).exists()
         assert Membership.objects.filter(organization_id=other.id).count() == 4
-        # The people stay; only their membership went.
-        assert org.member.__class__.objects.filter(pk=org.member.pk).exists()
 
 
 class TestSuperuser:
@@ -147,7 +155,8 @@ class TestSuperuser:
         assert client.patch(f"{BASE}/{org.id}", {"name": "Fixed by support"}).status_code == 200
         assert client.get(f"{BASE}/{org.id}/members").status_code == 200
         assert client.get(f"{BASE}/{org.id}/invitations").status_code == 200
-        assert client.delete(f"{BASE}/{org.id}").status_code == 204
+        body = {"password": DEFAULT_PASSWORD, "name": "Fixed by support"}
+        assert client.delete(f"{BASE}/{org.id}", body, format="json").status_code == 204
 
     def test_manages_owners(self, org, client_for, superuser):
         response = client_for(superuser).post(f"{BASE}/{org.id}/members", {"email": superuser.email, "role": "owner"})

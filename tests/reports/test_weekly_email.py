@@ -109,3 +109,13 @@ def test_a_bad_settings_value_answers_400(org, client_as):
     response = client_as("admin").patch(f"/api/v1/reports/{org.id}/settings", {"weekly_email": "sometimes"})
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "weekly_email"
+
+
+def test_a_deleted_organization_gets_none(weekly_on, org, freeze_today, beat):
+    from organizations.services import organization_delete
+
+    organization_delete(organization=org.organization, actor=None)
+    freeze_today("2030-01-14")
+    assert beat() == 0
+    assert tasks.send_weekly_report(str(org.id), "2030-01-07") == 0  # a message enqueued before the deletion
+    assert mail.outbox == []

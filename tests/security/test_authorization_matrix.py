@@ -211,6 +211,34 @@ def oauth_client_form(w: World, path: str, **fields):
     return path, {"client_id": client.client_id, "client_secret": CLIENT_SECRET, **fields}, "multipart"
 
 
+def members_comment(w: World):
+    from tasks_app.services import comment_create
+
+    return comment_create(task=w.task, author=w.users["member"], body="Mine")
+
+
+def deleted_task(w: World):
+    from tasks_app.services import task_delete
+
+    task_delete(task=w.task, actor=w.users["member"])
+    return w.task
+
+
+def deleted_comment(w: World):
+    from tasks_app.services import comment_delete
+
+    comment = members_comment(w)
+    comment_delete(comment=comment, actor=w.users["member"])
+    return comment
+
+
+def deleted_organization(w: World):
+    from organizations.services import organization_delete
+
+    organization_delete(organization=w.org.organization, actor=None)
+    return f"organizations/{w.id}/restore", None
+
+
 def new_account(w):
     tag = uuid.uuid4().hex[:8]
     return "auth/register", {"email": f"{tag}@example.com", "username": f"u{tag}", "password": "plum-tractor-88"}
@@ -316,7 +344,11 @@ ROWS = [
     Row("organization-detail", "GET", "viewer", 200, lambda w: (f"organizations/{w.id}", None), scope=ANY_SCOPE),
     Row("organization-detail", "PATCH", "admin", 200,
         lambda w: (f"organizations/{w.id}", {"name": "Renamed"}), scope="org:admin"),
-    Row("organization-detail", "DELETE", "owner", 204, lambda w: (f"organizations/{w.id}", None)),
+    Row("organization-detail", "DELETE", "owner", 204,
+        lambda w: (f"organizations/{w.id}", {"password": DEFAULT_PASSWORD, "name": "Alpha"})),
+    # Deleted organizations: their owners' (at deletion) to restore, through their own session only.
+    Row("organization-deleted-list", "GET", "signed-in", 200, lambda w: ("organizations/deleted", None)),
+    Row("organization-restore", "POST", "owner", 200, deleted_organization),
     Row("membership-list", "GET", "viewer", 200,
         lambda w: (f"organizations/{w.id}/members", None), scope="members:read"),
     Row("membership-list", "POST", "admin", 201,
@@ -361,6 +393,16 @@ ROWS = [
     Row("task-comments", "POST", "member", 201,
         lambda w: (f"tasks/{w.task.pk}/comments", {"body": "Hi"}), scope="comments:write"),
     Row("task-activity", "GET", "viewer", 200, lambda w: (f"tasks/{w.task.pk}/activity", None), scope="tasks:read"),
+    # The member wrote the comment: its author (and admins) may delete it; another member may not (403).
+    Row("task-comment-detail", "DELETE", "member", 204,
+        lambda w: (f"tasks/{w.task.pk}/comments/{members_comment(w).pk}", None), scope="comments:write"),
+    # The trash: the member created the task and wrote the comment (creators and admins restore).
+    Row("trash-list", "GET", "viewer", 200, lambda w: (f"organizations/{w.id}/trash", None), scope="tasks:read"),
+    Row("trash-task-restore", "POST", "member", 200,
+        lambda w: (f"organizations/{w.id}/trash/tasks/{deleted_task(w).pk}/restore", None), scope="tasks:write"),
+    Row("trash-comment-restore", "POST", "member", 200,
+        lambda w: (f"organizations/{w.id}/trash/comments/{deleted_comment(w).pk}/restore", None),
+        scope="comments:write"),
     # Imports.
     Row("import-list", "GET", "admin", 200, lambda w: (f"organizations/{w.id}/imports", None), scope="org:admin"),
     Row("import-list", "POST", "admin", 202,
