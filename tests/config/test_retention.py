@@ -217,8 +217,9 @@ class TestCommand:
         assert lines[5].startswith("data_exports: 1 exports removed: ")
         assert lines[6].startswith("oauth_tokens: 1 codes and tokens removed: ")
         assert lines[7] == "audit: 1 events removed: security audit events older than 400 days (RETENTION_AUDIT_DAYS)"
-        assert lines[8].startswith("trash: 1 tasks and comments removed: ")
-        assert lines[9].startswith("deleted_organizations: 1 organizations removed: ")
+        assert lines[8].startswith("organization_audit: 1 records removed: ")
+        assert lines[9].startswith("trash: 1 tasks and comments removed: ")
+        assert lines[10].startswith("deleted_organizations: 1 organizations removed: ")
         after = counts()
         # The old notification's own delivery is not among them: it has none.
         assert {name: before[name] - after[name] for name in before} == dict.fromkeys(before, 1)
