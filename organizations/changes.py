@@ -30,6 +30,12 @@ class Action(models.TextChoices):
     INVITATION_ACCEPTED = "invitation.accepted", "Invitation accepted"
     IMPORT_FINISHED = "import.finished", "Import finished"
     REPORT_EXPORT_READY = "report.export_ready", "Report export ready"
+    # Organization webhooks (issue 14, org_webhooks): recorded by the audit log, never sent to webhooks;
+    # their before/after never hold a secret.
+    WEBHOOK_CREATED = "webhook.created", "Webhook created"
+    WEBHOOK_UPDATED = "webhook.updated", "Webhook updated"
+    WEBHOOK_DELETED = "webhook.deleted", "Webhook deleted"
+    WEBHOOK_SECRET_ROTATED = "webhook.secret_rotated", "Webhook secret rotated"
 
 
 @dataclass(frozen=True)

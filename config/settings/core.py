@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "mcp_server",
     "pats",
     "oauth_server",
+    "org_webhooks",
 ]
 
 MIDDLEWARE = [
