@@ -3,7 +3,7 @@ import pytest
 
 @pytest.fixture
 def hooks(org, client_for):
-    """The API as an admin of ``org`` uses it: ``hooks.create(url=...)`` answers the created endpoint with its secret."""
+    """The API as an admin of ``org`` uses it: ``hooks.create(url=...)`` answers the new endpoint, with its secret."""
 
     class Hooks:
         client = client_for(org.admin)

@@ -14,18 +14,22 @@ pytestmark = pytest.mark.django_db
 
 
 def test_an_admin_creates_an_endpoint_and_sees_its_secret_once(hooks):
-    created = hooks.create(url="https://hooks.example.com/in", events=["task.created", "member.added"], description="CI")
+    created = hooks.create(
+        url="https://hooks.example.com/in", events=["task.created", "member.added"], description="CI"
+    )
     assert created["secret"].startswith("whsec_")
     assert created["events"] == ["task.created", "member.added"]
-    assert created["kind"] == "webhook" and created["active"] is True
+    assert created["kind"] == "webhook"
+    assert created["active"] is True
     shown = hooks.client.get(hooks.url(created["id"])).json()
     assert "secret" not in shown
     listed = hooks.client.get(hooks.base).json()["data"]
-    assert [e["id"] for e in listed] == [created["id"]] and "secret" not in listed[0]
+    assert [e["id"] for e in listed] == [created["id"]]
+    assert "secret" not in listed[0]
 
 
 @pytest.mark.parametrize(
-    "body, field",
+    ("body", "field"),
     [
         ({"url": "https://hooks.example.com/in", "events": ["task.exploded"]}, "events"),
         ({"url": "https://hooks.example.com/in", "events": []}, "events"),
@@ -38,7 +42,9 @@ def test_invalid_endpoints_are_refused(hooks, body, field):
     assert field in [error["field"].split(".")[0] for error in body["errors"]]
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1/hook", "https://10.0.0.7/hook", "https://[::1]/x", "https://localhost/x"])
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1/hook", "https://10.0.0.7/hook", "https://[::1]/x", "https://localhost/x"]
+)
 def test_private_addresses_are_refused(hooks, settings, url):
     settings.WEBHOOK_REQUIRE_HTTPS = False
     body = assert_error(hooks.client.post(hooks.base, {"url": url, "events": ["*"]}, format="json"), 400)
@@ -58,7 +64,8 @@ def test_a_delivery_to_a_name_resolving_to_a_private_address_fails_without_retry
     with django_capture_on_commit_callbacks(execute=True):
         hooks.client.post(hooks.url(endpoint["id"], "/ping"))
     delivery = WebhookDelivery.objects.get()
-    assert delivery.state == "failed" and delivery.attempts == 1
+    assert delivery.state == "failed"
+    assert delivery.attempts == 1
     assert "non-public address" in delivery.last_error
 
 
@@ -85,12 +92,17 @@ def test_tokens_need_org_admin(org, client_with_token):
 
 def test_patch_edits_pauses_and_resumes(hooks, org):
     endpoint = hooks.create(url="https://hooks.example.com/in")
-    response = hooks.client.patch(hooks.url(endpoint["id"]), {"events": ["task.deleted"], "active": False}, format="json")
+    response = hooks.client.patch(
+        hooks.url(endpoint["id"]), {"events": ["task.deleted"], "active": False}, format="json"
+    )
     assert response.status_code == 200, response.content
-    assert response.json()["active"] is False and response.json()["paused_reason"]
+    assert response.json()["active"] is False
+    assert response.json()["paused_reason"]
     assert_error(hooks.client.post(hooks.url(endpoint["id"], "/ping")), 409, "conflict")
     resumed = hooks.client.patch(hooks.url(endpoint["id"]), {"active": True}, format="json").json()
-    assert resumed["active"] is True and resumed["paused_reason"] == "" and resumed["paused_at"] is None
+    assert resumed["active"] is True
+    assert resumed["paused_reason"] == ""
+    assert resumed["paused_at"] is None
     assert hooks.client.delete(hooks.url(endpoint["id"])).status_code == 204
     assert not WebhookEndpoint.objects.exists()
 
@@ -109,11 +121,19 @@ def test_each_change_of_an_endpoint_is_told_to_the_organization_without_its_secr
         hooks.client.delete(hooks.url(endpoint["id"]))
     finally:
         organization_changed.disconnect(listen)
-    assert [c.action for c in heard] == ["webhook.created", "webhook.updated", "webhook.secret_rotated", "webhook.deleted"]
-    assert heard[1].before == {"description": ""} and heard[1].after == {"description": "new"}
+    assert [c.action for c in heard] == [
+        "webhook.created",
+        "webhook.updated",
+        "webhook.secret_rotated",
+        "webhook.deleted",
+    ]
+    assert heard[1].before == {"description": ""}
+    assert heard[1].after == {"description": "new"}
     for change in heard:
         values = repr(change.before) + repr(change.after)
-        assert "whsec_" not in values and endpoint["secret"] not in values and rotated["secret"] not in values
+        assert "whsec_" not in values
+        assert endpoint["secret"] not in values
+        assert rotated["secret"] not in values
 
 
 def test_rotation_signs_with_both_secrets_inside_the_window_then_only_the_new(
@@ -124,19 +144,22 @@ def test_rotation_signs_with_both_secrets_inside_the_window_then_only_the_new(
     rotated = hooks.client.post(hooks.url(endpoint["id"], "/rotate-secret"))
     assert rotated.status_code == 200
     new_secret = rotated.json()["secret"]
-    assert new_secret != old_secret and rotated.json()["previous_secret_expires_at"]
+    assert new_secret != old_secret
+    assert rotated.json()["previous_secret_expires_at"]
     with django_capture_on_commit_callbacks(execute=True):
         hooks.client.post(hooks.url(endpoint["id"], "/ping"))
     inside = webhook_server.received[-1]
     assert len(inside.headers["webhook-signature"].split(" ")) == 2
-    assert verify(new_secret, inside.headers, inside.body) and verify(old_secret, inside.headers, inside.body)
+    assert verify(new_secret, inside.headers, inside.body)
+    assert verify(old_secret, inside.headers, inside.body)
 
     WebhookEndpoint.objects.filter(pk=endpoint["id"]).update(previous_secret_expires_at=timezone.now())
     with django_capture_on_commit_callbacks(execute=True):
         hooks.client.post(hooks.url(endpoint["id"], "/ping"))
     after = webhook_server.received[-1]
     assert len(after.headers["webhook-signature"].split(" ")) == 1
-    assert verify(new_secret, after.headers, after.body) and not verify(old_secret, after.headers, after.body)
+    assert verify(new_secret, after.headers, after.body)
+    assert not verify(old_secret, after.headers, after.body)
     assert hooks.client.get(hooks.url(endpoint["id"])).json()["previous_secret_expires_at"] is None
 
 
@@ -159,10 +182,14 @@ def test_ping_is_delivered_and_shows_in_the_history(
         "slug": org.organization.slug,
     }
     (row,) = hooks.client.get(hooks.url(endpoint["id"], "/deliveries")).json()["data"]
-    assert row["state"] == "delivered" and row["attempts"] == 1 and row["response_status"] == 200
+    assert row["state"] == "delivered"
+    assert row["attempts"] == 1
+    assert row["response_status"] == 200
     assert row["webhook_id"] == received.headers["webhook-id"]
-    assert row["latency_ms"] is not None and row["delivered_at"]
-    assert row["response_body"].startswith("ok x") and len(row["response_body"].encode()) == 1024
+    assert row["latency_ms"] is not None
+    assert row["delivered_at"]
+    assert row["response_body"].startswith("ok x")
+    assert len(row["response_body"].encode()) == 1024
 
 
 def test_redeliver_sends_the_same_event_id_and_body(
@@ -175,7 +202,8 @@ def test_redeliver_sends_the_same_event_id_and_body(
     with django_capture_on_commit_callbacks(execute=True):
         response = hooks.client.post(hooks.url(endpoint["id"], f"/deliveries/{original.pk}/redeliver"))
     assert response.status_code == 202, response.content
-    assert response.json()["webhook_id"] == str(original.event_id) and response.json()["redelivery_of"] == str(original.pk)
+    assert response.json()["webhook_id"] == str(original.event_id)
+    assert response.json()["redelivery_of"] == str(original.pk)
     (received,) = webhook_server.received
     assert received.headers["webhook-id"] == str(original.event_id)
     assert received.body == original.body.encode()
