@@ -39,6 +39,8 @@ User = get_user_model()
 RESPONSE_BODY_MAX_BYTES = 1024
 # Retries due sooner than this wait in the broker (a countdown); later ones are sent by the sweep.
 COUNTDOWN_MAX_SECONDS = 30 * 60
+# How stale ``last_success_at`` may get before a success writes it again.
+SUCCESS_TOUCH_SECONDS = 60
 PAUSED_BY_FAILURES = "Every delivery attempt failed for {days} days."
 
 
@@ -391,7 +393,13 @@ def delivery_attempt(*, delivery_id) -> DeliveryOutcome:
         last_error="",
         **_answer(response.status, response.body, started),
     )
-    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(failing_since=None, last_success_at=now)
+    if (
+        endpoint.failing_since is not None
+        or endpoint.last_success_at is None
+        or (now - endpoint.last_success_at) > timedelta(seconds=SUCCESS_TOUCH_SECONDS)
+    ):
+        # Not at every success: the row is locked by every claim of the endpoint's deliveries.
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(failing_since=None, last_success_at=now)
     return DeliveryOutcome(state=DeliveryState.DELIVERED)
 
 
