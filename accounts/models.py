@@ -24,6 +24,11 @@ def normalize_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
+discord_user_id_validator = RegexValidator(
+    r"^[0-9]{17,20}\Z", "A Discord user id is 17 to 20 digits (Discord: Copy User ID).", code="invalid_discord_user_id"
+)
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -74,6 +79,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     webhook_url = models.URLField(max_length=500, blank=True, help_text="POST notifications to this URL.")
     # Signs webhook requests (HMAC-SHA256); made when a webhook URL is first set, shown to its owner.
     webhook_secret = models.CharField(max_length=100, blank=True, editable=False)
+    # Their Discord account (a snowflake id), so an organization's Discord channel pings them when a
+    # task is assigned to them or they are mentioned (org_webhooks).
+    discord_user_id = models.CharField(
+        max_length=20,
+        blank=True,
+        validators=[discord_user_id_validator],
+        help_text="Discord user id (17-20 digits): mentions and assignments ping it in an organization's channel.",
+    )
 
     objects = UserManager()
 

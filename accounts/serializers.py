@@ -1,7 +1,7 @@
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
-from accounts.models import User, username_validator
+from accounts.models import User, discord_user_id_validator, username_validator
 
 
 class UserReferenceSerializer(serializers.ModelSerializer):
@@ -101,6 +101,7 @@ class MeSerializer(serializers.ModelSerializer):
             "notify_email",
             "webhook_url",
             "webhook_secret",
+            "discord_user_id",
             "is_staff",
             "is_superuser",
             "date_joined",
@@ -121,6 +122,14 @@ class MeUpdateSerializer(serializers.Serializer):
     webhook_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
     rotate_webhook_secret = serializers.BooleanField(
         required=False, write_only=True, help_text="Replace the webhook signing secret with a new one."
+    )
+    discord_user_id = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=20,
+        validators=[discord_user_id_validator],
+        help_text="Your Discord user id (17-20 digits; empty to remove): an organization's Discord channel pings "
+        "you when a task is assigned to you or you are mentioned.",
     )
     current_password = serializers.CharField(required=False, write_only=True, trim_whitespace=False)
 

@@ -136,7 +136,7 @@ def user_ensure(*, email: str, username: str, password: str, full_name: str = ""
     return user, True
 
 
-PROFILE_FIELDS = ("full_name", "username", "notify_email", "webhook_url")
+PROFILE_FIELDS = ("full_name", "username", "notify_email", "webhook_url", "discord_user_id")
 
 
 def _email_change_password_check(user: User, new_email: str | None, current_password: str | None) -> None:

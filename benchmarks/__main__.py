@@ -9,6 +9,7 @@ BENCHMARKS = {
     "load": "benchmarks.load",
     "reports": "benchmarks.reports",
     "imports": "benchmarks.imports",
+    "webhooks": "benchmarks.webhooks",
 }
 
 

@@ -21,6 +21,7 @@ api_v1 = [
     path("", include("pats.urls")),
     path("", include("oauth_server.api_urls")),
     path("", include("orgaudit.urls")),
+    path("", include("org_webhooks.urls")),
 ]
 
 if settings.API_DOCS_ENABLED:

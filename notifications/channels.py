@@ -15,6 +15,11 @@ from notifications.models import Notification, NotificationDelivery
 DISCORD_CONTENT_MAX = 2000
 DISCORD_TITLE_MAX = 256
 DISCORD_DESCRIPTION_MAX = 4096
+DISCORD_FIELD_NAME_MAX = 256
+DISCORD_FIELD_VALUE_MAX = 1024
+DISCORD_FIELDS_MAX = 25
+# Discord allows at most 100 ids in allowed_mentions.users.
+DISCORD_MENTIONS_MAX = 100
 
 
 class ChannelUnavailable(Exception):
@@ -70,26 +75,57 @@ def event_payload(delivery: NotificationDelivery) -> dict:
     }
 
 
+def discord_message(
+    *,
+    title: str,
+    description: str = "",
+    url: str = "",
+    timestamp: str,
+    footer: str,
+    author: str = "",
+    fields: list[tuple[str, str]] = (),
+    mention_user_ids: list[str] = (),
+) -> dict:
+    """A Discord execute-webhook body with one embed. Mentions are disabled except the Discord user ids
+    given (``<@id>`` in the content, allowed by id): user text must never ping @everyone or anyone else."""
+    embed = {"title": _clip(title, DISCORD_TITLE_MAX), "timestamp": timestamp, "footer": {"text": footer}}
+    if description:
+        embed["description"] = _clip(description, DISCORD_DESCRIPTION_MAX)
+    if url.startswith(("https://", "http://")):
+        embed["url"] = url
+    if author:
+        embed["author"] = {"name": _clip(author, DISCORD_TITLE_MAX)}
+    if fields:
+        embed["fields"] = [
+            {
+                "name": _clip(name, DISCORD_FIELD_NAME_MAX),
+                "value": _clip(value, DISCORD_FIELD_VALUE_MAX),
+                "inline": True,
+            }
+            for name, value in fields[:DISCORD_FIELDS_MAX]
+            if value
+        ]
+    mentions = list(dict.fromkeys(mention_user_ids))[:DISCORD_MENTIONS_MAX]
+    pings = " ".join(f"<@{user_id}>" for user_id in mentions)
+    content = f"{pings} {title}" if pings else title
+    return {
+        "content": _clip(content, DISCORD_CONTENT_MAX),
+        "embeds": [embed],
+        "allowed_mentions": {"parse": [], **({"users": mentions} if mentions else {})},
+    }
+
+
 def discord_payload(delivery: NotificationDelivery) -> dict:
     """Discord's execute-webhook body. Mentions are disabled: user text must not ping @everyone."""
     notification = delivery.notification
-    embed = {
-        "title": _clip(notification.title, DISCORD_TITLE_MAX),
-        "timestamp": notification.created_at.isoformat(),
-        "footer": {"text": notification.get_kind_display()},
-    }
-    if notification.body:
-        embed["description"] = _clip(notification.body, DISCORD_DESCRIPTION_MAX)
-    link = absolute_url(notification)
-    if link.startswith(("https://", "http://")):
-        embed["url"] = link
-    if notification.actor:
-        embed["author"] = {"name": notification.actor.get_full_name()}
-    return {
-        "content": _clip(notification.title, DISCORD_CONTENT_MAX),
-        "embeds": [embed],
-        "allowed_mentions": {"parse": []},
-    }
+    return discord_message(
+        title=notification.title,
+        description=notification.body,
+        url=absolute_url(notification),
+        timestamp=notification.created_at.isoformat(),
+        footer=notification.get_kind_display(),
+        author=notification.actor.get_full_name() if notification.actor else "",
+    )
 
 
 def webhook_request(delivery: NotificationDelivery, *, now: float | None = None) -> tuple[str, bytes, dict[str, str]]:

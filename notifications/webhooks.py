@@ -40,7 +40,8 @@ HEADER_TIMESTAMP = "X-Webhook-Timestamp"
 HEADER_SIGNATURE = "X-Webhook-Signature"
 HEADER_EVENT = "X-Webhook-Event"
 DISCORD_HOSTS = frozenset({"discord.com", "discordapp.com", "canary.discord.com", "ptb.discord.com"})
-RESPONSE_PREFIX_BYTES = 512
+# What is kept of an answer: its start (organization webhooks show the first kilobyte in their history).
+RESPONSE_PREFIX_BYTES = 1024
 
 # Ranges that ``ipaddress`` flags do not all cover in every Python version, checked explicitly.
 _BLOCKED_NETWORKS = tuple(
@@ -83,19 +84,27 @@ class WebhookBlocked(Exception):
 class WebhookTransientError(Exception):
     """The receiver could not be reached or answered with a temporary failure: worth retrying."""
 
-    def __init__(self, message: str, retry_after: float | None = None):
+    def __init__(self, message: str, retry_after: float | None = None, status: int | None = None, body: str = ""):
         super().__init__(message)
         self.retry_after = retry_after
+        self.status = status  # the receiver's answer, when it answered
+        self.body = body
 
 
 class WebhookRejected(Exception):
     """The receiver answered with a permanent failure (4xx, a redirect): retrying cannot help."""
+
+    def __init__(self, message: str, status: int | None = None, body: str = ""):
+        super().__init__(message)
+        self.status = status
+        self.body = body
 
 
 @dataclass(frozen=True)
 class WebhookResponse:
     status: int
     address: str
+    body: str = ""  # the first RESPONSE_PREFIX_BYTES of the answer
 
 
 def secret_make() -> str:
@@ -284,13 +293,13 @@ def post(*, url: str, body: bytes, headers: dict[str, str]) -> WebhookResponse:
         connection.close()
 
     if 200 <= status < 300:
-        return WebhookResponse(status=status, address=address)
+        return WebhookResponse(status=status, address=address, body=prefix)
     summary = f"HTTP {status} from {host}" + (f": {truncate(prefix, 200)}" if prefix else "")
     if 300 <= status < 400:
-        raise WebhookRejected(f"{summary} (redirects are not followed)")
+        raise WebhookRejected(f"{summary} (redirects are not followed)", status=status, body=prefix)
     if status in (408, 425, 429) or status >= 500:
-        raise WebhookTransientError(summary, retry_after=_seconds(retry_after))
-    raise WebhookRejected(summary)
+        raise WebhookTransientError(summary, retry_after=_seconds(retry_after), status=status, body=prefix)
+    raise WebhookRejected(summary, status=status, body=prefix)
 
 
 def _abort(sock: socket.socket, expired: threading.Event) -> None:

@@ -50,6 +50,12 @@ class Action(models.TextChoices):
     ORGANIZATION_DELETED = "organization.deleted", "Organization deleted"
     ORGANIZATION_RESTORED = "organization.restored", "Organization restored"
     ORGANIZATION_PURGED = "organization.purged", "Organization purged"
+    # Organization webhooks (issue 14, org_webhooks): recorded by the audit log, never sent to webhooks;
+    # their before/after never hold a secret.
+    WEBHOOK_CREATED = "webhook.created", "Webhook created"
+    WEBHOOK_UPDATED = "webhook.updated", "Webhook updated"
+    WEBHOOK_DELETED = "webhook.deleted", "Webhook deleted"
+    WEBHOOK_SECRET_ROTATED = "webhook.secret_rotated", "Webhook secret rotated"
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,10 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
 # A broker that is down must not hang a request that enqueues work.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 
+# Organization webhook deliveries have a queue of their own, served by their own workers (docker-compose's
+# webhook-worker), so a slow receiver never holds up imports, exports or emails (docs/operations.md).
+CELERY_TASK_ROUTES = {"org_webhooks.tasks.deliver_webhook": {"queue": "webhooks"}}
+
 # Periodic work of every app, in one place.
 CELERY_BEAT_SCHEDULE = {
     # The retention policy (RETENTION_POLICIES, config/settings/retention.py): ended sessions, read

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "pats",
     "oauth_server",
     "orgaudit",
+    "org_webhooks",
 ]
 
 MIDDLEWARE = [

@@ -11,7 +11,8 @@ from .env import env
 SESSION_RETENTION_DAYS = env.int("SESSION_RETENTION_DAYS", default=30)
 # Read notifications are deleted this many days after they were read (unread ones stay).
 RETENTION_READ_NOTIFICATIONS_DAYS = env.int("RETENTION_READ_NOTIFICATIONS_DAYS", default=90)
-# Finished notification deliveries (delivered or failed) are deleted this many days after their last attempt.
+# Finished deliveries, of notifications and of organization webhooks (delivered or failed), are deleted this
+# many days after their last attempt.
 RETENTION_DELIVERIES_DAYS = env.int("RETENTION_DELIVERIES_DAYS", default=30)
 # An import's uploaded CSV file is deleted this many days after the import ended (its row, counts and errors stay).
 RETENTION_IMPORT_FILES_DAYS = env.int("RETENTION_IMPORT_FILES_DAYS", default=7)
@@ -53,6 +54,14 @@ RETENTION_POLICIES = [
         "unit": "days",
         "removes": "deliveries",
         "description": "notification deliveries delivered or failed more than {age} ago",
+    },
+    {
+        "name": "webhook_deliveries",
+        "purge": "org_webhooks.services.deliveries_purge",
+        "setting": "RETENTION_DELIVERIES_DAYS",
+        "unit": "days",
+        "removes": "deliveries",
+        "description": "organization webhook deliveries delivered or failed more than {age} ago",
     },
     {
         "name": "import_files",

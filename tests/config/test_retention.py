@@ -15,6 +15,7 @@ from config.retention import delete_files_in_batches, delete_in_batches, retenti
 from imports.models import ImportJob, ImportState
 from notifications.models import DeliveryState, Notification, NotificationDelivery
 from oauth_server.models import AccessToken
+from org_webhooks.models import WebhookDelivery
 from organizations.models import Organization
 from orgaudit.models import OrganizationAuditRecord
 from privacy.models import DataExport
@@ -33,6 +34,7 @@ from tests.factories import (
     ReportExportFactory,
     TaskFactory,
     UserSessionFactory,
+    WebhookDeliveryFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +43,7 @@ POLICY_NAMES = [
     "sessions",
     "read_notifications",
     "deliveries",
+    "webhook_deliveries",
     "import_files",
     "report_files",
     "data_exports",
@@ -165,6 +168,8 @@ def one_of_each():
     NotificationFactory(read_at=None)
     NotificationDeliveryFactory(state=DeliveryState.DELIVERED, updated_at=old)
     NotificationDeliveryFactory(state=DeliveryState.PENDING, updated_at=old)
+    WebhookDeliveryFactory(state="failed", updated_at=old)
+    WebhookDeliveryFactory(state="pending", updated_at=old)
     ImportJobFactory(state=ImportState.SUCCEEDED, finished_at=old)
     ImportJobFactory()
     ReportExportFactory(state=ExportState.SUCCEEDED, finished_at=old, file="reports/exports/x/old.csv")
@@ -188,6 +193,7 @@ def counts() -> dict[str, int]:
         "sessions": UserSession.objects.count(),
         "notifications": Notification.objects.count(),
         "deliveries": NotificationDelivery.objects.count(),
+        "webhook_deliveries": WebhookDelivery.objects.count(),
         "import_files": ImportJob.objects.exclude(file="").count(),
         "report_files": ReportExport.objects.exclude(file="").count(),
         "data_exports": DataExport.objects.count(),
@@ -220,6 +226,12 @@ class TestCommand:
         assert lines[8].startswith("organization_audit: 1 records removed: ")
         assert lines[9].startswith("trash: 1 tasks and comments removed: ")
         assert lines[10].startswith("deleted_organizations: 1 organizations removed: ")
+        assert lines[3].startswith("webhook_deliveries: 1 deliveries removed: ")
+        assert lines[4].startswith("import_files: 1 files removed: ")
+        assert lines[5].startswith("report_files: 1 files removed: ")
+        assert lines[6].startswith("data_exports: 1 exports removed: ")
+        assert lines[7].startswith("oauth_tokens: 1 codes and tokens removed: ")
+        assert lines[8] == "audit: 1 events removed: security audit events older than 400 days (RETENTION_AUDIT_DAYS)"
         after = counts()
         # The old notification's own delivery is not among them: it has none.
         assert {name: before[name] - after[name] for name in before} == dict.fromkeys(before, 1)

@@ -23,6 +23,7 @@ from tests.factories.oauth_server import (
     OAuthGrantFactory,
     RefreshTokenFactory,
 )
+from tests.factories.org_webhooks import WebhookDeliveryFactory, WebhookEndpointFactory
 from tests.factories.organizations import (
     CALLERS,
     MEMBER_ROLES,
@@ -81,6 +82,8 @@ __all__ = [
     "TaskMentionFactory",
     "UserFactory",
     "UserSessionFactory",
+    "WebhookDeliveryFactory",
+    "WebhookEndpointFactory",
     "make_org_with_roles",
     "totp_code",
     "user_change_form",

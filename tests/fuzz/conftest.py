@@ -22,6 +22,8 @@ from tests.factories import (
     OAuthGrantFactory,
     PersonalAccessTokenFactory,
     SocialIdentityFactory,
+    WebhookDeliveryFactory,
+    WebhookEndpointFactory,
     make_org_with_roles,
 )
 
@@ -112,6 +114,8 @@ def build_fuzz_world(caller_role: str) -> FuzzWorld:
     report_export_build(export_id=export.pk)
 
     (notification,) = notification_create(recipients=[caller], kind="test", title="Hello")
+    endpoint = WebhookEndpointFactory(organization=organization, url="https://hooks.example.com/fuzz")
+    delivery = WebhookDeliveryFactory(endpoint=endpoint, state="failed")
     identity = SocialIdentityFactory(user=caller, provider="github")
     token = PersonalAccessTokenFactory(user=caller, organizations=[organization])
     grant = OAuthGrantFactory(user=caller, organizations=[organization])
@@ -138,6 +142,19 @@ def build_fuzz_world(caller_role: str) -> FuzzWorld:
             "invitation_id": str(invitation.pk),
         },
         f"{api}/organizations/{{organization_id}}/imports": {"organization_id": org_id},
+        f"{api}/organizations/{{organization_id}}/webhooks": {"organization_id": org_id},
+        **{
+            f"{api}/organizations/{{organization_id}}/webhooks/{{webhook_id}}{tail}": {
+                "organization_id": org_id,
+                "webhook_id": str(endpoint.pk),
+            }
+            for tail in ("", "/rotate-secret", "/ping", "/deliveries")
+        },
+        f"{api}/organizations/{{organization_id}}/webhooks/{{webhook_id}}/deliveries/{{delivery_id}}/redeliver": {
+            "organization_id": org_id,
+            "webhook_id": str(endpoint.pk),
+            "delivery_id": str(delivery.pk),
+        },
         f"{api}/invitations/{{token}}": {"token": invitation_for_caller.token},
         f"{api}/invitations/{{token}}/accept": {"token": invitation_for_caller.token},
         f"{api}/tasks/{{id}}": {"id": task_id},

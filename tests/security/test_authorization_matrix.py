@@ -58,6 +58,8 @@ from tests.factories import (
     ReportExportFactory,
     SocialIdentityFactory,
     UserFactory,
+    WebhookDeliveryFactory,
+    WebhookEndpointFactory,
     make_org_with_roles,
 )
 from tests.organizations.assertions import assert_error
@@ -150,7 +152,9 @@ def build_world(client_for) -> World:
         member_token=PersonalAccessTokenFactory(user=org.member, organizations=[org.organization]),
         oauth_grant=OAuthGrantFactory(user=org.member, organizations=[org.organization]),
         oauth_confidential_client=ApplicationFactory(client_credentials=True),
+        webhook=WebhookEndpointFactory(organization=org.organization),
     )
+    world.objects["webhook_delivery"] = WebhookDeliveryFactory(endpoint=world.objects["webhook"], state="failed")
     return world
 
 
@@ -414,6 +418,29 @@ ROWS = [
         lambda w: (f"imports/{w.objects['job'].pk}/errors", None), scope="org:admin"),
     Row("import-cancel", "POST", "admin", 200,
         lambda w: (f"imports/{w.objects['job'].pk}/cancel", None), scope="org:admin"),
+    # Organization webhooks (deliveries go to an https URL that is never reached: tasks run on commit only).
+    Row("webhook-list", "GET", "admin", 200, lambda w: (f"organizations/{w.id}/webhooks", None), scope="org:admin"),
+    Row("webhook-list", "POST", "admin", 201,
+        lambda w: (f"organizations/{w.id}/webhooks", {"url": "https://hooks.example.com/new", "events": ["*"]}),
+        scope="org:admin"),
+    Row("webhook-detail", "GET", "admin", 200,
+        lambda w: (f"organizations/{w.id}/webhooks/{w.objects['webhook'].pk}", None), scope="org:admin"),
+    Row("webhook-detail", "PATCH", "admin", 200,
+        lambda w: (f"organizations/{w.id}/webhooks/{w.objects['webhook'].pk}", {"description": "CI"}),
+        scope="org:admin"),
+    Row("webhook-detail", "DELETE", "admin", 204,
+        lambda w: (f"organizations/{w.id}/webhooks/{w.objects['webhook'].pk}", None), scope="org:admin"),
+    Row("webhook-rotate-secret", "POST", "admin", 200,
+        lambda w: (f"organizations/{w.id}/webhooks/{w.objects['webhook'].pk}/rotate-secret", None),
+        scope="org:admin"),
+    Row("webhook-ping", "POST", "admin", 202,
+        lambda w: (f"organizations/{w.id}/webhooks/{w.objects['webhook'].pk}/ping", None), scope="org:admin"),
+    Row("webhook-deliveries", "GET", "admin", 200,
+        lambda w: (f"organizations/{w.id}/webhooks/{w.objects['webhook'].pk}/deliveries", None),
+        scope="org:admin"),
+    Row("webhook-delivery-redeliver", "POST", "admin", 202,
+        lambda w: (f"organizations/{w.id}/webhooks/{w.objects['webhook'].pk}/deliveries/"
+                   f"{w.objects['webhook_delivery'].pk}/redeliver", None), scope="org:admin"),
     # Reports.
     Row("report-summary", "GET", "viewer", 200,
         lambda w: (f"reports/{w.id}?from=2030-01-01&to=2030-01-31", None), scope="reports:read"),
