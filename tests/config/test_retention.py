@@ -218,20 +218,15 @@ class TestCommand:
         )
         assert lines[1].startswith("read_notifications: 1 notifications removed: ")
         assert lines[2].startswith("deliveries: 1 deliveries removed: ")
-        assert lines[3].startswith("import_files: 1 files removed: ")
-        assert lines[4].startswith("report_files: 1 files removed: ")
-        assert lines[5].startswith("data_exports: 1 exports removed: ")
-        assert lines[6].startswith("oauth_tokens: 1 codes and tokens removed: ")
-        assert lines[7] == "audit: 1 events removed: security audit events older than 400 days (RETENTION_AUDIT_DAYS)"
-        assert lines[8].startswith("organization_audit: 1 records removed: ")
-        assert lines[9].startswith("trash: 1 tasks and comments removed: ")
-        assert lines[10].startswith("deleted_organizations: 1 organizations removed: ")
         assert lines[3].startswith("webhook_deliveries: 1 deliveries removed: ")
         assert lines[4].startswith("import_files: 1 files removed: ")
         assert lines[5].startswith("report_files: 1 files removed: ")
         assert lines[6].startswith("data_exports: 1 exports removed: ")
         assert lines[7].startswith("oauth_tokens: 1 codes and tokens removed: ")
         assert lines[8] == "audit: 1 events removed: security audit events older than 400 days (RETENTION_AUDIT_DAYS)"
+        assert lines[9].startswith("organization_audit: 1 records removed: ")
+        assert lines[10].startswith("trash: 1 tasks and comments removed: ")
+        assert lines[11].startswith("deleted_organizations: 1 organizations removed: ")
         after = counts()
         # The old notification's own delivery is not among them: it has none.
         assert {name: before[name] - after[name] for name in before} == dict.fromkeys(before, 1)

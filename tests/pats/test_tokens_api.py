@@ -77,7 +77,7 @@ def test_all_organizations_means_every_one_the_person_belongs_to_now(member_clie
     ("fields", "field", "code"),
     [
         ({"scopes": ["tasks:everything"]}, "scopes.0", "invalid_choice"),
-        ({"scopes": []}, "scopes", "empty"),
+        ({"scopes": []}, "scopes", "min_length"),
         ({"organizations": []}, "organizations", "required"),
         ({"expires_at": None}, "expires_at", "null"),
         ({"expires_at": in_days(-1)}, "expires_at", "invalid"),
