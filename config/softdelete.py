@@ -18,6 +18,7 @@ IS NULL``), and so are unique constraints: a deleted organization's slug can be 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 # The condition of partial indexes and unique constraints that ignore deleted rows.
 ALIVE = Q(deleted_at__isnull=True)
@@ -46,3 +47,17 @@ class SoftDeletable(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    def soft_delete(self, *, by, at=None) -> bool:
+        """Move this row to the trash by one conditional UPDATE; False if it was already deleted (a
+        concurrent request won). The instance takes the new values."""
+        at = at or timezone.now()
+        if not type(self).objects.filter(pk=self.pk).update(deleted_at=at, deleted_by=by):
+            return False
+        self.deleted_at, self.deleted_by = at, by
+        return True
+
+    def undelete(self) -> None:
+        """Bring this row back from the trash (the caller checked it may)."""
+        type(self).all_objects.filter(pk=self.pk).update(deleted_at=None, deleted_by=None)
+        self.deleted_at, self.deleted_by = None, None

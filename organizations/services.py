@@ -175,10 +175,8 @@ def organization_delete(
             errors["name"] = ValidationError(NAME_MISMATCH, code="name_mismatch")
         if errors:
             raise ValidationError(errors)
-    now = timezone.now()
-    if not Organization.objects.filter(pk=organization.pk).update(deleted_at=now, deleted_by=actor):
+    if not organization.soft_delete(by=actor):
         raise NotFound()
-    organization.deleted_at, organization.deleted_by = now, actor
     organization_change(
         organization_id=organization.pk,
         action=Action.ORGANIZATION_DELETED,
@@ -222,10 +220,9 @@ def organization_restore(*, organization_id, actor: User | None = None) -> Organ
     deleted_at = organization.deleted_at
     try:
         with transaction.atomic():
-            Organization.all_objects.filter(pk=organization.pk).update(deleted_at=None, deleted_by=None)
+            organization.undelete()
     except IntegrityError:  # the slug, taken by a concurrent create
         raise Conflict(f"Another organization has taken the slug {organization.slug!r}.", code="slug_taken") from None
-    organization.deleted_at, organization.deleted_by = None, None
     organization_change(
         organization_id=organization.pk,
         action=Action.ORGANIZATION_RESTORED,

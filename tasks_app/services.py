@@ -226,11 +226,9 @@ def task_delete(*, task: Task, actor=None) -> None:
     """Move the task to its organization's trash: it vanishes at once from every list, count, report,
     search and notification (``Task.objects`` no longer shows it); its comments, mentions and activity
     stay, to come back with it (``task_restore``), until the trash is purged (``trash_purge``)."""
-    now = timezone.now()
-    if not Task.objects.filter(pk=task.pk).update(deleted_at=now, deleted_by=actor):
+    if not task.soft_delete(by=actor):
         raise NotFound()  # deleted meanwhile
-    task.deleted_at, task.deleted_by = now, actor
-    TaskActivity.objects.create(task=task, actor=actor, verb=TaskActivity.Verb.DELETED, created_at=now)
+    TaskActivity.objects.create(task=task, actor=actor, verb=TaskActivity.Verb.DELETED, created_at=task.deleted_at)
     organization_change(
         organization_id=task.organization_id, action=Action.TASK_DELETED, actor=actor, target=task, before=_state(task)
     )
@@ -268,8 +266,7 @@ def task_restore(*, organization_id, task_id, actor=None) -> Task:
         message="Only the task's creator or an admin may restore it.",
     )
     deleted_at = task.deleted_at
-    Task.all_objects.filter(pk=task.pk).update(deleted_at=None, deleted_by=None)
-    task.deleted_at, task.deleted_by = None, None
+    task.undelete()
     TaskActivity.objects.create(task=task, actor=actor, verb=TaskActivity.Verb.RESTORED)
     organization_change(
         organization_id=organization_id,
@@ -292,10 +289,8 @@ def comment_delete(*, comment: Comment, actor=None) -> None:
         owner_id=comment.author_id,
         message="Only the comment's author or an admin may delete it.",
     )
-    now = timezone.now()
-    if not Comment.objects.filter(pk=comment.pk).update(deleted_at=now, deleted_by=actor):
+    if not comment.soft_delete(by=actor):
         raise NotFound()
-    comment.deleted_at, comment.deleted_by = now, actor
     organization_change(
         organization_id=task.organization_id,
         action=Action.COMMENT_DELETED,
@@ -325,8 +320,7 @@ def comment_restore(*, organization_id, comment_id, actor=None) -> Comment:
     )
     if comment.task.deleted_at is not None:
         raise Conflict("Its task is deleted: restore the task, which brings its comments back.", code="task_deleted")
-    Comment.all_objects.filter(pk=comment.pk).update(deleted_at=None, deleted_by=None)
-    comment.deleted_at, comment.deleted_by = None, None
+    comment.undelete()
     organization_change(
         organization_id=organization_id,
         action=Action.COMMENT_RESTORED,
