@@ -56,19 +56,10 @@ class OidcProvider:
     def __init__(self, *, clients: list[dict], accounts: dict, conform_id_token_claims: bool = False):
         self.node = _node()
         node_modules_ensure()
-        self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="workspace-oidc-"))
         self.config = self.dir / "config.json"
-        self.config.write_text(
-            json.dumps(
-                {
-                    "port": self.port,
-                    "clients": clients,
-                    "accounts": accounts,
-                    "conform_id_token_claims": conform_id_token_claims,
-                }
-            )
-        )
+        self.settings = {"clients": clients, "accounts": accounts, "conform_id_token_claims": conform_id_token_claims}
+        self.port = free_port()
         self.log = self.dir / "provider.log"
         self.process: subprocess.Popen | None = None
 
@@ -80,7 +71,30 @@ class OidcProvider:
     def discovery_url(self) -> str:
         return f"{self.issuer}/.well-known/openid-configuration"
 
-    def start(self) -> "OidcProvider":
+    def start(self, *, attempts: int = 3, timeout: float = 30) -> "OidcProvider":
+        """Start it and wait until its discovery document answers. Node starts it in about a second; one
+        that does not answer in ``timeout`` seconds is stopped and started again on a fresh port (a
+        start that hung was seen, rarely, on a busy machine), at most ``attempts`` times."""
+        for attempt in range(1, attempts + 1):
+            self._launch()
+            try:
+                wait_until(self._answers, timeout=timeout, message=f"oidc-provider did not answer on {self.issuer}")
+            except WaitTimeout as exc:
+                log = self.log.read_text()[-4000:] if self.log.exists() else "(no log)"
+                stop_process(self.process, group=True)
+                if attempt == attempts:
+                    self.stop()
+                    raise WaitTimeout(f"{exc} ({attempts} attempts); its last log:\n{log}") from exc
+                self.port = free_port()
+            except Exception:
+                self.stop()
+                raise
+            else:
+                return self
+        raise AssertionError("unreachable")
+
+    def _launch(self) -> None:
+        self.config.write_text(json.dumps({"port": self.port, **self.settings}))
         with self.log.open("w") as log:
             self.process = subprocess.Popen(  # noqa: S603 - fixed arguments
                 [self.node, str(PROVIDER_DIR / "server.js"), str(self.config)],
@@ -89,16 +103,6 @@ class OidcProvider:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        try:
-            # Node starts it in about a second; the margin is for a machine busy with other tests.
-            wait_until(self._answers, timeout=90, message=f"oidc-provider did not answer on {self.issuer}")
-        except WaitTimeout as exc:
-            self.stop()
-            raise WaitTimeout(f"{exc}; its log:\n{self.log.read_text()[-4000:]}") from exc
-        except Exception:
-            self.stop()
-            raise
-        return self
 
     def _answers(self) -> bool:
         if self.process is not None and self.process.poll() is not None:

@@ -58,7 +58,7 @@ class WebhookEndpointCreateSerializer(serializers.Serializer):
     url = serializers.URLField(max_length=500)
     kind = serializers.ChoiceField(choices=EndpointKind.choices, default=EndpointKind.WEBHOOK)
     events = serializers.ListField(
-        child=serializers.ChoiceField(choices=EVENT_CHOICES), allow_empty=False, max_length=len(EVENT_CHOICES)
+        child=serializers.ChoiceField(choices=EVENT_CHOICES), min_length=1, max_length=len(EVENT_CHOICES)
     )
     description = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     active = serializers.BooleanField(required=False, default=True)
@@ -69,7 +69,7 @@ class WebhookEndpointUpdateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=EndpointKind.choices, required=False)
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=EVENT_CHOICES),
-        allow_empty=False,
+        min_length=1,
         max_length=len(EVENT_CHOICES),
         required=False,
     )

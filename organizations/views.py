@@ -146,6 +146,7 @@ class DeletedOrganizationViewSet(viewsets.GenericViewSet):
     permission_classes = [IsAuthenticated, TokenScope]
     serializer_class = DeletedOrganizationSerializer
     pagination_class = StandardPagination
+    queryset = Organization.all_objects.none()  # for the schema; the actions choose their own rows
 
     @extend_schema(
         summary="The deleted organizations the caller owned, with when they can be restored until",

@@ -54,6 +54,7 @@ SPECTACULAR_SETTINGS = {
         "ReportExportFormatEnum": "reports.models.ExportFormat",
         "ReportExportStateEnum": "reports.models.ExportState",
         "SignInProviderEnum": "sso.models.Provider",
+        "WebhookEndpointKindEnum": "org_webhooks.models.EndpointKind",
     },
 }
 

@@ -83,11 +83,12 @@ def build_fuzz_world(caller_role: str) -> FuzzWorld:
     task_create(organization=organization, created_by=org.member, title="Done task", status=Status.DONE)
     comment = comment_create(task=task, author=org.member, body=f"Looking into it, @{caller.username}")
     comment_create(task=task, author=org.admin, body="Thanks")
-    # The trash: a task the caller created and a comment the caller wrote, deleted (restorable by them).
+    # The trash: a task the caller created and a comment the caller wrote, deleted by the owner (an owner
+    # caller may restore them; a viewer, who may delete nothing, is refused).
     trashed = task_create(organization=organization, created_by=caller, title="Trashed task")
-    task_delete(task=trashed, actor=caller)
+    task_delete(task=trashed, actor=org.owner)
     trashed_comment = comment_create(task=task, author=caller, body="Trashed comment")
-    comment_delete(comment=trashed_comment, actor=caller)
+    comment_delete(comment=trashed_comment, actor=org.owner)
 
     invitation = InvitationFactory(organization=organization, invited_by=org.owner, role=Role.MEMBER)
     # An invitation to another organization, addressed to the caller: accepting it can succeed once.

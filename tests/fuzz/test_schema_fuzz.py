@@ -153,6 +153,7 @@ AUDIT_LOG_FILTERS = {
     ("invalid_choice", "action"),
     ("invalid_range", "from"),
 }
+WEBHOOK_URL_RULES = {("invalid", "url"), ("webhook_url_not_allowed", "url")}
 ANY_FIELD = {"null_characters_not_allowed"}  # DRF refuses NUL in text, whatever the field
 RULES_THE_SCHEMA_CANNOT_STATE = {
     # operationId: {(code, field)}; field is the first part of a dotted path ("mentions.0" -> "mentions")
@@ -200,6 +201,11 @@ RULES_THE_SCHEMA_CANNOT_STATE = {
     # The audit log's `from`/`to` take a date or a date-time, `action` known actions, comma-separated.
     "organizations_audit_log_list": AUDIT_LOG_FILTERS,
     "organizations_audit_log_export_retrieve": AUDIT_LOG_FILTERS,
+    # Deleting an organization: the owner's password, and its name typed back exactly.
+    "organizations_destroy": {("invalid", "password"), ("name_mismatch", "name")},
+    # A webhook URL: DRF's URL validator is stricter than the "uri" format, and no private address (SSRF).
+    "organizations_webhooks_create": WEBHOOK_URL_RULES,
+    "organizations_webhooks_partial_update": WEBHOOK_URL_RULES,
     "organizations_create": {("unique", "slug")},
     "organizations_partial_update": {("unique", "slug")},
     "organizations_members_create": {("user_not_found", "email")},
