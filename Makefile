@@ -8,7 +8,10 @@ PYTEST_ARGS ?=
 # Which tests `make test` runs: fast (the default: no subprocess, no real server, no sleep), all, or one
 # slow tier (worker, faults, fuzz, deployment, oidc, mcp). Tiers are marked in tests/conftest.py.
 TEST_TIER ?= fast
-TIER_fast := -m "not slow"
+# The fast tier runs on this many processes (pytest-xdist; each has its own test database). The slow tiers
+# run in one: they start servers, workers and drills that share the machine's Redis and ports.
+TEST_WORKERS ?= 2
+TIER_fast := -m "not slow" -n $(TEST_WORKERS)
 TIER_all :=
 TIER_worker := -m worker
 TIER_faults := -m faults
