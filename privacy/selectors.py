@@ -117,6 +117,7 @@ def personal_data_collect(*, user: User) -> dict:
             "last_login": user.last_login,
             "notify_email": user.notify_email,
             "webhook_url": user.webhook_url,
+            "discord_user_id": user.discord_user_id,
             "has_password": user.has_usable_password(),
         },
         "memberships": [

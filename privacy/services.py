@@ -125,6 +125,7 @@ def _scrub_profile(user: User, *, now) -> None:
     user.set_unusable_password()
     user.email_verified_at = None
     user.pending_email = ""
+    user.discord_user_id = ""
     user.webhook_url = ""
     user.webhook_secret = ""
     user.notify_email = False

@@ -40,6 +40,7 @@ def deleted(org, signed_in):
     person.webhook_url = "https://hooks.example.com/me"
     person.webhook_secret = "s3cret"
     person.pending_email = "next-address@example.com"
+    person.discord_user_id = "123456789012345678"
     person.save()
     EmailVerificationFactory(user=person, email=person.pending_email, purpose=EmailVerificationPurpose.CHANGE)
     task = task_create(organization=org.organization, created_by=person, title="Mine", assignee=org.admin)
@@ -76,7 +77,7 @@ def test_the_command_erases_the_person_and_keeps_the_row(deleted, org, client_fo
     assert person.email == f"deleted-{person.pk.hex}@invalid"
     assert person.username.startswith("deleted_")
     assert (person.full_name, person.webhook_url, person.webhook_secret) == ("", "", "")
-    assert person.pending_email == ""
+    assert (person.pending_email, person.discord_user_id) == ("", "")
     assert not EmailVerification.objects.filter(user=person).exists()
     assert not person.has_usable_password()
     assert not person.notify_email
