@@ -4,10 +4,12 @@ from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.response import Response
 
 
-class StandardPagination(PageNumberPagination):
-    """``{"data": [...], "pagination": {...}}`` with ``?page=`` and a bounded ``?page_size=``."""
+class BoundedPages:
+    """What every paginator of the API shares: a ``?page_size=`` bounded by ``API_MAX_PAGE_SIZE``, and a
+    404 with the paginator's own ``invalid_code`` for a page (or cursor) that does not exist."""
 
     page_size_query_param = "page_size"
+    invalid_code = "invalid_page"
 
     @property
     def max_page_size(self):
@@ -17,7 +19,11 @@ class StandardPagination(PageNumberPagination):
         try:
             return super().paginate_queryset(queryset, request, view)
         except NotFound as exc:
-            raise NotFound(detail=str(exc.detail), code="invalid_page") from exc
+            raise NotFound(detail=str(exc.detail), code=self.invalid_code) from exc
+
+
+class StandardPagination(BoundedPages, PageNumberPagination):
+    """``{"data": [...], "pagination": {...}}`` with ``?page=`` and a bounded ``?page_size=``."""
 
     def get_paginated_response(self, data):
         page = self.page
@@ -57,7 +63,7 @@ class StandardPagination(PageNumberPagination):
         }
 
 
-class StandardCursorPagination(CursorPagination):
+class StandardCursorPagination(BoundedPages, CursorPagination):
     """``{"data": [...], "pagination": {"next": url, "previous": url, "page_size": n}}`` with ``?cursor=``.
 
     For logs that only grow and are read newest first (the organization audit log): a page never
@@ -66,17 +72,7 @@ class StandardCursorPagination(CursorPagination):
     unique field; a subclass or the view sets it. An unreadable cursor answers 404 ``invalid_cursor``.
     """
 
-    page_size_query_param = "page_size"
-
-    @property
-    def max_page_size(self):
-        return settings.API_MAX_PAGE_SIZE
-
-    def paginate_queryset(self, queryset, request, view=None):
-        try:
-            return super().paginate_queryset(queryset, request, view)
-        except NotFound as exc:
-            raise NotFound(detail=str(exc.detail), code="invalid_cursor") from exc
+    invalid_code = "invalid_cursor"
 
     def get_paginated_response(self, data):
         return Response(
