@@ -22,7 +22,7 @@ from accounts.serializers import (
     UserReferenceSerializer,
 )
 from config.permissions import IsSuperuser, TokenScope
-from config.ratelimit import enforce_ip_rate_limit, enforce_rate_limit
+from config.ratelimit import enforce_caller_rate_limits, enforce_ip_rate_limit, enforce_rate_limit
 from config.schema import ErrorEnvelopeSerializer
 from config.views import PublicAPIView
 
@@ -48,10 +48,7 @@ class PasswordChangeView(APIView):
     @extend_schema(request=PasswordChangeSerializer, responses={204: None}, tags=["auth"])
     def post(self, request):
         # Each change is a guess of the current password: bounded per address and per account.
-        enforce_ip_rate_limit(request, group="password-change-ip", rate_name="password_change_ip")
-        enforce_rate_limit(
-            request, group="password-change-account", value=str(request.user.pk), rate_name="password_change_account"
-        )
+        enforce_caller_rate_limits(request, "password_change")
         data = PasswordChangeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.user_change_password(
@@ -114,10 +111,7 @@ class MeView(APIView):
             request.user.pending_email,
         ):
             # Each email change guesses the current password and sends two emails: bounded.
-            enforce_ip_rate_limit(request, group="email-change-ip", rate_name="email_change_ip")
-            enforce_rate_limit(
-                request, group="email-change-account", value=str(request.user.pk), rate_name="email_change_account"
-            )
+            enforce_caller_rate_limits(request, "email_change")
         user = services.user_update_profile(
             user=request.user, current_password=current_password, request=request, **changes
         )

@@ -33,3 +33,12 @@ def enforce_rate_limit(request, *, group: str, value: str, rate_name: str) -> No
 
 def enforce_ip_rate_limit(request, *, group: str, rate_name: str) -> None:
     enforce_rate_limit(request, group=group, value=client_ip(request), rate_name=rate_name)
+
+
+def enforce_caller_rate_limits(request, name: str) -> None:
+    """The two limits of an endpoint a signed-in caller may use to guess (a password, a code): per client
+    address (``RATE_LIMITS[f"{name}_ip"]``) and per account (``f"{name}_account"``); groups are the name
+    with dashes (``password-change-ip``, ``password-change-account``)."""
+    group = name.replace("_", "-")
+    enforce_ip_rate_limit(request, group=f"{group}-ip", rate_name=f"{name}_ip")
+    enforce_rate_limit(request, group=f"{group}-account", value=str(request.user.pk), rate_name=f"{name}_account")

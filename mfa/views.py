@@ -5,7 +5,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.ratelimit import enforce_ip_rate_limit, enforce_rate_limit
+from config.ratelimit import enforce_caller_rate_limits
 from config.reauth import require_recent_authentication
 from mfa import selectors, services
 from mfa.serializers import CodeSerializer, MfaStateSerializer, RecoveryCodesSerializer, TotpEnrolmentSerializer
@@ -18,10 +18,7 @@ REAUTH_NOTE = (
 
 def _limit(request, name: str) -> None:
     """The per-address and per-account limits of one second-factor endpoint (``RATE_LIMITS`` mfa_<name>_*)."""
-    group = name.replace("_", "-")
-    enforce_ip_rate_limit(request, group=f"mfa-{group}-ip", rate_name=f"mfa_{name}_ip")
-    account = str(request.user.pk)
-    enforce_rate_limit(request, group=f"mfa-{group}-account", value=account, rate_name=f"mfa_{name}_account")
+    enforce_caller_rate_limits(request, f"mfa_{name}")
 
 
 def _recovery_codes(codes: list[str], *, status_code=status.HTTP_200_OK) -> Response:

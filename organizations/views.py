@@ -15,7 +15,7 @@ from accounts.serializers import UserReferenceSerializer
 from config.credentials import credential_organization_ids
 from config.pagination import StandardPagination
 from config.permissions import ANY_SCOPE, TokenScope
-from config.ratelimit import enforce_ip_rate_limit, enforce_rate_limit
+from config.ratelimit import enforce_caller_rate_limits
 from config.reauth import require_recent_authentication
 from config.schema import ErrorEnvelopeSerializer
 from organizations import selectors, services
@@ -127,10 +127,7 @@ class OrganizationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Orga
             require_recent_authentication(request)
         else:
             # A guess of the password: counted with the re-authentications (sessions_app/views.py).
-            enforce_ip_rate_limit(request, group="reauthenticate-ip", rate_name="reauthenticate_ip")
-            enforce_rate_limit(
-                request, group="reauthenticate-account", value=str(request.user.pk), rate_name="reauthenticate_account"
-            )
+            enforce_caller_rate_limits(request, "reauthenticate")
         services.organization_delete(
             organization=self.organization, actor=request.user, password=password, name=data["name"]
         )

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from accounts.views import MeView as AccountsMeView
 from config.errors import Conflict, NotFound
 from config.permissions import TokenScope
-from config.ratelimit import enforce_ip_rate_limit, enforce_rate_limit
+from config.ratelimit import enforce_caller_rate_limits, enforce_rate_limit
 from config.reauth import require_recent_authentication
 from privacy import selectors, services
 from privacy.models import DataExport, DataExportState
@@ -63,10 +63,7 @@ class MeView(AccountsMeView):
             require_recent_authentication(request)
         else:
             # A guess of the password: counted with the re-authentications (sessions_app/views.py).
-            enforce_ip_rate_limit(request, group="reauthenticate-ip", rate_name="reauthenticate_ip")
-            enforce_rate_limit(
-                request, group="reauthenticate-account", value=str(request.user.pk), rate_name="reauthenticate_account"
-            )
+            enforce_caller_rate_limits(request, "reauthenticate")
             reauthentication_check(user=request.user, request=request, password=password)
         user = services.account_deletion_request(user=request.user, request=request)
         response = Response(AccountDeletionSerializer(user).data, status=status.HTTP_202_ACCEPTED)

@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from accounts.serializers import UserReferenceSerializer
 from config.permissions import IsSuperuser, TokenScope
-from config.ratelimit import enforce_ip_rate_limit, enforce_rate_limit
+from config.ratelimit import enforce_caller_rate_limits, enforce_ip_rate_limit, enforce_rate_limit
 from config.schema import ErrorEnvelopeSerializer
 from config.views import PublicAPIView
 from mfa.serializers import MfaChallengeSerializer
@@ -165,10 +165,7 @@ class ReauthenticateView(APIView):
         "token that says so; use it for the change. The refresh token is unchanged.",
     )
     def post(self, request):
-        enforce_ip_rate_limit(request, group="reauthenticate-ip", rate_name="reauthenticate_ip")
-        enforce_rate_limit(
-            request, group="reauthenticate-account", value=str(request.user.pk), rate_name="reauthenticate_account"
-        )
+        enforce_caller_rate_limits(request, "reauthenticate")
         data = ReauthenticateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         session = selectors.session_get_current(request=request)
