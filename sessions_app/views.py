@@ -152,6 +152,13 @@ class RefreshView(PublicAPIView):
         return token_pair_response(request, services.session_refresh(raw_refresh=raw_refresh, request=request))
 
 
+def reauthenticated_response(tokens: dict) -> Response:
+    """What re-authenticating answers (``AccessTokenSerializer``), by password, code or a provider: the new
+    access token, whose ``auth_time`` is now; the refresh token stays as it was."""
+    body = token_pair_body(tokens)
+    return Response({"access": body["access"], "access_expires_in": body["access_expires_in"]})
+
+
 class ReauthenticateView(APIView):
     @extend_schema(
         request=ReauthenticateSerializer,
@@ -171,8 +178,7 @@ class ReauthenticateView(APIView):
         session = selectors.session_get_current(request=request)
         method = services.reauthentication_check(user=request.user, request=request, **data.validated_data)
         tokens = services.session_reauthenticate(session=session, request=request, method=method)
-        body = token_pair_body(tokens)
-        return Response({"access": body["access"], "access_expires_in": body["access_expires_in"]})
+        return reauthenticated_response(tokens)
 
 
 class LogoutView(APIView):

@@ -9,8 +9,7 @@ from config.schema import ErrorEnvelopeSerializer
 from config.views import PublicAPIView
 from sessions_app.authentication import SessionJWTAuthentication
 from sessions_app.serializers import LoginResponseSerializer
-from sessions_app.tokens import token_pair_body
-from sessions_app.views import sign_in_response
+from sessions_app.views import reauthenticated_response, sign_in_response
 from sso import providers, selectors, services
 from sso.cookies import binding_cookie_set, binding_from
 from sso.models import SSOAttempt
@@ -132,8 +131,7 @@ class CallbackView(PublicAPIView):
         if result.intent == SSOAttempt.Intent.LINK:
             return Response(SocialIdentitySerializer(result.identity).data, status=status.HTTP_201_CREATED)
         if result.intent == SSOAttempt.Intent.REAUTHENTICATE:
-            body = token_pair_body(result.tokens)
-            return Response({"access": body["access"], "access_expires_in": body["access_expires_in"]})
+            return reauthenticated_response(result.tokens)
         return sign_in_response(request, result.signed_in)
 
 
