@@ -8,8 +8,9 @@ PYTEST_ARGS ?=
 # Which tests `make test` runs: fast (the default: no subprocess, no real server, no sleep), all, or one
 # slow tier (worker, faults, fuzz, deployment, oidc, mcp). Tiers are marked in tests/conftest.py.
 TEST_TIER ?= fast
-# The fast tier runs on this many processes (pytest-xdist; each has its own test database). The slow tiers
-# run in one: they start servers, workers and drills that share the machine's Redis and ports.
+# The fast tier runs on this many processes (pytest-xdist; each has its own test database and Redis database).
+# The slow tiers run in one: they start servers, workers and drills that share the machine's ports. `all` runs
+# the fast tier so, then the slow tiers.
 TEST_WORKERS ?= 2
 TIER_fast := -m "not slow" -n $(TEST_WORKERS)
 TIER_all :=
@@ -46,7 +47,12 @@ run: setup
 
 ## Set up and run lint, the migrations check and the fast tests (TEST_TIER=all: every tier).
 test: setup lint migrations-check
+ifeq ($(TEST_TIER),all)
+	$(PY) -m pytest $(TIER_fast) $(PYTEST_ARGS)
+	$(PY) -m pytest -m slow $(PYTEST_ARGS)
+else
 	$(PY) -m pytest $(TIER_$(TEST_TIER)) $(PYTEST_ARGS)
+endif
 
 ## Everything `make test` runs, with every test tier (CI runs it on PostgreSQL and Redis).
 test-all:
