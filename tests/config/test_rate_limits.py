@@ -5,6 +5,7 @@ sign-in and the other credential endpoints are tested beside them (tests/session
 """
 
 import importlib
+import logging
 import math
 import os
 import random
@@ -544,3 +545,38 @@ def test_a_browser_on_an_allowed_origin_may_read_the_fields(api_client, settings
     response = api_client.get(PROVIDERS, HTTP_ORIGIN="http://localhost:3000")
     exposed = {name.strip().lower() for name in response["Access-Control-Expose-Headers"].split(",")}
     assert {"ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "retry-after"} <= exposed
+
+
+# --- Redis down (the drill with a real Redis killed: tests/faults/test_redis_outage.py) -----------
+
+DEAD_REDIS = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
+    }
+}
+
+
+def test_with_the_store_down_class_limits_fail_open_and_say_so(
+    client_for, org, api_client, settings, caplog, monkeypatch
+):
+    monkeypatch.setattr(logging.getLogger("security"), "propagate", True)  # to caplog
+    client = client_for(org.users["member"])
+    settings.CACHES = DEAD_REDIS
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "write_user": "1/m", "anonymous_ip": "1/m"}
+    for n in range(3):  # past the write limit: nothing counts
+        created = create_task(client, org, title=f"During the outage {n}")
+        assert created.status_code == 201
+        assert not fields(created)
+    for _ in range(3):
+        assert api_client.get(PROVIDERS).status_code == 200
+    assert "Rate limit store unavailable; POST /api/v1/tasks not limited: ConnectionError" in caplog.text
+
+
+def test_with_the_store_down_guess_limits_fail_closed(api_client, user, settings):
+    settings.CACHES = DEAD_REDIS
+    refused = api_client.post(LOGIN, {"email": user.email, "password": DEFAULT_PASSWORD})
+    assert refused.status_code == 503
+    assert refused.json()["errors"][0]["code"] == "service_unavailable"
+    assert int(refused["Retry-After"]) > 0
