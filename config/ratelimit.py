@@ -71,7 +71,7 @@ local answer = {passed}
 for i, key in ipairs(KEYS) do
   if passed == 1 then
     tats[i] = tats[i] + tonumber(ARGV[2 * i + 2]) / tonumber(ARGV[2 * i + 1])
-    redis.call('SET', key, string.format('%.6f', tats[i]), 'PX', math.ceil((tats[i] - now) * 1000))
+    redis.call('SET', key, string.format('%.6f', tats[i]), 'PX', math.max(1, math.ceil((tats[i] - now) * 1000)))
   end
   answer[i + 1] = string.format('%.6f', tats[i])
 end

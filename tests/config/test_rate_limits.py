@@ -580,3 +580,11 @@ def test_with_the_store_down_guess_limits_fail_closed(api_client, user, settings
     assert refused.status_code == 503
     assert refused.json()["errors"][0]["code"] == "service_unavailable"
     assert int(refused["Retry-After"]) > 0
+
+
+def test_a_limit_too_high_to_reach_still_counts(limits):
+    """An interval below the clock's resolution (the fuzz suite's limits, a benchmark's) must not break the store."""
+    limits["read_ip"] = limits["anonymous_ip"] = "1000000000/m"
+    request = RequestFactory().get(PROVIDERS)
+    assert [ratelimit.count_request(request, rate_class="read") for _ in range(3)] == [None, None, None]
+    assert len(request.rate_limit_usages) == 6
