@@ -5,16 +5,7 @@ in-process cache), and ``GET /api/v1/users/me`` through the whole stack with the
 throttle, the middleware and its RateLimit fields) and with both taken out.
 """
 
-import argparse
-
-from benchmarks.harness import (
-    api_getter,
-    describe_backends,
-    setup_django,
-    signed_in_client,
-    test_database,
-    time_interleaved,
-)
+from benchmarks.harness import api_getter, main_timing_calls, signed_in_client, time_interleaved
 
 
 def run(iterations: int) -> dict:
@@ -59,15 +50,7 @@ def run(iterations: int) -> dict:
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--iterations", type=int, default=1000)
-    args = parser.parse_args(argv)
-    setup_django()
-    with test_database():
-        results = run(args.iterations)
-        print(f"rate limit ({describe_backends()}, {args.iterations} iterations, median of 7 interleaved rounds)")
-        for name, seconds in results.items():
-            print(f"  {name:<42} {seconds * 1e6:9.1f} µs")
+    main_timing_calls(argv, doc=__doc__, title="rate limit", run=run, iterations=1000)
 
 
 if __name__ == "__main__":
