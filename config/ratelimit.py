@@ -60,17 +60,17 @@ _local_lock = threading.Lock()
 # Answers 1 or 0 (passed), then each key's arrival time as a string (Lua numbers come back as integers).
 _GCRA_LUA = """
 local now, tolerance = tonumber(ARGV[1]), tonumber(ARGV[2])
-local tats, passed = {}, 1
+local tats, intervals, passed = {}, {}, 1
 for i, key in ipairs(KEYS) do
   local window = tonumber(ARGV[2 * i + 2])
-  local interval = window / tonumber(ARGV[2 * i + 1])
+  intervals[i] = window / tonumber(ARGV[2 * i + 1])
   tats[i] = math.max(tonumber(redis.call('GET', key) or 0), now)
-  if tats[i] + interval - window > now + tolerance then passed = 0 end
+  if tats[i] + intervals[i] - window > now + tolerance then passed = 0 end
 end
 local answer = {passed}
 for i, key in ipairs(KEYS) do
   if passed == 1 then
-    tats[i] = tats[i] + tonumber(ARGV[2 * i + 2]) / tonumber(ARGV[2 * i + 1])
+    tats[i] = tats[i] + intervals[i]
     redis.call('SET', key, string.format('%.6f', tats[i]), 'PX', math.max(1, math.ceil((tats[i] - now) * 1000)))
   end
   answer[i + 1] = string.format('%.6f', tats[i])
@@ -140,7 +140,8 @@ def _hit_redis(cache, keys: list[str], rates: list[Rate], now: float) -> tuple[b
 
 
 def _hit_in_process(cache, keys: list[str], rates: list[Rate], now: float) -> tuple[bool, list[float]]:
-    """The same algorithm under a lock: atomic within this process, which is all the in-process cache serves."""
+    """The same algorithm under a lock: atomic within this process, which is all the in-process cache serves
+    (another backend shared between processes would need a script of its own, as Redis has)."""
     with _local_lock:
         stored = cache.get_many(keys)
         tats = [max(stored.get(key, 0.0), now) for key in keys]
@@ -225,7 +226,7 @@ def is_counted(request) -> bool:
 
 def rate_limit_fields(request) -> dict[str, str]:
     """The IETF RateLimit fields (draft-ietf-httpapi-ratelimit-headers-06) of the request's limit closest to
-    running out: the fewest remaining, then the longest to reset. None when nothing was counted."""
+    running out: the fewest remaining, then the longest to reset; none when nothing was counted."""
     usages = getattr(_http_request(request), "rate_limit_usages", None)
     if not usages:
         return {}
