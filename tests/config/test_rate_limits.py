@@ -5,6 +5,7 @@ sign-in and the other credential endpoints are tested beside them (tests/session
 """
 
 import importlib
+import io
 import logging
 import math
 import os
@@ -456,7 +457,7 @@ def test_development_never_locks_the_demo_account_out(api_client, settings, monk
 
     from tasks_app.management.commands.seed_demo import DEMO_PASSWORD
 
-    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    call_command("seed_demo", stdout=io.StringIO())
     settings.RATE_LIMITS = _development_rate_limits(monkeypatch)
     for _ in range(30):
         assert api_client.post(LOGIN, {"email": "owner@demo.example", "password": "not-yet"}).status_code == 401
