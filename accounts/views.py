@@ -33,11 +33,13 @@ def _session_id(request) -> str | None:
 
 
 class RegisterView(PublicAPIView):
+    rate_limit_class = "auth"
+
     @extend_schema(request=RegisterSerializer, responses={201: UserReferenceSerializer(with_email=True)}, tags=["auth"])
     def post(self, request):
         if not settings.REGISTRATION_OPEN:
             raise PermissionDenied("Registration is closed.", code="registration_closed")
-        enforce_ip_rate_limit(request, group="register", rate_name="register")
+        enforce_ip_rate_limit(request, "register")
         data = RegisterSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.user_register(**data.validated_data, request=request)
@@ -45,6 +47,8 @@ class RegisterView(PublicAPIView):
 
 
 class PasswordChangeView(APIView):
+    rate_limit_class = "auth"
+
     @extend_schema(request=PasswordChangeSerializer, responses={204: None}, tags=["auth"])
     def post(self, request):
         # Each change is a guess of the current password: bounded per address and per account.
@@ -58,27 +62,29 @@ class PasswordChangeView(APIView):
 
 
 class PasswordResetView(PublicAPIView):
+    rate_limit_class = "auth"
+
     @extend_schema(
         request=PasswordResetSerializer,
         responses={202: OpenApiResponse(description="If the email belongs to an account, a link was sent.")},
         tags=["auth"],
     )
     def post(self, request):
-        enforce_ip_rate_limit(request, group="password-reset-ip", rate_name="password_reset_ip")
+        enforce_ip_rate_limit(request, "password_reset_ip")
         data = PasswordResetSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         email = data.validated_data["email"]
-        enforce_rate_limit(
-            request, group="password-reset-account", value=email.lower(), rate_name="password_reset_account"
-        )
+        enforce_rate_limit(request, "password_reset_account", value=email.lower())
         services.password_reset_request(email=email, request=request)
         return Response(status=status.HTTP_202_ACCEPTED)
 
 
 class PasswordResetConfirmView(PublicAPIView):
+    rate_limit_class = "auth"
+
     @extend_schema(request=PasswordResetConfirmSerializer, responses={204: None}, tags=["auth"])
     def post(self, request):
-        enforce_ip_rate_limit(request, group="password-reset-ip", rate_name="password_reset_ip")
+        enforce_ip_rate_limit(request, "password_reset_ip")
         data = PasswordResetConfirmSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.password_reset_confirm(request=request, **data.validated_data)
@@ -133,6 +139,8 @@ class UserCreateView(APIView):
 
 
 class EmailVerifyView(PublicAPIView):
+    rate_limit_class = "auth"
+
     @extend_schema(
         request=EmailVerifySerializer,
         responses={
@@ -149,23 +157,19 @@ class EmailVerifyView(PublicAPIView):
         summary="Confirm an email verification with the link's token, or with the email and its code",
     )
     def post(self, request):
-        enforce_ip_rate_limit(request, group="email-verify-ip", rate_name="email_verify_ip")
+        enforce_ip_rate_limit(request, "email_verify_ip")
         data = EmailVerifySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         if not data.validated_data.get("token"):
             # Six digits are guessable: the codes tried for one address are bounded too.
-            enforce_rate_limit(
-                request,
-                group="email-verify-account",
-                value=normalize_email(data.validated_data["email"]),
-                rate_name="email_verify_account",
-            )
+            enforce_rate_limit(request, "email_verify_account", value=normalize_email(data.validated_data["email"]))
         user, verification = services.email_verify(request=request, **data.validated_data)
         body = {"email": user.email, "email_verified": True, "email_changed": verification.purpose == "change"}
         return Response(EmailVerifiedSerializer(body).data)
 
 
 class EmailResendView(APIView):
+    rate_limit_class = "auth"
     permission_classes = [AllowAny, TokenScope]
 
     @extend_schema(
@@ -188,14 +192,14 @@ class EmailResendView(APIView):
         "codes stop working.",
     )
     def post(self, request):
-        enforce_ip_rate_limit(request, group="email-resend-ip", rate_name="email_resend_ip")
+        enforce_ip_rate_limit(request, "email_resend_ip")
         data = EmailResendSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         email = data.validated_data.get("email")
         if email is None and not request.user.is_authenticated:
             raise ValidationError({"email": ["Required when not signed in."]}, code="required")
         account = normalize_email(email) if email is not None else request.user.email
-        enforce_rate_limit(request, group="email-resend-account", value=account, rate_name="email_resend_account")
+        enforce_rate_limit(request, "email_resend_account", value=account)
         if email is not None:
             services.email_verification_resend_by_email(email=email, request=request)
         else:

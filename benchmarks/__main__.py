@@ -5,6 +5,7 @@ import sys
 
 BENCHMARKS = {
     "session_check": "benchmarks.session_check",
+    "rate_limit": "benchmarks.rate_limit",
     "task_list": "benchmarks.task_list",
     "load": "benchmarks.load",
     "reports": "benchmarks.reports",

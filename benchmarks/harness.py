@@ -5,6 +5,7 @@ cache likewise (in-process by default, Redis with REDIS_URL). Figures are noisy:
 ratios taken in one run, never absolute times across runs.
 """
 
+import argparse
 import os
 import statistics
 import time
@@ -95,3 +96,16 @@ def api_getter(client, path: str, query=None) -> Callable[[], None]:
 def print_timings(results: dict[str, float], *, unit_ms_digits: int = 2, width: int = 34) -> None:
     for name, seconds in results.items():
         print(f"  {name:<{width}} {seconds * 1000:8.{unit_ms_digits}f} ms")
+
+
+def main_timing_calls(argv, *, doc: str, title: str, run: Callable[[int], dict[str, float]], iterations: int) -> None:
+    """The ``main`` of a benchmark that times calls: ``--iterations``, a throwaway database, one line per figure."""
+    parser = argparse.ArgumentParser(description=doc)
+    parser.add_argument("--iterations", type=int, default=iterations)
+    args = parser.parse_args(argv)
+    setup_django()
+    with test_database():
+        results = run(args.iterations)
+        print(f"{title} ({describe_backends()}, {args.iterations} iterations, median of 7 interleaved rounds)")
+        for name, seconds in results.items():
+            print(f"  {name:<42} {seconds * 1e6:9.1f} µs")

@@ -5,9 +5,7 @@ load) with our ``SessionJWTAuthentication`` (the same plus the session check), a
 session check alone, warm (cached state) and cold (state read from the database).
 """
 
-import argparse
-
-from benchmarks.harness import describe_backends, setup_django, test_database, time_interleaved, time_per_call
+from benchmarks.harness import main_timing_calls, time_interleaved, time_per_call
 
 
 def run(iterations: int) -> dict:
@@ -48,15 +46,7 @@ def run(iterations: int) -> dict:
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--iterations", type=int, default=2000)
-    args = parser.parse_args(argv)
-    setup_django()
-    with test_database():
-        results = run(args.iterations)
-        print(f"session check ({describe_backends()}, {args.iterations} iterations, median of 7 interleaved rounds)")
-        for name, seconds in results.items():
-            print(f"  {name:<42} {seconds * 1e6:9.1f} µs")
+    main_timing_calls(argv, doc=__doc__, title="session check", run=run, iterations=2000)
 
 
 if __name__ == "__main__":

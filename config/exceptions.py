@@ -17,7 +17,6 @@ from django.db import InterfaceError as DatabaseInterfaceError
 from django.db import OperationalError as DatabaseOperationalError
 from django.http import Http404, HttpResponse, JsonResponse
 from django_guid import get_guid
-from django_ratelimit.exceptions import Ratelimited
 from rest_framework import exceptions, status
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -141,9 +140,6 @@ def _as_api_exception(exc):
         return _from_application_error(exc)
     if isinstance(exc, DjangoValidationError):
         return as_drf_validation_error(exc)
-    if isinstance(exc, Ratelimited):
-        wait = getattr(exc, "retry_after", None) or DEFAULT_RETRY_AFTER_SECONDS
-        return RateLimited(wait=wait, detail="Too many requests; try again later.")
     if isinstance(exc, Http404):
         return exceptions.NotFound()
     if isinstance(exc, DjangoPermissionDenied):

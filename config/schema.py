@@ -5,6 +5,8 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
+from config.ratelimit import is_unlimited
+
 
 class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Stable machine-readable code for this kind of failure.")
@@ -25,9 +27,19 @@ ERROR_DESCRIPTIONS = {
     "409": "The request conflicts with the current state.",
     "413": "The request body is too large.",
     "415": "Unsupported content type.",
-    "429": "Rate limited; see the Retry-After header.",
+    "429": "Over a rate limit (the endpoint class's, the anonymous ceiling or a guess limit); nothing was done: "
+    "send it again after Retry-After seconds.",
     "503": "A service this request needs is unavailable (the database; for sign-in and account recovery also "
     "the rate-limit store); see the Retry-After header.",
+}
+
+
+# The IETF RateLimit fields of every answer (docs/api/rate-limits.md); absent only while the rate-limit store is down.
+RATE_LIMIT_HEADERS = {
+    "RateLimit-Limit": "The limit closest to running out for this caller: requests per window.",
+    "RateLimit-Remaining": "Requests that may be sent now without a 429.",
+    "RateLimit-Reset": "Seconds until the whole limit is available again.",
+    "RateLimit-Policy": "That limit and its window in seconds, e.g. `600;w=60`.",
 }
 
 
@@ -36,7 +48,7 @@ class AutoSchema(SpectacularAutoSchema):
         return any(isinstance(p, AllowAny) for p in self.view.get_permissions())
 
     def _error_statuses(self) -> list[str]:
-        codes = ["400", "404", "429"]
+        codes = ["400", "404"] if is_unlimited(self.path) else ["400", "404", "429"]
         if not self._is_public():
             codes += ["401", "403"]
         if self.method in ("POST", "PUT", "PATCH"):
@@ -46,6 +58,20 @@ class AutoSchema(SpectacularAutoSchema):
         if not getattr(self.view, "needs_no_services", False):
             codes.append("503")
         return codes
+
+    def _get_response_headers_for_code(self, status_code, direction="response"):
+        headers = super()._get_response_headers_for_code(status_code, direction)
+        if is_unlimited(self.path):
+            return headers
+        for name, description in RATE_LIMIT_HEADERS.items():
+            schema = {"type": "string"} if name == "RateLimit-Policy" else {"type": "integer", "minimum": 0}
+            headers.setdefault(name, {"schema": schema, "description": description})
+        if status_code == "429":
+            headers.setdefault(
+                "Retry-After",
+                {"schema": {"type": "integer", "minimum": 1}, "required": True, "description": "Seconds to wait."},
+            )
+        return headers
 
     def _get_request_for_media_type(self, serializer, direction="request"):
         # drf-spectacular documents every PATCH body as its all-optional "Patched" variant; a view whose

@@ -56,6 +56,7 @@ def refuse_oversized_body(request) -> None:
     ),
 )
 class OrganizationImportViewSet(mixins.ListModelMixin, OrganizationScopedViewSet):
+    rate_limit_class = {"create": "upload"}
     permission_classes = [IsOrgAdmin]
     required_scopes = {"GET": "org:admin", "POST": "org:admin"}
     parser_classes = [MultiPartParser]

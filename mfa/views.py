@@ -36,6 +36,8 @@ class MfaStateView(APIView):
 
 
 class TotpView(APIView):
+    rate_limit_class = "auth"
+
     @extend_schema(
         request=None,
         responses={201: TotpEnrolmentSerializer},
@@ -67,6 +69,8 @@ class TotpView(APIView):
 
 
 class TotpConfirmView(APIView):
+    rate_limit_class = "auth"
+
     @extend_schema(
         request=CodeSerializer,
         responses={200: RecoveryCodesSerializer},
@@ -84,6 +88,8 @@ class TotpConfirmView(APIView):
 
 
 class RecoveryCodesView(APIView):
+    rate_limit_class = "auth"
+
     @extend_schema(
         request=None,
         responses={200: RecoveryCodesSerializer},

@@ -144,6 +144,7 @@ class SignInView(View):
     """GET/POST /api/v1/oauth/provider/login: the password, then the second factor if the account has one.
     Opens a Django session (OAUTH_SIGN_IN_SECONDS) for the authorization pages only."""
 
+    rate_limit_class = "auth"
     template_name = "oauth_server/sign_in.html"
 
     def get(self, request, *args, **kwargs):
@@ -162,13 +163,12 @@ class SignInView(View):
             return self._page(request, form, error=exc.message, status=exc.status_code)
 
     def _password(self, request):
-        enforce_ip_rate_limit(request, group="login-ip", rate_name="login_ip")
+        enforce_ip_rate_limit(request, "login_ip")
         form = SignInForm(request.POST)
         if not form.is_valid():
             return self._page(request, form, status=400)
         identifier = form.cleaned_data["identifier"].strip()
-        enforce_rate_limit(request, group="login-account", value=session_login_limit_key(identifier=identifier),
-                           rate_name="login_account")  # fmt: skip
+        enforce_rate_limit(request, "login_account", value=session_login_limit_key(identifier=identifier))
         result = services.browser_sign_in_password(
             identifier=identifier, password=form.cleaned_data["password"], request=request
         )
@@ -177,13 +177,12 @@ class SignInView(View):
         return self._signed_in(request, result.user)
 
     def _second_factor(self, request):
-        enforce_ip_rate_limit(request, group="mfa-login-ip", rate_name="mfa_login_ip")
+        enforce_ip_rate_limit(request, "mfa_login_ip")
         form = SecondFactorForm(request.POST)
         if not form.is_valid():
             return self._page(request, form, status=400)
         token = form.cleaned_data["mfa_token"]
-        enforce_rate_limit(request, group="mfa-login-account", value=mfa_challenge_limit_key(token=token),
-                           rate_name="mfa_login_account")  # fmt: skip
+        enforce_rate_limit(request, "mfa_login_account", value=mfa_challenge_limit_key(token=token))
         user = services.browser_sign_in_second_factor(mfa_token=token, code=form.cleaned_data["code"], request=request)
         return self._signed_in(request, user)
 
@@ -260,6 +259,8 @@ class AuthorizationView(dot_views.AuthorizationView):
 class TokenView(dot_views.TokenView):
     """POST /api/v1/oauth/provider/token: authorization_code (PKCE), refresh_token (rotated),
     client_credentials (confidential clients)."""
+
+    rate_limit_class = "auth"
 
 
 @form_posts_only
@@ -386,6 +387,8 @@ def _registration_metadata_problem(data: dict) -> Response | None:
 
 
 class RegistrationView(PublicAPIView):
+    rate_limit_class = "auth"
+
     @extend_schema(
         request=RegistrationRequestSerializer,
         responses={
@@ -406,7 +409,7 @@ class RegistrationView(PublicAPIView):
     def post(self, request, *args, **kwargs):
         if not settings.OAUTH_DYNAMIC_REGISTRATION:
             return api_not_found(request)
-        enforce_ip_rate_limit(request, group="oauth-register-ip", rate_name="oauth_register_ip")
+        enforce_ip_rate_limit(request, "oauth_register_ip")
         data = RegistrationRequestSerializer(data=request.data)
         if not data.is_valid():
             field, problems = next(iter(data.errors.items()))

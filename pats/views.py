@@ -61,7 +61,7 @@ class UserTokenViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return selectors.token_list(user=self.request.user)
 
     def create(self, request):
-        enforce_rate_limit(request, group="token-create", value=str(request.user.pk), rate_name="token_create_account")
+        enforce_rate_limit(request, "token_create_account", value=str(request.user.pk))
         data = TokenCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)

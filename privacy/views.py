@@ -72,6 +72,7 @@ class MeView(AccountsMeView):
 
 
 class DataExportView(APIView):
+    rate_limit_class = {"post": "export"}
     permission_classes = [IsAuthenticated, TokenScope]
 
     @extend_schema(
@@ -100,7 +101,7 @@ class DataExportView(APIView):
     )
     def post(self, request):
         if selectors.data_export_in_flight(user=request.user) is None:
-            enforce_rate_limit(request, group="data-export", value=str(request.user.pk), rate_name="data_export")
+            enforce_rate_limit(request, "data_export", value=str(request.user.pk))
         export, _ = services.data_export_request(user=request.user, request=request)
         # Re-read: with eager Celery the export was built when the service's transaction committed.
         export = DataExport.objects.get(pk=export.pk)
@@ -110,6 +111,7 @@ class DataExportView(APIView):
 
 
 class DataExportDownloadView(APIView):
+    rate_limit_class = "export"
     permission_classes = [IsAuthenticated, TokenScope]
 
     @extend_schema(

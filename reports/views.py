@@ -120,6 +120,7 @@ class ReportExportViewSet(mixins.ListModelMixin, OrganizationScopedViewSet):
     """Under ``reports/<organization_id>/exports`` scoped to that organization; ``reports/exports/<pk>``
     to the caller's organizations (another organization's export is a 404)."""
 
+    rate_limit_class = {"create": "export", "download": "export"}
     serializer_class = ReportExportSerializer
     permission_classes = [IsOrgMember]
     # Requesting an export reads the report (into a file): the same scope as reading it.

@@ -87,22 +87,19 @@ def sign_in_response(request, signed_in: services.SignIn) -> Response:
 
 
 class LoginView(PublicAPIView):
+    rate_limit_class = "auth"
+
     @extend_schema(
         request=LoginSerializer,
         responses={200: SIGN_IN_ANSWER, 401: BAD_CREDENTIALS, 403: EMAIL_NOT_VERIFIED},
         tags=["auth"],
     )
     def post(self, request):
-        enforce_ip_rate_limit(request, group="login-ip", rate_name="login_ip")
+        enforce_ip_rate_limit(request, "login_ip")
         data = LoginSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         identifier = data.validated_data["email"].strip()
-        enforce_rate_limit(
-            request,
-            group="login-account",
-            value=services.session_login_limit_key(identifier=identifier),
-            rate_name="login_account",
-        )
+        enforce_rate_limit(request, "login_account", value=services.session_login_limit_key(identifier=identifier))
         signed_in = services.session_login(
             identifier=identifier,
             password=data.validated_data["password"],
@@ -113,6 +110,8 @@ class LoginView(PublicAPIView):
 
 
 class LoginMfaView(PublicAPIView):
+    rate_limit_class = "auth"
+
     @extend_schema(
         request=LoginMfaSerializer,
         responses={200: LoginResponseSerializer, 401: BAD_MFA_ANSWER},
@@ -123,12 +122,12 @@ class LoginMfaView(PublicAPIView):
         "single use and expires; wrong codes are limited per account and per address, and back off.",
     )
     def post(self, request):
-        enforce_ip_rate_limit(request, group="mfa-login-ip", rate_name="mfa_login_ip")
+        enforce_ip_rate_limit(request, "mfa_login_ip")
         data = LoginMfaSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         token = data.validated_data["mfa_token"]
         account = mfa_challenge_limit_key(token=token)
-        enforce_rate_limit(request, group="mfa-login-account", value=account, rate_name="mfa_login_account")
+        enforce_rate_limit(request, "mfa_login_account", value=account)
         signed_in = services.sign_in_second_factor(
             mfa_token=token,
             code=data.validated_data["code"],
@@ -139,11 +138,13 @@ class LoginMfaView(PublicAPIView):
 
 
 class RefreshView(PublicAPIView):
+    rate_limit_class = "auth"
+
     @extend_schema(
         request=RefreshSerializer, responses={200: TokenPairSerializer, 401: BAD_REFRESH_TOKEN}, tags=["auth"]
     )
     def post(self, request):
-        enforce_ip_rate_limit(request, group="refresh", rate_name="refresh")
+        enforce_ip_rate_limit(request, "refresh")
         data = RefreshSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         raw_refresh = data.validated_data.get("refresh") or refresh_from_cookie(request)
@@ -160,6 +161,8 @@ def reauthenticated_response(tokens: dict) -> Response:
 
 
 class ReauthenticateView(APIView):
+    rate_limit_class = "auth"
+
     @extend_schema(
         request=ReauthenticateSerializer,
         responses={200: AccessTokenSerializer},
@@ -182,6 +185,8 @@ class ReauthenticateView(APIView):
 
 
 class LogoutView(APIView):
+    rate_limit_class = "auth"
+
     @extend_schema(request=None, responses={204: None}, tags=["auth"])
     def post(self, request):
         session = selectors.session_get_current(request=request)
@@ -193,6 +198,8 @@ class LogoutView(APIView):
 
 
 class LogoutAllView(APIView):
+    rate_limit_class = "auth"
+
     @extend_schema(
         request=None,
         responses={200: OpenApiResponse(description="Number of sessions ended.")},

@@ -56,6 +56,8 @@ class ProviderListView(PublicAPIView):
 
 
 class AuthorizeView(PublicAPIView):
+    rate_limit_class = "auth"
+
     @extend_schema(
         parameters=[PROVIDER, AuthorizeQuerySerializer],
         responses={200: AuthorizationSerializer, **PROVIDER_DOWN},
@@ -66,7 +68,7 @@ class AuthorizeView(PublicAPIView):
         "`redirect_uri` must be one of `SSO_REDIRECT_URIS` (400 `redirect_uri_not_allowed`).",
     )
     def get(self, request, provider):
-        enforce_ip_rate_limit(request, group="sso-authorize-ip", rate_name="sso_authorize_ip")
+        enforce_ip_rate_limit(request, "sso_authorize_ip")
         query = AuthorizeQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         authorization = services.sso_authorize(
@@ -85,6 +87,8 @@ def _caller(request):
 
 
 class CallbackView(PublicAPIView):
+    rate_limit_class = "auth"
+
     @extend_schema(
         parameters=[PROVIDER],
         request=CallbackSerializer,
@@ -116,7 +120,7 @@ class CallbackView(PublicAPIView):
         "provider refused the code). See docs/identity.md#single-sign-on.",
     )
     def post(self, request, provider):
-        enforce_ip_rate_limit(request, group="sso-callback-ip", rate_name="sso_callback_ip")
+        enforce_ip_rate_limit(request, "sso_callback_ip")
         data = CallbackSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         result = services.sso_callback(
@@ -136,6 +140,8 @@ class CallbackView(PublicAPIView):
 
 
 class ReauthenticateStartView(APIView):
+    rate_limit_class = "auth"
+
     @extend_schema(
         parameters=[PROVIDER],
         request=AuthorizeSerializer,
@@ -147,7 +153,7 @@ class ReauthenticateStartView(APIView):
         "`POST /auth/reauthenticate` does. 409 `identity_not_linked` without an identity of this provider.",
     )
     def post(self, request, provider):
-        enforce_ip_rate_limit(request, group="sso-authorize-ip", rate_name="sso_authorize_ip")
+        enforce_ip_rate_limit(request, "sso_authorize_ip")
         data = AuthorizeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         authorization = services.sso_reauthenticate_start(
@@ -173,6 +179,8 @@ class IdentityListView(generics.ListAPIView):
 
 
 class IdentityLinkStartView(APIView):
+    rate_limit_class = "auth"
+
     @extend_schema(
         parameters=[PROVIDER],
         request=AuthorizeSerializer,
@@ -183,7 +191,7 @@ class IdentityLinkStartView(APIView):
         "the identity (201) instead of signing in.",
     )
     def post(self, request, provider):
-        enforce_ip_rate_limit(request, group="sso-authorize-ip", rate_name="sso_authorize_ip")
+        enforce_ip_rate_limit(request, "sso_authorize_ip")
         data = AuthorizeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         authorization = services.sso_authorize(

@@ -13,14 +13,13 @@ the tier marker written on it.
 import os
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
-import django_ratelimit.core
 import pytest
 from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from config import ratelimit
 from tests.factories import UserFactory
 
 pytest_plugins = [
@@ -94,12 +93,26 @@ def _clear_cache():
     cache.clear()
 
 
+class StandingClock:
+    """A clock that moves only when told: ``clock.advance(seconds)``."""
+
+    def __init__(self):
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 @pytest.fixture(autouse=True)
-def _rate_limit_windows_stand_still(monkeypatch):
-    """django-ratelimit counts in windows aligned to the clock: a test crossing a window's end would see
-    its count start again and fail by chance. The clock it reads stands still for the test."""
-    now = time.time()
-    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: now))
+def rate_limit_clock(monkeypatch):
+    """The rate limiter's clock stands still for the test, so no limit refills by chance while it runs
+    (and the RateLimit fields are exact); a test moves it with ``rate_limit_clock.advance(seconds)``."""
+    clock = StandingClock()
+    monkeypatch.setattr(ratelimit, "clock", clock)
+    return clock
 
 
 @pytest.fixture

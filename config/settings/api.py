@@ -15,6 +15,8 @@ REST_FRAMEWORK = {
     # TokenScope: a delegated credential (a personal access token, an OAuth access token) only where the
     # view declares a scope it holds (config/permissions.py). Views that set permission_classes list it too.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "config.permissions.TokenScope"],
+    # Every request against its endpoint class, per user or per client IP (config/ratelimit.py; RATE_LIMITS).
+    "DEFAULT_THROTTLE_CLASSES": ["config.throttling.RequestRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["config.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "config.pagination.StandardPagination",
@@ -60,7 +62,15 @@ SPECTACULAR_SETTINGS = {
 
 # Browsers on these origins may call the API; none by default (same origin only).
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
-CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After"]
+# What a browser's script may read of an answer: the request id, and how to back off (docs/api/rate-limits.md).
+CORS_EXPOSE_HEADERS = [
+    "X-Request-ID",
+    "Retry-After",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "RateLimit-Policy",
+]
 # Let those origins send cookies (the refresh cookie, single sign-on's sso_binding): fetch with
 # credentials: "include". Only with CORS_ALLOWED_ORIGINS naming the frontend, never a wildcard.
 CORS_ALLOW_CREDENTIALS = env.bool("CORS_ALLOW_CREDENTIALS", default=False)

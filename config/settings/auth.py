@@ -1,4 +1,4 @@
-"""Signing in: accounts, JWTs, sessions, invitations, password rules and rate limits."""
+"""Signing in: accounts, JWTs, sessions, invitations and password rules (rate limits: ratelimits.py)."""
 
 from datetime import timedelta
 
@@ -23,40 +23,6 @@ INVITATION_EXPIRY_DAYS = env.int("INVITATION_EXPIRY_DAYS", default=7)
 # confirming one's identity again.
 REAUTHENTICATION_WINDOW_SECONDS = env.int("REAUTHENTICATION_WINDOW_SECONDS", default=5 * 60)
 
-RATE_LIMITS = {
-    "login_ip": env.str("RATELIMIT_LOGIN_IP", default="20/m"),
-    "login_account": env.str("RATELIMIT_LOGIN_ACCOUNT", default="10/15m"),
-    "refresh": env.str("RATELIMIT_REFRESH", default="60/m"),
-    "register": env.str("RATELIMIT_REGISTER", default="10/h"),
-    "password_reset_ip": env.str("RATELIMIT_PASSWORD_RESET_IP", default="10/h"),
-    "password_reset_account": env.str("RATELIMIT_PASSWORD_RESET_ACCOUNT", default="5/h"),
-    "password_change_ip": env.str("RATELIMIT_PASSWORD_CHANGE_IP", default="20/h"),
-    "password_change_account": env.str("RATELIMIT_PASSWORD_CHANGE_ACCOUNT", default="5/15m"),
-    "reauthenticate_ip": env.str("RATELIMIT_REAUTHENTICATE_IP", default="20/h"),
-    "reauthenticate_account": env.str("RATELIMIT_REAUTHENTICATE_ACCOUNT", default="5/15m"),
-    "data_export": env.str("RATELIMIT_DATA_EXPORT", default="3/d"),
-    "email_verify_ip": env.str("RATELIMIT_EMAIL_VERIFY_IP", default="30/h"),
-    "email_verify_account": env.str("RATELIMIT_EMAIL_VERIFY_ACCOUNT", default="10/h"),
-    "email_resend_ip": env.str("RATELIMIT_EMAIL_RESEND_IP", default="10/h"),
-    "email_resend_account": env.str("RATELIMIT_EMAIL_RESEND_ACCOUNT", default="3/h"),
-    "email_change_ip": env.str("RATELIMIT_EMAIL_CHANGE_IP", default="20/h"),
-    "email_change_account": env.str("RATELIMIT_EMAIL_CHANGE_ACCOUNT", default="5/h"),
-    "mfa_enrol_ip": env.str("RATELIMIT_MFA_ENROL_IP", default="20/h"),
-    "mfa_enrol_account": env.str("RATELIMIT_MFA_ENROL_ACCOUNT", default="10/h"),
-    "mfa_confirm_ip": env.str("RATELIMIT_MFA_CONFIRM_IP", default="20/h"),
-    "mfa_confirm_account": env.str("RATELIMIT_MFA_CONFIRM_ACCOUNT", default="10/15m"),
-    "mfa_login_ip": env.str("RATELIMIT_MFA_LOGIN_IP", default="20/m"),
-    "mfa_login_account": env.str("RATELIMIT_MFA_LOGIN_ACCOUNT", default="10/15m"),
-    "mfa_disable_ip": env.str("RATELIMIT_MFA_DISABLE_IP", default="20/h"),
-    "mfa_disable_account": env.str("RATELIMIT_MFA_DISABLE_ACCOUNT", default="5/15m"),
-    "mfa_recovery_codes_ip": env.str("RATELIMIT_MFA_RECOVERY_CODES_IP", default="20/h"),
-    "mfa_recovery_codes_account": env.str("RATELIMIT_MFA_RECOVERY_CODES_ACCOUNT", default="5/h"),
-    "sso_authorize_ip": env.str("RATELIMIT_SSO_AUTHORIZE_IP", default="30/m"),
-    "sso_callback_ip": env.str("RATELIMIT_SSO_CALLBACK_IP", default="20/m"),
-    "token_create_account": env.str("RATELIMIT_TOKEN_CREATE_ACCOUNT", default="10/h"),
-    "oauth_register_ip": env.str("RATELIMIT_OAUTH_REGISTER_IP", default="20/h"),
-}
-
 # Personal access tokens (pats/): the farthest expiry a person may give one, in days (at most a year).
 PERSONAL_ACCESS_TOKEN_MAX_DAYS = min(env.int("PERSONAL_ACCESS_TOKEN_MAX_DAYS", default=365), 365)
 
@@ -69,8 +35,6 @@ MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Team Workspace")
 OTP_TOTP_ISSUER = MFA_TOTP_ISSUER
 # django-otp's own back-off after a wrong TOTP code: 1 s, 2 s, 4 s... times this factor.
 OTP_TOTP_THROTTLE_FACTOR = env.int("MFA_TOTP_THROTTLE_FACTOR", default=1)
-# The client address behind TRUSTED_PROXY_COUNT proxies (see security.py).
-RATELIMIT_IP_META_KEY = "config.request_meta.client_ip"
 
 AUTH_PASSWORD_VALIDATORS = [
     {

@@ -3,7 +3,7 @@
     env.py            the one ``env`` reader and the optional ``.env`` file
     core.py           Django's core: apps, middleware, templates, database, cache, i18n
     api.py            DRF, pagination, the OpenAPI schema and docs, CORS
-    auth.py           JWTs, sessions, invitations, password rules, rate limits
+    auth.py           JWTs, sessions, invitations, password rules
     celery.py         Celery and the beat schedule of every app
     security.py       CSRF, security headers, cookies, CSP, trusted proxies
     logging.py        logs and request ids
@@ -12,6 +12,7 @@
     org_webhooks.py   organization webhooks: retries, secret rotation, pausing, fairness
     oauth.py          the OAuth authorization server (django-oauth-toolkit), its keys and lifetimes
     privacy.py        deleting one's account, exporting one's data
+    ratelimits.py     rate limits: endpoint classes, the anonymous ceiling, guess limits
     imports.py        CSV imports
     reports.py        reports and their exports
     retention.py      what is deleted after how long (manage.py purge)
@@ -35,6 +36,7 @@ from .notifications import *  # noqa: F403
 from .oauth import *  # noqa: F403
 from .org_webhooks import *  # noqa: F403
 from .privacy import *  # noqa: F403
+from .ratelimits import *  # noqa: F403
 from .reports import *  # noqa: F403
 from .retention import *  # noqa: F403
 from .security import *  # noqa: F403

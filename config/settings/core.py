@@ -27,7 +27,6 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
-    "django_ratelimit",
     "django_guid",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -56,6 +55,9 @@ MIDDLEWARE = [
     "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # After CORS (whose preflight answers are not counted, and which marks 429s too); counts every request
+    # DRF's throttle does not and writes the RateLimit fields (config/ratelimit.py).
+    "config.ratelimit.RateLimitMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -7,7 +7,9 @@ DJANGO_GUID = {
     "GUID_HEADER_NAME": "X-Request-ID",
     "VALIDATE_GUID": True,
     "RETURN_HEADER": True,
-    "EXPOSE_HEADER": True,
+    # Not django-guid's: it would replace the whole Access-Control-Expose-Headers that django-cors-headers
+    # writes from CORS_EXPOSE_HEADERS (api.py), which lists X-Request-ID with the rate-limit fields.
+    "EXPOSE_HEADER": False,
 }
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -78,7 +78,6 @@ def test_signed_in_client_reaches_a_private_view(auth_client):
     [
         ("django-403", 403, "permission_denied"),
         ("django-404", 404, "not_found"),
-        ("ratelimited", 429, "rate_limited"),
         ("throttled", 429, "rate_limited"),
     ],
 )

@@ -3,7 +3,6 @@
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.urls import path
-from django_ratelimit.exceptions import Ratelimited
 from rest_framework import generics, serializers
 from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny
@@ -57,7 +56,6 @@ class RaisingView(APIView):
     errors = {
         "django-403": DjangoPermissionDenied,
         "django-404": Http404,
-        "ratelimited": Ratelimited,
         "throttled": lambda: Throttled(wait=12.2),
         # An application error with more detail for the client; it cannot replace the entry's own keys.
         "conflict-with-extra": lambda: Conflict(

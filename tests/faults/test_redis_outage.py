@@ -24,8 +24,10 @@ def app(redis_server, workspace):
         production_env(
             DATABASE_URL=database_url(connection.settings_dict),
             REDIS_URL=redis_server.url,
-            # A small per-account limit, to see rate limiting work again once Redis is back.
+            # Small limits, to see rate limiting off during the outage (writes) and working again once Redis
+            # is back (sign-in's guess limit, and writes).
             RATELIMIT_LOGIN_ACCOUNT="3/m",
+            RATELIMIT_WRITE_USER="2/m",
         )
     )
     try:
@@ -53,13 +55,16 @@ def test_redis_outage_keeps_reads_working_fails_sign_in_closed_and_recovers(app,
     token = login_reply.body["access"]
     other_token, other_session = signed_in(app, owner.email)
     for access in (token, other_token):  # each session's state is now cached in Redis
-        assert app.request("GET", "/api/v1/tasks", token=access).status == 200
+        read = app.request("GET", "/api/v1/tasks", token=access)
+        assert read.status == 200
+        assert int(read.headers["ratelimit-remaining"]) < int(read.headers["ratelimit-limit"]), read.headers
     assert app.request("GET", "/health").status == 200
 
     # --- Redis killed.
     redis_server.kill()
 
     assert_reads_and_writes_work(app, token, workspace)
+    assert_class_limits_fail_open(app, token, workspace)
     assert_health_names_cache_and_broker_down(app)
     assert_rate_limited_endpoints_fail_closed(app, login_reply.body["refresh"], member)
 
@@ -73,6 +78,7 @@ def test_redis_outage_keeps_reads_working_fails_sign_in_closed_and_recovers(app,
     # --- Redis back on the same port; the app was never restarted.
     redis_server.start()
     assert_recovered(app, owner, member, token=token, revoked_token=other_token)
+    assert_class_limits_back(app, token, workspace)
 
 
 def assert_reads_and_writes_work(app, token, workspace):
@@ -98,6 +104,19 @@ def assert_reads_and_writes_work(app, token, workspace):
         notification__recipient=member, notification__target_id=created.body["id"]
     )
     assert {(d.channel, d.state) for d in kept} == {(DeliveryChannel.EMAIL, DeliveryState.PENDING)}
+
+
+def create_task(app, token, workspace, title):
+    body = {"organization": str(workspace["organization"].pk), "title": title}
+    return app.request("POST", "/api/v1/tasks", token=token, body=body)
+
+
+def assert_class_limits_fail_open(app, token, workspace):
+    """The endpoint-class limits fail open: more writes than RATELIMIT_WRITE_USER pass, without RateLimit fields."""
+    for n in range(3):
+        created = create_task(app, token, workspace, f"Past the write limit {n}")
+        assert created.status == 201, created
+        assert not any(name.startswith("ratelimit-") for name in created.headers), created.headers
 
 
 def assert_health_names_cache_and_broker_down(app):
@@ -156,3 +175,12 @@ def assert_recovered(app, owner, member, *, token, revoked_token):
 
     assert app.alive(), app.log_tail()
     assert app.process.pid == server_pid
+
+
+def assert_class_limits_back(app, token, workspace):
+    """The endpoint-class limits count again: two writes (RATELIMIT_WRITE_USER=2/m), then 429 with the fields."""
+    answers = [create_task(app, token, workspace, f"After the outage {n}") for n in range(3)]
+    assert [answer.status for answer in answers] == [201, 201, 429], answers
+    assert [answer.headers["ratelimit-remaining"] for answer in answers] == ["1", "0", "0"]
+    assert answers[2].is_envelope("rate_limited")
+    assert int(answers[2].headers["retry-after"]) == 30
