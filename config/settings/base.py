@@ -13,6 +13,7 @@
     oauth.py          the OAuth authorization server (django-oauth-toolkit), its keys and lifetimes
     privacy.py        deleting one's account, exporting one's data
     imports.py        CSV imports
+    live.py           the live stream: history, heartbeats, credential checks, tickets
     reports.py        reports and their exports
     retention.py      what is deleted after how long (manage.py purge)
     sso.py            single sign-on providers and linking rules
@@ -29,6 +30,7 @@ from .celery import *  # noqa: F403
 from .core import *  # noqa: F403
 from .env import env  # noqa: F401 - for readers outside the settings (accounts' ensure_superuser)
 from .imports import *  # noqa: F403
+from .live import *  # noqa: F403
 from .logging import *  # noqa: F403
 from .mcp import *  # noqa: F403
 from .notifications import *  # noqa: F403
