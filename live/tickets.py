@@ -44,11 +44,12 @@ def _spend(nonce: str) -> bool:
 
 
 class StreamTicketAuthentication(BaseAuthentication):
-    """``?ticket=`` on the stream only; the session behind it is checked as its access token's would be."""
+    """``?ticket=`` on the stream only; the session behind it is checked as its access token's would be.
+    A request with an ``Authorization`` header is left to the header's classes."""
 
     def authenticate(self, request):
         ticket = request.query_params.get(QUERY_PARAMETER)
-        if ticket is None:
+        if ticket is None or "authorization" in request.headers:
             return None
         try:
             payload = signing.loads(ticket, salt=SALT, max_age=settings.EVENTS_TICKET_SECONDS)
@@ -75,4 +76,9 @@ class StreamTicketScheme(OpenApiAuthenticationExtension):
     name = "streamTicket"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "apiKey", "in": "query", "name": QUERY_PARAMETER}
+        return {
+            "type": "apiKey",
+            "in": "query",
+            "name": QUERY_PARAMETER,
+            "description": "A stream ticket from `POST /events/tickets`: single use, valid `EVENTS_TICKET_SECONDS`.",
+        }

@@ -14,7 +14,7 @@ from config.exceptions import ServiceUnavailable
 from config.negotiation import FormatParameterNegotiation
 from config.permissions import TokenScope
 from live import tickets
-from live.bus import AsyncSubscription, HistoryGap, SyncSubscription, get_bus, id_key
+from live.bus import EVENT_ID, AsyncSubscription, HistoryGap, SyncSubscription, get_bus
 from live.credentials import credential_failure_check
 from live.publish import EVENT_TYPES
 from live.serializers import StreamTicketSerializer
@@ -27,37 +27,48 @@ LAST_EVENT_ID_HEADER = OpenApiParameter(
     location=OpenApiParameter.HEADER,
     required=False,
     description="The id of the last event received (`<ms>-<seq>`): the stream starts with every kept event "
-    "after it. Browsers send it themselves when an `EventSource` reconnects.",
+    "after it. Browsers send it themselves when an `EventSource` reconnects; a value that is not an id is "
+    "ignored (the stream starts from now).",
 )
 LAST_EVENT_ID_QUERY = OpenApiParameter(
     "last_event_id",
     OpenApiTypes.STR,
     required=False,
+    pattern=EVENT_ID.pattern,
     description="`Last-Event-ID` as a query parameter, for a new `EventSource` (which cannot set headers); "
     "the header wins when both are given.",
-)
-TICKET_QUERY = OpenApiParameter(
-    tickets.QUERY_PARAMETER,
-    OpenApiTypes.STR,
-    required=False,
-    description="A stream ticket from `POST /events/tickets`, instead of the `Authorization` header "
-    "(single use, valid `EVENTS_TICKET_SECONDS`).",
 )
 BUS_ERRORS = (redis.RedisError, OSError)
 
 
 def _resume_after(request) -> str | None:
-    value = request.headers.get("Last-Event-ID") or request.query_params.get("last_event_id")
-    if not value:
-        return None
-    try:
-        id_key(value.strip())
-    except ValueError:
+    """The id to resume after: the header (which browsers fill with an id we sent: anything else is
+    ignored), else the query parameter (which must be an id; empty: absent, as everywhere in the API)."""
+    header = request.headers.get("Last-Event-ID", "").strip()
+    if EVENT_ID.match(header):
+        return header
+    value = request.query_params.get("last_event_id") or None
+    if value is not None and not EVENT_ID.match(value):
         raise serializers.ValidationError(
             {"last_event_id": ["Not an event id: give the `id` of an event received (`<ms>-<seq>`)."]},
             code="invalid",
-        ) from None
-    return value.strip()
+        )
+    return value
+
+
+# Each Server-Sent Event, as OpenAPI 3.2 describes a text/event-stream (and schemathesis checks each).
+SSE_EVENT = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string", "pattern": EVENT_ID.pattern, "description": "Send it back as `Last-Event-ID`."},
+        "event": {
+            "type": "string",
+            "description": "The event's type (`task.created`...), or `reset` or `end` (see the description).",
+        },
+        "data": {"type": "string", "description": 'JSON: the event, or `{"reason": ...}` for `reset` and `end`.'},
+        "retry": {"type": "integer", "description": "Milliseconds to wait before reconnecting."},
+    },
+}
 
 
 class EventStreamView(APIView):
@@ -83,10 +94,10 @@ class EventStreamView(APIView):
             "a `ticket` (`EventSource`). Delegated credentials need `tasks:read`; import events also need "
             "`org:admin`, export events `reports:read`, member events `members:read`. See docs/api/events.md."
         ),
-        parameters=[LAST_EVENT_ID_HEADER, LAST_EVENT_ID_QUERY, TICKET_QUERY],
+        parameters=[LAST_EVENT_ID_HEADER, LAST_EVENT_ID_QUERY],
         responses={
             (200, "text/event-stream"): OpenApiResponse(
-                OpenApiTypes.STR, description="Server-Sent Events frames, until the stream ends."
+                SSE_EVENT, description="Server-Sent Events, one frame each, until the stream ends."
             )
         },
     )

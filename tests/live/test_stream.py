@@ -42,9 +42,13 @@ class TestOpening:
 
     @pytest.mark.parametrize("value", ["junk", "12", "1-2-3", "-1-0", "9" * 20 + "-0"])
     def test_a_malformed_last_event_id_is_a_400(self, client_as, value):
-        response = client_as("member").get(EVENTS, HTTP_LAST_EVENT_ID=value)
+        response = client_as("member").get(EVENTS, {"last_event_id": value})
         assert response.status_code == 400
         assert response.json()["errors"][0]["field"] == "last_event_id"
+
+    def test_a_malformed_last_event_id_header_is_ignored(self, client_as, open_stream):
+        # Browsers send back an id we sent; anything else (a mangling proxy) starts the stream from now.
+        assert open_stream(client_as("member"), HTTP_LAST_EVENT_ID="junk").opening == [{"retry": "2000"}]
 
     def test_opening_costs_a_fixed_number_of_queries(self, client_as, django_assert_num_queries):
         client = client_as("member")
@@ -313,3 +317,28 @@ class TestTickets:
         response = token.post(TICKETS)
         assert response.status_code == 403
         assert response.json()["errors"][0]["code"] == "insufficient_scope"
+
+
+class TestEnding:
+    def test_a_wsgi_stream_ends_after_its_limit_and_says_reconnect(self, settings, client_as, open_stream):
+        # A WSGI worker is held by its stream: bounded (the fuzz suite's WSGI client relies on it too).
+        settings.EVENTS_WSGI_STREAM_SECONDS = 0.001
+        stream = open_stream(client_as("member"))
+        assert stream.next_frames() == [{"event": "end", "data": {"reason": "reconnect"}}]
+        with pytest.raises(StopIteration):
+            stream.next_frames()
+
+    def test_a_server_shutdown_ends_every_stream(self, client_as, open_stream):
+        stream = open_stream(client_as("member"))
+        get_bus().close_all()
+        assert stream.next_frames() == [{"event": "end", "data": {"reason": "shutdown"}}]
+
+    def test_an_idle_stream_beats(self, settings, client_as, open_stream):
+        settings.EVENTS_HEARTBEAT_SECONDS = 0
+        stream = open_stream(client_as("member"))
+        assert stream.next_frames() == [{"comment": "heartbeat"}]
+
+
+def test_with_an_authorization_header_a_ticket_is_ignored(client_as, open_stream):
+    stream = open_stream(client_as("member"), f"{EVENTS}?ticket=junk")
+    assert stream.opening == [{"retry": "2000"}]
