@@ -245,6 +245,10 @@ def run(args) -> None:
         server = AsgiAppServer(env, workers=args.workers).start()
         print(f"uvicorn, {args.workers} process(es), PostgreSQL and Redis on loopback; {args.users} people", flush=True)
         asyncio.run(measure(args, server, env, seeded))
+    except Exception:
+        if server is not None:
+            print(server.log_tail(40))
+        raise
     finally:
         for process in (server, redis):
             if process is not None:

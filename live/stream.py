@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 
 from asgiref.sync import sync_to_async
+from django.db import connections
 
 from live.bus import Bus, Subscription, id_key
 from live.viewer import Viewer
@@ -36,14 +37,22 @@ MEMBERSHIP_RELOAD_SECONDS = 60
 RETRY_MILLISECONDS = 2000
 
 
+PRIVATE = ("audience", "_frame")
+
+
 def public(event: dict) -> dict:
     """The event as a client sees it: without its audience."""
-    return {key: value for key, value in event.items() if key != "audience"}
+    return {key: value for key, value in event.items() if key not in PRIVATE}
 
 
 def event_frame(event: dict) -> str:
-    data = json.dumps(public(event), separators=(",", ":"), ensure_ascii=False)
-    return f"id: {event['id']}\nevent: {event['type']}\ndata: {data}\n\n"
+    """The event's frame, made once per process: every stream here is handed the same dict by the bus, so a
+    thousand streams that see one event cost one ``json.dumps``."""
+    frame = event.get("_frame")
+    if frame is None:
+        data = json.dumps(public(event), separators=(",", ":"), ensure_ascii=False)
+        frame = event["_frame"] = f"id: {event['id']}\nevent: {event['type']}\ndata: {data}\n\n"
+    return frame
 
 
 def control_frame(name: str, **data) -> str:
@@ -185,22 +194,36 @@ def frames_sync(stream: EventStream):
         stream.close()
 
 
+def off_the_loop(blocking):
+    """``blocking`` (the credential check, a membership reload) as a coroutine run in the loop's shared thread
+    pool, and that thread's database connection closed after it: a thousand open streams hold no thread and no
+    database connection each between their checks (most of which read only the cache)."""
+
+    def call(*args):
+        try:
+            return blocking(*args)
+        finally:
+            connections.close_all()
+
+    return sync_to_async(call, thread_sensitive=False)
+
+
 async def frames_async(stream: EventStream):
-    """Serve ``stream`` from the event loop (its subscription is an ``AsyncSubscription``); whatever
-    may block (the credential check, a membership reload) runs in Django's thread for sync code."""
+    """Serve ``stream`` from the event loop (its subscription is an ``AsyncSubscription``)."""
     stream.subscription.bind()
     shutdown_hook_install(stream.bus)
+    check, render = off_the_loop(stream.check), off_the_loop(stream.render)
     try:
         yield stream.first
         while True:
-            reason = await sync_to_async(stream.check)() if stream.check_due() else None
+            reason = await check() if stream.check_due() else None
             reason = reason or stream.end_reason()
             if reason:
                 yield control_frame("end", reason=reason)
                 return
             events = await stream.subscription.wait(stream.wait_seconds())
             if stream.needs_reload(events):
-                frames = await sync_to_async(stream.render)(events)
+                frames = await render(events)
             else:
                 frames = stream.render(events)
             chunk = stream.after_wait(frames)

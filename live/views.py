@@ -1,6 +1,7 @@
 import redis
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
+from django.db import connections
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -132,6 +133,9 @@ class EventStreamView(APIView):
         except BaseException:
             stream.close()
             raise
+        if served_async:
+            # This request's thread waits, idle, until the stream ends: it gives its connection back now.
+            connections.close_all()
         response = StreamingHttpResponse(
             frames_async(stream) if served_async else frames_sync(stream), content_type="text/event-stream"
         )
