@@ -118,6 +118,11 @@ class AsyncSubscription(Subscription):
         return self.take()
 
 
+def _wake_all(subscriptions) -> None:
+    for subscription in subscriptions:
+        subscription.ready.set()
+
+
 class Bus:
     """Publish events, read the kept history, and fan new events out to this process's subscribers."""
 
@@ -136,10 +141,21 @@ class Bus:
             self.subscribers.discard(subscription)
 
     def fan_out(self, events: list[dict]) -> None:
+        """Hand ``events`` to every subscriber; the streams of an event loop are woken by one callback on
+        it, not one each (a thousand wake-ups through the loop's pipe per event otherwise)."""
         with self.lock:
             subscribers = list(self.subscribers)
+        by_loop: dict[asyncio.AbstractEventLoop, list[AsyncSubscription]] = {}
         for subscription in subscribers:
-            subscription.deliver(events)
+            loop = getattr(subscription, "loop", None)
+            if loop is None:
+                subscription.deliver(events)
+            else:
+                subscription.pending.extend(events)
+                by_loop.setdefault(loop, []).append(subscription)
+        for loop, woken in by_loop.items():
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nothing is waiting any more
+                loop.call_soon_threadsafe(_wake_all, woken)
 
     def close_all(self) -> None:
         """End every open stream of this process (the server is shutting down)."""
