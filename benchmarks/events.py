@@ -47,6 +47,11 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_bytes(pids: list[int]) -> int:
     """Resident memory of these processes and their children."""
     total, seen = 0, set()
@@ -198,6 +203,7 @@ async def measure(args, server: AsgiAppServer, env: dict, seeded: dict) -> None:
     await asyncio.sleep(2)  # let the server settle (its allocations for the streams done)
     held = rss_bytes([server.process.pid])
     threads = len(list(Path(f"/proc/{server.process.pid}/task").iterdir()))
+    cpu_before = cpu_seconds(server.process.pid)
     publisher = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "benchmarks.events", "--publish", seeded["organization"], seeded["owner"],
         str(args.events), str(args.rate), cwd=ROOT, env=env,
@@ -210,6 +216,7 @@ async def measure(args, server: AsgiAppServer, env: dict, seeded: dict) -> None:
         if publisher.returncode is None:
             publisher.kill()
         await publisher.wait()
+        cpu = cpu_seconds(server.process.pid) - cpu_before
         for reader in readers:
             reader.cancel()
         for stream in streams:
@@ -219,6 +226,7 @@ async def measure(args, server: AsgiAppServer, env: dict, seeded: dict) -> None:
     print(f"server RSS: {idle / 2**20:.1f} MiB idle, {held / 2**20:.1f} MiB with {len(streams)} streams")
     print(f"memory per stream: {per_stream / 1024:.1f} KiB; threads of the server's first process: {threads}")
     if arrivals:
+        print(f"server CPU while delivering: {cpu:.1f} s, {cpu / len(arrivals) * 1e6:.0f} us per delivery")
         print(
             f"delay commit -> delivery over {len(arrivals)} deliveries ({args.events} events x {len(streams)} streams,"
             f" {expected - len(arrivals)} missed): p50 {percentile(arrivals, 0.5) * 1000:.1f} ms,"
