@@ -31,7 +31,8 @@ import sys
 import time
 from pathlib import Path
 
-from devtools.processes import ROOT, AsgiAppServer, MissingBinary, RedisServer, ThrowawayDatabase, production_env
+from benchmarks.harness import add_database_url_argument, run_with_servers
+from devtools.processes import ROOT, AsgiAppServer, RedisServer, ThrowawayDatabase, production_env
 
 REQUEST = (
     "GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
@@ -278,11 +279,7 @@ def main(argv=None):
         publish(argv[1], argv[2], int(argv[3]), float(argv[4]))
         return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres",
-        help="a PostgreSQL server to create the throwaway database on (default: DATABASE_URL's server)",
-    )
+    add_database_url_argument(parser)
     parser.add_argument("--streams", type=int, default=1000)
     parser.add_argument("--users", type=int, default=100, help="people signed in; the streams use their tokens in turn")
     parser.add_argument("--events", type=int, default=100)
@@ -290,15 +287,7 @@ def main(argv=None):
     parser.add_argument("--workers", type=int, default=1, help="uvicorn processes")
     parser.add_argument("--timeout", type=float, default=180, help="seconds, overall, before it reports and stops")
     args = parser.parse_args(argv)
-    if not args.database_url.startswith(("postgres://", "postgresql://")):
-        sys.exit("the events benchmark runs on PostgreSQL: set DATABASE_URL or --database-url")
-    try:
-        run(args)
-    except MissingBinary as exc:
-        sys.exit(f"{exc}: apt-get install redis-server")
-    except KeyboardInterrupt:
-        print("\ninterrupted; everything it started is stopped and the database dropped")
-        sys.exit(130)
+    run_with_servers("events", run, args)
 
 
 if __name__ == "__main__":
