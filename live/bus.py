@@ -188,6 +188,7 @@ class MemoryBus(Bus):
         self.events: deque[dict] = deque(maxlen=max_events)
         self.dropped_up_to = (0, 0)  # the newest id trimmed away: resuming at or after it is safe
         self.last = (0, 0)
+        self.publishing = threading.Lock()
 
     def _next_id(self) -> tuple[int, int]:
         ms = int(time.time() * 1000)
@@ -200,12 +201,15 @@ class MemoryBus(Bus):
             self.dropped_up_to = id_key(self.events.popleft()["id"])
 
     def publish(self, event: dict) -> str:
-        with self.lock:
-            self.last = self._next_id()
-            event = {**event, "id": f"{self.last[0]}-{self.last[1]}"}
-            self._trim(self.last[0])
-            self.events.append(event)
-        self.fan_out([event])
+        # One publisher at a time from the id to the fan-out: streams receive ids in order (a stream skips
+        # an id lower than one it has sent, as a repeat).
+        with self.publishing:
+            with self.lock:
+                self.last = self._next_id()
+                event = {**event, "id": f"{self.last[0]}-{self.last[1]}"}
+                self._trim(self.last[0])
+                self.events.append(event)
+            self.fan_out([event])
         return event["id"]
 
     def history_after(self, event_id: str) -> list[dict]:
