@@ -11,6 +11,7 @@ BENCHMARKS = {
     "reports": "benchmarks.reports",
     "imports": "benchmarks.imports",
     "webhooks": "benchmarks.webhooks",
+    "events": "benchmarks.events",
 }
 
 

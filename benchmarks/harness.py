@@ -109,3 +109,39 @@ def main_timing_calls(argv, *, doc: str, title: str, run: Callable[[int], dict[s
         print(f"{title} ({describe_backends()}, {args.iterations} iterations, median of 7 interleaved rounds)")
         for name, seconds in results.items():
             print(f"  {name:<42} {seconds * 1e6:9.1f} µs")
+
+
+# --- Benchmarks that start servers on a throwaway PostgreSQL database (load, events) -------------------
+
+
+def add_database_url_argument(parser) -> None:
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres",
+        help="a PostgreSQL server to create the throwaway database on (default: DATABASE_URL's server)",
+    )
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def run_with_servers(name: str, run: Callable, args) -> None:
+    """``run(args)`` on PostgreSQL; Ctrl-C and SIGTERM both end it through its ``finally`` (which stops what it
+    started and drops the database), a missing server binary exits with how to install it."""
+    import signal
+    import sys
+
+    from devtools.processes import MissingBinary
+
+    if not args.database_url.startswith(("postgres://", "postgresql://")):
+        sys.exit(f"the {name} benchmark runs on PostgreSQL: set DATABASE_URL or --database-url")
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _interrupt)
+    try:
+        run(args)
+    except MissingBinary as exc:
+        sys.exit(f"{exc}: apt-get install redis-server")
+    except KeyboardInterrupt:
+        print("\ninterrupted; everything it started is stopped and the database dropped")
+        sys.exit(130)

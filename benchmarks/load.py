@@ -20,14 +20,14 @@ import math
 import os
 import random
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from devtools.processes import ROOT, AppServer, MissingBinary, RedisServer, ThrowawayDatabase, production_env
+from benchmarks.harness import add_database_url_argument, run_with_servers
+from devtools.processes import ROOT, AppServer, RedisServer, ThrowawayDatabase, production_env
 
 PASSWORD = "load-bench-password-2026"  # noqa: S105 - users of a throwaway database
 MIX = [("list", 35), ("filter", 20), ("read", 25), ("create", 10), ("comment", 10)]
@@ -484,21 +484,13 @@ def run(args) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
-
-
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--seed"]:
         seed(int(argv[1]), int(argv[2]))
         return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres",
-        help="a PostgreSQL server to create the throwaway database on (default: DATABASE_URL's server)",
-    )
+    add_database_url_argument(parser)
     parser.add_argument("--levels", type=lambda s: [int(x) for x in s.split(",")], default=[4, 8, 16, 32, 64])
     parser.add_argument("--duration", type=int, default=60, help="seconds per level")
     parser.add_argument("--warmup", type=int, default=10, help="seconds of unreported load first")
@@ -509,17 +501,7 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=4, help="per worker, with --worker-class gthread")
     parser.add_argument("--solo-connections", type=int, help="concurrency of the alone runs (default: saturation)")
     args = parser.parse_args(argv)
-    if not args.database_url.startswith(("postgres://", "postgresql://")):
-        sys.exit("the load benchmark runs on PostgreSQL: set DATABASE_URL or --database-url")
-    for signum in (signal.SIGINT, signal.SIGTERM):  # both stop everything it started (see run's finally)
-        signal.signal(signum, _interrupt)
-    try:
-        run(args)
-    except MissingBinary as exc:
-        sys.exit(f"{exc}: apt-get install redis-server")
-    except KeyboardInterrupt:
-        print("\ninterrupted; everything it started is stopped and the database dropped")
-        sys.exit(130)
+    run_with_servers("load", run, args)
 
 
 if __name__ == "__main__":

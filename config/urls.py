@@ -22,6 +22,7 @@ api_v1 = [
     path("", include("oauth_server.api_urls")),
     path("", include("orgaudit.urls")),
     path("", include("org_webhooks.urls")),
+    path("", include("live.urls")),
 ]
 
 if settings.API_DOCS_ENABLED:

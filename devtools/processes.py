@@ -367,11 +367,18 @@ class AppServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    server = "gunicorn"
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
+            *self.options,
+        ]  # fmt: skip
+
     def start(self, timeout: float = 60) -> "AppServer":
-        command = [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{self.port}"]
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-                [*command, *self.options],
+                self.command(),
                 cwd=ROOT,
                 env=self.env,
                 stdout=log,
@@ -381,14 +388,14 @@ class AppServer:
 
         def ready():
             if self.process.poll() is not None:
-                raise ProcessError(f"gunicorn exited with {self.process.returncode}:\n{self.log_tail()}")
+                raise ProcessError(f"{self.server} exited with {self.process.returncode}:\n{self.log_tail()}")
             try:
                 return self.request("GET", "/health/live", timeout=2).status == 200
             except OSError:
                 return False
 
         wait_until(
-            ready, timeout=timeout, message=f"gunicorn did not serve /health/live\n{self.log_tail()}", interval=0.2
+            ready, timeout=timeout, message=f"{self.server} did not serve /health/live\n{self.log_tail()}", interval=0.2
         )
         return self
 
@@ -423,6 +430,27 @@ class AppServer:
     def stop(self) -> None:
         stop_process(self.process, group=True, timeout=20)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class AsgiAppServer(AppServer):
+    """The project's ASGI process (config/asgi.py under uvicorn), as the ``events`` service of
+    docker-compose.yml runs it to serve the live streams; ``workers`` uvicorn processes."""
+
+    server = "uvicorn"
+
+    def __init__(self, env: dict[str, str], *, workers: int = 1, graceful_timeout: int = 5, extra_args=()):
+        super().__init__(env, workers=workers, graceful_timeout=graceful_timeout)
+        self.options = [
+            "--workers", str(workers), "--timeout-graceful-shutdown", str(graceful_timeout), "--no-access-log",
+            "--proxy-headers", "--forwarded-allow-ips", "127.0.0.1", *extra_args,
+        ]  # fmt: skip
+        self.log = self.dir / "uvicorn.log"
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
+            "--port", str(self.port), *self.options,
+        ]  # fmt: skip
 
 
 # --- Celery workers ---------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from imports import queue
 from imports.csv_source import CsvRows, match_header
 from imports.kinds import import_kind_for
 from imports.models import ImportJob, ImportMode, ImportPhase, ImportRowError, ImportState
+from imports.signals import import_progressed
 
 logger = logging.getLogger(__name__)
 
@@ -210,6 +211,7 @@ class ImportRun:
                 "warnings",
                 "attempts",
             )
+            import_progressed.send(sender=ImportJob, job=self.job)
         if self.on_progress is not None:
             self.on_progress(self.job)
 

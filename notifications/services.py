@@ -22,6 +22,7 @@ from notifications.models import (
     NotificationDelivery,
     NotificationKind,
 )
+from notifications.signals import notifications_created
 
 logger = logging.getLogger(__name__)
 # Through AUTH_USER_MODEL: notifications reads people, it does not depend on the accounts app.
@@ -108,6 +109,7 @@ def notification_create(
     NotificationDelivery.objects.bulk_create(deliveries)
     for delivery in deliveries:
         NotificationDelivery.job_enqueue(delivery.pk)
+    notifications_created.send(sender=Notification, notifications=notifications)
     return notifications
 
 

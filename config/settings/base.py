@@ -14,6 +14,7 @@
     privacy.py        deleting one's account, exporting one's data
     ratelimits.py     rate limits: endpoint classes, the anonymous ceiling, guess limits
     imports.py        CSV imports
+    live.py           the live stream: history, heartbeats, credential checks, tickets
     reports.py        reports and their exports
     retention.py      what is deleted after how long (manage.py purge)
     sso.py            single sign-on providers and linking rules
@@ -30,6 +31,7 @@ from .celery import *  # noqa: F403
 from .core import *  # noqa: F403
 from .env import env  # noqa: F401 - for readers outside the settings (accounts' ensure_superuser)
 from .imports import *  # noqa: F403
+from .live import *  # noqa: F403
 from .logging import *  # noqa: F403
 from .mcp import *  # noqa: F403
 from .notifications import *  # noqa: F403

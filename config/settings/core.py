@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "oauth_server",
     "orgaudit",
     "org_webhooks",
+    "live",
 ]
 
 MIDDLEWARE = [

@@ -85,9 +85,10 @@ def test_dockerfile_is_multistage_non_root_with_a_healthcheck():
 def test_compose_runs_web_worker_beat_postgres_redis_from_the_project():
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
-    assert set(services) == {"web", "worker", "webhook-worker", "beat", "postgres", "redis"}
+    assert set(services) == {"web", "events", "worker", "webhook-worker", "beat", "postgres", "redis"}
     assert "webhooks" in services["webhook-worker"]["command"]  # the queue of organization webhooks
-    for name in ("web", "worker", "webhook-worker", "beat"):
+    assert "uvicorn config.asgi:application" in services["events"]["command"][-1]  # the live streams, on ASGI
+    for name in ("web", "events", "worker", "webhook-worker", "beat"):
         service = services[name]
         assert service["build"] == "."
         assert service["environment"]["DJANGO_SETTINGS_MODULE"] == "config.settings.production"

@@ -326,8 +326,17 @@ def filter_failure(context, failure, case, response):
 # --- The tests ---------------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def streams_end_at_once(settings):
+    """The live stream (GET /events) never ends by itself, and the WSGI client reads a body to its end: here
+    each stream ends (``event: end``, reason ``reconnect``) as soon as it has sent its opening."""
+    settings.EVENTS_WSGI_STREAM_SECONDS = 0.001
+
+
 @pytest.fixture(params=ROLES)
-def fuzz_world(request, db, wsgi_requests_keep_connection, generous_rate_limits, sso_provider_on_loopback):
+def fuzz_world(
+    request, db, wsgi_requests_keep_connection, generous_rate_limits, sso_provider_on_loopback, streams_end_at_once
+):
     return build_fuzz_world(request.param)
 
 
@@ -350,6 +359,7 @@ def state_machine(
     sso_provider_on_loopback,
     fuzz_stats,
     django_capture_on_commit_callbacks,
+    streams_end_at_once,
 ):
     """Our schema declares no OpenAPI links: schemathesis infers them from it (an operation that answers an
     `id` feeds the `{id}` of the operations on that resource, e.g. POST /tasks -> PATCH /tasks/{id}, and

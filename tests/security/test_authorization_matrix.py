@@ -293,6 +293,9 @@ ROWS = [
         lambda w: ("notifications/read-all", None), scope="tasks:write"),
     Row("notification-read", "POST", "self", 200,
         lambda w: (f"notifications/{w.objects['notification'].pk}/read", None), scope="tasks:write"),
+    # The live stream: any signed-in person (what it carries is filtered per event, tests/live/).
+    Row("event-stream", "GET", "signed-in", 200, lambda w: ("events", None), scope="tasks:read"),
+    Row("event-ticket", "POST", "signed-in", 201, lambda w: ("events/tickets", None)),
     Row("session-list", "GET", "signed-in", 200, lambda w: ("sessions", None)),
     Row("session-detail", "DELETE", "self", 204, lambda w: (f"sessions/{w.objects['member_session'].pk}", None)),
     Row("admin-session-list", "GET", "superuser", 200, lambda w: ("admin/sessions", None)),
