@@ -47,6 +47,8 @@ class Action(models.TextChoices):
     TASK_RESTORED = "task.restored", "Task restored"
     COMMENT_DELETED = "comment.deleted", "Comment deleted"
     COMMENT_RESTORED = "comment.restored", "Comment restored"
+    # Issue 15: a comment's author edits it (its body, and so its mentions).
+    COMMENT_UPDATED = "comment.updated", "Comment edited"
     ORGANIZATION_DELETED = "organization.deleted", "Organization deleted"
     ORGANIZATION_RESTORED = "organization.restored", "Organization restored"
     ORGANIZATION_PURGED = "organization.purged", "Organization purged"

@@ -291,6 +291,14 @@ def comment_delete(*, comment: Comment, actor=None) -> None:
     )
     if not comment.soft_delete(by=actor):
         raise NotFound()
+    TaskActivity.objects.create(
+        task=task,
+        actor=actor,
+        verb=TaskActivity.Verb.COMMENT_DELETED,
+        field="comment",
+        old_value=truncate(comment.body, 200),
+        created_at=comment.deleted_at,
+    )
     organization_change(
         organization_id=task.organization_id,
         action=Action.COMMENT_DELETED,
@@ -298,6 +306,62 @@ def comment_delete(*, comment: Comment, actor=None) -> None:
         target=comment,
         before={"task": task.pk, "body": comment.body},
     )
+
+
+def comment_edit_require(*, comment: Comment, actor) -> None:
+    """Only a comment's author edits it, while a member who may write (``Forbidden``; 404 once not in its
+    organization). The API checks it before reading the body, as for every refusal of who may call."""
+    if actor is None or comment.author_id != actor.pk:
+        raise Forbidden("Only the comment's author may edit it.")
+    access = organization_access_get(user=actor, organization_id=comment.task.organization_id)
+    if access is None:
+        raise NotFound()
+    if access.role < Role.MEMBER:
+        raise Forbidden("Viewers have read-only access to this organization.")
+
+
+@transaction.atomic
+def comment_update(*, comment: Comment, actor, body: str) -> Comment:
+    """Edit a comment's body: its author only, while a member who may write (``Forbidden`` otherwise; admins
+    delete others' comments but never put words in their mouths).
+
+    Its @mentions are read again: the newly mentioned hear of it, those mentioned before do not hear of it
+    twice, and those no longer mentioned stop being. An edit that changes nothing changes nothing.
+    """
+    comment_edit_require(comment=comment, actor=actor)
+    comment = Comment.objects.select_for_update(of=("self",)).select_related("task").filter(pk=comment.pk).first()
+    if comment is None:
+        raise NotFound()  # deleted meanwhile
+    if comment.body == body:
+        return comment
+    task, old_body = comment.task, comment.body
+    comment.body, comment.edited_at = body, timezone.now()
+    comment.full_clean(exclude=["task", "author"])
+    comment.save(update_fields=["body", "edited_at"])
+    mentioned = _parsed_mentions(organization_id=task.organization_id, text=body)
+    before = set(comment.mentions.values_list("pk", flat=True))
+    comment.mentions.set(mentioned.values())
+    TaskActivity.objects.create(
+        task=task,
+        actor=actor,
+        verb=TaskActivity.Verb.COMMENT_EDITED,
+        field="comment",
+        old_value=truncate(old_body, 200),
+        new_value=truncate(body, 200),
+        created_at=comment.edited_at,
+    )
+    events.task_mentioned(
+        task=task, users=[user for pk, user in mentioned.items() if pk not in before], actor=actor, comment=comment
+    )
+    organization_change(
+        organization_id=task.organization_id,
+        action=Action.COMMENT_UPDATED,
+        actor=actor,
+        target=comment,
+        before={"body": old_body},
+        after={"body": body},
+    )
+    return comment
 
 
 @transaction.atomic

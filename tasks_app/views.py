@@ -71,7 +71,8 @@ class TaskViewSet(
         "PATCH": "tasks:write",
         "DELETE": "tasks:write",
         "comments POST": "comments:write",
-        "comment_delete DELETE": "comments:write",
+        "comment_detail PATCH": "comments:write",
+        "comment_detail DELETE": "comments:write",
     }
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
@@ -135,26 +136,44 @@ class TaskViewSet(
         return self.paginated(selectors.comment_list(task=task), CommentSerializer)
 
     @extend_schema(
+        methods=["PATCH"],
+        parameters=[COMMENT_ID],
+        request=CommentCreateSerializer,
+        responses=CommentSerializer,
+        summary="Edit a comment (its author)",
+        description="Only its author, while a member (not a viewer), edits a comment; anyone else 403, admins "
+        "included. `edited_at` records when; the task's activity records `comment_edited` with the old and the "
+        "new text. Its @mentions are read again: only the people it did not mention before are notified.",
+    )
+    @extend_schema(
+        methods=["DELETE"],
         parameters=[COMMENT_ID],
         responses={204: None},
         summary="Move a comment to the trash (its author or an admin)",
         description="Its author (a member, not a viewer) or an admin; anyone else 403. The comment vanishes from "
-        "the task's comments and from notifications; it is restored from the organization's trash.",
+        "the task's comments and from notifications; it is restored from the organization's trash. The task's "
+        "activity records `comment_deleted`.",
     )
     @action(
         detail=True,
-        methods=["delete"],
+        methods=["patch", "delete"],
         url_path=f"comments/(?P<comment_id>{UUID_PATTERN})",
         url_name="comment-detail",
         filter_backends=[],
     )
-    def comment_delete(self, request, pk=None, comment_id=None):
+    def comment_detail(self, request, pk=None, comment_id=None):
         task = self.get_object()
         comment = selectors.comment_get(task=task, comment_id=comment_id)
         if comment is None:
             raise NotFound()
-        services.comment_delete(comment=comment, actor=request.user)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        if request.method == "DELETE":
+            services.comment_delete(comment=comment, actor=request.user)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        services.comment_edit_require(comment=comment, actor=request.user)
+        data = CommentCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        comment = services.comment_update(comment=comment, actor=request.user, body=data.validated_data["body"])
+        return Response(CommentSerializer(selectors.comment_list(task=task).get(pk=comment.pk)).data)
 
     @extend_schema(responses=TaskActivitySerializer(many=True), summary="Who changed what, and when")
     @action(detail=True, methods=["get"], filter_backends=[], permission_classes=[IsOrgMember])
