@@ -5,11 +5,13 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
+from config.serializers import StrictCharField
+
 
 class ErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Stable machine-readable code for this kind of failure.")
-    message = serializers.CharField()
-    field = serializers.CharField(allow_null=True, help_text="Dotted path of the field at fault, or null.")
+    code = StrictCharField(help_text="Stable machine-readable code for this kind of failure.")
+    message = StrictCharField()
+    field = StrictCharField(allow_null=True, help_text="Dotted path of the field at fault, or null.")
 
 
 class ErrorEnvelopeSerializer(serializers.Serializer):

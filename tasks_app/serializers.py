@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from accounts.models import User
 from accounts.serializers import UserReferenceSerializer, user_reference
-from config.serializers import LabelChoiceField
+from config.serializers import BoundedListField, LabelChoiceField, StrictCharField, StrictModelSerializer
 from config.text import truncate
 from tasks_app.models import (
     COMMENT_MAX_LENGTH,
@@ -27,7 +27,7 @@ def _optional(field, value):
     return None if value is None else field.to_representation(value)
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class TaskSerializer(StrictModelSerializer):
     """A task as the API shows it.
 
     ``to_representation`` builds the dict directly: the list endpoint renders pages of these, and
@@ -90,36 +90,36 @@ class MemberRefField(serializers.PrimaryKeyRelatedField):
 
 
 class TaskWriteSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
-    description = serializers.CharField(
+    title = StrictCharField(max_length=TITLE_MAX_LENGTH)
+    description = StrictCharField(
         max_length=DESCRIPTION_MAX_LENGTH, allow_blank=True, required=False, trim_whitespace=False
     )
     status = LabelChoiceField(Status, required=False)
     priority = LabelChoiceField(Priority, required=False)
     assignee = MemberRefField(allow_null=True, required=False)
     due_date = serializers.DateField(allow_null=True, required=False)
-    mentions = serializers.ListField(child=MemberRefField(), required=False, max_length=50)
+    mentions = BoundedListField(child=MemberRefField(), required=False, max_length=50)
 
 
 class TaskCreateSerializer(TaskWriteSerializer):
     organization = serializers.UUIDField()
 
 
-class CommentSerializer(serializers.ModelSerializer):
+class CommentSerializer(StrictModelSerializer):
     author = UserReferenceSerializer(read_only=True)
     mentions = UserReferenceSerializer(many=True, read_only=True)
 
     class Meta:
         model = Comment
-        fields = ["id", "body", "author", "mentions", "created_at"]
-        read_only_fields = ["id", "author", "mentions", "created_at"]
+        fields = ["id", "body", "author", "mentions", "created_at", "edited_at"]
+        read_only_fields = ["id", "author", "mentions", "created_at", "edited_at"]
 
 
 class CommentCreateSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=COMMENT_MAX_LENGTH)
+    body = StrictCharField(max_length=COMMENT_MAX_LENGTH)
 
 
-class TaskActivitySerializer(serializers.ModelSerializer):
+class TaskActivitySerializer(StrictModelSerializer):
     actor = UserReferenceSerializer(read_only=True)
 
     class Meta:
@@ -130,7 +130,7 @@ class TaskActivitySerializer(serializers.ModelSerializer):
 
 class TrashTaskReferenceSerializer(serializers.Serializer):
     id = serializers.UUIDField()
-    title = serializers.CharField()
+    title = StrictCharField()
 
 
 class TrashItemSerializer(serializers.Serializer):
@@ -138,7 +138,7 @@ class TrashItemSerializer(serializers.Serializer):
 
     type = serializers.ChoiceField(choices=["task", "comment"], help_text="What was deleted.")
     id = serializers.UUIDField()
-    title = serializers.CharField(help_text="The task's title, or the start of the comment.")
+    title = StrictCharField(help_text="The task's title, or the start of the comment.")
     task = TrashTaskReferenceSerializer(allow_null=True, help_text="A comment's task; null for a task.")
     created_by = UserReferenceSerializer(allow_null=True, help_text="The task's creator or the comment's author.")
     deleted_by = UserReferenceSerializer(allow_null=True)
