@@ -18,6 +18,7 @@ from tasks_app.models import (
     Task,
     TaskActivity,
 )
+from tasks_app.services import BULK_MAX_TASKS
 
 _datetime = serializers.DateTimeField()
 _date = serializers.DateField()
@@ -161,3 +162,48 @@ class TrashItemSerializer(serializers.Serializer):
                 instance.deleted_at + datetime.timedelta(days=settings.TRASH_RETENTION_DAYS)
             ),
         }
+
+
+class TaskBulkChangeSerializer(serializers.Serializer):
+    """The one change of a bulk request: exactly one of these fields."""
+
+    status = LabelChoiceField(Status, required=False)
+    priority = LabelChoiceField(Priority, required=False)
+    assignee = MemberRefField(allow_null=True, required=False, help_text="A member's id, or null to unassign.")
+    due_date = serializers.DateField(allow_null=True, required=False)
+
+    def validate(self, attrs):
+        if len(attrs) != 1:
+            raise serializers.ValidationError(f"Give exactly one of {', '.join(self.fields)}.", code="one_change")
+        return attrs
+
+
+class TaskBulkSerializer(serializers.Serializer):
+    organization = serializers.UUIDField(help_text="The organization every task belongs to.")
+    ids = BoundedListField(
+        child=serializers.UUIDField(),
+        min_length=1,
+        max_length=BULK_MAX_TASKS,
+        help_text=f"1 to {BULK_MAX_TASKS} task ids (a repeated id counts once).",
+    )
+    change = TaskBulkChangeSerializer(required=False, help_text="The one field to set on every task.")
+    delete = serializers.BooleanField(
+        required=False, default=False, help_text="true: move every task to the trash (instead of `change`)."
+    )
+
+    def validate(self, attrs):
+        if attrs.get("delete") == ("change" in attrs):
+            raise serializers.ValidationError("Give either change or delete: true.", code="one_change")
+        return attrs
+
+
+class TaskBulkResultSerializer(serializers.Serializer):
+    changed = BoundedListField(
+        child=serializers.UUIDField(), max_length=BULK_MAX_TASKS, help_text="The tasks changed (or deleted)."
+    )
+    unchanged = BoundedListField(
+        child=serializers.UUIDField(),
+        max_length=BULK_MAX_TASKS,
+        help_text="The tasks that already had the value: left as they were.",
+    )
+    tasks = TaskSerializer(many=True, help_text="The changed tasks as they are now; empty for a delete.")

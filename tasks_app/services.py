@@ -12,18 +12,21 @@ from django.utils import timezone
 from config.errors import Conflict, Forbidden, NotFound
 from config.retention import delete_in_batches
 from config.text import truncate
-from organizations.changes import Action, organization_change
+from organizations.changes import Action, organization_change, organization_changes
 from organizations.models import Role
 from organizations.selectors import (
     organization_access_get,
     organization_member_ids_among,
     organization_member_list_by_username,
 )
-from tasks_app import bulk, events
+from tasks_app import bulk, events, selectors
 from tasks_app.mentions import handles_in
 from tasks_app.models import Comment, Priority, Status, Task, TaskActivity, TaskMention
 
 EDITABLE_FIELDS = ("title", "description", "status", "priority", "assignee", "due_date")
+# What one bulk change may set (``task_bulk_change``), and how many tasks it takes at most.
+BULK_FIELDS = ("status", "priority", "assignee", "due_date")
+BULK_MAX_TASKS = 100
 
 
 def _require_members(*, organization_id, assignee=None, mention_ids=()) -> None:
@@ -232,6 +235,133 @@ def task_delete(*, task: Task, actor=None) -> None:
     organization_change(
         organization_id=task.organization_id, action=Action.TASK_DELETED, actor=actor, target=task, before=_state(task)
     )
+
+
+def task_delete_allowed(*, task: Task, user, role: int) -> bool:
+    """Who may move a task to the trash: its creator while a member who may write, and admins and owners."""
+    return role >= Role.ADMIN or (role >= Role.MEMBER and task.created_by_id == getattr(user, "pk", None))
+
+
+def task_edit_allowed(*, task: Task, user, role: int) -> bool:
+    """Who may edit a task: any member who may write (viewers read only)."""
+    return role >= Role.MEMBER
+
+
+@transaction.atomic
+def task_bulk_change(
+    *, organization_id, actor, task_ids: Sequence, changes: dict | None = None, delete: bool = False
+) -> list[Task]:
+    """Apply one change (one field of ``BULK_FIELDS``, or ``delete``) to up to ``BULK_MAX_TASKS`` tasks of one
+    organization, all or nothing; returns the tasks it changed (a task that already had the value is left).
+
+    Each task is checked as its own request would be (``task_edit_allowed``, ``task_delete_allowed``); any task
+    unknown, in another organization or not the actor's to change fails the whole change, naming each
+    offending id by its index (``ids.<index>``). What a single change records, this records per task: one
+    activity row, one organization change (told at once: ``organization_changes``); its notifications are one
+    summary per person rather than one per task. A fixed number of queries, whatever the number of tasks.
+    """
+    if delete == bool(changes) or (changes and (len(changes) != 1 or not set(changes) <= set(BULK_FIELDS))):
+        raise ValueError(f"Give delete or exactly one change of {', '.join(BULK_FIELDS)}")
+    tasks = _bulk_tasks_get(organization_id=organization_id, actor=actor, task_ids=list(task_ids), delete=delete)
+    if delete:
+        return _tasks_bulk_delete(organization_id=organization_id, tasks=tasks, actor=actor)
+    ((field, value),) = changes.items()
+    return _tasks_bulk_update(organization_id=organization_id, tasks=tasks, actor=actor, field=field, value=value)
+
+
+def _bulk_tasks_get(*, organization_id, actor, task_ids: list, delete: bool) -> list[Task]:
+    """The tasks of a bulk change, locked, each once, in the order given; every one must exist in the
+    organization and be the actor's to change, or the whole change fails naming each offending index."""
+    if not task_ids or len(task_ids) > BULK_MAX_TASKS:
+        raise ValidationError(
+            {"ids": ValidationError("Give 1 to %(max)s task ids.", "invalid", params={"max": BULK_MAX_TASKS})}
+        )
+    role = Role.OWNER  # an operator
+    if actor is not None:
+        access = organization_access_get(user=actor, organization_id=organization_id)
+        if access is None:
+            raise NotFound()
+        role = access.role
+    allowed = task_delete_allowed if delete else task_edit_allowed
+    found = {
+        task.pk: task
+        for task in selectors.task_list()
+        .select_for_update(of=("self",))
+        .filter(organization_id=organization_id, pk__in=task_ids)
+        .order_by("pk")
+    }
+    errors = {}
+    for index, task_id in enumerate(task_ids):
+        task = found.get(task_id)
+        if task is None:
+            errors[f"ids.{index}"] = ValidationError(
+                "No task %(id)s in this organization.", "not_found", {"id": task_id}
+            )
+        elif not allowed(task=task, user=actor, role=role):
+            what = "delete" if delete else "edit"
+            errors[f"ids.{index}"] = ValidationError(
+                "You may not %(what)s task %(id)s.", "permission_denied", {"what": what, "id": task_id}
+            )
+    if errors:
+        raise ValidationError(errors)
+    return [found[task_id] for task_id in dict.fromkeys(task_ids)]
+
+
+def _tasks_bulk_update(*, organization_id, tasks: list[Task], actor, field: str, value) -> list[Task]:
+    """``task_update`` of one field for many tasks at once (``task_bulk_change``): one UPDATE, one INSERT of
+    activity, the organization changes told at once, one summary notification per person concerned."""
+    if field == "assignee":
+        try:
+            _require_members(organization_id=organization_id, assignee=value)
+        except ValidationError as exc:
+            raise ValidationError({"change.assignee": exc.message_dict["assignee"]}) from exc
+    column = "assignee_id" if field == "assignee" else field
+    stored = value.pk if field == "assignee" and value is not None else value
+    changed = [task for task in tasks if getattr(task, column) != stored]
+    olds = {task.pk: getattr(task, field) for task in changed}
+    now = timezone.now()
+    values = {field: value, "updated_at": now}
+    if field == "status":
+        values["completed_at"] = now if value == Status.DONE else None
+    # One UPDATE for all: every changed task takes the same values (bulk_update would write a CASE per row).
+    Task.objects.filter(pk__in=[task.pk for task in changed]).update(**values)
+    for task in changed:
+        for name, new in values.items():
+            setattr(task, name, new)
+    TaskActivity.objects.bulk_create(
+        [_record(task, actor, TaskActivity.Verb.UPDATED, field, olds[task.pk], value) for task in changed]
+    )
+    organization_changes(
+        organization_id=organization_id,
+        action=Action.TASK_UPDATED,
+        actor=actor,
+        items=[(task, {field: olds[task.pk]}, {field: value}) for task in changed],
+    )
+    if field == "assignee":
+        events.tasks_assigned_in_bulk(tasks=changed, actor=actor, organization_id=organization_id)
+    elif field == "status":
+        events.tasks_status_changed_in_bulk(
+            tasks=changed, new_status=Status(value).label, actor=actor, organization_id=organization_id
+        )
+    return changed
+
+
+def _tasks_bulk_delete(*, organization_id, tasks: list[Task], actor) -> list[Task]:
+    """``task_delete`` for many tasks at once (``task_bulk_change``): one UPDATE, one INSERT of activity."""
+    now = timezone.now()
+    Task.objects.filter(pk__in=[task.pk for task in tasks]).update(deleted_at=now, deleted_by=actor)
+    for task in tasks:
+        task.deleted_at, task.deleted_by = now, actor
+    TaskActivity.objects.bulk_create(
+        [TaskActivity(task=task, actor=actor, verb=TaskActivity.Verb.DELETED, created_at=now) for task in tasks]
+    )
+    organization_changes(
+        organization_id=organization_id,
+        action=Action.TASK_DELETED,
+        actor=actor,
+        items=[(task, _state(task), None) for task in tasks],
+    )
+    return tasks
 
 
 def _trash_handle_require(*, organization_id, actor, owner_id, message: str) -> None:

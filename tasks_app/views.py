@@ -19,6 +19,8 @@ from tasks_app.serializers import (
     CommentCreateSerializer,
     CommentSerializer,
     TaskActivitySerializer,
+    TaskBulkResultSerializer,
+    TaskBulkSerializer,
     TaskCreateSerializer,
     TaskSerializer,
     TaskWriteSerializer,
@@ -71,6 +73,7 @@ class TaskViewSet(
         "PATCH": "tasks:write",
         "DELETE": "tasks:write",
         "comments POST": "comments:write",
+        "bulk POST": "tasks:write",
         "comment_detail PATCH": "comments:write",
         "comment_detail DELETE": "comments:write",
     }
@@ -105,6 +108,40 @@ class TaskViewSet(
 
     def render(self, task):
         return TaskSerializer(selectors.task_list().get(pk=task.pk), context=self.get_serializer_context()).data
+
+    @extend_schema(
+        request=TaskBulkSerializer,
+        responses=TaskBulkResultSerializer,
+        summary="Change or delete up to 100 tasks at once",
+        description="One change (`status`, `priority`, `assignee` or `due_date`) or `delete: true` for 1 to 100 "
+        "tasks of one organization, all or nothing: if any id is unknown, in another organization, or not the "
+        "caller's to change (deleting needs the task's creator or an admin), nothing changes and the answer is "
+        "400 with one error per offending id (`field` `ids.<index>`, code `not_found` or `permission_denied`). "
+        "Each changed task gets its activity entry and its organization change (audit log, webhooks); the people "
+        "concerned get one summary notification each, not one per task.",
+    )
+    @action(detail=False, methods=["post"], filter_backends=[])
+    def bulk(self, request):
+        data = TaskBulkSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        access = self.require_organization(fields["organization"])
+        if access.role < Role.MEMBER:
+            raise PermissionDenied("Viewers have read-only access to this organization.")
+        changed = services.task_bulk_change(
+            organization_id=access.organization.pk,
+            actor=request.user,
+            task_ids=fields["ids"],
+            changes=fields.get("change"),
+            delete=fields["delete"],
+        )
+        changed_ids = {task.pk for task in changed}
+        result = {
+            "changed": [task.pk for task in changed],
+            "unchanged": [pk for pk in dict.fromkeys(fields["ids"]) if pk not in changed_ids],
+            "tasks": [] if fields["delete"] else changed,
+        }
+        return Response(TaskBulkResultSerializer(result).data)
 
     @extend_schema(responses=TaskSerializer(many=True), summary="Tasks assigned to the caller")
     @action(detail=False, methods=["get"])
