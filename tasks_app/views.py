@@ -1,4 +1,3 @@
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
@@ -6,7 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from config.filters import StableOrderingFilter
+from config.filters import FilterBackend, StableOrderingFilter
 from config.pagination import StandardPagination
 from config.routers import UUID_PATTERN
 from organizations.models import Role
@@ -62,7 +61,7 @@ class TaskViewSet(
 
     serializer_class = TaskSerializer
     filterset_class = TaskFilter
-    filter_backends = [DjangoFilterBackend, StableOrderingFilter]
+    filter_backends = [FilterBackend, StableOrderingFilter]
     ordering_fields = ORDERING_FIELDS
     ordering = ["-created_at"]
     permission_classes = [IsOrgEditorOrReadOnly]

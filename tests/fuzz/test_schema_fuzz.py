@@ -253,12 +253,11 @@ def _refused_for_a_rule_the_schema_cannot_state(case, response) -> bool:
 # - a query parameter sent empty (`?assignee=`) means absent, as an HTML form sends it (django-filter, reports),
 #   and query parameters the schema does not list are ignored;
 # - `page_size` that is not a whole number means the default page size (DRF; tests/config/test_pagination.py);
-# - `unread` that is not true/false means no filter (django-filter's boolean);
 # - in a body, DRF converts a JSON scalar of another type when it can for numbers and booleans
 #   (`"weekly_email": 1` is true; one it cannot convert is refused, so still checked), never into a string
 #   (`"slug": 0` is a 400: tests/config/test_strict_input.py), and trims text before checking its length
 #   (a name of 150 characters and a leading space is 150 characters long).
-LENIENT_QUERY_PARAMETERS = {"page_size", "unread"}
+LENIENT_QUERY_PARAMETERS = {"page_size"}
 SCALARS = (str, int, float, bool)
 
 
