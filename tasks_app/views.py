@@ -37,6 +37,14 @@ TRASH_TYPE = OpenApiParameter(
     enum=["tasks", "comments"],
     description="What to list: deleted tasks (the default) or deleted comments.",
 )
+MENTIONED_IN = OpenApiParameter(
+    "in",
+    OpenApiTypes.STR,
+    OpenApiParameter.QUERY,
+    enum=["all", "task", "comments"],
+    default="all",
+    description="Where the mention is: in the task itself, in one of its comments, or either (`all`).",
+)
 ORDERING_FIELDS = ["created_at", "updated_at", "due_date", "priority", "status"]
 
 
@@ -147,10 +155,22 @@ class TaskViewSet(
     def assigned(self, request):
         return self.list_of(selectors.task_list_assigned(user=request.user))
 
-    @extend_schema(responses=TaskSerializer(many=True), summary="Tasks that mention the caller")
+    @extend_schema(
+        parameters=[MENTIONED_IN],
+        responses=TaskSerializer(many=True),
+        summary="Tasks that mention the caller, in the task or in its comments",
+        description="Tasks whose description or `mentions` name the caller, or with a comment (not deleted) that "
+        "@mentions them: `?in=task`, `?in=comments`, or both (`all`, the default). Each task once, with the "
+        "task list's filters and ordering.",
+    )
     @action(detail=False, methods=["get"])
     def mentioned(self, request):
-        return self.list_of(selectors.task_list_mentioning(user=request.user))
+        where = request.query_params.get("in") or "all"
+        if where not in selectors.MENTIONED_IN:
+            raise ValidationError(
+                {"in": [f"Expected one of {', '.join(selectors.MENTIONED_IN)}."]}, code="invalid_choice"
+            )
+        return self.list_of(selectors.task_list_mentioning(user=request.user, where=where))
 
     def list_of(self, queryset):
         page = self.paginate_queryset(self.filter_queryset(queryset))
