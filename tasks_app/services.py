@@ -570,19 +570,21 @@ def task_bulk_load(
 ) -> int:
     """Create many tasks at once (a CSV import's batch) in the caller's transaction; returns how many.
 
-    ``rows`` come validated by the caller (title length, labels, dates); assignees are checked here,
-    one query per call, so that no bulk load can assign a task outside its organization. Each task
-    records ``import_job_id`` and gets an ``imported`` activity. Nobody is notified per task: the
-    caller sends each assignee one summary for the whole import.
+    ``rows`` come validated by the caller (title length, labels, dates); assignees and mentioned users
+    are checked here, one query per call, so that no bulk load can reach outside its organization. Each
+    task records ``import_job_id``, gets an ``imported`` activity and its description's mentions. Nobody
+    is notified per task: the caller sends each assignee and each mentioned person one summary for the
+    whole import.
     """
-    assignee_ids = {row.assignee_id for row in rows if row.assignee_id is not None}
-    if assignee_ids:
-        outsiders = {str(uid) for uid in assignee_ids} - organization_member_ids_among(
-            organization_id=organization.pk, user_ids=assignee_ids
+    people = {row.assignee_id for row in rows if row.assignee_id is not None}
+    people |= {user_id for row in rows for user_id in row.mention_ids}
+    if people:
+        outsiders = {str(uid) for uid in people} - organization_member_ids_among(
+            organization_id=organization.pk, user_ids=people
         )
         if outsiders:
             raise ValidationError(
-                "Assignees must be members of the organization: %(ids)s",
+                "Assignees and mentioned users must be members of the organization: %(ids)s",
                 "not_a_member",
                 params={"ids": ", ".join(sorted(outsiders))},
             )
