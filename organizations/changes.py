@@ -106,11 +106,8 @@ def _as_json(values: dict | None) -> dict | None:
     return {k: json_value(v) for k, v in values.items()} if values is not None else None
 
 
-def organization_change(
-    *, organization_id, action: str, actor=None, target=None, before: dict | None = None, after: dict | None = None
-) -> OrganizationChange:
-    """Tell the receivers of ``organization_changed`` what happened; call it inside the change's transaction."""
-    change = OrganizationChange(
+def _change(organization_id, action, actor, target, before, after) -> OrganizationChange:
+    return OrganizationChange(
         organization_id=organization_id,
         action=action,
         actor=actor,
@@ -118,6 +115,13 @@ def organization_change(
         before=_as_json(before),
         after=_as_json(after),
     )
+
+
+def organization_change(
+    *, organization_id, action: str, actor=None, target=None, before: dict | None = None, after: dict | None = None
+) -> OrganizationChange:
+    """Tell the receivers of ``organization_changed`` what happened; call it inside the change's transaction."""
+    change = _change(organization_id, action, actor, target, before, after)
     organization_changed.send(sender=OrganizationChange, change=change)
     return change
 
@@ -127,17 +131,7 @@ def organization_changes(
 ) -> list[OrganizationChange]:
     """``organization_change`` for many rows at once: one change per ``(target, before, after)`` item, told
     in one ``organization_changed_many`` signal; call it inside the change's transaction."""
-    changes = [
-        OrganizationChange(
-            organization_id=organization_id,
-            action=action,
-            actor=actor,
-            target=target,
-            before=_as_json(before),
-            after=_as_json(after),
-        )
-        for target, before, after in items
-    ]
+    changes = [_change(organization_id, action, actor, target, before, after) for target, before, after in items]
     if changes:
         organization_changed_many.send(sender=OrganizationChange, changes=changes)
     return changes

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from notifications.models import Notification, NotificationKind
-from organizations.changes import Action, organization_changed, organization_changed_many
+from organizations.changes import Action
 from orgaudit.models import OrganizationAuditRecord
 from tasks_app.models import Status, Task, TaskActivity
 from tests.factories import WebhookEndpointFactory
@@ -17,25 +17,6 @@ from tests.factories import WebhookEndpointFactory
 pytestmark = pytest.mark.django_db
 
 BULK = "/api/v1/tasks/bulk"
-
-
-@pytest.fixture
-def heard():
-    """Every organization change told, one by one or many at once."""
-    changes = []
-
-    def one(sender, *, change, **kwargs):
-        changes.append(change)
-
-    def many(sender, *, changes: list, **kwargs):
-        changes_heard.extend(changes)
-
-    changes_heard = changes
-    organization_changed.connect(one, dispatch_uid="test-bulk-one")
-    organization_changed_many.connect(many, dispatch_uid="test-bulk-many")
-    yield changes
-    organization_changed.disconnect(dispatch_uid="test-bulk-one")
-    organization_changed_many.disconnect(dispatch_uid="test-bulk-many")
 
 
 def make_tasks(make_task, count, **fields) -> list[Task]:
@@ -48,7 +29,9 @@ def post(client, org, tasks, **body):
     )
 
 
-def test_a_status_change_moves_every_task_records_each_and_notifies_each_person_once(org, client_for, make_task, heard):
+def test_a_status_change_moves_every_task_records_each_and_notifies_each_person_once(
+    org, client_for, make_task, changes
+):
     mine = make_tasks(make_task, 3, created_by=org.member, assignee=org.admin)
     done_already = make_task(title="Done", created_by=org.member, status=Status.DONE)
     Notification.objects.all().delete()
@@ -69,7 +52,7 @@ def test_a_status_change_moves_every_task_records_each_and_notifies_each_person_
     assert note.recipient == org.admin
     assert note.title.endswith("moved 3 tasks of yours to done")
     assert sorted(item["id"] for item in note.data["tasks"]) == sorted(str(t.pk) for t in mine)
-    updates = [change for change in heard if change.action == Action.TASK_UPDATED]
+    updates = [change for change in changes if change.action == Action.TASK_UPDATED]
     assert sorted(change.target_id for change in updates) == sorted(str(t.pk) for t in mine)
     assert all(change.after == {"status": Status.DONE} for change in updates)
     assert OrganizationAuditRecord.objects.filter(action="task.updated").count() == 3
@@ -99,7 +82,7 @@ def test_priority_and_due_date(org, client_for, make_task, change, column, store
     assert {str(value) for value in Task.objects.values_list(column, flat=True)} == {str(stored)}
 
 
-def test_delete_moves_every_task_to_the_trash(org, client_for, make_task, heard):
+def test_delete_moves_every_task_to_the_trash(org, client_for, make_task, changes):
     tasks = make_tasks(make_task, 3, created_by=org.member)
     response = post(client_for(org.member), org, tasks, delete=True)
     assert response.status_code == 200, response.content
@@ -107,7 +90,7 @@ def test_delete_moves_every_task_to_the_trash(org, client_for, make_task, heard)
     assert not Task.objects.exists()
     assert Task.all_objects.filter(deleted_by=org.member).count() == 3
     assert TaskActivity.objects.filter(verb="deleted").count() == 3
-    assert len([change for change in heard if change.action == Action.TASK_DELETED]) == 3
+    assert len([change for change in changes if change.action == Action.TASK_DELETED]) == 3
     # They come back from the trash one by one, as any deleted task.
     restored = client_for(org.member).post(f"/api/v1/organizations/{org.id}/trash/tasks/{tasks[0].pk}/restore")
     assert restored.status_code == 200

@@ -4,25 +4,13 @@ activity and the organization's changes record, and which mentions are notified 
 import pytest
 
 from notifications.models import Notification, NotificationKind
-from organizations.changes import Action, organization_changed
+from organizations.changes import Action
 from organizations.models import Role
 from tasks_app.models import Comment
 
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
-
-
-@pytest.fixture
-def changes():
-    heard = []
-
-    def receiver(sender, *, change, **kwargs):
-        heard.append(change)
-
-    organization_changed.connect(receiver, dispatch_uid="test-comment-edit-changes")
-    yield heard
-    organization_changed.disconnect(dispatch_uid="test-comment-edit-changes")
 
 
 @pytest.fixture
