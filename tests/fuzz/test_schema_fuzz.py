@@ -214,6 +214,15 @@ RULES_THE_SCHEMA_CANNOT_STATE = {
     "reports_exports_create": REPORT_RANGE,
     "tasks_create": TASK_PEOPLE,
     "tasks_partial_update": TASK_PEOPLE,
+    # A bulk change: exactly one change or a delete; every id a task of the organization the caller may change.
+    "tasks_bulk_create": {
+        ("one_change", None),
+        ("one_change", "change"),
+        ("not_found", "ids"),
+        ("permission_denied", "ids"),
+        ("does_not_exist", "change"),
+        ("not_a_member", "change"),
+    },
     "invitations_retrieve": INVITATION_GONE,
     "invitations_accept_create": INVITATION_GONE,
 }
