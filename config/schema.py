@@ -5,6 +5,7 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
+from config.filters import MAX_FILTER_VALUES
 from config.serializers import StrictCharField
 
 
@@ -48,6 +49,14 @@ class AutoSchema(SpectacularAutoSchema):
         if not getattr(self.view, "needs_no_services", False):
             codes.append("503")
         return codes
+
+    def _get_filter_parameters(self):
+        # A filter of several values takes at most MAX_FILTER_VALUES (config/filters.py): the schema says so.
+        parameters = super()._get_filter_parameters()
+        for parameter in parameters:
+            if parameter.get("schema", {}).get("type") == "array" and parameter.get("explode"):
+                parameter["schema"]["maxItems"] = MAX_FILTER_VALUES
+        return parameters
 
     def _get_request_for_media_type(self, serializer, direction="request"):
         # drf-spectacular documents every PATCH body as its all-optional "Patched" variant; a view whose

@@ -15,10 +15,18 @@ def schema(api_client):
 def test_status_and_priority_filters_are_their_labels_several_at_once(schema):
     parameters = {p["name"]: p for p in schema["paths"]["/api/v1/tasks"]["get"]["parameters"]}
     for name, labels in (("status", Status.labels), ("priority", Priority.labels)):
-        assert parameters[name]["schema"] == {"type": "array", "items": {"type": "string", "enum": sorted(labels)}}
+        assert parameters[name]["schema"] == {
+            "type": "array",
+            "items": {"type": "string", "enum": sorted(labels)},
+            "maxItems": 100,
+        }
         assert (parameters[name]["style"], parameters[name]["explode"]) == ("form", True)
     for name in ("assignee", "created_by", "mentioned", "organization"):
-        assert parameters[name]["schema"] == {"type": "array", "items": {"type": "string", "format": "uuid"}}
+        assert parameters[name]["schema"] == {
+            "type": "array",
+            "items": {"type": "string", "format": "uuid"},
+            "maxItems": 100,
+        }
 
 
 def test_ordering_lists_its_values(schema):
