@@ -2,9 +2,16 @@ from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
 from accounts.models import User, discord_user_id_validator, username_validator
+from config.serializers import (
+    StrictCharField,
+    StrictEmailField,
+    StrictModelSerializer,
+    StrictRegexField,
+    StrictURLField,
+)
 
 
-class UserReferenceSerializer(serializers.ModelSerializer):
+class UserReferenceSerializer(StrictModelSerializer):
     """A user named in a response: a task's assignee, a notification's actor, a member, a session's owner.
 
     The reference is ``id``, ``username`` and ``full_name``, which any reader of the data may see, even
@@ -69,7 +76,7 @@ class UserReferenceSchema(OpenApiSerializerExtension):
         return {**schema, "description": self.target.component_descriptions[self.target.component_name]}
 
 
-class MeSerializer(serializers.ModelSerializer):
+class MeSerializer(StrictModelSerializer):
     """One's own profile, with notification settings.
 
     ``webhook_secret`` signs the webhook requests (see the README, "Webhooks"); only its owner
@@ -77,13 +84,13 @@ class MeSerializer(serializers.ModelSerializer):
     """
 
     # Declared for the schema: the model's URLField, read-only, would be documented as a URI and never as "".
-    webhook_url = serializers.URLField(
+    webhook_url = StrictURLField(
         read_only=True, allow_blank=True, help_text="POST notifications to this URL; empty when none is set."
     )
     email_verified = serializers.BooleanField(
         read_only=True, help_text="Whether this person proved they receive mail at `email`."
     )
-    pending_email = serializers.EmailField(
+    pending_email = StrictEmailField(
         read_only=True,
         allow_blank=True,
         help_text="A new email asked for, which replaces `email` once verified; empty when none.",
@@ -110,20 +117,20 @@ class MeSerializer(serializers.ModelSerializer):
 
 
 class MeUpdateSerializer(serializers.Serializer):
-    email = serializers.EmailField(
+    email = StrictEmailField(
         required=False,
         max_length=254,
         help_text="A new email (with `current_password`): it becomes `pending_email` and replaces `email` once "
         "verified through `POST /auth/email/verify`. The current email cancels a pending change.",
     )
-    username = serializers.CharField(required=False, max_length=30, validators=[username_validator])
-    full_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    username = StrictCharField(required=False, max_length=30, validators=[username_validator])
+    full_name = StrictCharField(required=False, allow_blank=True, max_length=150)
     notify_email = serializers.BooleanField(required=False)
-    webhook_url = serializers.URLField(required=False, allow_blank=True, max_length=500)
+    webhook_url = StrictURLField(required=False, allow_blank=True, max_length=500)
     rotate_webhook_secret = serializers.BooleanField(
         required=False, write_only=True, help_text="Replace the webhook signing secret with a new one."
     )
-    discord_user_id = serializers.CharField(
+    discord_user_id = StrictCharField(
         required=False,
         allow_blank=True,
         max_length=20,
@@ -131,15 +138,15 @@ class MeUpdateSerializer(serializers.Serializer):
         help_text="Your Discord user id (17-20 digits; empty to remove): an organization's Discord channel pings "
         "you when a task is assigned to you or you are mentioned.",
     )
-    current_password = serializers.CharField(required=False, write_only=True, trim_whitespace=False)
+    current_password = StrictCharField(required=False, write_only=True, trim_whitespace=False)
 
 
 class RegisterSerializer(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
+    email = StrictEmailField(max_length=254)
     # The model's rule, here too so that the schema states it (its pattern).
-    username = serializers.CharField(max_length=30, validators=[username_validator])
-    password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
-    full_name = serializers.CharField(required=False, allow_blank=True, max_length=150, default="")
+    username = StrictCharField(max_length=30, validators=[username_validator])
+    password = StrictCharField(write_only=True, trim_whitespace=False, max_length=128)
+    full_name = StrictCharField(required=False, allow_blank=True, max_length=150, default="")
 
 
 class UserCreateSerializer(RegisterSerializer):
@@ -148,25 +155,25 @@ class UserCreateSerializer(RegisterSerializer):
 
 
 class PasswordChangeSerializer(serializers.Serializer):
-    old_password = serializers.CharField(trim_whitespace=False, max_length=128)
-    new_password = serializers.CharField(trim_whitespace=False, max_length=128)
+    old_password = StrictCharField(trim_whitespace=False, max_length=128)
+    new_password = StrictCharField(trim_whitespace=False, max_length=128)
 
 
 class PasswordResetSerializer(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
+    email = StrictEmailField(max_length=254)
 
 
 class PasswordResetConfirmSerializer(serializers.Serializer):
-    token = serializers.CharField(max_length=200)
-    new_password = serializers.CharField(trim_whitespace=False, max_length=128)
+    token = StrictCharField(max_length=200)
+    new_password = StrictCharField(trim_whitespace=False, max_length=128)
 
 
 class EmailVerifySerializer(serializers.Serializer):
     """Either the link's ``token``, or the ``email`` the code was sent to and the ``code``."""
 
-    token = serializers.CharField(required=False, max_length=200, help_text="The token of the emailed link.")
-    email = serializers.EmailField(required=False, max_length=254, help_text="The address the code was sent to.")
-    code = serializers.RegexField(
+    token = StrictCharField(required=False, max_length=200, help_text="The token of the emailed link.")
+    email = StrictEmailField(required=False, max_length=254, help_text="The address the code was sent to.")
+    code = StrictRegexField(
         r"^[0-9]{6}$", required=False, max_length=6, help_text="The 6-digit code of the email (with `email`)."
     )
 
@@ -186,13 +193,13 @@ class EmailVerifySerializer(serializers.Serializer):
 
 
 class EmailVerifiedSerializer(serializers.Serializer):
-    email = serializers.EmailField(help_text="The account's email, now verified.")
+    email = StrictEmailField(help_text="The account's email, now verified.")
     email_verified = serializers.BooleanField()
     email_changed = serializers.BooleanField(help_text="True when this confirmed an email change.")
 
 
 class EmailResendSerializer(serializers.Serializer):
-    email = serializers.EmailField(
+    email = StrictEmailField(
         required=False,
         max_length=254,
         help_text="Not signed in: the address to verify (answered alike whether or not an account has it). "

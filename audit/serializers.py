@@ -1,12 +1,13 @@
 from rest_framework import serializers
 
 from audit.models import AuditEvent
+from config.serializers import StrictCharField, StrictModelSerializer
 
 
-class SecurityEventSerializer(serializers.ModelSerializer):
+class SecurityEventSerializer(StrictModelSerializer):
     """One event of the caller's account, without who else was involved beyond "an administrator"."""
 
-    description = serializers.CharField(source="get_kind_display", read_only=True)
+    description = StrictCharField(source="get_kind_display", read_only=True)
     by_administrator = serializers.SerializerMethodField()
 
     class Meta:

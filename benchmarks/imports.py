@@ -60,6 +60,8 @@ def generate(path: str, rows: int, emails: list[str]) -> int:
 
 
 def build():
+    from django.utils import timezone
+
     from accounts.services import user_create
     from organizations.models import Role
     from organizations.services import membership_add, organization_create
@@ -69,6 +71,9 @@ def build():
     emails = []
     for i in range(MEMBERS):
         user = user_create(email=f"member{i}@bench.example", username=f"member{i}", password=None)
+        # Only a verified address is added to an organization (organizations.services.membership_add).
+        user.email_verified_at = timezone.now()
+        user.save(update_fields=["email_verified_at"])
         membership_add(organization=org, email=user.email, role=Role.MEMBER, actor=None)
         emails.append(user.email)
     return owner, org, emails

@@ -1,7 +1,180 @@
+"""List filters and ordering that know no domain (docs/api/pagination.md, "Filters and ordering").
+
+- A filter of a choice or an id takes several values, comma-separated (``?status=todo,in_progress``),
+  repeated (``?status=todo&status=in_progress``), or both: ``MultipleValuesFilter``. Its parameter is the
+  only kind ``config.middleware.SingleValuedQueryMiddleware`` lets through repeated
+  (``multiple_value_parameters``).
+- A value a filter cannot read (``?unread=junk``, an unknown choice, a malformed date or id) is a 400
+  naming the parameter, never ignored: django-filter's backend raises its form's errors as a
+  ``ValidationError``, and the boolean filter here refuses what is not a boolean.
+- ``?ordering=`` takes only the fields the view lists (400 ``invalid_choice`` naming the allowed ones), and
+  the schema lists them as the parameter's enum.
+"""
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
 
+# The most values one filter parameter takes: a longer list is refused before the database sees it.
+MAX_FILTER_VALUES = 100
 
-class StableOrderingFilter(OrderingFilter):
+
+class MultipleValuesWidget(forms.Widget):
+    """Reads a query parameter given once or several times, each comma-separated: ``a,b&x=c`` is a, b, c."""
+
+    def value_from_datadict(self, data, files, name):
+        values = data.getlist(name) if hasattr(data, "getlist") else ([data[name]] if name in data else [])
+        return [part.strip() for value in values for part in str(value).split(",") if part.strip()]
+
+    def value_omitted_from_data(self, data, files, name):
+        return name not in data
+
+
+class MultipleValuesField(forms.Field):
+    """A list of values, each cleaned by ``item`` (or a choice of ``choices``); ``MAX_FILTER_VALUES`` at most."""
+
+    widget = MultipleValuesWidget
+    default_error_messages = {
+        "too_many": f"At most {MAX_FILTER_VALUES} values.",
+    }
+
+    def __init__(self, *, item: forms.Field | None = None, choices=None, **kwargs):
+        kwargs.pop("null_label", None)
+        self.item = item if item is not None else forms.ChoiceField(choices=choices or [])
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if not value:
+            return []
+        if len(value) > MAX_FILTER_VALUES:
+            raise DjangoValidationError(self.error_messages["too_many"], code="too_many")
+        return list(dict.fromkeys(self.item.clean(item) for item in value))
+
+
+class MultipleValuesFilter(django_filters.MultipleChoiceFilter):
+    """Rows whose ``field_name`` is any of the values given (``__in``); see the module docstring.
+
+    ``choices`` (API values) or ``item`` (a form field: ``forms.UUIDField()``) say what one value is;
+    ``to_value`` turns an API value into the stored one (a label into its number). A MultipleChoiceFilter
+    so that the schema shows an array of repeated (``explode``) values, with their enum.
+    """
+
+    field_class = MultipleValuesField
+    multiple_values = True
+
+    def __init__(self, *args, to_value=None, **kwargs):
+        kwargs.setdefault("distinct", False)
+        self.to_value = to_value
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        if self.to_value is not None:
+            value = [self.to_value(item) for item in value]
+        qs = qs.filter(**{f"{self.field_name}__in": value})
+        return qs.distinct() if self.distinct else qs
+
+
+class StrictBooleanField(forms.Field):
+    """``true``/``false`` (also ``1``/``0``, ``yes``/``no``, any case); blank means absent; anything else is 400."""
+
+    widget = forms.TextInput
+    VALUES = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+    default_error_messages = {"invalid": "Expected true or false."}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        try:
+            return self.VALUES[str(value).strip().lower()]
+        except KeyError:
+            raise DjangoValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    """django-filter's boolean filter reads junk as "not given"; this one refuses it."""
+
+    field_class = StrictBooleanField
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend; a view's filterset that cannot read its parameters answers 400 in the envelope
+    (``raise_exception``, the default, said here so that no subclass turns it off)."""
+
+    raise_exception = True
+
+
+def multiple_value_parameters(view_class, initkwargs=None) -> set[str]:
+    """The query parameters of a view that take several values: its filterset's ``multiple_values`` filters
+    (when its filter backends include django-filter's), and any it declares in ``multiple_value_parameters``."""
+    if view_class is None:
+        return set()
+    names = set(getattr(view_class, "multiple_value_parameters", ()))
+    backends = (initkwargs or {}).get("filter_backends", getattr(view_class, "filter_backends", ()))
+    filterset_class = getattr(view_class, "filterset_class", None)
+    if filterset_class is not None and any(issubclass(backend, DjangoFilterBackend) for backend in backends):
+        names |= {
+            name
+            for name, declared in filterset_class.base_filters.items()
+            if getattr(declared, "multiple_values", False)
+        }
+    return names
+
+
+class StrictOrderingFilter(OrderingFilter):
+    """``?ordering=`` of the fields the view lists in ``ordering_fields`` (each also with ``-``, descending),
+    comma-separated; anything else is 400 ``invalid_choice`` naming the allowed values. A view that lists
+    none takes no ordering."""
+
+    def allowed_values(self, view) -> list[str]:
+        fields = [name for name, _label in self.get_valid_fields(None, view, {"request": None})]
+        return [value for name in fields for value in (name, f"-{name}")]
+
+    def get_valid_fields(self, queryset, view, context=None):
+        declared = getattr(view, "ordering_fields", None)
+        if not declared or declared == "__all__":
+            return []
+        return [(name, name) for name in declared]
+
+    def remove_invalid_fields(self, queryset, fields, view, request):
+        allowed = self.allowed_values(view)
+        fields = [field for field in fields if field]  # "?ordering=" means the default order
+        unknown = [field for field in fields if field not in allowed]
+        if unknown:
+            message = f"Unknown ordering: {', '.join(unknown)}. " + (
+                f"Allowed: {', '.join(allowed)}." if allowed else "This list takes no ordering."
+            )
+            raise ValidationError({self.ordering_param: [message]}, code="invalid_choice")
+        return fields
+
+    def get_schema_operation_parameters(self, view):
+        allowed = self.allowed_values(view)
+        if not allowed:
+            return []
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": "Which fields to order by, comma-separated, each descending with `-`: "
+                + ", ".join(f"`{value}`" for value in allowed)
+                + ". Anything else is a 400.",
+                "schema": {"type": "array", "items": {"type": "string", "enum": allowed}},
+                "style": "form",
+                "explode": False,
+            }
+        ]
+
+
+class StableOrderingFilter(StrictOrderingFilter):
     """``?ordering=`` that always ends with a unique tie-breaker, so pages never overlap or skip rows."""
 
     tie_breakers = ("-created_at", "-pk")
@@ -10,3 +183,23 @@ class StableOrderingFilter(OrderingFilter):
         ordering = list(super().get_ordering(request, queryset, view) or [])
         named = {field.lstrip("-") for field in ordering}
         return ordering + [field for field in self.tie_breakers if field.lstrip("-") not in named]
+
+
+def uuids_filter(**kwargs) -> MultipleValuesFilter:
+    """A filter of one or several ids (``?assignee=<uuid>,<uuid>``)."""
+    return extend_schema_field(OpenApiTypes.UUID)(MultipleValuesFilter(item=forms.UUIDField(), **kwargs))
+
+
+def choices_filter(values, *, to_value=None, **kwargs) -> MultipleValuesFilter:
+    """A filter of one or several of ``values``, the API's spelling (``?status=todo,done``); ``to_value``
+    turns one into what is stored (a label into its number)."""
+    values = list(values)
+    declared = MultipleValuesFilter(choices=[(value, value) for value in values], to_value=to_value, **kwargs)
+    # The schema would take the type from the model's field (a number for a labelled choice).
+    return extend_schema_field({"type": "string", "enum": values})(declared)
+
+
+def labelled_choices_filter(choices_class, **kwargs) -> MultipleValuesFilter:
+    """``choices_filter`` of an ``IntegerChoices`` spoken as its labels (``LabelChoiceField``'s filter)."""
+    members = {member.label: member for member in choices_class}
+    return choices_filter(members, to_value=members.__getitem__, **kwargs)

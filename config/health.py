@@ -15,6 +15,7 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from config.serializers import StrictCharField
 from config.views import PublicAPIView
 
 
@@ -59,7 +60,7 @@ class LiveView(PublicAPIView):
 
     @extend_schema(
         summary="Liveness",
-        responses=inline_serializer("Liveness", {"status": serializers.CharField()}),
+        responses=inline_serializer("Liveness", {"status": StrictCharField()}),
         tags=["health"],
     )
     def get(self, request):
@@ -68,14 +69,14 @@ class LiveView(PublicAPIView):
 
 HealthCheck = inline_serializer(
     "HealthCheck",
-    {"status": serializers.CharField(), "latency_ms": serializers.FloatField(required=False)},
+    {"status": StrictCharField(), "latency_ms": serializers.FloatField(required=False)},
 )
 HealthReport = inline_serializer(
     "HealthReport",
     {
         "status": serializers.ChoiceField(choices=["ok", "degraded"]),
-        "version": serializers.CharField(),
-        "environment": serializers.CharField(),
+        "version": StrictCharField(),
+        "environment": StrictCharField(),
         "timestamp": serializers.DateTimeField(),
         "checks": serializers.DictField(child=serializers.DictField()),
     },

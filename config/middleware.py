@@ -10,6 +10,7 @@ from config.exceptions import (
     server_error_entry,
     service_unavailable_response,
 )
+from config.filters import multiple_value_parameters
 from config.request_context import request_bound
 
 logger = logging.getLogger("config.errors")
@@ -34,24 +35,34 @@ class RequestContextMiddleware:
 
 
 class SingleValuedQueryMiddleware:
-    """Refuses an API request that gives a query parameter twice (``?page=2&page=``): 400 ``repeated_parameter``.
+    """Refuses an API request that gives a query parameter twice (``?page=2&page=``): 400 ``repeated_parameter``,
+    unless the view's filters take several values there (``config.filters.multiple_value_parameters``:
+    ``?status=todo&status=done``).
 
-    No parameter of the API takes several values; Django would silently keep the last one, which may
-    be a blank that then reads as "not given".
+    Django would otherwise silently keep the last value of a single-valued parameter, which may be a blank
+    that then reads as "not given". Checked once the URL is resolved, since only the view knows its filters.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if is_api_path(request.path):
-            repeated = sorted(name for name, values in request.GET.lists() if len(values) > 1)
-            if repeated:
-                errors = [
-                    error_entry("repeated_parameter", "Give this query parameter once.", name) for name in repeated
-                ]
-                return JsonResponse(envelope(errors), status=400)
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not is_api_path(request.path):
+            return None
+        repeated = {name for name, values in request.GET.lists() if len(values) > 1}
+        if not repeated:
+            return None
+        view_class = getattr(view_func, "cls", None) or getattr(view_func, "view_class", None)
+        repeated -= multiple_value_parameters(view_class, getattr(view_func, "initkwargs", None))
+        if not repeated:
+            return None
+        errors = [
+            error_entry("repeated_parameter", "Give this query parameter once.", name) for name in sorted(repeated)
+        ]
+        return JsonResponse(envelope(errors), status=400)
 
 
 class ApiErrorMiddleware:

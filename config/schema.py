@@ -5,13 +5,15 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
+from config.filters import MAX_FILTER_VALUES
 from config.ratelimit import is_unlimited
+from config.serializers import StrictCharField
 
 
 class ErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Stable machine-readable code for this kind of failure.")
-    message = serializers.CharField()
-    field = serializers.CharField(allow_null=True, help_text="Dotted path of the field at fault, or null.")
+    code = StrictCharField(help_text="Stable machine-readable code for this kind of failure.")
+    message = StrictCharField()
+    field = StrictCharField(allow_null=True, help_text="Dotted path of the field at fault, or null.")
 
 
 class ErrorEnvelopeSerializer(serializers.Serializer):
@@ -72,6 +74,14 @@ class AutoSchema(SpectacularAutoSchema):
                 {"schema": {"type": "integer", "minimum": 1}, "required": True, "description": "Seconds to wait."},
             )
         return headers
+
+    def _get_filter_parameters(self):
+        # A filter of several values takes at most MAX_FILTER_VALUES (config/filters.py): the schema says so.
+        parameters = super()._get_filter_parameters()
+        for parameter in parameters:
+            if parameter.get("schema", {}).get("type") == "array" and parameter.get("explode"):
+                parameter["schema"]["maxItems"] = MAX_FILTER_VALUES
+        return parameters
 
     def _get_request_for_media_type(self, serializer, direction="request"):
         # drf-spectacular documents every PATCH body as its all-optional "Patched" variant; a view whose

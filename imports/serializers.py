@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from accounts.serializers import UserReferenceSerializer
+from config.serializers import BoundedListField, StrictCharField, StrictModelSerializer
 from imports.models import ImportJob, ImportKind, ImportMode, ImportRowError
 
 STATUS_FIELDS = [
@@ -37,13 +38,13 @@ class ImportCreateSerializer(serializers.Serializer):
     dry_run = serializers.BooleanField(default=False, help_text="Validate and report only; nothing is loaded.")
 
 
-class ImportStatusSerializer(serializers.ModelSerializer):
+class ImportStatusSerializer(StrictModelSerializer):
     progress = serializers.IntegerField(read_only=True, help_text="0-100 over the whole job.")
     valid = serializers.SerializerMethodField(help_text="Rows that passed validation so far in the current pass.")
     errors_count = serializers.IntegerField(
         source="errors_recorded", read_only=True, help_text="Problems listed at /imports/{id}/errors."
     )
-    warnings = serializers.ListField(child=serializers.CharField(), read_only=True)
+    warnings = BoundedListField(child=StrictCharField(), read_only=True)
 
     class Meta:
         model = ImportJob
@@ -57,7 +58,7 @@ class ImportStatusSerializer(serializers.ModelSerializer):
 class ImportJobSerializer(ImportStatusSerializer):
     organization = serializers.UUIDField(source="organization_id", read_only=True)
     created_by = UserReferenceSerializer(read_only=True, allow_null=True, with_email=True)
-    file_name = serializers.CharField(source="original_name", read_only=True)
+    file_name = StrictCharField(source="original_name", read_only=True)
 
     class Meta:
         model = ImportJob
@@ -76,7 +77,7 @@ class ImportJobSerializer(ImportStatusSerializer):
         read_only_fields = fields
 
 
-class ImportRowErrorSerializer(serializers.ModelSerializer):
+class ImportRowErrorSerializer(StrictModelSerializer):
     class Meta:
         model = ImportRowError
         fields = ["line", "column", "code", "message", "value"]

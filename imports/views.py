@@ -6,7 +6,6 @@ every endpoint needs an admin (or owner) of the job's organization (``IsOrgAdmin
 
 from django.conf import settings
 from django.http import HttpResponse
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
@@ -17,9 +16,11 @@ from rest_framework.response import Response
 
 from config.csv_safety import csv_writer
 from config.errors import PayloadTooLarge
+from config.filters import FilterBackend
 from config.negotiation import FormatParameterNegotiation
 from config.pagination import StandardPagination
 from imports import selectors, services
+from imports.filters import ImportJobFilter
 from imports.serializers import (
     ImportCreateSerializer,
     ImportJobSerializer,
@@ -61,8 +62,8 @@ class OrganizationImportViewSet(mixins.ListModelMixin, OrganizationScopedViewSet
     required_scopes = {"GET": "org:admin", "POST": "org:admin"}
     parser_classes = [MultiPartParser]
     serializer_class = ImportJobSerializer
-    filter_backends = [DjangoFilterBackend]
-    filterset_fields = ["state", "kind"]
+    filter_backends = [FilterBackend]
+    filterset_class = ImportJobFilter
 
     def get_queryset(self):
         return selectors.import_job_list()

@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from config.errors import Forbidden
 from config.permissions import ANY_SCOPE
+from config.serializers import BoundedListField, StrictCharField, StrictURLField
 from config.views import PublicAPIView
 from mcp_server import metadata
 from mcp_server.server import serve
@@ -58,7 +59,7 @@ JSONRPC_MESSAGE = inline_serializer(
     "JSONRPCMessage",
     {
         "jsonrpc": serializers.ChoiceField(choices=["2.0"]),
-        "method": serializers.CharField(
+        "method": StrictCharField(
             allow_blank=True, help_text="initialize, tools/list, tools/call, resources/read, ..."
         ),
         "id": serializers.JSONField(required=False, help_text="A number or a string; absent for a notification."),
@@ -111,13 +112,13 @@ class MCPView(APIView):
 ProtectedResourceMetadata = inline_serializer(
     "ProtectedResourceMetadata",
     {
-        "resource": serializers.URLField(help_text="The MCP endpoint's URL, the tokens' audience."),
-        "authorization_servers": serializers.ListField(
-            child=serializers.URLField(), help_text="Issuers whose RFC 8414 metadata an MCP client reads next."
+        "resource": StrictURLField(help_text="The MCP endpoint's URL, the tokens' audience."),
+        "authorization_servers": BoundedListField(
+            child=StrictURLField(), help_text="Issuers whose RFC 8414 metadata an MCP client reads next."
         ),
-        "scopes_supported": serializers.ListField(child=serializers.CharField()),
-        "bearer_methods_supported": serializers.ListField(child=serializers.CharField()),
-        "resource_name": serializers.CharField(),
+        "scopes_supported": BoundedListField(child=StrictCharField()),
+        "bearer_methods_supported": BoundedListField(child=StrictCharField()),
+        "resource_name": StrictCharField(),
     },
 )
 

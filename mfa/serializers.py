@@ -1,23 +1,24 @@
 from rest_framework import serializers
 
+from config.serializers import BoundedListField, StrictCharField
 from mfa.selectors import RECOVERY_CODE, TOTP
 
 FACTORS = [TOTP, RECOVERY_CODE]
 
 
 class CodeSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=64, help_text="The 6-digit code the authenticator app shows.")
+    code = StrictCharField(max_length=64, help_text="The 6-digit code the authenticator app shows.")
 
 
 class TotpEnrolmentSerializer(serializers.Serializer):
-    secret = serializers.CharField(help_text="The shared secret, base32, for typing into an app by hand.")
-    otpauth_uri = serializers.CharField(source="uri", help_text="The `otpauth://totp/...` URI with issuer and account.")
-    qr_code = serializers.CharField(source="qr_svg", help_text="The URI as a QR code: a `data:image/svg+xml` URI.")
+    secret = StrictCharField(help_text="The shared secret, base32, for typing into an app by hand.")
+    otpauth_uri = StrictCharField(source="uri", help_text="The `otpauth://totp/...` URI with issuer and account.")
+    qr_code = StrictCharField(source="qr_svg", help_text="The URI as a QR code: a `data:image/svg+xml` URI.")
 
 
 class RecoveryCodesSerializer(serializers.Serializer):
-    recovery_codes = serializers.ListField(
-        child=serializers.CharField(),
+    recovery_codes = BoundedListField(
+        child=StrictCharField(),
         help_text="Ten single-use codes, shown this once: only their hashes are kept.",
     )
 
@@ -35,7 +36,7 @@ class RecoveryCodesStateSerializer(serializers.Serializer):
 
 class MfaStateSerializer(serializers.Serializer):
     enabled = serializers.BooleanField(help_text="Signing in asks for a second factor.")
-    methods = serializers.ListField(child=serializers.ChoiceField(choices=FACTORS))
+    methods = BoundedListField(child=serializers.ChoiceField(choices=FACTORS))
     totp = TotpStateSerializer(source="*")
     recovery_codes = RecoveryCodesStateSerializer(source="*")
 
@@ -44,6 +45,6 @@ class MfaChallengeSerializer(serializers.Serializer):
     """What signing in answers, instead of a session, when the account has a second factor."""
 
     mfa_required = serializers.BooleanField(help_text="Always true: POST the code to /auth/login/mfa.")
-    mfa_token = serializers.CharField(source="token", help_text="Short-lived, single use, for this sign-in only.")
-    mfa_methods = serializers.ListField(source="methods", child=serializers.ChoiceField(choices=FACTORS))
+    mfa_token = StrictCharField(source="token", help_text="Short-lived, single use, for this sign-in only.")
+    mfa_methods = BoundedListField(source="methods", child=serializers.ChoiceField(choices=FACTORS))
     expires_in = serializers.IntegerField(help_text="Seconds until the mfa_token expires.")

@@ -1,12 +1,14 @@
 import django_filters
 
-from notifications.models import Notification
+from config.filters import BooleanFilter, choices_filter
+from notifications.models import Notification, NotificationKind
 
 
 class NotificationFilter(django_filters.FilterSet):
-    unread = django_filters.BooleanFilter(
+    unread = BooleanFilter(
         field_name="read_at", lookup_expr="isnull", label="true: only unread ones; false: only read ones."
     )
+    kind = choices_filter(NotificationKind.values, field_name="kind")
 
     class Meta:
         model = Notification

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 from rest_framework import serializers
 
+from config.serializers import StrictModelSerializer
 from notifications.models import Notification
 
 # accounts sends its emails and webhooks through this app, so this app names users through the
@@ -9,7 +10,7 @@ from notifications.models import Notification
 UserReferenceSerializer = import_string(settings.USER_REFERENCE_SERIALIZER)
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(StrictModelSerializer):
     """An in-app notification. ``target_type``/``target_id`` name what it is about (e.g. a task)."""
 
     actor = UserReferenceSerializer(read_only=True, allow_null=True)

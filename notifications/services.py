@@ -2,7 +2,7 @@
 
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -52,7 +52,7 @@ def _as_uuid(value) -> uuid.UUID | None:
 
 
 @transaction.atomic
-def notification_create(
+def notification_create(  # noqa: PLR0913 - one argument per column of the notification, and the per-person ones
     *,
     recipients: Iterable,
     kind: NotificationKind,
@@ -64,6 +64,7 @@ def notification_create(
     target_type: str = "",
     target_id=None,
     data: dict | None = None,
+    personal: Mapping | None = None,
 ) -> list[Notification]:
     """Notify people of something that happened, inside the transaction of the change (an outbox).
 
@@ -71,6 +72,8 @@ def notification_create(
     user) and one delivery per channel the recipient has on (email, webhook), in a fixed number
     of queries whatever the number of recipients. Deliveries are enqueued only once the
     transaction commits, so a rolled-back change notifies nobody. ``recipients`` are users or ids.
+    ``personal`` maps a recipient's id to what differs for them (``title``, ``body``, ``data``): a
+    summary that counts each person's own share of a bulk change, still written at once.
     """
     if kind not in NotificationKind.values:
         raise ValueError(f"Unknown notification kind {kind!r}; expected one of {', '.join(NotificationKind.values)}.")
@@ -79,19 +82,22 @@ def notification_create(
     if not users:
         return []
     now = timezone.now()
+    own = personal or {}
     notifications = Notification.objects.bulk_create(
         [
             Notification(
                 recipient=user,
                 actor_id=actor_id,
                 kind=kind,
-                title=truncate(title, Notification._meta.get_field("title").max_length),
-                body=body,
+                title=truncate(
+                    own.get(user.pk, {}).get("title", title), Notification._meta.get_field("title").max_length
+                ),
+                body=own.get(user.pk, {}).get("body", body),
                 url=url[: Notification._meta.get_field("url").max_length],
                 organization_id=organization_id,
                 target_type=target_type,
                 target_id=target_id,
-                data=data or {},
+                data=own.get(user.pk, {}).get("data", data) or {},
                 created_at=now,
             )
             for user in users

@@ -1,10 +1,10 @@
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.credentials import credential_organization_ids
+from config.filters import FilterBackend
 from notifications import selectors, services
 from notifications.filters import NotificationFilter
 from notifications.models import Notification
@@ -15,7 +15,7 @@ class NotificationListView(ListAPIView):
     """The caller's in-app notifications, newest first; ``?unread=true`` for the unread ones only."""
 
     serializer_class = NotificationSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [FilterBackend]
     filterset_class = NotificationFilter
     # Notifications speak of tasks: reading them is reading tasks (config/permissions.py).
     required_scopes = {"GET": "tasks:read"}

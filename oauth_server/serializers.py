@@ -2,25 +2,26 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.credentials import SCOPES
+from config.serializers import StrictCharField, StrictModelSerializer
 from oauth_server.models import OAuthGrant
 
 
 class GrantApplicationSerializer(serializers.Serializer):
-    client_id = serializers.CharField()
-    name = serializers.CharField()
+    client_id = StrictCharField()
+    name = StrictCharField()
 
 
 class GrantOrganizationSerializer(serializers.Serializer):
     id = serializers.UUIDField()
-    name = serializers.CharField()
+    name = StrictCharField()
 
 
 class ScopeSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    description = serializers.CharField()
+    name = StrictCharField()
+    description = StrictCharField()
 
 
-class OAuthGrantSerializer(serializers.ModelSerializer):
+class OAuthGrantSerializer(StrictModelSerializer):
     """A program the person authorized: what it may do, where, since when."""
 
     application = GrantApplicationSerializer()
@@ -43,8 +44,8 @@ class OrganizationOAuthGrantSerializer(OAuthGrantSerializer):
 
     class UserSerializer(serializers.Serializer):
         id = serializers.UUIDField()
-        username = serializers.CharField()
-        full_name = serializers.CharField()
+        username = StrictCharField()
+        full_name = StrictCharField()
 
     class Meta(OAuthGrantSerializer.Meta):
         fields = [*OAuthGrantSerializer.Meta.fields, "user"]

@@ -33,6 +33,7 @@ from config.credentials import SCOPES
 from config.errors import ApplicationError
 from config.exceptions import RateLimited, ServiceUnavailable, json_error_response
 from config.ratelimit import enforce_ip_rate_limit, enforce_rate_limit
+from config.serializers import BoundedListField, StrictCharField
 from config.views import PublicAPIView, api_not_found
 from mfa.services import mfa_challenge_limit_key
 from oauth_server import selectors, services, tokens
@@ -345,26 +346,26 @@ class IntrospectView(View):
 class RegistrationRequestSerializer(serializers.Serializer):
     """What a public client may register, stated so that the schema says it too (RFC 7591 metadata)."""
 
-    redirect_uris = serializers.ListField(child=serializers.CharField(max_length=2000), min_length=1, max_length=10)
-    client_name = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    redirect_uris = BoundedListField(child=StrictCharField(max_length=2000), min_length=1, max_length=10)
+    client_name = StrictCharField(max_length=255, required=False, allow_blank=True)
     token_endpoint_auth_method = serializers.ChoiceField(choices=["none"], required=False)
-    grant_types = serializers.ListField(
+    grant_types = BoundedListField(
         child=serializers.ChoiceField(choices=["authorization_code", "refresh_token"]), required=False
     )
-    response_types = serializers.ListField(child=serializers.ChoiceField(choices=["code"]), required=False)
-    scope = serializers.CharField(required=False, allow_blank=True)
+    response_types = BoundedListField(child=serializers.ChoiceField(choices=["code"]), required=False)
+    scope = StrictCharField(required=False, allow_blank=True)
 
 
 RegistrationResponseSerializer = inline_serializer(
     "OAuthClientRegistration",
     {
-        "client_id": serializers.CharField(),
+        "client_id": StrictCharField(),
         "client_id_issued_at": serializers.IntegerField(),
-        "client_name": serializers.CharField(),
-        "redirect_uris": serializers.ListField(child=serializers.CharField()),
-        "grant_types": serializers.ListField(child=serializers.CharField()),
-        "response_types": serializers.ListField(child=serializers.CharField()),
-        "token_endpoint_auth_method": serializers.CharField(),
+        "client_name": StrictCharField(),
+        "redirect_uris": BoundedListField(child=StrictCharField()),
+        "grant_types": BoundedListField(child=StrictCharField()),
+        "response_types": BoundedListField(child=StrictCharField()),
+        "token_endpoint_auth_method": StrictCharField(),
     },
 )
 

@@ -7,7 +7,10 @@ class OrgWebhooksConfig(AppConfig):
     verbose_name = "Organization webhooks"
 
     def ready(self):
-        from org_webhooks.receivers import deliveries_create_on_change
-        from organizations.changes import organization_changed
+        from org_webhooks.receivers import deliveries_create_on_change, deliveries_create_on_changes
+        from organizations.changes import organization_changed, organization_changed_many
 
         organization_changed.connect(deliveries_create_on_change, dispatch_uid="org_webhooks_deliveries_on_change")
+        organization_changed_many.connect(
+            deliveries_create_on_changes, dispatch_uid="org_webhooks_deliveries_on_changes"
+        )

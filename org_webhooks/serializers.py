@@ -1,16 +1,17 @@
 from rest_framework import serializers
 
 from accounts.serializers import UserReferenceSerializer
+from config.serializers import BoundedListField, StrictCharField, StrictModelSerializer, StrictURLField
 from org_webhooks import events
 from org_webhooks.models import DeliveryState, EndpointKind, WebhookDelivery, WebhookEndpoint
 
 EVENT_CHOICES = [events.ALL, *events.EVENT_TYPES]
 
 
-class WebhookEndpointSerializer(serializers.ModelSerializer):
+class WebhookEndpointSerializer(StrictModelSerializer):
     """An endpoint as admins see it: never its secret (shown once, at creation and rotation)."""
 
-    events = serializers.ListField(child=serializers.ChoiceField(choices=EVENT_CHOICES), read_only=True)
+    events = BoundedListField(child=serializers.ChoiceField(choices=EVENT_CHOICES), read_only=True)
     created_by = UserReferenceSerializer(read_only=True, allow_null=True)
     previous_secret_expires_at = serializers.SerializerMethodField(
         help_text="Until when the previous secret still signs (a second signature) after a rotation; else null."
@@ -45,7 +46,7 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
 
 
 class WebhookEndpointWithSecretSerializer(WebhookEndpointSerializer):
-    secret = serializers.CharField(
+    secret = StrictCharField(
         read_only=True, help_text="The signing secret (`whsec_...`): shown this once, keep it on the receiver."
     )
 
@@ -55,33 +56,33 @@ class WebhookEndpointWithSecretSerializer(WebhookEndpointSerializer):
 
 
 class WebhookEndpointCreateSerializer(serializers.Serializer):
-    url = serializers.URLField(max_length=500)
+    url = StrictURLField(max_length=500)
     kind = serializers.ChoiceField(choices=EndpointKind.choices, default=EndpointKind.WEBHOOK)
-    events = serializers.ListField(
+    events = BoundedListField(
         child=serializers.ChoiceField(choices=EVENT_CHOICES), min_length=1, max_length=len(EVENT_CHOICES)
     )
-    description = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    description = StrictCharField(max_length=500, required=False, allow_blank=True, default="")
     active = serializers.BooleanField(required=False, default=True)
 
 
 class WebhookEndpointUpdateSerializer(serializers.Serializer):
-    url = serializers.URLField(max_length=500, required=False)
+    url = StrictURLField(max_length=500, required=False)
     kind = serializers.ChoiceField(choices=EndpointKind.choices, required=False)
-    events = serializers.ListField(
+    events = BoundedListField(
         child=serializers.ChoiceField(choices=EVENT_CHOICES),
         min_length=1,
         max_length=len(EVENT_CHOICES),
         required=False,
     )
-    description = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    description = StrictCharField(max_length=500, required=False, allow_blank=True)
     active = serializers.BooleanField(required=False, help_text="false pauses the endpoint; true resumes it.")
 
 
-class WebhookDeliverySerializer(serializers.ModelSerializer):
+class WebhookDeliverySerializer(StrictModelSerializer):
     state = serializers.ChoiceField(choices=DeliveryState.choices, read_only=True)
     webhook_id = serializers.UUIDField(source="event_id", read_only=True, help_text="The `webhook-id` header sent.")
-    error = serializers.CharField(source="last_error", read_only=True)
-    response_body = serializers.CharField(read_only=True, help_text="The first kilobyte of the last answer.")
+    error = StrictCharField(source="last_error", read_only=True)
+    response_body = StrictCharField(read_only=True, help_text="The first kilobyte of the last answer.")
 
     class Meta:
         model = WebhookDelivery

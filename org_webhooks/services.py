@@ -204,8 +204,8 @@ def _fail_waiting(endpoint: WebhookEndpoint, reason: str) -> int:
 # --- The outbox -------------------------------------------------------------------------------
 
 
-def _discord_mentions(change: OrganizationChange) -> list[str]:
-    """Discord ids of the people this change concerns (an assignee, the mentioned), never the actor."""
+def _discord_mention_user_ids(change: OrganizationChange) -> set:
+    """Ids of the people this change concerns (an assignee, the mentioned), never the actor."""
     target, user_ids = change.target, set()
     if isinstance(target, Task) and change.action in ("task.created", "task.updated"):
         if target.assignee_id and (change.action == "task.created" or "assignee" in (change.after or {})):
@@ -214,49 +214,85 @@ def _discord_mentions(change: OrganizationChange) -> list[str]:
             user_ids.update(target.mentions.values_list("pk", flat=True))
     elif isinstance(target, Comment):
         user_ids.update(target.mentions.values_list("pk", flat=True))
-    actor_id = getattr(change.actor, "pk", None)
-    user_ids.discard(actor_id)
-    if not user_ids:
-        return []
-    return sorted(
-        User.objects.filter(pk__in=user_ids, is_active=True)
-        .exclude(discord_user_id="")
-        .values_list("discord_user_id", flat=True)
+    user_ids.discard(getattr(change.actor, "pk", None))
+    return user_ids
+
+
+def _discord_mentions(changes: list[OrganizationChange]) -> dict:
+    """Each change's id to the Discord ids of the people it concerns, from one query for all of them."""
+    wanted = {change.id: _discord_mention_user_ids(change) for change in changes}
+    everyone = set().union(*wanted.values())
+    discord_ids = (
+        dict(
+            User.objects.filter(pk__in=everyone, is_active=True)
+            .exclude(discord_user_id="")
+            .values_list("pk", "discord_user_id")
+        )
+        if everyone
+        else {}
     )
+    return {
+        change_id: sorted(discord_ids[user_id] for user_id in user_ids if user_id in discord_ids)
+        for change_id, user_ids in wanted.items()
+    }
 
 
 def deliveries_create(*, change: OrganizationChange) -> list[WebhookDelivery]:
     """The outbox: one delivery per active endpoint of the organization subscribed to the change, written
     in the change's transaction and enqueued once it commits. The body is built now: a later edit of the
     resource does not change what is sent, on a retry or a redelivery."""
-    if change.action not in events.EVENT_TYPES:
-        return []
-    endpoints = [
-        endpoint
-        for endpoint in WebhookEndpoint.objects.filter(organization_id=change.organization_id, active=True)
-        if events.subscribed(endpoint.events, change.action)
-    ]
-    if not endpoints:
-        return []
-    organization = Organization.objects.get(pk=change.organization_id)
-    payload = payloads.envelope(
-        event_type=change.action,
-        occurred_at=change.occurred_at,
-        organization=organization,
-        data=payloads.resource(change.target),
-    )
-    bodies = {EndpointKind.WEBHOOK: payloads.body_bytes(payload)}
-    if any(endpoint.kind == EndpointKind.DISCORD for endpoint in endpoints):
-        actor_name = change.actor.get_full_name() if change.actor is not None else ""
-        bodies[EndpointKind.DISCORD] = payloads.body_bytes(
-            payloads.discord(payload=payload, actor_name=actor_name, mention_user_ids=_discord_mentions(change))
-        )
-    return _deliveries_write(
-        [(endpoint, bodies[endpoint.kind]) for endpoint in endpoints], event_id=change.id, event_type=change.action
-    )
+    return deliveries_create_many(changes=[change])
+
+
+def deliveries_create_many(*, changes: list[OrganizationChange]) -> list[WebhookDelivery]:
+    """``deliveries_create`` for many changes at once (a bulk change), in a fixed number of queries per
+    organization whatever their number (their targets come with what their payload renders)."""
+    by_organization: dict = {}
+    for change in changes:
+        if change.action in events.EVENT_TYPES:
+            by_organization.setdefault(change.organization_id, []).append(change)
+    rows = []
+    for organization_id, its_changes in by_organization.items():
+        endpoints = list(WebhookEndpoint.objects.filter(organization_id=organization_id, active=True))
+        wanted = [
+            (change, subscribed)
+            for change in its_changes
+            if (subscribed := [endpoint for endpoint in endpoints if events.subscribed(endpoint.events, change.action)])
+        ]
+        if not wanted:
+            continue
+        organization = Organization.objects.get(pk=organization_id)
+        to_discord = [
+            change for change, subscribed in wanted if any(e.kind == EndpointKind.DISCORD for e in subscribed)
+        ]
+        mentions = _discord_mentions(to_discord) if to_discord else {}
+        for change, subscribed in wanted:
+            payload = payloads.envelope(
+                event_type=change.action,
+                occurred_at=change.occurred_at,
+                organization=organization,
+                data=payloads.resource(change.target),
+            )
+            bodies = {EndpointKind.WEBHOOK: payloads.body_bytes(payload)}
+            if change.id in mentions:
+                actor_name = change.actor.get_full_name() if change.actor is not None else ""
+                bodies[EndpointKind.DISCORD] = payloads.body_bytes(
+                    payloads.discord(payload=payload, actor_name=actor_name, mention_user_ids=mentions[change.id])
+                )
+            rows += [(endpoint, bodies[endpoint.kind], change.id, change.action) for endpoint in subscribed]
+    return _deliveries_insert(rows)
 
 
 def _deliveries_write(items, *, event_id, event_type: str, redelivery_of=None) -> list[WebhookDelivery]:
+    return _deliveries_insert(
+        [(endpoint, body, event_id, event_type) for endpoint, body in items], redelivery_of=redelivery_of
+    )
+
+
+def _deliveries_insert(rows, *, redelivery_of=None) -> list[WebhookDelivery]:
+    """Write ``(endpoint, body, event_id, event_type)`` rows as deliveries in one INSERT; enqueued on commit."""
+    if not rows:
+        return []
     now = timezone.now()
     deliveries = WebhookDelivery.objects.bulk_create(
         [
@@ -270,7 +306,7 @@ def _deliveries_write(items, *, event_id, event_type: str, redelivery_of=None) -
                 updated_at=now,
                 next_attempt_at=now,
             )
-            for endpoint, body in items
+            for endpoint, body, event_id, event_type in rows
         ]
     )
     for delivery in deliveries:

@@ -9,6 +9,7 @@ subscribe to.
 
 import datetime
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import models
@@ -17,6 +18,10 @@ from django.utils import timezone
 
 # Sent with ``change`` (an ``OrganizationChange``) inside the transaction of the change.
 organization_changed = Signal()
+# Sent with ``changes`` (a list of ``OrganizationChange``, each as ``organization_changed`` would carry it)
+# when one request changes many rows at once (``POST /tasks/bulk``): a receiver writes its rows for all of
+# them in a fixed number of queries. Whatever receives ``organization_changed`` receives this one too.
+organization_changed_many = Signal()
 
 
 class Action(models.TextChoices):
@@ -47,6 +52,8 @@ class Action(models.TextChoices):
     TASK_RESTORED = "task.restored", "Task restored"
     COMMENT_DELETED = "comment.deleted", "Comment deleted"
     COMMENT_RESTORED = "comment.restored", "Comment restored"
+    # Issue 15: a comment's author edits it (its body, and so its mentions).
+    COMMENT_UPDATED = "comment.updated", "Comment edited"
     ORGANIZATION_DELETED = "organization.deleted", "Organization deleted"
     ORGANIZATION_RESTORED = "organization.restored", "Organization restored"
     ORGANIZATION_PURGED = "organization.purged", "Organization purged"
@@ -95,17 +102,36 @@ def json_value(value):
     return value
 
 
-def organization_change(
-    *, organization_id, action: str, actor=None, target=None, before: dict | None = None, after: dict | None = None
-) -> OrganizationChange:
-    """Tell the receivers of ``organization_changed`` what happened; call it inside the change's transaction."""
-    change = OrganizationChange(
+def _as_json(values: dict | None) -> dict | None:
+    return {k: json_value(v) for k, v in values.items()} if values is not None else None
+
+
+def _change(organization_id, action, actor, target, before, after) -> OrganizationChange:
+    return OrganizationChange(
         organization_id=organization_id,
         action=action,
         actor=actor,
         target=target,
-        before={k: json_value(v) for k, v in before.items()} if before is not None else None,
-        after={k: json_value(v) for k, v in after.items()} if after is not None else None,
+        before=_as_json(before),
+        after=_as_json(after),
     )
+
+
+def organization_change(
+    *, organization_id, action: str, actor=None, target=None, before: dict | None = None, after: dict | None = None
+) -> OrganizationChange:
+    """Tell the receivers of ``organization_changed`` what happened; call it inside the change's transaction."""
+    change = _change(organization_id, action, actor, target, before, after)
     organization_changed.send(sender=OrganizationChange, change=change)
     return change
+
+
+def organization_changes(
+    *, organization_id, action: str, actor=None, items: Sequence[tuple[models.Model, dict | None, dict | None]]
+) -> list[OrganizationChange]:
+    """``organization_change`` for many rows at once: one change per ``(target, before, after)`` item, told
+    in one ``organization_changed_many`` signal; call it inside the change's transaction."""
+    changes = [_change(organization_id, action, actor, target, before, after) for target, before, after in items]
+    if changes:
+        organization_changed_many.send(sender=OrganizationChange, changes=changes)
+    return changes

@@ -4,13 +4,19 @@ from django.conf import settings
 from rest_framework import serializers
 
 from accounts.serializers import UserReferenceSerializer
-from config.serializers import LabelChoiceField
+from config.serializers import (
+    LabelChoiceField,
+    StrictCharField,
+    StrictEmailField,
+    StrictModelSerializer,
+    StrictSlugField,
+)
 from organizations.models import Invitation, InvitationStatus, Membership, Organization, Role
 
 # --- Organizations -------------------------------------------------------------------------
 
 
-class OrganizationSerializer(serializers.ModelSerializer):
+class OrganizationSerializer(StrictModelSerializer):
     role = LabelChoiceField(
         Role,
         source="caller_role",
@@ -27,15 +33,15 @@ class OrganizationSerializer(serializers.ModelSerializer):
 
 
 class OrganizationCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=150)
-    slug = serializers.SlugField(
+    name = StrictCharField(max_length=150)
+    slug = StrictSlugField(
         max_length=50, required=False, help_text="Lower-case; derived from the name (and made unique) when absent."
     )
 
 
 class OrganizationUpdateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=150, required=False)
-    slug = serializers.SlugField(max_length=50, required=False)
+    name = StrictCharField(max_length=150, required=False)
+    slug = StrictSlugField(max_length=50, required=False)
     require_mfa = serializers.BooleanField(
         required=False,
         help_text="Owners only: members without a second factor get 403 `mfa_required` here until they enrol.",
@@ -43,7 +49,7 @@ class OrganizationUpdateSerializer(serializers.Serializer):
 
 
 class OrganizationDeleteSerializer(serializers.Serializer):
-    password = serializers.CharField(
+    password = StrictCharField(
         required=False,
         write_only=True,
         trim_whitespace=False,
@@ -51,10 +57,10 @@ class OrganizationDeleteSerializer(serializers.Serializer):
         help_text="The caller's current password. Without it, the session must have re-authenticated recently "
         "(POST /auth/reauthenticate): the only way for an account without a password.",
     )
-    name = serializers.CharField(max_length=150, help_text="The organization's name, typed back exactly.")
+    name = StrictCharField(max_length=150, help_text="The organization's name, typed back exactly.")
 
 
-class DeletedOrganizationSerializer(serializers.ModelSerializer):
+class DeletedOrganizationSerializer(StrictModelSerializer):
     deleted_by = UserReferenceSerializer(read_only=True, allow_null=True)
     restorable_until = serializers.SerializerMethodField(
         help_text="Until then its owners may restore it (ORGANIZATION_RESTORE_DAYS); then it is purged."
@@ -72,7 +78,7 @@ class DeletedOrganizationSerializer(serializers.ModelSerializer):
 # --- Members -------------------------------------------------------------------------------
 
 
-class MembershipSerializer(serializers.ModelSerializer):
+class MembershipSerializer(StrictModelSerializer):
     user = UserReferenceSerializer(read_only=True, with_email=True)
     role = LabelChoiceField(Role, read_only=True)
     joined_at = serializers.DateTimeField(source="created_at", read_only=True)
@@ -83,7 +89,7 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 
 class MembershipCreateSerializer(serializers.Serializer):
-    email = serializers.EmailField(
+    email = StrictEmailField(
         max_length=254,
         help_text="Email of an existing user; invite people who have no account. An account whose email is "
         "not verified is invited instead of added.",
@@ -98,7 +104,7 @@ class MembershipUpdateSerializer(serializers.Serializer):
 # --- Invitations ---------------------------------------------------------------------------
 
 
-class InvitationSerializer(serializers.ModelSerializer):
+class InvitationSerializer(StrictModelSerializer):
     role = LabelChoiceField(Role, read_only=True)
     status = serializers.ChoiceField(choices=InvitationStatus.choices, read_only=True)
     invited_by = UserReferenceSerializer(read_only=True, allow_null=True, with_email=True)
@@ -122,18 +128,18 @@ class InvitationSerializer(serializers.ModelSerializer):
 
 
 class InvitationCreateSerializer(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
+    email = StrictEmailField(max_length=254)
     role = LabelChoiceField(Role, default=Role.MEMBER)
 
 
-class OrganizationSummarySerializer(serializers.ModelSerializer):
+class OrganizationSummarySerializer(StrictModelSerializer):
     class Meta:
         model = Organization
         fields = ["id", "name", "slug"]
         read_only_fields = fields
 
 
-class InvitationPublicSerializer(serializers.ModelSerializer):
+class InvitationPublicSerializer(StrictModelSerializer):
     """What the holder of an invitation link may see before accepting."""
 
     organization = OrganizationSummarySerializer(read_only=True)

@@ -19,6 +19,7 @@ from config.ratelimit import enforce_caller_rate_limits
 from config.reauth import require_recent_authentication
 from config.schema import ErrorEnvelopeSerializer
 from organizations import selectors, services
+from organizations.filters import MembershipFilter
 from organizations.models import Invitation, Organization
 from organizations.permissions import CanManageMember, IsOrgAdmin, IsOrgMember, IsOrgOwner
 from organizations.serializers import (
@@ -202,6 +203,7 @@ class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organi
     lookup_url_kwarg = "user_id"
     patch_needs_required_fields = True  # a role change needs its role (config.schema documents it so)
     serializer_class = MembershipSerializer
+    filterset_class = MembershipFilter
     ordering_fields = ["role", "created_at", "user__email"]
     permission_classes = [IsOrgMember]
     permission_classes_by_action = {

@@ -5,6 +5,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework import serializers
 
 from accounts.serializers import UserReferenceSerializer
+from config.serializers import StrictCharField, StrictModelSerializer
 from organizations.changes import Action
 from orgaudit.models import OrganizationAuditRecord
 
@@ -43,11 +44,11 @@ class AuditLogQuerySerializer(serializers.Serializer):
     """The audit log's filters; ``from``/``to`` are inclusive (a date ``to`` covers that whole day)."""
 
     actor = serializers.UUIDField(required=False, help_text="The acting person's user id.")
-    action = serializers.CharField(
+    action = StrictCharField(
         required=False, help_text="One action, or several separated by commas (`member.added,member.removed`)."
     )
-    target_type = serializers.CharField(required=False, max_length=64)
-    target_id = serializers.CharField(required=False, max_length=64)
+    target_type = StrictCharField(required=False, max_length=64)
+    target_id = StrictCharField(required=False, max_length=64)
 
     def get_fields(self):
         # ``from`` is a keyword in Python: declared here rather than as class attributes.
@@ -92,7 +93,7 @@ class AuditLogQuerySerializer(serializers.Serializer):
         }
 
 
-class AuditRecordSerializer(serializers.ModelSerializer):
+class AuditRecordSerializer(StrictModelSerializer):
     actor = UserReferenceSerializer(with_email=True, allow_null=True, read_only=True)
 
     class Meta:

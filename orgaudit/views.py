@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from config.csv_safety import csv_writer
 from config.negotiation import FormatParameterNegotiation
 from config.pagination import StandardCursorPagination
+from organizations.changes import Action
 from organizations.permissions import IsOrgAdmin
 from organizations.viewsets import ORGANIZATION_ID_PARAMETER, OrganizationScopedViewSet
 from orgaudit import selectors
@@ -22,7 +23,12 @@ FILTER_PARAMETERS = [
     OpenApiParameter(
         "action",
         OpenApiTypes.STR,
-        description="One action, or several separated by commas: `member.added,member.removed`.",
+        many=True,
+        enum=Action.values,
+        style="form",
+        explode=True,
+        description="One action, or several: comma-separated (`member.added,member.removed`) or repeated "
+        "(`action=member.added&action=member.removed`).",
     ),
     OpenApiParameter(
         "target_type", OpenApiTypes.STR, description="What was changed: `task`, `membership`, `invitation`..."
@@ -124,8 +130,15 @@ class AuditLogViewSet(mixins.ListModelMixin, OrganizationScopedViewSet):
     content_negotiation_class = FormatParameterNegotiation
     filter_backends = []
 
+    # ``?action=a&action=b`` as ``?action=a,b`` (config.middleware.SingleValuedQueryMiddleware lets it repeat).
+    multiple_value_parameters = ("action",)
+
     def get_queryset(self):
-        query = AuditLogQuerySerializer(data=self.request.query_params)
+        params = self.request.query_params
+        data = {name: params[name] for name in params}
+        if "action" in params:
+            data["action"] = ",".join(params.getlist("action"))
+        query = AuditLogQuerySerializer(data=data)
         query.is_valid(raise_exception=True)
         return selectors.audit_record_list(organization=self.organization, **query.validated_data)
 

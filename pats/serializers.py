@@ -3,20 +3,21 @@ from rest_framework import serializers
 
 from accounts.serializers import UserReferenceSerializer
 from config.credentials import SCOPES
+from config.serializers import BoundedListField, StrictCharField, StrictModelSerializer
 from pats.models import PersonalAccessToken
 from pats.tokens import TOKEN_PATTERN
 
 
 class TokenOrganizationSerializer(serializers.Serializer):
     id = serializers.UUIDField()
-    name = serializers.CharField()
-    slug = serializers.CharField()
+    name = StrictCharField()
+    slug = StrictCharField()
 
 
-class TokenSerializer(serializers.ModelSerializer):
+class TokenSerializer(StrictModelSerializer):
     """A token as its person sees it: never the secret, which only the creation's answer holds."""
 
-    scopes = serializers.ListField(child=serializers.ChoiceField(choices=list(SCOPES)))
+    scopes = BoundedListField(child=serializers.ChoiceField(choices=list(SCOPES)))
     organizations = TokenOrganizationSerializer(many=True)
 
     class Meta:
@@ -35,18 +36,16 @@ class TokenSerializer(serializers.ModelSerializer):
 
 
 class TokenCreatedSerializer(TokenSerializer):
-    token = serializers.CharField(
-        help_text=f"The secret, shown this once: store it now. Matches `{TOKEN_PATTERN.pattern}`."
-    )
+    token = StrictCharField(help_text=f"The secret, shown this once: store it now. Matches `{TOKEN_PATTERN.pattern}`.")
 
     class Meta(TokenSerializer.Meta):
         fields = [*TokenSerializer.Meta.fields, "token"]
 
 
 class TokenCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
-    scopes = serializers.ListField(child=serializers.ChoiceField(choices=list(SCOPES)), min_length=1)
-    organizations = serializers.ListField(
+    name = StrictCharField(max_length=100)
+    scopes = BoundedListField(child=serializers.ChoiceField(choices=list(SCOPES)), min_length=1)
+    organizations = BoundedListField(
         child=serializers.UUIDField(),
         required=False,
         default=list,
@@ -63,11 +62,11 @@ class TokenCreateSerializer(serializers.Serializer):
     )
 
 
-class OrganizationTokenSerializer(serializers.ModelSerializer):
+class OrganizationTokenSerializer(StrictModelSerializer):
     """A token that reaches the organization, as its admins see it (not the other organizations it reaches)."""
 
     user = UserReferenceSerializer()
-    scopes = serializers.ListField(child=serializers.ChoiceField(choices=list(SCOPES)))
+    scopes = BoundedListField(child=serializers.ChoiceField(choices=list(SCOPES)))
 
     class Meta:
         model = PersonalAccessToken

@@ -1,11 +1,12 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from config.serializers import StrictCharField, StrictModelSerializer
 from privacy.models import DataExport
 
 
 class AccountDeleteSerializer(serializers.Serializer):
-    password = serializers.CharField(
+    password = StrictCharField(
         required=False,
         write_only=True,
         trim_whitespace=False,
@@ -23,14 +24,14 @@ class AccountDeletionSerializer(serializers.Serializer):
 
 class OrganizationToHandOverSerializer(serializers.Serializer):
     id = serializers.UUIDField()
-    name = serializers.CharField()
-    slug = serializers.CharField()
+    name = StrictCharField()
+    slug = StrictCharField()
 
 
 class LastOwnerErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="`last_owner`.")
-    message = serializers.CharField()
-    field = serializers.CharField(allow_null=True)
+    code = StrictCharField(help_text="`last_owner`.")
+    message = StrictCharField()
+    field = StrictCharField(allow_null=True)
     organizations = OrganizationToHandOverSerializer(
         many=True, help_text="Organizations to hand over: make another member owner of each, then try again."
     )
@@ -41,8 +42,8 @@ class LastOwnerErrorEnvelopeSerializer(serializers.Serializer):
     errors = LastOwnerErrorSerializer(many=True)
 
 
-class DataExportSerializer(serializers.ModelSerializer):
-    error = serializers.CharField(
+class DataExportSerializer(StrictModelSerializer):
+    error = StrictCharField(
         source="last_error", read_only=True, help_text="Why the export failed (or is being built again); else empty."
     )
     download_url = serializers.SerializerMethodField(help_text="Set once the export succeeded; needs the same sign-in.")

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import UserReferenceSerializer
+from config.serializers import StrictCharField, StrictModelSerializer
 from reports.metrics import TOTALS
 from reports.models import ExportFormat, ExportState, ReportExport, ReportSettings
 from tasks_app.models import Priority, Status
@@ -54,8 +55,8 @@ class ReportExportCreateSerializer(_RangeFields):
 
 class ReportOrganizationSerializer(serializers.Serializer):
     id = serializers.UUIDField()
-    name = serializers.CharField()
-    slug = serializers.CharField()
+    name = StrictCharField()
+    slug = StrictCharField()
 
 
 class ReportRangeSerializer(serializers.Serializer):
@@ -90,15 +91,15 @@ class PriorityCountSerializer(serializers.Serializer):
 
 class AssigneeFiguresSerializer(serializers.Serializer):
     id = serializers.UUIDField(allow_null=True, help_text="Null for the row of unassigned tasks.")
-    username = serializers.CharField(allow_null=True)
-    name = serializers.CharField(help_text="Full name, else username; `Unassigned` for the unassigned row.")
+    username = StrictCharField(allow_null=True)
+    name = StrictCharField(help_text="Full name, else username; `Unassigned` for the unassigned row.")
     open = serializers.IntegerField()
     done = serializers.IntegerField()
     overdue = serializers.IntegerField()
 
 
 class WeekFiguresSerializer(serializers.Serializer):
-    week = serializers.CharField(help_text="ISO year and week, e.g. `2030-W01`.")
+    week = StrictCharField(help_text="ISO year and week, e.g. `2030-W01`.")
     start = serializers.DateField(help_text="The week's Monday.")
     created = serializers.IntegerField(help_text="Tasks created that week, within the range.")
     completed = serializers.IntegerField(help_text="Tasks completed that week, within the range.")
@@ -130,7 +131,7 @@ class ReportExportSerializer(serializers.Serializer):
     requested_by = UserReferenceSerializer(read_only=True, allow_null=True)
     format = serializers.ChoiceField(choices=ExportFormat.choices, read_only=True)
     state = serializers.ChoiceField(choices=ExportState.choices, read_only=True)
-    error = serializers.CharField(
+    error = StrictCharField(
         source="last_error", read_only=True, help_text="Why the export failed (or is being built again); else empty."
     )
     download_url = serializers.SerializerMethodField(help_text="Set once the export succeeded; needs the same sign-in.")
@@ -165,7 +166,7 @@ class ReportExportSerializer(serializers.Serializer):
         return request.build_absolute_uri(path) if request else path
 
 
-class ReportSettingsSerializer(serializers.ModelSerializer):
+class ReportSettingsSerializer(StrictModelSerializer):
     organization = serializers.UUIDField(source="organization_id", read_only=True)
 
     class Meta:

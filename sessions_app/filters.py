@@ -3,6 +3,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
+from config.filters import uuids_filter
 from sessions_app.models import UserSession
 
 
@@ -13,7 +14,7 @@ class IPAddressFilter(django_filters.CharFilter):
 
 
 class AdminSessionFilter(django_filters.FilterSet):
-    user = django_filters.UUIDFilter(field_name="user_id")
+    user = uuids_filter(field_name="user_id")
     ip = IPAddressFilter(field_name="ip", lookup_expr="exact")
     is_active = django_filters.ChoiceFilter(choices=[("true", "true"), ("false", "false")], method="filter_is_active")
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")

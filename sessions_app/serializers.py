@@ -2,18 +2,19 @@ from django.conf import settings
 from rest_framework import serializers
 
 from accounts.serializers import UserReferenceSerializer
+from config.serializers import StrictCharField, StrictModelSerializer
 from mfa.serializers import FACTORS
 from sessions_app.models import UserSession
 
 
 class LoginSerializer(serializers.Serializer):
-    email = serializers.CharField(max_length=254, help_text="Email, or the @username.")
-    password = serializers.CharField(max_length=128, trim_whitespace=False)
-    device_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    email = StrictCharField(max_length=254, help_text="Email, or the @username.")
+    password = StrictCharField(max_length=128, trim_whitespace=False)
+    device_name = StrictCharField(max_length=120, required=False, allow_blank=True)
 
 
 class RefreshSerializer(serializers.Serializer):
-    refresh = serializers.CharField(max_length=4096)
+    refresh = StrictCharField(max_length=4096)
 
     def get_fields(self):
         fields = super().get_fields()
@@ -23,10 +24,10 @@ class RefreshSerializer(serializers.Serializer):
 
 
 class ReauthenticateSerializer(serializers.Serializer):
-    password = serializers.CharField(
+    password = StrictCharField(
         max_length=128, trim_whitespace=False, required=False, help_text="The password; or give `code`."
     )
-    code = serializers.CharField(
+    code = StrictCharField(
         max_length=64,
         required=False,
         help_text="Instead of the password: a code of the authenticator app (accounts without a password need it).",
@@ -41,8 +42,8 @@ class ReauthenticateSerializer(serializers.Serializer):
 
 
 class LoginMfaSerializer(serializers.Serializer):
-    mfa_token = serializers.CharField(max_length=256, help_text="From the answer of /auth/login.")
-    code = serializers.CharField(max_length=64, help_text="A code of the authenticator app, or a recovery code.")
+    mfa_token = StrictCharField(max_length=256, help_text="From the answer of /auth/login.")
+    code = StrictCharField(max_length=64, help_text="A code of the authenticator app, or a recovery code.")
     method = serializers.ChoiceField(
         choices=FACTORS,
         required=False,
@@ -51,21 +52,21 @@ class LoginMfaSerializer(serializers.Serializer):
 
 
 class AccessTokenSerializer(serializers.Serializer):
-    access = serializers.CharField()
+    access = StrictCharField()
     access_expires_in = serializers.IntegerField(help_text="Seconds until the access token expires.")
 
 
 class TokenPairSerializer(serializers.Serializer):
-    access = serializers.CharField()
-    refresh = serializers.CharField(required=False, help_text="Absent when the refresh cookie is on.")
-    csrf_token = serializers.CharField(
+    access = StrictCharField()
+    refresh = StrictCharField(required=False, help_text="Absent when the refresh cookie is on.")
+    csrf_token = StrictCharField(
         required=False, help_text="With the refresh cookie on: send it as X-CSRFToken when refreshing by the cookie."
     )
     access_expires_in = serializers.IntegerField(help_text="Seconds until the access token expires.")
     refresh_expires_in = serializers.IntegerField(help_text="Seconds until the refresh token expires.")
 
 
-class SessionSerializer(serializers.ModelSerializer):
+class SessionSerializer(StrictModelSerializer):
     is_current = serializers.SerializerMethodField()
     is_active = serializers.BooleanField(read_only=True)
 

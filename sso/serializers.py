@@ -1,16 +1,17 @@
 from rest_framework import serializers
 
+from config.serializers import StrictCharField, StrictModelSerializer
 from sso.models import Provider, SocialIdentity
 
 
 class ProviderSerializer(serializers.Serializer):
     name = serializers.ChoiceField(choices=Provider.choices, help_text="The provider's name in URLs.")
-    display_name = serializers.CharField(help_text="What a sign-in button says.")
+    display_name = StrictCharField(help_text="What a sign-in button says.")
     kind = serializers.ChoiceField(choices=["oidc", "oauth2"], help_text="OpenID Connect, or plain OAuth 2.0 (GitHub).")
 
 
 class AuthorizeQuerySerializer(serializers.Serializer):
-    redirect_uri = serializers.CharField(
+    redirect_uri = StrictCharField(
         max_length=500, help_text="Where the provider sends the person back; one of SSO_REDIRECT_URIS."
     )
 
@@ -20,17 +21,17 @@ class AuthorizeSerializer(AuthorizeQuerySerializer):
 
 
 class AuthorizationSerializer(serializers.Serializer):
-    authorization_url = serializers.CharField(help_text="Send the browser here (the provider's sign-in page).")
-    state = serializers.CharField(help_text="Also in the URL; the provider returns it to the redirect URI.")
+    authorization_url = StrictCharField(help_text="Send the browser here (the provider's sign-in page).")
+    state = StrictCharField(help_text="Also in the URL; the provider returns it to the redirect URI.")
 
 
 class CallbackSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=2048, help_text="The `code` the provider put on the redirect URI.")
-    state = serializers.CharField(max_length=256, help_text="The `state` the provider put on the redirect URI.")
-    device_name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    code = StrictCharField(max_length=2048, help_text="The `code` the provider put on the redirect URI.")
+    state = StrictCharField(max_length=256, help_text="The `state` the provider put on the redirect URI.")
+    device_name = StrictCharField(max_length=120, required=False, allow_blank=True, default="")
 
 
-class SocialIdentitySerializer(serializers.ModelSerializer):
+class SocialIdentitySerializer(StrictModelSerializer):
     class Meta:
         model = SocialIdentity
         fields = ["id", "provider", "email", "email_verified", "created_at", "last_used_at"]

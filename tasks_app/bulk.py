@@ -1,7 +1,8 @@
 """Loading many tasks at once, at database speed: PostgreSQL COPY through psycopg 3, ``bulk_create`` elsewhere.
 
 Used by ``tasks_app.services.task_bulk_load`` only, on rows its caller has validated. Each task
-gets one ``imported`` activity row, written the same way and in the same transaction.
+gets one ``imported`` activity row and its description's mentions, written the same way and in the
+same transaction.
 PERFORMANCE.md: per-row ORM saves and serializers cannot keep up with a CSV file; COPY is
 bound by the server, not by Python.
 """
@@ -14,7 +15,7 @@ from uuid import UUID
 
 from django.db import connection
 
-from tasks_app.models import Status, Task, TaskActivity
+from tasks_app.models import Status, Task, TaskActivity, TaskMention
 
 
 class TaskLoadRow(NamedTuple):
@@ -27,6 +28,8 @@ class TaskLoadRow(NamedTuple):
     priority: int
     assignee_id: UUID | None
     due_date: datetime.date | None
+    # Members its description @mentions (``tasks_app.mentions.mentioned_among``): TaskMention rows, as the API writes.
+    mention_ids: tuple = ()
 
 
 TASK_COLUMNS = (
@@ -51,6 +54,13 @@ ACTIVITY_COLUMNS = (
     ("field", "text"),
     ("old_value", "text"),
     ("new_value", "text"),
+    ("created_at", "timestamptz"),
+)
+MENTION_COLUMNS = (
+    ("task_id", "uuid"),
+    ("user_id", "uuid"),
+    ("explicit", "bool"),
+    ("in_description", "bool"),
     ("created_at", "timestamptz"),
 )
 _ONE_MICROSECOND = datetime.timedelta(microseconds=1)
@@ -131,6 +141,13 @@ def _copy(organization_id, created_by_id, import_job_id, rows, ids, now, activit
             write = copy.write_row
             for task_id in ids:
                 write((task_id, created_by_id, imported, "", "", activity_value, now))
+        if any(row.mention_ids for row in rows):
+            with cursor.copy(_copy_sql(TaskMention, MENTION_COLUMNS)) as copy:
+                copy.set_types([kind for _, kind in MENTION_COLUMNS])
+                write = copy.write_row
+                for task_id, row in zip(ids, rows, strict=True):
+                    for user_id in row.mention_ids:
+                        write((task_id, user_id, False, True, now))
 
 
 def _bulk_create(organization_id, created_by_id, import_job_id, rows, ids, now, activity_value) -> None:
@@ -165,6 +182,14 @@ def _bulk_create(organization_id, created_by_id, import_job_id, rows, ids, now, 
                 created_at=now,
             )
             for task_id in ids
+        ],
+        batch_size=500,
+    )
+    TaskMention.objects.bulk_create(
+        [
+            TaskMention(task_id=task_id, user_id=user_id, in_description=True, created_at=now)
+            for task_id, row in zip(ids, rows, strict=True)
+            for user_id in row.mention_ids
         ],
         batch_size=500,
     )

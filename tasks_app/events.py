@@ -86,3 +86,66 @@ def _followers(task) -> list:
 
 def _name(user) -> str:
     return (user.full_name or f"@{user.username}") if user is not None else "Someone"
+
+
+# --- Bulk changes (POST /tasks/bulk): one summary per person, never one notification per task -------------
+
+
+def _plural(count: int) -> str:
+    return f"{count} task{'s' if count != 1 else ''}"
+
+
+def _summary(*, shares: dict, kind: NotificationKind, actor, organization_id, title, url: str, extra: dict) -> None:
+    """Notify each person of ``shares`` (user id -> (user, their tasks)) once, counting their own tasks;
+    written in one go whatever the number of people and tasks."""
+    if not shares:
+        return
+    notification_create(
+        recipients=[user for user, _tasks in shares.values()],
+        kind=kind,
+        actor=actor,
+        title=title(1),
+        url=url,
+        organization_id=organization_id,
+        personal={
+            user_id: {
+                "title": title(len(tasks)),
+                "data": {"tasks": [{"id": str(task.pk), "title": task.title} for task in tasks], **extra},
+            }
+            for user_id, (user, tasks) in shares.items()
+        },
+    )
+
+
+def _shares(pairs) -> dict:
+    shares: dict = {}
+    for user, task in pairs:
+        if user is not None:
+            shares.setdefault(user.pk, (user, []))[1].append(task)
+    return shares
+
+
+def tasks_assigned_in_bulk(*, tasks, actor, organization_id) -> None:
+    """The new assignee of tasks assigned in one bulk change hears once how many are now theirs."""
+    _summary(
+        shares=_shares((task.assignee, task) for task in tasks),
+        kind=NotificationKind.ASSIGNED,
+        actor=actor,
+        organization_id=organization_id,
+        title=lambda count: f"{_name(actor)} assigned {_plural(count)} to you",
+        url="/tasks/assigned",
+        extra={},
+    )
+
+
+def tasks_status_changed_in_bulk(*, tasks, new_status: str, actor, organization_id) -> None:
+    """Whom a task's status change concerns (its creator and assignee) hears once how many of theirs moved."""
+    _summary(
+        shares=_shares((user, task) for task in tasks for user in {u.pk: u for u in _followers(task)}.values()),
+        kind=NotificationKind.STATUS_CHANGED,
+        actor=actor,
+        organization_id=organization_id,
+        title=lambda count: f"{_name(actor)} moved {_plural(count)} of yours to {new_status}",
+        url="/tasks",
+        extra={"new_status": new_status},
+    )

@@ -149,6 +149,8 @@ class Comment(SoftDeletable):
     body = models.TextField(validators=[MinLengthValidator(1), MaxLengthValidator(COMMENT_MAX_LENGTH)])
     mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="mentioned_in_comments", blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # When its author last changed its body (``comment_update``); null for a comment never edited.
+    edited_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -169,6 +171,8 @@ class TaskActivity(models.Model):
         CREATED = "created"
         UPDATED = "updated"
         COMMENTED = "commented"
+        COMMENT_EDITED = "comment_edited"
+        COMMENT_DELETED = "comment_deleted"
         IMPORTED = "imported"
         DELETED = "deleted"
         RESTORED = "restored"

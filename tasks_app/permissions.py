@@ -1,6 +1,6 @@
 from rest_framework.permissions import BasePermission
 
-from organizations.models import Role
+from tasks_app.services import task_delete_allowed
 
 
 class IsTaskCreatorOrOrgAdmin(BasePermission):
@@ -15,4 +15,4 @@ class IsTaskCreatorOrOrgAdmin(BasePermission):
         role = view.org_role
         if role is None:
             return False
-        return role >= Role.ADMIN or (obj.created_by_id == request.user.pk and role >= Role.MEMBER)
+        return task_delete_allowed(task=obj, user=request.user, role=role)

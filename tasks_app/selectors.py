@@ -3,7 +3,7 @@
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import User
-from tasks_app.models import Comment, Task, TaskActivity
+from tasks_app.models import Comment, Task, TaskActivity, TaskMention
 
 USER_FIELDS = ("id", "username", "full_name", "email")
 
@@ -20,8 +20,18 @@ def task_list_assigned(*, user) -> QuerySet[Task]:
     return task_list().filter(assignee=user)
 
 
-def task_list_mentioning(*, user) -> QuerySet[Task]:
-    return task_list().filter(mention_links__user=user)
+# Where ``task_list_mentioning`` looks for the person's @mentions (``GET /tasks/mentioned?in=``).
+MENTIONED_IN = ("all", "task", "comments")
+
+
+def task_list_mentioning(*, user, where: str = "all") -> QuerySet[Task]:
+    """Tasks that mention ``user``: in the task itself (its description or its ``mentions``), in one of its
+    comments that is not deleted, or either (``where``). EXISTS subqueries, so a task mentioning the person
+    in itself and in three comments is listed once, without DISTINCT over the whole list."""
+    in_task = Exists(TaskMention.objects.filter(task=OuterRef("pk"), user=user))
+    in_comments = Exists(Comment.objects.filter(task=OuterRef("pk"), mentions=user))
+    condition = {"task": in_task, "comments": in_comments, "all": in_task | in_comments}[where]
+    return task_list().filter(condition)
 
 
 def comment_list(*, task: Task) -> QuerySet[Comment]:

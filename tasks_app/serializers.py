@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from accounts.models import User
 from accounts.serializers import UserReferenceSerializer, user_reference
-from config.serializers import LabelChoiceField
+from config.serializers import BoundedListField, LabelChoiceField, StrictCharField, StrictModelSerializer
 from config.text import truncate
 from tasks_app.models import (
     COMMENT_MAX_LENGTH,
@@ -18,6 +18,7 @@ from tasks_app.models import (
     Task,
     TaskActivity,
 )
+from tasks_app.services import BULK_MAX_TASKS
 
 _datetime = serializers.DateTimeField()
 _date = serializers.DateField()
@@ -27,7 +28,7 @@ def _optional(field, value):
     return None if value is None else field.to_representation(value)
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class TaskSerializer(StrictModelSerializer):
     """A task as the API shows it.
 
     ``to_representation`` builds the dict directly: the list endpoint renders pages of these, and
@@ -90,36 +91,36 @@ class MemberRefField(serializers.PrimaryKeyRelatedField):
 
 
 class TaskWriteSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=TITLE_MAX_LENGTH)
-    description = serializers.CharField(
+    title = StrictCharField(max_length=TITLE_MAX_LENGTH)
+    description = StrictCharField(
         max_length=DESCRIPTION_MAX_LENGTH, allow_blank=True, required=False, trim_whitespace=False
     )
     status = LabelChoiceField(Status, required=False)
     priority = LabelChoiceField(Priority, required=False)
     assignee = MemberRefField(allow_null=True, required=False)
     due_date = serializers.DateField(allow_null=True, required=False)
-    mentions = serializers.ListField(child=MemberRefField(), required=False, max_length=50)
+    mentions = BoundedListField(child=MemberRefField(), required=False, max_length=50)
 
 
 class TaskCreateSerializer(TaskWriteSerializer):
     organization = serializers.UUIDField()
 
 
-class CommentSerializer(serializers.ModelSerializer):
+class CommentSerializer(StrictModelSerializer):
     author = UserReferenceSerializer(read_only=True)
     mentions = UserReferenceSerializer(many=True, read_only=True)
 
     class Meta:
         model = Comment
-        fields = ["id", "body", "author", "mentions", "created_at"]
-        read_only_fields = ["id", "author", "mentions", "created_at"]
+        fields = ["id", "body", "author", "mentions", "created_at", "edited_at"]
+        read_only_fields = ["id", "author", "mentions", "created_at", "edited_at"]
 
 
 class CommentCreateSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=COMMENT_MAX_LENGTH)
+    body = StrictCharField(max_length=COMMENT_MAX_LENGTH)
 
 
-class TaskActivitySerializer(serializers.ModelSerializer):
+class TaskActivitySerializer(StrictModelSerializer):
     actor = UserReferenceSerializer(read_only=True)
 
     class Meta:
@@ -130,7 +131,7 @@ class TaskActivitySerializer(serializers.ModelSerializer):
 
 class TrashTaskReferenceSerializer(serializers.Serializer):
     id = serializers.UUIDField()
-    title = serializers.CharField()
+    title = StrictCharField()
 
 
 class TrashItemSerializer(serializers.Serializer):
@@ -138,7 +139,7 @@ class TrashItemSerializer(serializers.Serializer):
 
     type = serializers.ChoiceField(choices=["task", "comment"], help_text="What was deleted.")
     id = serializers.UUIDField()
-    title = serializers.CharField(help_text="The task's title, or the start of the comment.")
+    title = StrictCharField(help_text="The task's title, or the start of the comment.")
     task = TrashTaskReferenceSerializer(allow_null=True, help_text="A comment's task; null for a task.")
     created_by = UserReferenceSerializer(allow_null=True, help_text="The task's creator or the comment's author.")
     deleted_by = UserReferenceSerializer(allow_null=True)
@@ -161,3 +162,48 @@ class TrashItemSerializer(serializers.Serializer):
                 instance.deleted_at + datetime.timedelta(days=settings.TRASH_RETENTION_DAYS)
             ),
         }
+
+
+class TaskBulkChangeSerializer(serializers.Serializer):
+    """The one change of a bulk request: exactly one of these fields."""
+
+    status = LabelChoiceField(Status, required=False)
+    priority = LabelChoiceField(Priority, required=False)
+    assignee = MemberRefField(allow_null=True, required=False, help_text="A member's id, or null to unassign.")
+    due_date = serializers.DateField(allow_null=True, required=False)
+
+    def validate(self, attrs):
+        if len(attrs) != 1:
+            raise serializers.ValidationError(f"Give exactly one of {', '.join(self.fields)}.", code="one_change")
+        return attrs
+
+
+class TaskBulkSerializer(serializers.Serializer):
+    organization = serializers.UUIDField(help_text="The organization every task belongs to.")
+    ids = BoundedListField(
+        child=serializers.UUIDField(),
+        min_length=1,
+        max_length=BULK_MAX_TASKS,
+        help_text=f"1 to {BULK_MAX_TASKS} task ids (a repeated id counts once).",
+    )
+    change = TaskBulkChangeSerializer(required=False, help_text="The one field to set on every task.")
+    delete = serializers.BooleanField(
+        required=False, default=False, help_text="true: move every task to the trash (instead of `change`)."
+    )
+
+    def validate(self, attrs):
+        if attrs.get("delete") == ("change" in attrs):
+            raise serializers.ValidationError("Give either change or delete: true.", code="one_change")
+        return attrs
+
+
+class TaskBulkResultSerializer(serializers.Serializer):
+    changed = BoundedListField(
+        child=serializers.UUIDField(), max_length=BULK_MAX_TASKS, help_text="The tasks changed (or deleted)."
+    )
+    unchanged = BoundedListField(
+        child=serializers.UUIDField(),
+        max_length=BULK_MAX_TASKS,
+        help_text="The tasks that already had the value: left as they were.",
+    )
+    tasks = TaskSerializer(many=True, help_text="The changed tasks as they are now; empty for a delete.")

@@ -12,18 +12,21 @@ from django.utils import timezone
 from config.errors import Conflict, Forbidden, NotFound
 from config.retention import delete_in_batches
 from config.text import truncate
-from organizations.changes import Action, organization_change
+from organizations.changes import Action, organization_change, organization_changes
 from organizations.models import Role
 from organizations.selectors import (
     organization_access_get,
     organization_member_ids_among,
     organization_member_list_by_username,
 )
-from tasks_app import bulk, events
+from tasks_app import bulk, events, selectors
 from tasks_app.mentions import handles_in
 from tasks_app.models import Comment, Priority, Status, Task, TaskActivity, TaskMention
 
 EDITABLE_FIELDS = ("title", "description", "status", "priority", "assignee", "due_date")
+# What one bulk change may set (``task_bulk_change``), and how many tasks it takes at most.
+BULK_FIELDS = ("status", "priority", "assignee", "due_date")
+BULK_MAX_TASKS = 100
 
 
 def _require_members(*, organization_id, assignee=None, mention_ids=()) -> None:
@@ -234,6 +237,133 @@ def task_delete(*, task: Task, actor=None) -> None:
     )
 
 
+def task_delete_allowed(*, task: Task, user, role: int) -> bool:
+    """Who may move a task to the trash: its creator while a member who may write, and admins and owners."""
+    return role >= Role.ADMIN or (role >= Role.MEMBER and task.created_by_id == getattr(user, "pk", None))
+
+
+def task_edit_allowed(*, task: Task, user, role: int) -> bool:
+    """Who may edit a task: any member who may write (viewers read only)."""
+    return role >= Role.MEMBER
+
+
+@transaction.atomic
+def task_bulk_change(
+    *, organization_id, actor, task_ids: Sequence, changes: dict | None = None, delete: bool = False
+) -> list[Task]:
+    """Apply one change (one field of ``BULK_FIELDS``, or ``delete``) to up to ``BULK_MAX_TASKS`` tasks of one
+    organization, all or nothing; returns the tasks it changed (a task that already had the value is left).
+
+    Each task is checked as its own request would be (``task_edit_allowed``, ``task_delete_allowed``); any task
+    unknown, in another organization or not the actor's to change fails the whole change, naming each
+    offending id by its index (``ids.<index>``). What a single change records, this records per task: one
+    activity row, one organization change (told at once: ``organization_changes``); its notifications are one
+    summary per person rather than one per task. A fixed number of queries, whatever the number of tasks.
+    """
+    if delete == bool(changes) or (changes and (len(changes) != 1 or not set(changes) <= set(BULK_FIELDS))):
+        raise ValueError(f"Give delete or exactly one change of {', '.join(BULK_FIELDS)}")
+    tasks = _bulk_tasks_get(organization_id=organization_id, actor=actor, task_ids=list(task_ids), delete=delete)
+    if delete:
+        return _tasks_bulk_delete(organization_id=organization_id, tasks=tasks, actor=actor)
+    ((field, value),) = changes.items()
+    return _tasks_bulk_update(organization_id=organization_id, tasks=tasks, actor=actor, field=field, value=value)
+
+
+def _bulk_tasks_get(*, organization_id, actor, task_ids: list, delete: bool) -> list[Task]:
+    """The tasks of a bulk change, locked, each once, in the order given; every one must exist in the
+    organization and be the actor's to change, or the whole change fails naming each offending index."""
+    if not task_ids or len(task_ids) > BULK_MAX_TASKS:
+        raise ValidationError(
+            {"ids": ValidationError("Give 1 to %(max)s task ids.", "invalid", params={"max": BULK_MAX_TASKS})}
+        )
+    role = Role.OWNER  # an operator
+    if actor is not None:
+        access = organization_access_get(user=actor, organization_id=organization_id)
+        if access is None:
+            raise NotFound()
+        role = access.role
+    allowed = task_delete_allowed if delete else task_edit_allowed
+    found = {
+        task.pk: task
+        for task in selectors.task_list()
+        .select_for_update(of=("self",))
+        .filter(organization_id=organization_id, pk__in=task_ids)
+        .order_by("pk")
+    }
+    errors = {}
+    for index, task_id in enumerate(task_ids):
+        task = found.get(task_id)
+        if task is None:
+            errors[f"ids.{index}"] = ValidationError(
+                "No task %(id)s in this organization.", "not_found", {"id": task_id}
+            )
+        elif not allowed(task=task, user=actor, role=role):
+            what = "delete" if delete else "edit"
+            errors[f"ids.{index}"] = ValidationError(
+                "You may not %(what)s task %(id)s.", "permission_denied", {"what": what, "id": task_id}
+            )
+    if errors:
+        raise ValidationError(errors)
+    return [found[task_id] for task_id in dict.fromkeys(task_ids)]
+
+
+def _tasks_bulk_update(*, organization_id, tasks: list[Task], actor, field: str, value) -> list[Task]:
+    """``task_update`` of one field for many tasks at once (``task_bulk_change``): one UPDATE, one INSERT of
+    activity, the organization changes told at once, one summary notification per person concerned."""
+    if field == "assignee":
+        try:
+            _require_members(organization_id=organization_id, assignee=value)
+        except ValidationError as exc:
+            raise ValidationError({"change.assignee": exc.message_dict["assignee"]}) from exc
+    column = "assignee_id" if field == "assignee" else field
+    stored = value.pk if field == "assignee" and value is not None else value
+    changed = [task for task in tasks if getattr(task, column) != stored]
+    olds = {task.pk: getattr(task, field) for task in changed}
+    now = timezone.now()
+    values = {field: value, "updated_at": now}
+    if field == "status":
+        values["completed_at"] = now if value == Status.DONE else None
+    # One UPDATE for all: every changed task takes the same values (bulk_update would write a CASE per row).
+    Task.objects.filter(pk__in=[task.pk for task in changed]).update(**values)
+    for task in changed:
+        for name, new in values.items():
+            setattr(task, name, new)
+    TaskActivity.objects.bulk_create(
+        [_record(task, actor, TaskActivity.Verb.UPDATED, field, olds[task.pk], value) for task in changed]
+    )
+    organization_changes(
+        organization_id=organization_id,
+        action=Action.TASK_UPDATED,
+        actor=actor,
+        items=[(task, {field: olds[task.pk]}, {field: value}) for task in changed],
+    )
+    if field == "assignee":
+        events.tasks_assigned_in_bulk(tasks=changed, actor=actor, organization_id=organization_id)
+    elif field == "status":
+        events.tasks_status_changed_in_bulk(
+            tasks=changed, new_status=Status(value).label, actor=actor, organization_id=organization_id
+        )
+    return changed
+
+
+def _tasks_bulk_delete(*, organization_id, tasks: list[Task], actor) -> list[Task]:
+    """``task_delete`` for many tasks at once (``task_bulk_change``): one UPDATE, one INSERT of activity."""
+    now = timezone.now()
+    Task.objects.filter(pk__in=[task.pk for task in tasks]).update(deleted_at=now, deleted_by=actor)
+    for task in tasks:
+        task.deleted_at, task.deleted_by = now, actor
+    TaskActivity.objects.bulk_create(
+        [TaskActivity(task=task, actor=actor, verb=TaskActivity.Verb.DELETED, created_at=now) for task in tasks]
+    )
+    organization_changes(
+        organization_id=organization_id,
+        action=Action.TASK_DELETED,
+        actor=actor,
+        items=[(task, _state(task), None) for task in tasks],
+    )
+    return tasks
+
+
 def _trash_handle_require(*, organization_id, actor, owner_id, message: str) -> None:
     """Admins and owners handle anything in the trash; a member (not a viewer) only what is their own."""
     if actor is None:
@@ -291,6 +421,14 @@ def comment_delete(*, comment: Comment, actor=None) -> None:
     )
     if not comment.soft_delete(by=actor):
         raise NotFound()
+    TaskActivity.objects.create(
+        task=task,
+        actor=actor,
+        verb=TaskActivity.Verb.COMMENT_DELETED,
+        field="comment",
+        old_value=truncate(comment.body, 200),
+        created_at=comment.deleted_at,
+    )
     organization_change(
         organization_id=task.organization_id,
         action=Action.COMMENT_DELETED,
@@ -298,6 +436,62 @@ def comment_delete(*, comment: Comment, actor=None) -> None:
         target=comment,
         before={"task": task.pk, "body": comment.body},
     )
+
+
+def comment_edit_require(*, comment: Comment, actor) -> None:
+    """Only a comment's author edits it, while a member who may write (``Forbidden``; 404 once not in its
+    organization). The API checks it before reading the body, as for every refusal of who may call."""
+    if actor is None or comment.author_id != actor.pk:
+        raise Forbidden("Only the comment's author may edit it.")
+    access = organization_access_get(user=actor, organization_id=comment.task.organization_id)
+    if access is None:
+        raise NotFound()
+    if access.role < Role.MEMBER:
+        raise Forbidden("Viewers have read-only access to this organization.")
+
+
+@transaction.atomic
+def comment_update(*, comment: Comment, actor, body: str) -> Comment:
+    """Edit a comment's body: its author only, while a member who may write (``Forbidden`` otherwise; admins
+    delete others' comments but never put words in their mouths).
+
+    Its @mentions are read again: the newly mentioned hear of it, those mentioned before do not hear of it
+    twice, and those no longer mentioned stop being. An edit that changes nothing changes nothing.
+    """
+    comment_edit_require(comment=comment, actor=actor)
+    comment = Comment.objects.select_for_update(of=("self",)).select_related("task").filter(pk=comment.pk).first()
+    if comment is None:
+        raise NotFound()  # deleted meanwhile
+    if comment.body == body:
+        return comment
+    task, old_body = comment.task, comment.body
+    comment.body, comment.edited_at = body, timezone.now()
+    comment.full_clean(exclude=["task", "author"])
+    comment.save(update_fields=["body", "edited_at"])
+    mentioned = _parsed_mentions(organization_id=task.organization_id, text=body)
+    before = set(comment.mentions.values_list("pk", flat=True))
+    comment.mentions.set(mentioned.values())
+    TaskActivity.objects.create(
+        task=task,
+        actor=actor,
+        verb=TaskActivity.Verb.COMMENT_EDITED,
+        field="comment",
+        old_value=truncate(old_body, 200),
+        new_value=truncate(body, 200),
+        created_at=comment.edited_at,
+    )
+    events.task_mentioned(
+        task=task, users=[user for pk, user in mentioned.items() if pk not in before], actor=actor, comment=comment
+    )
+    organization_change(
+        organization_id=task.organization_id,
+        action=Action.COMMENT_UPDATED,
+        actor=actor,
+        target=comment,
+        before={"body": old_body},
+        after={"body": body},
+    )
+    return comment
 
 
 @transaction.atomic
@@ -376,19 +570,21 @@ def task_bulk_load(
 ) -> int:
     """Create many tasks at once (a CSV import's batch) in the caller's transaction; returns how many.
 
-    ``rows`` come validated by the caller (title length, labels, dates); assignees are checked here,
-    one query per call, so that no bulk load can assign a task outside its organization. Each task
-    records ``import_job_id`` and gets an ``imported`` activity. Nobody is notified per task: the
-    caller sends each assignee one summary for the whole import.
+    ``rows`` come validated by the caller (title length, labels, dates); assignees and mentioned users
+    are checked here, one query per call, so that no bulk load can reach outside its organization. Each
+    task records ``import_job_id``, gets an ``imported`` activity and its description's mentions. Nobody
+    is notified per task: the caller sends each assignee and each mentioned person one summary for the
+    whole import.
     """
-    assignee_ids = {row.assignee_id for row in rows if row.assignee_id is not None}
-    if assignee_ids:
-        outsiders = {str(uid) for uid in assignee_ids} - organization_member_ids_among(
-            organization_id=organization.pk, user_ids=assignee_ids
+    people = {row.assignee_id for row in rows if row.assignee_id is not None}
+    people |= {user_id for row in rows for user_id in row.mention_ids}
+    if people:
+        outsiders = {str(uid) for uid in people} - organization_member_ids_among(
+            organization_id=organization.pk, user_ids=people
         )
         if outsiders:
             raise ValidationError(
-                "Assignees must be members of the organization: %(ids)s",
+                "Assignees and mentioned users must be members of the organization: %(ids)s",
                 "not_a_member",
                 params={"ids": ", ".join(sorted(outsiders))},
             )

@@ -1,4 +1,3 @@
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
@@ -6,7 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from config.filters import StableOrderingFilter
+from config.filters import FilterBackend, StableOrderingFilter
 from config.pagination import StandardPagination
 from config.routers import UUID_PATTERN
 from organizations.models import Role
@@ -19,6 +18,8 @@ from tasks_app.serializers import (
     CommentCreateSerializer,
     CommentSerializer,
     TaskActivitySerializer,
+    TaskBulkResultSerializer,
+    TaskBulkSerializer,
     TaskCreateSerializer,
     TaskSerializer,
     TaskWriteSerializer,
@@ -35,6 +36,14 @@ TRASH_TYPE = OpenApiParameter(
     OpenApiParameter.QUERY,
     enum=["tasks", "comments"],
     description="What to list: deleted tasks (the default) or deleted comments.",
+)
+MENTIONED_IN = OpenApiParameter(
+    "in",
+    OpenApiTypes.STR,
+    OpenApiParameter.QUERY,
+    enum=["all", "task", "comments"],
+    default="all",
+    description="Where the mention is: in the task itself, in one of its comments, or either (`all`).",
 )
 ORDERING_FIELDS = ["created_at", "updated_at", "due_date", "priority", "status"]
 
@@ -60,7 +69,7 @@ class TaskViewSet(
 
     serializer_class = TaskSerializer
     filterset_class = TaskFilter
-    filter_backends = [DjangoFilterBackend, StableOrderingFilter]
+    filter_backends = [FilterBackend, StableOrderingFilter]
     ordering_fields = ORDERING_FIELDS
     ordering = ["-created_at"]
     permission_classes = [IsOrgEditorOrReadOnly]
@@ -71,7 +80,9 @@ class TaskViewSet(
         "PATCH": "tasks:write",
         "DELETE": "tasks:write",
         "comments POST": "comments:write",
-        "comment_delete DELETE": "comments:write",
+        "bulk POST": "tasks:write",
+        "comment_detail PATCH": "comments:write",
+        "comment_detail DELETE": "comments:write",
     }
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
@@ -105,15 +116,61 @@ class TaskViewSet(
     def render(self, task):
         return TaskSerializer(selectors.task_list().get(pk=task.pk), context=self.get_serializer_context()).data
 
+    @extend_schema(
+        request=TaskBulkSerializer,
+        responses=TaskBulkResultSerializer,
+        summary="Change or delete up to 100 tasks at once",
+        description="One change (`status`, `priority`, `assignee` or `due_date`) or `delete: true` for 1 to 100 "
+        "tasks of one organization, all or nothing: if any id is unknown, in another organization, or not the "
+        "caller's to change (deleting needs the task's creator or an admin), nothing changes and the answer is "
+        "400 with one error per offending id (`field` `ids.<index>`, code `not_found` or `permission_denied`). "
+        "Each changed task gets its activity entry and its organization change (audit log, webhooks); the people "
+        "concerned get one summary notification each, not one per task.",
+    )
+    @action(detail=False, methods=["post"], filter_backends=[])
+    def bulk(self, request):
+        data = TaskBulkSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        access = self.require_organization(fields["organization"])
+        if access.role < Role.MEMBER:
+            raise PermissionDenied("Viewers have read-only access to this organization.")
+        changed = services.task_bulk_change(
+            organization_id=access.organization.pk,
+            actor=request.user,
+            task_ids=fields["ids"],
+            changes=fields.get("change"),
+            delete=fields["delete"],
+        )
+        changed_ids = {task.pk for task in changed}
+        result = {
+            "changed": [task.pk for task in changed],
+            "unchanged": [pk for pk in dict.fromkeys(fields["ids"]) if pk not in changed_ids],
+            "tasks": [] if fields["delete"] else changed,
+        }
+        return Response(TaskBulkResultSerializer(result).data)
+
     @extend_schema(responses=TaskSerializer(many=True), summary="Tasks assigned to the caller")
     @action(detail=False, methods=["get"])
     def assigned(self, request):
         return self.list_of(selectors.task_list_assigned(user=request.user))
 
-    @extend_schema(responses=TaskSerializer(many=True), summary="Tasks that mention the caller")
+    @extend_schema(
+        parameters=[MENTIONED_IN],
+        responses=TaskSerializer(many=True),
+        summary="Tasks that mention the caller, in the task or in its comments",
+        description="Tasks whose description or `mentions` name the caller, or with a comment (not deleted) that "
+        "@mentions them: `?in=task`, `?in=comments`, or both (`all`, the default). Each task once, with the "
+        "task list's filters and ordering.",
+    )
     @action(detail=False, methods=["get"])
     def mentioned(self, request):
-        return self.list_of(selectors.task_list_mentioning(user=request.user))
+        where = request.query_params.get("in") or "all"
+        if where not in selectors.MENTIONED_IN:
+            raise ValidationError(
+                {"in": [f"Expected one of {', '.join(selectors.MENTIONED_IN)}."]}, code="invalid_choice"
+            )
+        return self.list_of(selectors.task_list_mentioning(user=request.user, where=where))
 
     def list_of(self, queryset):
         page = self.paginate_queryset(self.filter_queryset(queryset))
@@ -135,26 +192,44 @@ class TaskViewSet(
         return self.paginated(selectors.comment_list(task=task), CommentSerializer)
 
     @extend_schema(
+        methods=["PATCH"],
+        parameters=[COMMENT_ID],
+        request=CommentCreateSerializer,
+        responses=CommentSerializer,
+        summary="Edit a comment (its author)",
+        description="Only its author, while a member (not a viewer), edits a comment; anyone else 403, admins "
+        "included. `edited_at` records when; the task's activity records `comment_edited` with the old and the "
+        "new text. Its @mentions are read again: only the people it did not mention before are notified.",
+    )
+    @extend_schema(
+        methods=["DELETE"],
         parameters=[COMMENT_ID],
         responses={204: None},
         summary="Move a comment to the trash (its author or an admin)",
         description="Its author (a member, not a viewer) or an admin; anyone else 403. The comment vanishes from "
-        "the task's comments and from notifications; it is restored from the organization's trash.",
+        "the task's comments and from notifications; it is restored from the organization's trash. The task's "
+        "activity records `comment_deleted`.",
     )
     @action(
         detail=True,
-        methods=["delete"],
+        methods=["patch", "delete"],
         url_path=f"comments/(?P<comment_id>{UUID_PATTERN})",
         url_name="comment-detail",
         filter_backends=[],
     )
-    def comment_delete(self, request, pk=None, comment_id=None):
+    def comment_detail(self, request, pk=None, comment_id=None):
         task = self.get_object()
         comment = selectors.comment_get(task=task, comment_id=comment_id)
         if comment is None:
             raise NotFound()
-        services.comment_delete(comment=comment, actor=request.user)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        if request.method == "DELETE":
+            services.comment_delete(comment=comment, actor=request.user)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        services.comment_edit_require(comment=comment, actor=request.user)
+        data = CommentCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        comment = services.comment_update(comment=comment, actor=request.user, body=data.validated_data["body"])
+        return Response(CommentSerializer(selectors.comment_list(task=task).get(pk=comment.pk)).data)
 
     @extend_schema(responses=TaskActivitySerializer(many=True), summary="Who changed what, and when")
     @action(detail=True, methods=["get"], filter_backends=[], permission_classes=[IsOrgMember])

@@ -9,6 +9,7 @@ from imports.kinds.base import CsvImport, LoadResult, Notice, Problem, Validator
 from organizations import selectors as org_selectors
 from tasks_app import services as task_services
 from tasks_app.bulk import TaskLoadRow
+from tasks_app.mentions import mentioned_among
 from tasks_app.models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Priority, Status
 
 
@@ -55,12 +56,14 @@ def _labelled(raw: str, column: str, lookup: dict[str, int], default: int, label
     return value
 
 
-def _assignee(raw: str, member, problems: list) -> UUID | None:
+def _assignee(raw: str, column: str, member, problems: list) -> UUID | None:
+    """A member named by their email or their username (``@`` optional), in any case."""
     if not raw:
         return None
-    assignee = member(raw) or member(raw.lower())
+    assignee = member(raw.lower().removeprefix("@"))
     if assignee is None:
-        problems.append(Problem("assignee_email", "not_a_member", "No member of the organization has this email.", raw))
+        message = "No member of the organization has this email or username."
+        problems.append(Problem(column, "not_a_member", message, raw))
     return assignee
 
 
@@ -74,8 +77,11 @@ def _due_date(raw: str, problems: list) -> datetime.date | None:
         return None
 
 
-def task_validator(match: HeaderMatch, *, members: dict[str, UUID]) -> Validator:
-    """Validate task rows. ``members`` maps each member's lower-case email to their user id.
+def task_validator(
+    match: HeaderMatch, *, members: dict[str, UUID], handles: dict[str, UUID] | None = None
+) -> Validator:
+    """Validate task rows. ``members`` maps each member's lower-case email and username to their user id;
+    ``handles`` their lower-case username alone, for the description's @mentions (as the API reads them).
 
     Plain checks on strings and dictionaries rather than a serializer per row: this runs once per row
     of files of a million rows (docs/performance.md, "Why the code is shaped this way").
@@ -87,12 +93,15 @@ def task_validator(match: HeaderMatch, *, members: dict[str, UUID]) -> Validator
     description_at = position("description", width)
     status_at = position("status", width)
     priority_at = position("priority", width)
-    assignee_at = position("assignee_email", width)
+    # ``assignee`` (an email or a username) or, as files of old say it, ``assignee_email``.
+    assignee_column = "assignee" if "assignee" in match.positions else "assignee_email"
+    assignee_at = position(assignee_column, width)
     due_at = position("due_date", width)
     padding = [""] * (width + 1)
     default_status, default_priority = int(Status.TODO), int(Priority.MEDIUM)
     status_labels, priority_labels = ", ".join(Status.labels), ", ".join(Priority.labels)
     member = members.get
+    handles = handles or {}
 
     def validate(cells: list[str]):
         count = len(cells)
@@ -100,15 +109,17 @@ def task_validator(match: HeaderMatch, *, members: dict[str, UUID]) -> Validator
             return too_many_cells(count, width)
         cells = [*cells, *padding[count:]]
         problems: list[Problem] = []
+        description = _description(cells[description_at].strip(), problems)
         row = TaskLoadRow(
             _title(cells[title_at].strip(), problems),
-            _description(cells[description_at].strip(), problems),
+            description,
             _labelled(cells[status_at].strip(), "status", STATUS_LOOKUP, default_status, status_labels, problems),
             _labelled(
                 cells[priority_at].strip(), "priority", PRIORITY_LOOKUP, default_priority, priority_labels, problems
             ),
-            _assignee(cells[assignee_at].strip(), member, problems),
+            _assignee(cells[assignee_at].strip(), assignee_column, member, problems),
             _due_date(cells[due_at].strip(), problems),
+            mentioned_among(description, handles),
         )
         return problems or row
 
@@ -117,15 +128,19 @@ def task_validator(match: HeaderMatch, *, members: dict[str, UUID]) -> Validator
 
 class TaskImport(CsvImport):
     kind = "tasks"
-    columns = ("title", "description", "status", "priority", "assignee_email", "due_date")
+    columns = ("title", "description", "status", "priority", "assignee", "assignee_email", "due_date")
     required = ("title",)
 
     def validator(self, match: HeaderMatch) -> Validator:
-        # Every member's email, once per run: validation then never queries per row.
-        members = dict(
-            org_selectors.organization_member_list(organization_id=self.job.organization_id).values_list("email", "pk")
+        # Every member's email and username, once per run: validation then never queries per row.
+        rows = org_selectors.organization_member_list(organization_id=self.job.organization_id).values_list(
+            "email", "username", "pk"
         )
-        return task_validator(match, members={email.lower(): pk for email, pk in members.items()})
+        handles, members = {}, {}
+        for email, username, pk in rows:
+            handles[username.lower()] = pk
+            members[email.lower()] = pk
+        return task_validator(match, members={**handles, **members}, handles=handles)
 
     def load(self, rows: list[tuple[int, TaskLoadRow]]) -> LoadResult:
         tasks = [row for _, row in rows]
@@ -135,25 +150,53 @@ class TaskImport(CsvImport):
             created_by=self.job.created_by,
             import_job_id=self.job.pk,
         )
-        assignees: dict[str, int] = {}
+        summary: dict[str, dict[str, int]] = {}
         for task in tasks:
             if task.assignee_id is not None:
-                key = str(task.assignee_id)
-                assignees[key] = assignees.get(key, 0) + 1
-        return LoadResult(created=created, summary={"assignees": assignees} if assignees else {})
+                _count(summary, "assignees", task.assignee_id)
+            for user_id in task.mention_ids:
+                _count(summary, "mentioned", user_id)
+        return LoadResult(created=created, summary=summary)
 
     def summary_notices(self) -> list[Notice]:
-        """Each assignee: how many imported tasks were assigned to them (one notice per count, grouped)."""
-        by_count: dict[int, list[str]] = {}
-        for user_id, count in ((self.job.summary or {}).get("assignees") or {}).items():
-            by_count.setdefault(count, []).append(user_id)
+        """Each assignee: how many imported tasks were assigned to them; each person @mentioned in
+        descriptions: in how many (one notice per count, grouped), never one per task."""
+        summary = self.job.summary or {}
         return [
-            Notice(
-                recipients=user_ids,
-                title=f"{count} imported task{'s' if count != 1 else ''} {'were' if count != 1 else 'was'} "
-                "assigned to you",
+            *_notices(
+                summary.get("assignees"),
+                lambda count: f"{_tasks(count)} {'were' if count != 1 else 'was'} assigned to you",
                 url="/tasks/assigned",
-                data={"assigned_to_you": count},
-            )
-            for count, user_ids in sorted(by_count.items())
+                key="assigned_to_you",
+            ),
+            *_notices(
+                summary.get("mentioned"),
+                lambda count: f"You were mentioned in {_tasks(count)}",
+                url="/tasks/mentioned",
+                key="mentioned_you",
+            ),
         ]
+
+
+def _tasks(count: int) -> str:
+    return f"{count} imported task{'s' if count != 1 else ''}"
+
+
+def _count(summary: dict, key: str, user_id) -> None:
+    counts = summary.setdefault(key, {})
+    counts[str(user_id)] = counts.get(str(user_id), 0) + 1
+
+
+def _notices(counts: dict | None, title, *, url: str, key: str) -> list[Notice]:
+    by_count: dict[int, list[str]] = {}
+    for user_id, count in (counts or {}).items():
+        by_count.setdefault(count, []).append(user_id)
+    return [
+        Notice(
+            recipients=user_ids,
+            title=title(count),
+            url=url,
+            data={key: count},
+        )
+        for count, user_ids in sorted(by_count.items())
+    ]

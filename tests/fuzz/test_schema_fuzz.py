@@ -214,6 +214,15 @@ RULES_THE_SCHEMA_CANNOT_STATE = {
     "reports_exports_create": REPORT_RANGE,
     "tasks_create": TASK_PEOPLE,
     "tasks_partial_update": TASK_PEOPLE,
+    # A bulk change: exactly one change or a delete; every id a task of the organization the caller may change.
+    "tasks_bulk_create": {
+        ("one_change", None),
+        ("one_change", "change"),
+        ("not_found", "ids"),
+        ("permission_denied", "ids"),
+        ("does_not_exist", "change"),
+        ("not_a_member", "change"),
+    },
     "invitations_retrieve": INVITATION_GONE,
     "invitations_accept_create": INVITATION_GONE,
 }
@@ -253,11 +262,11 @@ def _refused_for_a_rule_the_schema_cannot_state(case, response) -> bool:
 # - a query parameter sent empty (`?assignee=`) means absent, as an HTML form sends it (django-filter, reports),
 #   and query parameters the schema does not list are ignored;
 # - `page_size` that is not a whole number means the default page size (DRF; tests/config/test_pagination.py);
-# - `unread` that is not true/false means no filter (django-filter's boolean);
-# - in a body, DRF converts a JSON scalar of another type when it can (`"slug": 0` is "0", `"weekly_email": 1`
-#   is true; one it cannot convert is refused, so still checked), and trims text before checking its length
+# - in a body, DRF converts a JSON scalar of another type when it can for numbers and booleans
+#   (`"weekly_email": 1` is true; one it cannot convert is refused, so still checked), never into a string
+#   (`"slug": 0` is a 400: tests/config/test_strict_input.py), and trims text before checking its length
 #   (a name of 150 characters and a leading space is 150 characters long).
-LENIENT_QUERY_PARAMETERS = {"page_size", "unread"}
+LENIENT_QUERY_PARAMETERS = {"page_size"}
 SCALARS = (str, int, float, bool)
 
 

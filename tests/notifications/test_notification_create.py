@@ -8,7 +8,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from notifications import services
-from notifications.models import DeliveryChannel, DeliveryState, Notification, NotificationDelivery
+from notifications.models import DeliveryChannel, DeliveryState, Notification, NotificationDelivery, NotificationKind
 from notifications.services import notification_create
 from tests.factories import UserFactory
 
@@ -158,7 +158,23 @@ def test_service_is_importable_with_the_agreed_signature():
         "target_type",
         "target_id",
         "data",
+        "personal",  # optional: what differs per recipient (a bulk change's summaries)
     }
+
+
+def test_personal_parts_differ_per_recipient_in_the_same_queries(django_assert_num_queries):
+    ana, bob = UserFactory(), UserFactory()
+    with django_assert_num_queries(4):  # savepoint, the notifications, their email deliveries, release
+        services.notification_create(
+            recipients=[ana, bob],
+            kind=NotificationKind.ASSIGNED,
+            title="Something",
+            data={"shared": True},
+            personal={ana.pk: {"title": "2 tasks", "data": {"count": 2}}},
+        )
+    notes = {note.recipient_id: note for note in Notification.objects.all()}
+    assert (notes[ana.pk].title, notes[ana.pk].data) == ("2 tasks", {"count": 2})
+    assert (notes[bob.pk].title, notes[bob.pk].data) == ("Something", {"shared": True})
 
 
 def test_data_may_hold_uuids_and_dates():

@@ -12,6 +12,8 @@ answer for every caller of ``CALLERS`` follows from ``expected``:
 - ``addressee``: an invitation sent to the outsider: 403 for everyone else signed in.
 - ``non-member``: an invitation sent to the caller: 409 for callers already in the organization.
 - ``nobody``: an invitation sent to someone else: 403 for every signed-in caller.
+- ``author``: the member's own comment, which only its author edits: 403 for everyone else in the
+  organization (superusers included), 404 for outsiders.
 
 Each row also names the ``scope`` a delegated credential (a personal access token, an OAuth access
 token: ``config.credentials``) needs for it, or None when no scope opens it to one (it manages the
@@ -94,6 +96,8 @@ _SPECIAL_RULES = {
     "addressee": (lambda caller: caller == "outsider", 403),
     "non-member": (lambda caller: caller not in MEMBER_ROLES, 409),
     "nobody": (lambda caller: False, 403),
+    # The member wrote it: only they may (admins and superusers included get 403); outsiders see nothing (404).
+    "author": (lambda caller: caller == "member", lambda caller: 404 if caller == "outsider" else 403),
 }
 
 
@@ -108,7 +112,9 @@ def expected(who: str, ok: int, caller: str) -> int:
     if who not in _SPECIAL_RULES:
         raise ValueError(f"unknown rule {who!r}")
     allowed, refusal = _SPECIAL_RULES[who]
-    return ok if allowed(caller) else refusal
+    if allowed(caller):
+        return ok
+    return refusal(caller) if callable(refusal) else refusal
 
 
 @dataclass
@@ -390,6 +396,9 @@ ROWS = [
     Row("task-list", "GET", "signed-in", 200, lambda w: ("tasks", None), scope="tasks:read"),
     Row("task-list", "POST", "member", 201,
         lambda w: ("tasks", {"organization": str(w.id), "title": "New"}), scope="tasks:write"),
+    Row("task-bulk", "POST", "member", 200,
+        lambda w: ("tasks/bulk", {"organization": str(w.id), "ids": [str(w.task.pk)], "change": {"priority": "low"}}),
+        scope="tasks:write"),
     Row("task-assigned", "GET", "signed-in", 200, lambda w: ("tasks/assigned", None), scope="tasks:read"),
     Row("task-mentioned", "GET", "signed-in", 200, lambda w: ("tasks/mentioned", None), scope="tasks:read"),
     Row("task-detail", "GET", "viewer", 200, lambda w: (f"tasks/{w.task.pk}", None), scope="tasks:read"),
@@ -401,6 +410,9 @@ ROWS = [
         lambda w: (f"tasks/{w.task.pk}/comments", {"body": "Hi"}), scope="comments:write"),
     Row("task-activity", "GET", "viewer", 200, lambda w: (f"tasks/{w.task.pk}/activity", None), scope="tasks:read"),
     # The member wrote the comment: its author (and admins) may delete it; another member may not (403).
+    Row("task-comment-detail", "PATCH", "author", 200,
+        lambda w: (f"tasks/{w.task.pk}/comments/{members_comment(w).pk}", {"body": "Edited"}),
+        scope="comments:write"),
     Row("task-comment-detail", "DELETE", "member", 204,
         lambda w: (f"tasks/{w.task.pk}/comments/{members_comment(w).pk}", None), scope="comments:write"),
     # The trash: the member created the task and wrote the comment (creators and admins restore).
@@ -548,6 +560,7 @@ DELEGATED_CALLER = {
     "addressee": "outsider",
     "non-member": "outsider",
     "nobody": "member",
+    "author": "member",
 }
 
 

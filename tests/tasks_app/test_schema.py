@@ -12,10 +12,30 @@ def schema(api_client):
     return api_client.get("/api/v1/schema/?format=json").json()
 
 
-def test_status_and_priority_filters_are_their_labels(schema):
-    parameters = {p["name"]: p["schema"] for p in schema["paths"]["/api/v1/tasks"]["get"]["parameters"]}
-    assert parameters["status"] == {"type": "string", "enum": sorted(Status.labels)}
-    assert parameters["priority"] == {"type": "string", "enum": sorted(Priority.labels)}
+def test_status_and_priority_filters_are_their_labels_several_at_once(schema):
+    parameters = {p["name"]: p for p in schema["paths"]["/api/v1/tasks"]["get"]["parameters"]}
+    for name, labels in (("status", Status.labels), ("priority", Priority.labels)):
+        assert parameters[name]["schema"] == {
+            "type": "array",
+            "items": {"type": "string", "enum": sorted(labels)},
+            "maxItems": 100,
+        }
+        assert (parameters[name]["style"], parameters[name]["explode"]) == ("form", True)
+    for name in ("assignee", "created_by", "mentioned", "organization"):
+        assert parameters[name]["schema"] == {
+            "type": "array",
+            "items": {"type": "string", "format": "uuid"},
+            "maxItems": 100,
+        }
+
+
+def test_ordering_lists_its_values(schema):
+    parameters = {p["name"]: p for p in schema["paths"]["/api/v1/tasks"]["get"]["parameters"]}
+    ordering = parameters["ordering"]
+    assert (ordering["style"], ordering["explode"]) == ("form", False)
+    assert set(ordering["schema"]["items"]["enum"]) == {
+        value for name in ("created_at", "updated_at", "due_date", "priority", "status") for value in (name, f"-{name}")
+    }
 
 
 @pytest.mark.parametrize(

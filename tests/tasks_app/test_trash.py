@@ -8,25 +8,13 @@ import pytest
 from django.utils import timezone
 
 from config.retention import retention_run
-from organizations.changes import Action, organization_changed
+from organizations.changes import Action
 from tasks_app.models import Comment, Task, TaskActivity, TaskMention
 from tests.factories import make_org_with_roles
 
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
-
-
-@pytest.fixture
-def changes():
-    heard = []
-
-    def receiver(sender, *, change, **kwargs):
-        heard.append(change)
-
-    organization_changed.connect(receiver, dispatch_uid="test-trash-changes")
-    yield heard
-    organization_changed.disconnect(dispatch_uid="test-trash-changes")
 
 
 @pytest.fixture
