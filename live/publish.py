@@ -61,6 +61,7 @@ def comment_data(comment) -> dict:
         "author": _ref(comment.author_id),
         "body": comment.body,
         "created_at": _iso(comment.created_at),
+        "edited_at": _iso(comment.edited_at),
     }
 
 
@@ -141,6 +142,7 @@ STREAMED = {
     Action.TASK_DELETED: (task_data, _everyone("tasks:read")),
     Action.TASK_RESTORED: (task_data, _everyone("tasks:read")),
     Action.COMMENT_CREATED: (comment_data, _everyone("tasks:read")),
+    Action.COMMENT_UPDATED: (comment_data, _everyone("tasks:read")),
     Action.COMMENT_DELETED: (comment_data, _everyone("tasks:read")),
     Action.COMMENT_RESTORED: (comment_data, _everyone("tasks:read")),
     Action.MEMBER_ADDED: (membership_data, _member),
@@ -159,18 +161,20 @@ NOTIFICATION_CREATED = "notification.created"
 EVENT_TYPES = (*[str(action) for action in STREAMED], IMPORT_PROGRESS, NOTIFICATION_CREATED)
 
 
-def event_publish_on_commit(event: dict) -> None:
-    """Publish ``event`` once the current transaction commits (at once outside one); stamped then."""
-    transaction.on_commit(partial(_publish, event))
+def event_publish_on_commit(*events: dict) -> None:
+    """Publish ``events`` once the current transaction commits (at once outside one); stamped then."""
+    if events:
+        transaction.on_commit(partial(_publish, events))
 
 
-def _publish(event: dict) -> None:
+def _publish(events: tuple[dict, ...]) -> None:
     # After the commit: the change stands whatever happens here, so a bus that is down costs the
     # live streams an event (they resume or reload), never the request its answer.
+    committed_at = time.time()
     try:
-        get_bus().publish({**event, "committed_at": time.time()})
+        get_bus().publish_many([{**event, "committed_at": committed_at} for event in events])
     except Exception:
-        logger.exception("Live event %s not published", event.get("type"))
+        logger.exception("Live events %s not published", sorted({event.get("type") for event in events}))
 
 
 def _event(*, type, organization_id, actor_id, data, audience, changed=None) -> dict:
@@ -186,28 +190,35 @@ def _event(*, type, organization_id, actor_id, data, audience, changed=None) -> 
     return event
 
 
-def stream_on_change(sender, *, change, **kwargs):
-    """``organization_changed``: a streamed change becomes an event published on commit."""
+def _change_event(change) -> dict | None:
     streamed = STREAMED.get(change.action)
     if streamed is None or change.target is None:
-        return
+        return None
     render, audience = streamed
-    event_publish_on_commit(
-        _event(
-            type=change.action,
-            organization_id=change.organization_id,
-            actor_id=getattr(change.actor, "pk", None),
-            data=render(change.target),
-            audience=audience(change),
-            changed=sorted(change.after) if change.action == Action.TASK_UPDATED and change.after else None,
-        )
+    return _event(
+        type=change.action,
+        organization_id=change.organization_id,
+        actor_id=getattr(change.actor, "pk", None),
+        data=render(change.target),
+        audience=audience(change),
+        changed=sorted(change.after) if change.action == Action.TASK_UPDATED and change.after else None,
     )
+
+
+def stream_on_change(sender, *, change, **kwargs):
+    """``organization_changed``: a streamed change becomes an event published on commit."""
+    stream_on_changes(sender, changes=[change])
+
+
+def stream_on_changes(sender, *, changes, **kwargs):
+    """``organization_changed_many`` (a bulk change): an event per change, published together on commit."""
+    event_publish_on_commit(*filter(None, map(_change_event, changes)))
 
 
 def stream_on_notifications(sender, *, notifications, **kwargs):
     """``notifications_created``: each notification is an event for its recipient only."""
-    for notification in notifications:
-        event_publish_on_commit(
+    event_publish_on_commit(
+        *(
             _event(
                 type=NOTIFICATION_CREATED,
                 organization_id=notification.organization_id,
@@ -215,7 +226,9 @@ def stream_on_notifications(sender, *, notifications, **kwargs):
                 data=notification_data(notification),
                 audience={"scope": "tasks:read", "user": str(notification.recipient_id)},
             )
+            for notification in notifications
         )
+    )
 
 
 def stream_on_import_progress(sender, *, job, **kwargs):

@@ -3,6 +3,7 @@
 import pytest
 from django.db import transaction
 
+from live import publish
 from live.bus import get_bus
 from organizations.models import Role
 from tasks_app.services import task_create
@@ -87,6 +88,38 @@ class TestWhoSeesWhat:
         # Ids order the events, as Last-Event-ID needs.
         ids = [e["id"] for e in events]
         assert sorted(ids, key=lambda i: tuple(map(int, i.split("-")))) == ids == [e["data"]["id"] for e in events]
+
+    def test_a_bulk_change_streams_an_event_per_task_and_an_edit_its_comment(
+        self, org, client_as, client_for, open_stream, create_task, django_capture_on_commit_callbacks
+    ):
+        stream = open_stream(client_for(org.viewer))
+        admin = client_as("admin")
+        tasks = [create_task(admin, org, f"Bulk {number}") for number in range(3)]
+        author = client_as("member")
+        with django_capture_on_commit_callbacks(execute=True):
+            comment = author.post(f"/api/v1/tasks/{tasks[0]['id']}/comments", {"body": "First"}).json()
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            response = admin.post(
+                "/api/v1/tasks/bulk",
+                {"organization": str(org.id), "ids": [task["id"] for task in tasks], "change": {"status": "done"}},
+            )
+        assert response.status_code == 200, response.content
+        # The three events go out together, after the commit.
+        assert len([c for c in callbacks if getattr(c, "func", None) is publish._publish]) == 1
+        with django_capture_on_commit_callbacks(execute=True):
+            edit = author.patch(f"/api/v1/tasks/{tasks[0]['id']}/comments/{comment['id']}", {"body": "Second"})
+        assert edit.status_code == 200, edit.content
+        events = []
+        while len(events) < 8:
+            frames = stream.next_frames()
+            assert not any(frame.get("event") == "end" for frame in frames), [e["event"] for e in events]
+            events.extend(frame for frame in frames if "id" in frame)
+        assert [e["event"] for e in events][3:] == ["comment.created", *["task.updated"] * 3, "comment.updated"]
+        assert {e["data"]["data"]["id"] for e in events[4:7]} == {task["id"] for task in tasks}
+        assert all(e["data"]["data"]["status"] == "done" for e in events[4:7])
+        edited = events[7]["data"]["data"]
+        assert (edited["body"], edited["id"]) == ("Second", comment["id"])
+        assert edited["edited_at"] is not None
 
     def test_a_member_never_receives_another_organizations_events(
         self, org, other_org, client_as, client_for, open_stream, create_task
