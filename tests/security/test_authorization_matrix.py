@@ -298,6 +298,7 @@ ROWS = [
     Row("admin-session-list", "GET", "superuser", 200, lambda w: ("admin/sessions", None)),
     # Single sign-on. No provider is configured here: its endpoints answer 404 to whoever may call them.
     Row("sso-provider-list", "GET", "anonymous", 200, lambda w: ("oauth/providers", None)),
+    Row("api-root", "GET", "anonymous", 200, lambda w: ("", None)),
     Row("sso-authorize", "GET", "anonymous", 404,
         lambda w: ("oauth/authorize/github?redirect_uri=http://localhost:3000/sso/callback", None)),
     Row("sso-callback", "POST", "anonymous", 404, lambda w: ("oauth/callback/github", {"code": "c", "state": "s"})),
