@@ -53,7 +53,7 @@ def resource_template(url_name: str) -> str:
         except NoReverseMatch:
             continue
         for name in names:
-            path = path.replace(str(_PLACEHOLDERS[name]), "{%s}" % _TEMPLATE_NAMES.get(name, name))
+            path = path.replace(str(_PLACEHOLDERS[name]), "{" + _TEMPLATE_NAMES.get(name, name) + "}")
         return path
     raise NoReverseMatch(f"RESOURCE_ROOTS names {url_name!r}, which takes parameters index.py does not know")
 
