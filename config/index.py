@@ -71,6 +71,7 @@ class RootView(PublicAPIView):
     needs_no_services = True  # settings only: the schema documents no 503 here
 
     @extend_schema(
+        operation_id="service_root",
         summary="What this server is, and where to go next",
         description="The API's name and version, and links to its root (`/api/v1/`), its health check and, "
         "when `API_DOCS_ENABLED`, its docs (Swagger UI, ReDoc) and OpenAPI schema (absent otherwise).",
@@ -96,6 +97,7 @@ class ApiRootView(PublicAPIView):
     needs_no_services = True
 
     @extend_schema(
+        operation_id="api_root",
         summary="The API's resource roots",
         description="Links to where each resource starts. Paths under another resource are URI templates "
         "(`{organization_id}`, `{id}`, `{token}`), named as the schema's path parameters.",

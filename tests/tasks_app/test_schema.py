@@ -12,10 +12,18 @@ def schema(api_client):
     return api_client.get("/api/v1/schema/?format=json").json()
 
 
-def test_status_and_priority_filters_are_their_labels(schema):
+def test_status_and_priority_filters_are_their_labels_in_their_natural_order(schema):
     parameters = {p["name"]: p["schema"] for p in schema["paths"]["/api/v1/tasks"]["get"]["parameters"]}
-    assert parameters["status"] == {"type": "string", "enum": sorted(Status.labels)}
-    assert parameters["priority"] == {"type": "string", "enum": sorted(Priority.labels)}
+    assert parameters["status"] == {"type": "string", "enum": ["todo", "in_progress", "done"]}
+    assert parameters["priority"] == {"type": "string", "enum": ["low", "medium", "high", "urgent"]}
+    assert parameters["status"]["enum"] == list(Status.labels)
+    assert parameters["priority"]["enum"] == list(Priority.labels)
+
+
+def test_ordering_lists_its_fields(schema):
+    [ordering] = [p for p in schema["paths"]["/api/v1/tasks"]["get"]["parameters"] if p["name"] == "ordering"]
+    assert ordering["schema"]["items"]["enum"][:4] == ["created_at", "-created_at", "updated_at", "-updated_at"]
+    assert (ordering["style"], ordering["explode"]) == ("form", False)
 
 
 @pytest.mark.parametrize(
