@@ -8,11 +8,14 @@ from rest_framework import serializers
 from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import AllowAny
 
+from config.error_codes import catalogue_markdown
 from config.filters import StableOrderingFilter
 
 
 class ErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Stable machine-readable code for this kind of failure.")
+    code = serializers.CharField(
+        help_text="Stable machine-readable code for this kind of failure: one of\n\n" + catalogue_markdown()
+    )
     message = serializers.CharField()
     field = serializers.CharField(allow_null=True, help_text="Dotted path of the field at fault, or null.")
 
