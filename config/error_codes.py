@@ -116,6 +116,10 @@ PROJECT_CODES = {
     "last_sign_in_method": ErrorCode(
         "409", "Unlinking the account's only way to sign in: set a password or link another provider first."
     ),
+    "link_expired": ErrorCode(
+        "403", "A signed link (a report export's `download_url`) expired: read the resource again for a new one."
+    ),
+    "link_invalid": ErrorCode("403", "A signed link was altered, has no token, or was made for something else."),
     "malformed_csv": ErrorCode("400", "The uploaded file could not be read as CSV."),
     "mfa_already_enabled": ErrorCode("409", "The account already has a second factor."),
     "mfa_not_enabled": ErrorCode("400, 409", "The account has no second factor."),
