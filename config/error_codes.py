@@ -93,7 +93,8 @@ PROJECT_CODES = {
     "invalid_credentials": ErrorCode("401", "Email/username or password is incorrect."),
     "invalid_discord_user_id": ErrorCode("400", "A Discord user id is 17 to 20 digits."),
     "invalid_id_token": ErrorCode("400", "The identity provider's ID token could not be verified."),
-    "invalid_page": ErrorCode("404", "The page number is past the last page, or the cursor is not valid."),
+    "invalid_cursor": ErrorCode("404", "A cursor the API did not give (the audit log's cursor pages)."),
+    "invalid_page": ErrorCode("404", "A page past the last one, or not a page number."),
     "invalid_range": ErrorCode("400", "`from` is after `to`."),
     "invalid_redirect_uri": ErrorCode("400", "OAuth client registration: a redirect URI is missing or not allowed."),
     "invalid_state": ErrorCode(

@@ -16,6 +16,13 @@ SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 # Eager tasks run inside the request that enqueued them (on commit): a failing email or
 # webhook is logged by Celery and retried by the sweepers, never turned into a 500.
 CELERY_TASK_EAGER_PROPAGATES = env.bool("CELERY_TASK_EAGER_PROPAGATES", default=False)
+# An eager task ran inside the request that enqueued it: its success is no news in the dev server's output (its
+# failure still is: Celery logs it as an error).
+LOGGING = {**LOGGING, "loggers": {**LOGGING["loggers"], "celery.app.trace": {"level": "WARNING"}}}  # noqa: F405
+
+# Emails: one line each in the server's output (recipients, subject, links) and the whole message in a file of
+# EMAIL_FILE_PATH (sent-emails/), instead of every MIME message printed whole (config/email.py).
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="config.email.DevelopmentEmailBackend")
 
 _frontend = urlsplit(FRONTEND_URL)
 _frontend_origin = f"{_frontend.scheme}://{_frontend.netloc}"

@@ -9,7 +9,6 @@ from django.conf import settings
 
 from config.error_codes import ERROR_CODES, FRAMEWORK_CODES, PROJECT_CODES, catalogue_markdown
 from config.exceptions import CODE_OVERRIDES
-from config.pagination import StandardPagination
 from sessions_app.authentication import SessionJWTAuthentication
 
 ROOT = Path(settings.BASE_DIR)
@@ -20,7 +19,6 @@ APPS = sorted(
 # Codes chosen at run time (a variable, a dictionary), which no literal in a call shows.
 DYNAMIC = {
     *SessionJWTAuthentication.messages,  # session_state.check() answers one of these keys
-    StandardPagination.invalid_code,
     *CODE_OVERRIDES.values(),
     "invalid_client_metadata",  # oauth_server.views: the RFC 7591 code of a registration field
 }
@@ -53,8 +51,9 @@ def _positional_code_parameters(trees) -> dict[str, int]:
 
 
 def raised_codes() -> dict[str, set[str]]:
-    """Every literal code in the apps' source: ``code="..."`` arguments, ``default_code = "..."``, and the
-    ``code`` argument given by position to a callable that takes one. -> code: files."""
+    """Every literal code in the apps' source: ``code="..."`` arguments, ``default_code = "..."`` (any
+    ``*_code = "..."``), and the ``code`` argument given by position to a callable that takes one.
+    -> code: files."""
     sources = list(_sources())
     positional = _positional_code_parameters(tree for _path, tree in sources)
     found: dict[str, set[str]] = {}
@@ -73,7 +72,9 @@ def raised_codes() -> dict[str, set[str]]:
                 index = positional.get(name)
                 if index is not None and len(node.args) > index:
                     add(node.args[index], path)
-            elif isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "default_code" for t in node.targets):
+            elif isinstance(node, ast.Assign) and any(
+                getattr(t, "id", "").endswith("_code") for t in node.targets
+            ):  # default_code = "..." of an exception class, invalid_code = "..." of a paginator
                 add(node.value, path)
     # Import row problems (imports.kinds.base.Problem) are row errors of /imports/{id}/errors, not envelope codes.
     return found
@@ -87,6 +88,7 @@ def test_the_scanner_finds_codes_raised_in_every_way():
     assert "reports/views.py" in codes["export_expired"]  # Gone(..., code=...)
     assert "tasks_app/services.py" in codes["not_a_member"]  # ValidationError(message, code)
     assert "mcp_server/views.py" in codes["origin_not_allowed"]  # default_code = ...
+    assert "config/pagination.py" in codes["invalid_cursor"]  # invalid_code = ...
 
 
 def test_every_code_raised_in_the_apps_is_in_the_catalogue():
