@@ -2,12 +2,13 @@
 
 import sys
 
-from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.http import FileResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.urls import Resolver404, resolve
 from django.views import defaults
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
+from config.errors import NotFound
 from config.exceptions import (
     DATABASE_UNAVAILABLE,
     envelope,
@@ -31,6 +32,18 @@ class PublicAPIView(APIView):
 
     def get_authenticate_header(self, request):
         return 'Bearer realm="api"'
+
+
+def stored_file_attachment(field, *, filename: str, content_type: str, missing: str) -> FileResponse:
+    """A stored file (a ``FileField``'s) as an attachment no cache keeps (it may have been reached by a signed
+    link, its own credential); 404 ``not_found`` saying ``missing`` when the storage lost it."""
+    try:
+        file = field.open("rb")
+    except FileNotFoundError:
+        raise NotFound(missing) from None
+    response = FileResponse(file, as_attachment=True, filename=filename, content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 API_NOT_FOUND = "api-not-found"

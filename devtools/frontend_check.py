@@ -10,7 +10,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from devtools.processes import ROOT, ProcessError, require_binary
+from devtools.processes import ROOT, ProcessError, npm_ci_once, require_binary
 
 CHECK_DIR = ROOT / "devtools" / "frontend-check"
 SAMPLE = CHECK_DIR / "src" / "sample.ts"
@@ -19,25 +19,9 @@ BIN = CHECK_DIR / "node_modules" / ".bin"
 TYPES_MODULE = "workspace-api"
 
 
-def node_modules_ensure() -> None:
-    """``npm ci`` in devtools/frontend-check unless its packages are there already."""
-    if (BIN / "tsc").exists() and (BIN / "openapi-typescript").exists():
-        return
-    npm = require_binary(shutil.which("npm"), "npm (Node.js)")
-    result = subprocess.run(  # noqa: S603 - fixed arguments
-        [npm, "ci", "--no-audit", "--no-fund"],
-        cwd=CHECK_DIR,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise ProcessError(f"npm ci in {CHECK_DIR} failed:\n{result.stdout}{result.stderr}")
-
-
 def _node_tool(name: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    node_modules_ensure()
+    # The lock file installs both tools: either one's script tells the packages are there.
+    npm_ci_once(CHECK_DIR, installed=BIN / "tsc")
     node = require_binary(shutil.which("node"), "node (Node.js)")
     # The .bin entries are symlinks to the packages' scripts; run them with node, so no shebang or PATH matters.
     script = (BIN / name).resolve()

@@ -20,7 +20,7 @@ from config.ratelimit import enforce_caller_rate_limits, enforce_rate_limit
 from config.reauth import require_recent_authentication
 from config.schema import ErrorEnvelopeSerializer
 from config.signed_links import QUERY_PARAMETER, signed_link_claims
-from config.views import PublicAPIView
+from config.views import PublicAPIView, stored_file_attachment
 from privacy import selectors, services
 from privacy.models import DataExport, DataExportState
 from privacy.serializers import (
@@ -138,13 +138,12 @@ def data_export_file_response(export: DataExport | None) -> FileResponse:
         raise Conflict("This export failed; start a new one.", code="export_failed")
     if not export.is_ready:
         raise Conflict("This export is not built yet; poll its state.", code="export_not_ready")
-    try:
-        file = export.file.open("rb")
-    except FileNotFoundError:
-        raise NotFound("The export's file is gone; start a new export.") from None
-    response = FileResponse(file, as_attachment=True, filename=export.filename, content_type="application/json")
-    response["Cache-Control"] = "no-store"
-    return response
+    return stored_file_attachment(
+        export.file,
+        filename=export.filename,
+        content_type="application/json",
+        missing="The export's file is gone; start a new export.",
+    )
 
 
 class DataExportSignedDownloadView(PublicAPIView):

@@ -18,7 +18,7 @@ from config.errors import Conflict, Gone
 from config.negotiation import FormatParameterNegotiation
 from config.schema import ErrorEnvelopeSerializer
 from config.signed_links import QUERY_PARAMETER, signed_link_user_id
-from config.views import PublicAPIView
+from config.views import PublicAPIView, stored_file_attachment
 from organizations.permissions import IsOrgAdminOrReadOnly, IsOrgMember
 from organizations.selectors import organization_access_get
 from organizations.viewsets import ORGANIZATION_ID_PARAMETER, OrganizationScopedMixin, OrganizationScopedViewSet
@@ -67,17 +67,14 @@ def export_file_response(export: ReportExport) -> FileResponse:
         )
     if not export.is_ready:
         raise Conflict("This export is not built yet; poll its state.", code="export_not_ready")
-    try:
-        file = export.file.open("rb")
-    except FileNotFoundError:
-        raise NotFound("The export's file is gone; request a new export.") from None
-    response = FileResponse(
-        file, as_attachment=True, filename=export.filename, content_type=rendering.CONTENT_TYPES[export.format]
+    response = stored_file_attachment(
+        export.file,
+        filename=export.filename,
+        content_type=rendering.CONTENT_TYPES[export.format],
+        missing="The export's file is gone; request a new export.",
     )
     # The HTML report is served as a download, never rendered in our origin; belt and braces:
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-    # A link that is its own credential: no cache keeps the file past it.
-    response["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -43,7 +43,7 @@ def test_the_link_downloads_without_a_bearer_header(auth_client, api_client, exp
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    assert response["Cache-Control"] == "no-store"
+    assert response["Cache-Control"] == "private, no-store"
     assert b"".join(response.streaming_content) == b'{"format": "workspace-personal-data"}'
 
 
