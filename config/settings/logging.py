@@ -7,7 +7,9 @@ DJANGO_GUID = {
     "GUID_HEADER_NAME": "X-Request-ID",
     "VALIDATE_GUID": True,
     "RETURN_HEADER": True,
-    "EXPOSE_HEADER": True,
+    # Not django-guid's: it would set Access-Control-Expose-Headers to X-Request-ID alone, after (so over)
+    # corsheaders' CORS_EXPOSE_HEADERS, which lists X-Request-ID with the others (Retry-After...).
+    "EXPOSE_HEADER": False,
 }
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
