@@ -12,17 +12,22 @@ from rest_framework.decorators import action
 from config.csv_safety import csv_writer
 from config.negotiation import FormatParameterNegotiation
 from config.pagination import StandardCursorPagination
+from organizations.changes import Action
 from organizations.permissions import IsOrgAdmin
 from organizations.viewsets import ORGANIZATION_ID_PARAMETER, OrganizationScopedViewSet
 from orgaudit import selectors
-from orgaudit.serializers import AuditLogQuerySerializer, AuditRecordSerializer
+from orgaudit.serializers import MAX_ACTIONS, AuditLogQuerySerializer, AuditRecordSerializer
 
 FILTER_PARAMETERS = [
     OpenApiParameter("actor", OpenApiTypes.UUID, description="Only what this person did (their user id)."),
     OpenApiParameter(
         "action",
-        OpenApiTypes.STR,
-        description="One action, or several separated by commas: `member.added,member.removed`.",
+        # The allowed actions, in their declared order; several separated by commas, as the serializer reads them.
+        {"type": "array", "items": {"type": "string", "enum": list(Action.values)}},
+        style="form",
+        explode=False,
+        description=f"One action, or several separated by commas: `member.added,member.removed` (at most "
+        f"{MAX_ACTIONS} different ones).",
     ),
     OpenApiParameter(
         "target_type", OpenApiTypes.STR, description="What was changed: `task`, `membership`, `invitation`..."

@@ -70,3 +70,19 @@ def test_enums_keep_their_natural_order(schema):
         p["name"]: p for p in schema["paths"]["/api/v1/organizations/{organization_id}/imports"]["get"]["parameters"]
     }
     assert imports["state"]["schema"]["enum"] == ["pending", "running", "succeeded", "failed", "cancelled"]
+
+
+def test_choice_filters_state_their_values(schema):
+    """Every filter that takes a choice lists it (ids, dates and free text aside), as the audit log's actions."""
+    from organizations.changes import Action
+
+    audit = {
+        p["name"]: p for p in schema["paths"]["/api/v1/organizations/{organization_id}/audit-log"]["get"]["parameters"]
+    }
+    assert audit["action"]["schema"] == {"type": "array", "items": {"type": "string", "enum": list(Action.values)}}
+    assert (audit["action"]["style"], audit["action"]["explode"]) == ("form", False)
+    sessions = {p["name"]: p for p in schema["paths"]["/api/v1/admin/sessions"]["get"]["parameters"]}
+    assert sessions["is_active"]["schema"]["enum"] == ["true", "false"]
+    assert sessions["ordering"]["schema"]["items"]["enum"] == [
+        "created_at", "-created_at", "last_seen_at", "-last_seen_at", "expires_at", "-expires_at"
+    ]  # fmt: skip
