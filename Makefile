@@ -5,8 +5,9 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+EMAIL_DIR := sent-emails
 # Which tests `make test` runs: fast (the default: no subprocess, no real server, no sleep), all, or one
-# slow tier (worker, faults, fuzz, deployment, oidc, mcp). Tiers are marked in tests/conftest.py.
+# slow tier (worker, faults, fuzz, deployment, oidc, mcp, frontend). Tiers are marked in tests/conftest.py.
 TEST_TIER ?= fast
 # The fast tier runs on this many processes (pytest-xdist; each has its own test database and Redis database).
 # The slow tiers run in one: they start servers, workers and drills that share the machine's ports. `all` runs
@@ -20,28 +21,39 @@ TIER_fuzz := -m fuzz
 TIER_deployment := -m deployment
 TIER_oidc := -m oidc
 TIER_mcp := -m mcp
-ifeq ($(filter $(TEST_TIER),fast all worker faults fuzz deployment oidc mcp),)
-$(error TEST_TIER must be fast, all, worker, faults, fuzz, deployment, oidc or mcp, not "$(TEST_TIER)")
+TIER_frontend := -m frontend
+ifeq ($(filter $(TEST_TIER),fast all worker faults fuzz deployment oidc mcp frontend),)
+$(error TEST_TIER must be fast, all, worker, faults, fuzz, deployment, oidc, mcp or frontend, not "$(TEST_TIER)")
 endif
 
-.PHONY: run test test-all setup lint migrations-check benchmark clean
+.PHONY: run test test-all setup setup-runtime lint migrations-check benchmark clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# Two stamps: serving needs requirements.txt only; the test tools (requirements-dev.txt) come with `make test`.
+$(VENV)/.installed-runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed-runtime requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-setup: $(VENV)/.installed
+setup-runtime: $(VENV)/.installed-runtime
 
-## Set up, migrate, load demo data and serve on the embedded default (SQLite, local cache, eager Celery).
-run: setup
+setup: $(VENV)/.installed-dev
+
+## Set up (what serving needs), migrate, load demo data and serve on the embedded default (SQLite, local cache,
+## eager Celery). Emails are files in sent-emails/, each logged in one line with its link.
+run: setup-runtime
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@echo ""
 	@echo "API docs:  http://$(HOST):$(PORT)/api/v1/docs/   (ReDoc: /api/v1/redoc/, schema: /api/v1/schema/)"
 	@echo "Admin:     http://$(HOST):$(PORT)/admin/   (admin@demo.example)"
 	@echo "Health:    http://$(HOST):$(PORT)/health"
+	@echo "Emails:    written to $(EMAIL_DIR)/ (one line per email below; verification and reset links in it)"
+	@echo "Frontend:  FRONTEND_URL's origin (http://localhost:3000 by default) may call the API (CORS)"
 	@echo ""
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
@@ -70,4 +82,4 @@ benchmark: setup
 	$(PY) -m benchmarks $(NAME) $(ARGS)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) db.sqlite3 media staticfiles sent-emails .pytest_cache .ruff_cache

@@ -35,7 +35,15 @@ def _session_id(request) -> str | None:
 class RegisterView(PublicAPIView):
     rate_limit_class = "auth"
 
-    @extend_schema(request=RegisterSerializer, responses={201: UserReferenceSerializer(with_email=True)}, tags=["auth"])
+    @extend_schema(
+        request=RegisterSerializer,
+        responses={201: UserReferenceSerializer(with_email=True)},
+        tags=["auth"],
+        summary="Create an account",
+        description="Answers the new account; a verification email (a link and a code) goes to its address, and "
+        "signing in is `POST /auth/login`. 403 `registration_closed` when `REGISTRATION_OPEN` is off; limited "
+        "per address.",
+    )
     def post(self, request):
         if not settings.REGISTRATION_OPEN:
             raise PermissionDenied("Registration is closed.", code="registration_closed")
@@ -49,7 +57,14 @@ class RegisterView(PublicAPIView):
 class PasswordChangeView(APIView):
     rate_limit_class = "auth"
 
-    @extend_schema(request=PasswordChangeSerializer, responses={204: None}, tags=["auth"])
+    @extend_schema(
+        request=PasswordChangeSerializer,
+        responses={204: None},
+        tags=["auth"],
+        summary="Change one's password",
+        description="Needs the current password (wrong guesses are limited per account and address). Every other "
+        "session of the account ends; this one stays signed in.",
+    )
     def post(self, request):
         # Each change is a guess of the current password: bounded per address and per account.
         enforce_caller_rate_limits(request, "password_change")
@@ -68,6 +83,10 @@ class PasswordResetView(PublicAPIView):
         request=PasswordResetSerializer,
         responses={202: OpenApiResponse(description="If the email belongs to an account, a link was sent.")},
         tags=["auth"],
+        summary="Ask for a password reset link by email",
+        description="Always 202, whether or not the address has an account (nothing to learn from it); the "
+        "email's link leads to the frontend (`FRONTEND_URL`), which confirms with "
+        "`POST /auth/password/reset/confirm`. Limited per address and per email.",
     )
     def post(self, request):
         enforce_ip_rate_limit(request, "password_reset_ip")
@@ -82,7 +101,14 @@ class PasswordResetView(PublicAPIView):
 class PasswordResetConfirmView(PublicAPIView):
     rate_limit_class = "auth"
 
-    @extend_schema(request=PasswordResetConfirmSerializer, responses={204: None}, tags=["auth"])
+    @extend_schema(
+        request=PasswordResetConfirmSerializer,
+        responses={204: None},
+        tags=["auth"],
+        summary="Set a new password with the reset link's token",
+        description="The token of the emailed link and the new password; every session of the account ends. "
+        "400 `invalid_token` for a link that is wrong, used or expired.",
+    )
     def post(self, request):
         enforce_ip_rate_limit(request, "password_reset_ip")
         data = PasswordResetConfirmSerializer(data=request.data)
@@ -96,7 +122,14 @@ class MeView(APIView):
     # A token reads the profile; changing it (or deleting the account) is the person's own session's.
     required_scopes = {"GET": "profile"}
 
-    @extend_schema(responses=MeSerializer, tags=["users"])
+    @extend_schema(
+        responses=MeSerializer,
+        tags=["users"],
+        summary="The signed-in person's own profile",
+        description="Email (and the `pending_email` an email change waits on), whether it is verified, username, "
+        "name and notification settings (email, webhook with its signing secret, Discord). Personal access "
+        "tokens need the `profile` scope.",
+    )
     def get(self, request):
         return Response(MeSerializer(request.user).data)
 
@@ -104,6 +137,7 @@ class MeView(APIView):
         request=MeUpdateSerializer,
         responses=MeSerializer,
         tags=["users"],
+        summary="Change one's profile",
         description="A new `email` does not change the email yet: it is answered as `pending_email`, the new "
         "address is sent a verification and the current one a notice (see docs/identity.md).",
     )
@@ -128,7 +162,12 @@ class UserCreateView(APIView):
     permission_classes = [IsSuperuser, TokenScope]
 
     @extend_schema(
-        request=UserCreateSerializer, responses={201: UserReferenceSerializer(with_email=True)}, tags=["users"]
+        request=UserCreateSerializer,
+        responses={201: UserReferenceSerializer(with_email=True)},
+        tags=["users"],
+        summary="Create an account for someone (superusers)",
+        description="As registering does (a password, and a verification email to the address), whatever "
+        "`REGISTRATION_OPEN` says; it may make the account staff or superuser.",
     )
     def post(self, request):
         data = UserCreateSerializer(data=request.data)
@@ -155,6 +194,8 @@ class EmailVerifyView(PublicAPIView):
         },
         tags=["auth"],
         summary="Confirm an email verification with the link's token, or with the email and its code",
+        description="The link's `token`, or the `email` and the 6-digit `code` of the same message (wrong codes "
+        "are counted; too many void it). Confirms the account's address, or finishes an email change.",
     )
     def post(self, request):
         enforce_ip_rate_limit(request, "email_verify_ip")

@@ -9,6 +9,8 @@ from audit.serializers import SecurityEventSerializer
     tags=["users"],
     summary="The security events of the caller's account: sign-ins, failed attempts, sign-outs, password "
     "changes and resets, sessions ended (newest first)",
+    description="What the person reviews when something looks wrong: each event's kind, when, from which address "
+    "and device, and details. Kept `RETENTION_AUDIT_DAYS`.",
 )
 class SecurityEventListView(generics.ListAPIView):
     serializer_class = SecurityEventSerializer

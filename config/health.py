@@ -60,6 +60,7 @@ class LiveView(PublicAPIView):
 
     @extend_schema(
         summary="Liveness",
+        description="200 while the process runs; touches no database, cache or broker (a container's liveness probe).",
         responses=inline_serializer("Liveness", {"status": StrictCharField()}),
         tags=["health"],
     )
@@ -86,6 +87,8 @@ HealthReport = inline_serializer(
 class HealthView(PublicAPIView):
     @extend_schema(
         summary="Readiness: database, cache and broker",
+        description="Checks each, with its latency: 200 when all are up, 503 naming what is down (a load "
+        "balancer's readiness probe). Also the version, environment and time.",
         responses={200: HealthReport, 503: HealthReport},
         tags=["health"],
     )

@@ -1,17 +1,23 @@
 """OpenAPI generation: every operation documents the error envelope for the failures it can answer."""
 
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.plumbing import get_manager, get_view_model
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
+from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import AllowAny
 
-from config.filters import MAX_FILTER_VALUES
+from config.error_codes import catalogue_markdown
+from config.filters import MAX_FILTER_VALUES, StableOrderingFilter
 from config.ratelimit import is_unlimited
 from config.serializers import StrictCharField
 
 
 class ErrorSerializer(serializers.Serializer):
-    code = StrictCharField(help_text="Stable machine-readable code for this kind of failure.")
+    code = StrictCharField(
+        help_text="Stable machine-readable code for this kind of failure: one of\n\n" + catalogue_markdown()
+    )
     message = StrictCharField()
     field = StrictCharField(allow_null=True, help_text="Dotted path of the field at fault, or null.")
 
@@ -76,12 +82,67 @@ class AutoSchema(SpectacularAutoSchema):
         return headers
 
     def _get_filter_parameters(self):
-        # A filter of several values takes at most MAX_FILTER_VALUES (config/filters.py): the schema says so.
+        """Filters and ordering state their allowed values, in the order the code declares them (drf-spectacular
+        sorts a parameter's enum alphabetically: ``done, in_progress, todo``; a frontend's select wants
+        ``todo, in_progress, done``), and ``ordering`` its fields, which the generator leaves a free string."""
         parameters = super()._get_filter_parameters()
         for parameter in parameters:
+            # A filter of several values takes at most MAX_FILTER_VALUES (config/filters.py): the schema says so.
             if parameter.get("schema", {}).get("type") == "array" and parameter.get("explode"):
                 parameter["schema"]["maxItems"] = MAX_FILTER_VALUES
+        backends = self.get_filter_backends()
+        model = get_view_model(self.view) if backends else None
+        if model is None:
+            return parameters
+        queryset = get_manager(model).none()
+        for backend_class in backends:
+            backend = backend_class()
+            if isinstance(backend, DjangoFilterBackend):
+                self._declared_enum_order(parameters, backend.get_filterset_class(self.view, queryset), model)
+            elif isinstance(backend, OrderingFilter):
+                self._ordering_enum(parameters, backend, queryset)
         return parameters
+
+    @staticmethod
+    def _declared_enum_order(parameters, filterset_class, model):
+        if filterset_class is None:
+            return
+        for parameter in parameters:
+            schema = parameter["schema"].get("items", parameter["schema"])
+            filter_field = filterset_class.base_filters.get(parameter["name"])
+            if "enum" not in schema or filter_field is None:
+                continue
+            choices = filter_field.extra.get("choices")
+            if choices is None:
+                try:
+                    choices = model._meta.get_field(filter_field.field_name).choices
+                except Exception:  # a filter on a path or an annotation: no model choices to follow
+                    choices = None
+            if not choices or callable(choices):
+                continue
+            declared = [value for value, _label in choices]
+            schema["enum"] = [v for v in declared if v in schema["enum"]] + [
+                v for v in schema["enum"] if v not in declared
+            ]
+
+    def _ordering_enum(self, parameters, backend, queryset):
+        try:
+            fields = [name for name, _label in backend.get_valid_fields(queryset, self.view, {"request": None})]
+        except Exception:  # fields derived from a serializer that needs a request: left a free string
+            return
+        for parameter in parameters:
+            if parameter["name"] != backend.ordering_param or not fields:
+                continue
+            parameter["schema"] = {
+                "type": "array",
+                "items": {"type": "string", "enum": [v for field in fields for v in (field, f"-{field}")]},
+            }
+            parameter["style"], parameter["explode"] = "form", False
+            parameter["description"] = (
+                "Sort by these fields, comma-separated, in order of precedence; a leading `-` sorts descending."
+            )
+            if isinstance(backend, StableOrderingFilter):
+                parameter["description"] += " Ties are broken by newest first."
 
     def _get_request_for_media_type(self, serializer, direction="request"):
         # drf-spectacular documents every PATCH body as its all-optional "Patched" variant; a view whose

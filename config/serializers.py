@@ -1,7 +1,13 @@
 """Serializer fields that know no domain."""
 
+import datetime
+from urllib.parse import urlencode
+
 from django.db import models
+from django.urls import reverse
 from rest_framework import serializers
+
+from config.signed_links import QUERY_PARAMETER, signed_link_expires_at, signed_link_token
 
 
 class LabelChoiceField(serializers.ChoiceField):
@@ -9,13 +15,15 @@ class LabelChoiceField(serializers.ChoiceField):
 
     The API shows and accepts the label (``"in_progress"``, ``"admin"``); the database stores the
     value (an ordered number, so that ``role >= Role.ADMIN`` reads as meant). The schema shows the
-    labels as the enum.
+    labels as the enum, in the order ``choices_class.display_order()`` gives when it has one (roles: owner
+    first, as a frontend's select lists them), else in their declared order.
     """
 
     def __init__(self, choices_class, **kwargs):
         self.choices_class = choices_class
         self.members_by_label = {member.label: member for member in choices_class}
-        super().__init__(choices=list(choices_class.labels), **kwargs)
+        members = choices_class.display_order() if hasattr(choices_class, "display_order") else list(choices_class)
+        super().__init__(choices=[member.label for member in members], **kwargs)
 
     def to_internal_value(self, data):
         return self.members_by_label[super().to_internal_value(data)]
@@ -94,3 +102,56 @@ class StrictModelSerializer(serializers.ModelSerializer):
         models.URLField: StrictURLField,
         models.GenericIPAddressField: StrictIPAddressField,
     }
+
+
+class DownloadLinksSerializer(serializers.Serializer):
+    """The links to a built file: ``download_url``, a signed link that needs no sign-in (``config.signed_links``)
+    until ``download_url_expires_at``, and ``api_download_url``, which needs the reader's sign-in.
+
+    A subclass names its purpose and URL names, and says when the file is ready; links are made for the
+    request's signed-in person, so the serializer needs the request in its context.
+    """
+
+    signed_link_purpose: str
+    signed_download_url_name: str
+    api_download_url_name: str
+
+    download_url = serializers.SerializerMethodField(
+        help_text="Set once the file is built: a signed link to it that needs no sign-in (a plain `<a href>`), "
+        "for this file only, until `download_url_expires_at`; read this again for a new one."
+    )
+    download_url_expires_at = serializers.SerializerMethodField(
+        help_text="When `download_url` stops working (`SIGNED_LINK_MAX_AGE_SECONDS` after this answer); null when "
+        "there is none."
+    )
+    api_download_url = serializers.SerializerMethodField(
+        help_text="Set once the file is built: the same file for a request with the reader's bearer token."
+    )
+
+    def file_is_ready(self, obj) -> bool:
+        raise NotImplementedError
+
+    def url_kwargs(self, obj) -> dict:
+        return {}
+
+    def _url(self, name: str, obj, query: str = "") -> str:
+        path = reverse(name, kwargs=self.url_kwargs(obj)) + query
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+    def _link_holder(self, obj):
+        user = getattr(self.context.get("request"), "user", None)
+        return user if self.file_is_ready(obj) and user is not None and user.is_authenticated else None
+
+    def get_download_url(self, obj) -> str | None:
+        user = self._link_holder(obj)
+        if user is None:
+            return None
+        token = signed_link_token(purpose=self.signed_link_purpose, subject=obj.pk, user_id=user.pk)
+        return self._url(self.signed_download_url_name, obj, f"?{urlencode({QUERY_PARAMETER: token})}")
+
+    def get_download_url_expires_at(self, obj) -> datetime.datetime | None:
+        return signed_link_expires_at() if self._link_holder(obj) else None
+
+    def get_api_download_url(self, obj) -> str | None:
+        return self._url(self.api_download_url_name, obj) if self.file_is_ready(obj) else None

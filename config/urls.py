@@ -4,9 +4,10 @@ from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from config import health, views
+from config import health, index, views
 
 api_v1 = [
+    path("", index.ApiRootView.as_view(), name="api-root"),
     path("", include("accounts.urls")),
     path("", include("audit.urls")),
     path("", include("notifications.urls")),
@@ -33,6 +34,7 @@ if settings.API_DOCS_ENABLED:
     ]
 
 urlpatterns = [
+    path("", index.RootView.as_view(), name="root"),
     path("admin/", admin.site.urls),
     path("health", health.HealthView.as_view(), name="health"),
     path("health/live", health.LiveView.as_view(), name="health-live"),
@@ -43,7 +45,9 @@ urlpatterns = [
     path("", include("mcp_server.urls")),
     # Unknown paths under /api/ answer the JSON envelope, whatever DEBUG says, and whatever the method:
     # without csrf_exempt a POST, PATCH or DELETE there met Django's CSRF check (a 403 HTML page) first.
-    re_path(r"^api/", csrf_exempt(views.api_not_found)),
+    # It also takes what APPEND_SLASH would (every API path matches here): a real path but for its trailing
+    # slash is redirected or named (config.views.api_not_found).
+    re_path(r"^api/", csrf_exempt(views.api_not_found), name=views.API_NOT_FOUND),
 ]
 
 handler400 = "config.views.bad_request"

@@ -2,14 +2,17 @@
 
 import sys
 
-from django.http import JsonResponse
+from django.http import FileResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, resolve
 from django.views import defaults
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
+from config.errors import NotFound
 from config.exceptions import (
     DATABASE_UNAVAILABLE,
     envelope,
+    error_entry,
     json_error_response,
     server_error_entry,
     service_unavailable_response,
@@ -31,8 +34,46 @@ class PublicAPIView(APIView):
         return 'Bearer realm="api"'
 
 
+def stored_file_attachment(field, *, filename: str, content_type: str, missing: str) -> FileResponse:
+    """A stored file (a ``FileField``'s) as an attachment no cache keeps (it may have been reached by a signed
+    link, its own credential); 404 ``not_found`` saying ``missing`` when the storage lost it."""
+    try:
+        file = field.open("rb")
+    except FileNotFoundError:
+        raise NotFound(missing) from None
+    response = FileResponse(file, as_attachment=True, filename=filename, content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+API_NOT_FOUND = "api-not-found"
+
+
+def _path_but_for_its_slash(request) -> str | None:
+    """The real path that differs from the request's only by a trailing slash, or None."""
+    path = request.path_info
+    other = path[:-1] if path.endswith("/") else f"{path}/"
+    try:
+        match = resolve(other, getattr(request, "urlconf", None))
+    except Resolver404:
+        return None
+    return None if match.url_name == API_NOT_FOUND else other
+
+
 def api_not_found(request, *args, **kwargs):
-    return json_error_response(404, "not_found", "No API endpoint at this path.")
+    """404 in the envelope. A path that is real but for its trailing slash (``/api/v1/docs``, ``/api/v1/tasks/``):
+    a ``GET`` or ``HEAD`` is redirected there (301, the query kept), which a browser or ``fetch`` follows;
+    other methods answer 404 naming it in ``suggested_path``, since a redirect would make some clients repeat
+    a ``POST`` as a ``GET``."""
+    other = _path_but_for_its_slash(request)
+    if other is None:
+        return json_error_response(404, "not_found", "No API endpoint at this path.")
+    location = request.path[: len(request.path) - len(request.path_info)] + other
+    if request.method in ("GET", "HEAD"):
+        query = request.META.get("QUERY_STRING", "")
+        return HttpResponsePermanentRedirect(f"{location}?{query}" if query else location)
+    entry = error_entry("not_found", f"No API endpoint at this path; did you mean {location}?")
+    return JsonResponse(envelope([{**entry, "suggested_path": location}]), status=404)
 
 
 def bad_request(request, exception, template_name="400.html"):

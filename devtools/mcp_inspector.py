@@ -7,7 +7,7 @@ import json
 import shutil
 import subprocess
 
-from devtools.processes import ROOT, ProcessError, require_binary
+from devtools.processes import ROOT, ProcessError, npm_ci_once, require_binary
 
 INSPECTOR_DIR = ROOT / "devtools" / "mcp-inspector"
 CLI = INSPECTOR_DIR / "node_modules" / "@modelcontextprotocol" / "inspector-cli" / "build" / "index.js"
@@ -15,19 +15,7 @@ CLI = INSPECTOR_DIR / "node_modules" / "@modelcontextprotocol" / "inspector-cli"
 
 def node_modules_ensure() -> None:
     """``npm ci`` in devtools/mcp-inspector unless its packages are there already."""
-    if CLI.exists():
-        return
-    npm = require_binary(shutil.which("npm"), "npm (Node.js)")
-    result = subprocess.run(  # noqa: S603 - fixed arguments
-        [npm, "ci", "--no-audit", "--no-fund"],
-        cwd=INSPECTOR_DIR,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise ProcessError(f"npm ci in {INSPECTOR_DIR} failed:\n{result.stdout}{result.stderr}")
+    npm_ci_once(INSPECTOR_DIR, installed=CLI)
 
 
 def inspector_cli(url: str, *args: str, authorization: str | None = None, timeout: float = 60) -> dict:

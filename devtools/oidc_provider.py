@@ -14,7 +14,16 @@ from pathlib import Path
 
 import requests
 
-from devtools.processes import ROOT, ProcessError, WaitTimeout, free_port, require_binary, stop_process, wait_until
+from devtools.processes import (
+    ROOT,
+    ProcessError,
+    WaitTimeout,
+    free_port,
+    npm_ci_once,
+    require_binary,
+    stop_process,
+    wait_until,
+)
 
 PROVIDER_DIR = ROOT / "devtools" / "oidc-provider"
 MINIMUM_NODE = 20
@@ -22,19 +31,7 @@ MINIMUM_NODE = 20
 
 def node_modules_ensure() -> None:
     """``npm ci`` in devtools/oidc-provider unless its packages are there already."""
-    if (PROVIDER_DIR / "node_modules" / "oidc-provider" / "package.json").exists():
-        return
-    npm = require_binary(shutil.which("npm"), "npm (Node.js)")
-    result = subprocess.run(  # noqa: S603 - fixed arguments
-        [npm, "ci", "--no-audit", "--no-fund"],
-        cwd=PROVIDER_DIR,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise ProcessError(f"npm ci in {PROVIDER_DIR} failed:\n{result.stdout}{result.stderr}")
+    npm_ci_once(PROVIDER_DIR, installed=PROVIDER_DIR / "node_modules" / "oidc-provider" / "package.json")
 
 
 def _node() -> str:

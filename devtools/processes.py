@@ -68,6 +68,24 @@ def require_binary(path: str | None, what: str) -> str:
     raise MissingBinary(f"{what} is not installed here")
 
 
+def npm_ci_once(directory: Path, *, installed: Path) -> None:
+    """``npm ci`` in ``directory`` (a Node.js tool of devtools/ with its lock file) unless ``installed``, a file
+    its packages bring, is there already. A missing ``npm`` raises ``MissingBinary``."""
+    if installed.exists():
+        return
+    npm = require_binary(shutil.which("npm"), "npm (Node.js)")
+    result = subprocess.run(  # noqa: S603 - fixed arguments
+        [npm, "ci", "--no-audit", "--no-fund"],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise ProcessError(f"npm ci in {directory} failed:\n{result.stdout}{result.stderr}")
+
+
 def clean_env(**overrides: str) -> dict[str, str]:
     """This process's environment without its service URLs and settings module, plus ``overrides``."""
     env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}

@@ -49,9 +49,16 @@ def refuse_oversized_body(request) -> None:
 
 @extend_schema(tags=["imports"], parameters=[ORGANIZATION_ID_PARAMETER])
 @extend_schema_view(
-    list=extend_schema(summary="The organization's import jobs, newest first (admins)"),
+    list=extend_schema(
+        summary="The organization's import jobs, newest first (admins)",
+        description="Each job's kind, mode, state, phase and counts; `?state=` and `?kind=` filter.",
+    ),
     create=extend_schema(
         summary="Upload a CSV file of tasks or members to import (admins)",
+        description="Multipart: `file` (UTF-8 CSV), `kind` (`tasks` or `members`), `mode` (`skip_invalid` or "
+        "`all_or_nothing`) and `dry_run`. A file that cannot be read answers 400 at once (`not_csv`, `not_utf8`, "
+        "`malformed_csv`, `empty_file`, `too_many_rows`, `missing_column`); else 202 with the job, which a worker "
+        "runs: poll `GET /imports/{id}/status`. Jobs of one organization run one at a time, in upload order.",
         request={"multipart/form-data": ImportCreateSerializer},
         responses={202: ImportJobSerializer},
     ),
@@ -82,7 +89,13 @@ class OrganizationImportViewSet(mixins.ListModelMixin, OrganizationScopedViewSet
 
 
 @extend_schema(tags=["imports"], parameters=[JOB_ID])
-@extend_schema_view(retrieve=extend_schema(summary="An import job (admins of its organization)"))
+@extend_schema_view(
+    retrieve=extend_schema(
+        summary="An import job (admins of its organization)",
+        description="Its file name, kind, mode, state and phase, counts, warnings, who uploaded it and when it "
+        "ran; another organization's job is a 404.",
+    )
+)
 class ImportJobViewSet(mixins.RetrieveModelMixin, OrganizationScopedViewSet):
     permission_classes = [IsOrgAdmin]
     required_scopes = {"GET": "org:admin", "POST": "org:admin"}
@@ -92,13 +105,20 @@ class ImportJobViewSet(mixins.RetrieveModelMixin, OrganizationScopedViewSet):
     def get_queryset(self):
         return selectors.import_job_list()
 
-    @extend_schema(summary="State, counts and progress of an import job", responses=ImportStatusSerializer)
+    @extend_schema(
+        summary="State, counts and progress of an import job",
+        description="A small answer to poll while the job runs: `state`, `phase`, `progress` (0-100 over the "
+        "whole job) and the counts so far; done when `state` is `succeeded`, `failed` or `cancelled`.",
+        responses=ImportStatusSerializer,
+    )
     @action(detail=True, methods=["get"], url_path="status")
     def job_status(self, request, pk=None):
         return Response(ImportStatusSerializer(self.get_object()).data)
 
     @extend_schema(
         summary="The rejected rows of an import job, with line numbers and reasons (JSON, or CSV)",
+        description="One entry per problem: the file's line, the column, a code, a message and the value. JSON "
+        "pages, or the whole list as a CSV file with `?format=csv`.",
         parameters=[
             OpenApiParameter(
                 "format",
@@ -139,7 +159,13 @@ class ImportJobViewSet(mixins.RetrieveModelMixin, OrganizationScopedViewSet):
             writer.writerow(error)
         return response
 
-    @extend_schema(summary="Cancel a pending or running import job", request=None, responses=ImportJobSerializer)
+    @extend_schema(
+        summary="Cancel a pending or running import job",
+        description="Takes effect between batches: rows of batches already committed stay (`created` says how "
+        "many). A job that already ended answers 409 `conflict`.",
+        request=None,
+        responses=ImportJobSerializer,
+    )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         job = services.import_job_cancel(job=self.get_object(), actor=request.user)

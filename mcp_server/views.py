@@ -128,6 +128,8 @@ class ProtectedResourceMetadataView(PublicAPIView):
 
     @extend_schema(
         summary="OAuth 2.0 protected resource metadata of the MCP endpoint (RFC 9728)",
+        description="What an MCP client reads after a 401 from `/mcp`: the resource's URL, the authorization "
+        "servers to get a token from and the scopes it takes. Cached for an hour.",
         responses=ProtectedResourceMetadata,
         tags=["mcp"],
     )

@@ -30,6 +30,8 @@ class MfaStateView(APIView):
         responses={200: MfaStateSerializer},
         tags=["mfa"],
         summary="The caller's second factors: whether they are on, since when, recovery codes left",
+        description="Whether an authenticator app (TOTP) is confirmed, since when, and how many unused recovery "
+        "codes are left; enrol with `POST /users/me/mfa/totp`.",
     )
     def get(self, request):
         return Response(MfaStateSerializer(selectors.mfa_state_get(user=request.user)).data)

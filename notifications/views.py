@@ -27,7 +27,13 @@ class NotificationListView(ListAPIView):
             user=self.request.user, organization_ids=credential_organization_ids(self.request)
         )
 
-    @extend_schema(tags=["notifications"])
+    @extend_schema(
+        tags=["notifications"],
+        summary="The caller's in-app notifications, newest first",
+        description="What concerns the caller in their organizations: assigned, mentioned, a status changed, a "
+        "comment, an import finished. `?unread=true` for the unread ones only; `?kind=` for one kind. A "
+        "delegated credential sees only its organizations' notifications.",
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -36,7 +42,14 @@ class NotificationReadView(APIView):
     # Marking read changes the person's inbox: a write, never done with a read-only token.
     required_scopes = {"POST": "tasks:write"}
 
-    @extend_schema(request=None, responses=NotificationSerializer, tags=["notifications"])
+    @extend_schema(
+        request=None,
+        responses=NotificationSerializer,
+        tags=["notifications"],
+        summary="Mark one notification read",
+        description="Answers the notification with its `read_at`; marking a read one again changes nothing. "
+        "Another person's notification is a 404.",
+    )
     def post(self, request, notification_id):
         notification = selectors.notification_get(
             user=request.user, notification_id=notification_id, organization_ids=credential_organization_ids(request)
@@ -48,7 +61,14 @@ class NotificationReadView(APIView):
 class NotificationReadAllView(APIView):
     required_scopes = {"POST": "tasks:write"}
 
-    @extend_schema(request=None, responses=NotificationReadAllSerializer, tags=["notifications"])
+    @extend_schema(
+        request=None,
+        responses=NotificationReadAllSerializer,
+        tags=["notifications"],
+        summary="Mark every unread notification read",
+        description="Answers how many were marked (`count`); with a delegated credential, only those of its "
+        "organizations.",
+    )
     def post(self, request):
         count = services.notification_mark_all_read(
             user=request.user, organization_ids=credential_organization_ids(request)

@@ -18,7 +18,12 @@ class AuthorizationListView(generics.ListAPIView):
     def get_queryset(self):
         return selectors.oauth_grant_list(user=self.request.user)
 
-    @extend_schema(tags=["oauth"], summary="The applications you authorized to act for you")
+    @extend_schema(
+        tags=["oauth"],
+        summary="The applications you authorized to act for you",
+        description="Each authorization's application, scopes, organizations and when it was granted and last "
+        "used; revoke one with `DELETE /users/me/authorizations/{id}`.",
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -43,7 +48,10 @@ class AuthorizationDetailView(generics.GenericAPIView):
 
 @extend_schema(tags=["oauth"], parameters=[ORGANIZATION_ID_PARAMETER])
 @extend_schema_view(
-    list=extend_schema(summary="Applications authorized in this organization (admins)"),
+    list=extend_schema(
+        summary="Applications authorized in this organization (admins)",
+        description="Which person authorized which application to reach this organization, with what scopes.",
+    ),
     destroy=extend_schema(
         summary="Take this organization out of an application's authorization (admins)",
         description="The application's tokens stop reaching this organization at once; the person's other "

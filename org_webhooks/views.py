@@ -31,21 +31,37 @@ def validated(serializer_class, request) -> dict:
 
 @extend_schema(tags=["webhooks"], parameters=[ORGANIZATION_ID_PARAMETER])
 @extend_schema_view(
-    list=extend_schema(summary="The organization's webhook endpoints (admins)"),
+    list=extend_schema(
+        summary="The organization's webhook endpoints (admins)",
+        description="Each endpoint's URL, kind, events, whether it is active (or paused after failures, and "
+        "why); never its secret.",
+    ),
     create=extend_schema(
         summary="Add a webhook endpoint or a Discord channel (admins); the answer shows its secret, this once",
+        description="The URL must be https (in production) and not a private address (400 "
+        "`webhook_url_not_allowed`); `events` lists what it receives (`*` for all). Keep the secret: it signs "
+        "every delivery (Standard Webhooks; see docs/api/webhooks.md).",
         request=WebhookEndpointCreateSerializer,
         responses={201: WebhookEndpointWithSecretSerializer},
     ),
-    retrieve=extend_schema(summary="One webhook endpoint (admins)", parameters=[WEBHOOK_ID]),
+    retrieve=extend_schema(
+        summary="One webhook endpoint (admins)",
+        description="As in the list: never its secret.",
+        parameters=[WEBHOOK_ID],
+    ),
     partial_update=extend_schema(
         summary="Change an endpoint: URL, events, description; active=false pauses it, true resumes it (admins)",
+        description="Resuming a paused endpoint sends again what waited meanwhile; the secret is rolled with "
+        "`POST .../rotate-secret`, not here.",
         parameters=[WEBHOOK_ID],
         request=WebhookEndpointUpdateSerializer,
         responses={200: WebhookEndpointSerializer},
     ),
     destroy=extend_schema(
-        summary="Delete an endpoint and its delivery history (admins)", parameters=[WEBHOOK_ID], responses={204: None}
+        summary="Delete an endpoint and its delivery history (admins)",
+        description="Deliveries still waiting are dropped with it.",
+        parameters=[WEBHOOK_ID],
+        responses={204: None},
     ),
 )
 class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationScopedViewSet):
@@ -100,6 +116,8 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, O
 
     @extend_schema(
         summary="The endpoint's delivery history, newest first (admins)",
+        description="Each delivery's event, state, attempts, last status code and error, and when it is tried "
+        "next; a failed one can be sent again with `POST .../redeliver`.",
         parameters=[WEBHOOK_ID],
         responses={200: WebhookDeliverySerializer(many=True)},
     )

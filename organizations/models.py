@@ -22,6 +22,11 @@ class Role(models.IntegerChoices):
     OWNER = 40, "owner"
 
     @classmethod
+    def display_order(cls) -> list["Role"]:
+        """Owner first: how people list roles (the schema's enum, a frontend's select)."""
+        return sorted(cls, reverse=True)
+
+    @classmethod
     def from_label(cls, label: str) -> "Role":
         for role in cls:
             if role.label == label:

@@ -63,13 +63,22 @@ def render_organization(organization: Organization, user) -> dict:
 
 @extend_schema(tags=["organizations"])
 @extend_schema_view(
-    list=extend_schema(summary="The caller's organizations, with the caller's role in each"),
+    list=extend_schema(
+        summary="The caller's organizations, with the caller's role in each",
+        description="Every organization the caller belongs to (a delegated credential: those it reaches), with "
+        "`role` and `member_count`; `?ordering=` by name or creation.",
+    ),
     create=extend_schema(
         summary="Create an organization; the creator becomes its owner",
+        description="`slug` is derived from the name unless given (unique: 400 `unique` when taken). The "
+        "answer's `id` is the `organization` of tasks, imports and reports.",
         request=OrganizationCreateSerializer,
         responses={201: OrganizationSerializer},
     ),
-    retrieve=extend_schema(summary="An organization (members)"),
+    retrieve=extend_schema(
+        summary="An organization (members)",
+        description="With the caller's `role`; outsiders get 404, as for an organization that does not exist.",
+    ),
     partial_update=extend_schema(
         summary="Rename an organization or change its slug (admins); require a second factor (owners)",
         description="`require_mfa` is the owners': other roles get 403 `permission_denied`; an owner without a "
@@ -148,6 +157,8 @@ class DeletedOrganizationViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="The deleted organizations the caller owned, with when they can be restored until",
+        description="Organizations deleted less than `ORGANIZATION_RESTORE_DAYS` ago of which the caller was an "
+        "owner; `restorable_until` says until when `POST /organizations/{id}/restore` brings one back.",
         responses=DeletedOrganizationSerializer(many=True),
     )
     def list(self, request):
@@ -172,7 +183,11 @@ class DeletedOrganizationViewSet(viewsets.GenericViewSet):
 
 @extend_schema(tags=["members"])
 @extend_schema_view(
-    list=extend_schema(summary="The organization's members with their roles (members)"),
+    list=extend_schema(
+        summary="The organization's members with their roles (members)",
+        description="Each member's user (id, username, name, email) with `role` and `joined_at`; `?ordering=` by "
+        "role, joining or email.",
+    ),
     create=extend_schema(
         summary="Add an existing user by email with a role (admins; owners to add an owner)",
         description=(
@@ -183,7 +198,11 @@ class DeletedOrganizationViewSet(viewsets.GenericViewSet):
         request=MembershipCreateSerializer,
         responses={201: MembershipSerializer, 202: InvitationSerializer},
     ),
-    retrieve=extend_schema(summary="One member (members)", parameters=[USER_ID]),
+    retrieve=extend_schema(
+        summary="One member (members)",
+        description="A user who is not a member answers 404.",
+        parameters=[USER_ID],
+    ),
     partial_update=extend_schema(
         summary="Change a member's role (admins below owner, owners anyone; never one's own)",
         description="Demoting the last owner answers 409 `conflict`.",
@@ -240,16 +259,26 @@ class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organi
 
 @extend_schema(tags=["invitations"])
 @extend_schema_view(
-    list=extend_schema(summary="The organization's invitations, every status (admins)"),
+    list=extend_schema(
+        summary="The organization's invitations, every status (admins)",
+        description="Pending, accepted, revoked and expired, with who invited and when each expires "
+        "(`INVITATION_EXPIRY_DAYS` after it was sent).",
+    ),
     create=extend_schema(
         summary="Invite an email address with a role; the email carries a one-time link (admins)",
         description="An address that is a member already, or has a pending invitation, answers 409 `conflict`.",
         request=InvitationCreateSerializer,
         responses={201: InvitationSerializer},
     ),
-    retrieve=extend_schema(summary="One invitation (admins)", parameters=[INVITATION_ID]),
+    retrieve=extend_schema(
+        summary="One invitation (admins)",
+        description="Its email, role, status, who invited and when it expires; never its token.",
+        parameters=[INVITATION_ID],
+    ),
     destroy=extend_schema(
         summary="Revoke an invitation: its link stops working (admins)",
+        description="The link then answers 410 `invitation_revoked`; an accepted invitation cannot be revoked "
+        "(409 `conflict`): remove the member instead.",
         parameters=[INVITATION_ID],
         responses={204: None},
     ),
@@ -289,6 +318,8 @@ class InvitationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organi
 @extend_schema_view(
     retrieve=extend_schema(
         summary="Look up an invitation by the token from its email link (no sign-in needed)",
+        description="What the invitee's page shows before accepting: the organization, the invited email, the "
+        "role, who invited and until when. 404 for an unknown token; 410 for one that can no longer be used.",
         responses={200: InvitationPublicSerializer, 410: INVITATION_GONE},
     ),
 )
@@ -333,7 +364,12 @@ class InvitationTokenViewSet(viewsets.GenericViewSet):
 class UserViewSet(viewsets.GenericViewSet):
     required_scopes = {"retrieve": "members:read"}
 
-    @extend_schema(responses=UserReferenceSerializer(with_email=True))
+    @extend_schema(
+        responses=UserReferenceSerializer(with_email=True),
+        summary="A person's profile, seen through a shared organization",
+        description="Anyone the caller shares an organization with (their own profile too); anyone else is a "
+        "404. Delegated credentials need `members:read` and reach only their organizations' members.",
+    )
     def retrieve(self, request, user_id):
         user = selectors.user_get(
             viewer=request.user, user_id=user_id, organization_ids=credential_organization_ids(request)

@@ -32,6 +32,8 @@ NO_TOKEN_HERE = OpenApiResponse(
 @extend_schema_view(
     list=extend_schema(
         summary="Your personal access tokens (not revoked; expired ones included), never their secrets",
+        description="Each token's name, scopes, organizations, expiry and when it was last used; its prefix "
+        "tells it apart. Only a session may list tokens (403 for a token).",
         responses={200: TokenSerializer(many=True), 403: NO_TOKEN_HERE},
     ),
     create=extend_schema(
@@ -46,6 +48,7 @@ NO_TOKEN_HERE = OpenApiResponse(
     ),
     destroy=extend_schema(
         summary="Revoke one of your tokens: it fails from the next request on",
+        description="Requests with it then answer 401 `invalid_token`. Another person's token is a 404.",
         parameters=[TOKEN_ID],
         responses={204: None, 403: NO_TOKEN_HERE},
     ),
@@ -81,10 +84,13 @@ class UserTokenViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 @extend_schema_view(
     list=extend_schema(
         summary="The usable personal access tokens that reach this organization, and whose (admins)",
+        description="Neither revoked nor expired, with their owner, scopes and last use, never their secrets: "
+        "what an admin reviews when someone leaves or a token leaks.",
         responses={200: OrganizationTokenSerializer(many=True), 403: NO_TOKEN_HERE},
     ),
     destroy=extend_schema(
         summary="Revoke a token that reaches this organization (admins): revoked entirely, for every organization",
+        description="Its owner is told; requests with it answer 401 `invalid_token` from the next one on.",
         parameters=[TOKEN_ID],
         responses={204: None, 403: NO_TOKEN_HERE},
     ),

@@ -1,7 +1,6 @@
-from django.urls import reverse
 from rest_framework import serializers
 
-from config.serializers import StrictCharField, StrictModelSerializer
+from config.serializers import DownloadLinksSerializer, StrictCharField, StrictModelSerializer
 from privacy.models import DataExport
 
 
@@ -42,21 +41,35 @@ class LastOwnerErrorEnvelopeSerializer(serializers.Serializer):
     errors = LastOwnerErrorSerializer(many=True)
 
 
-class DataExportSerializer(StrictModelSerializer):
+# What the signed links of data exports are for (config.signed_links): they open this and nothing else.
+SIGNED_DOWNLOAD_PURPOSE = "data-export-download"
+
+
+class DataExportSerializer(DownloadLinksSerializer, StrictModelSerializer):
+    signed_link_purpose = SIGNED_DOWNLOAD_PURPOSE
+    signed_download_url_name = "user-export-signed-download"
+    api_download_url_name = "user-export-download"
+
     error = StrictCharField(
         source="last_error", read_only=True, help_text="Why the export failed (or is being built again); else empty."
     )
-    download_url = serializers.SerializerMethodField(help_text="Set once the export succeeded; needs the same sign-in.")
     started_at = serializers.DateTimeField(source="claimed_at", read_only=True, allow_null=True)
 
     class Meta:
         model = DataExport
-        fields = ["id", "state", "error", "download_url", "created_at", "started_at", "finished_at", "expires_at"]
+        fields = [
+            "id",
+            "state",
+            "error",
+            "download_url",
+            "download_url_expires_at",
+            "api_download_url",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "expires_at",
+        ]
         read_only_fields = fields
 
-    def get_download_url(self, export: DataExport) -> str | None:
-        if not export.is_ready:
-            return None
-        path = reverse("user-export-download")
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request else path
+    def file_is_ready(self, export: DataExport) -> bool:
+        return export.is_ready

@@ -4,9 +4,10 @@ Both concern the caller alone: there is no id in the URL, so nobody reaches anot
 export.
 """
 
+from django.contrib.auth import get_user_model
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -17,9 +18,13 @@ from config.errors import Conflict, NotFound
 from config.permissions import TokenScope
 from config.ratelimit import enforce_caller_rate_limits, enforce_rate_limit
 from config.reauth import require_recent_authentication
+from config.schema import ErrorEnvelopeSerializer
+from config.signed_links import QUERY_PARAMETER, signed_link_claims
+from config.views import PublicAPIView, stored_file_attachment
 from privacy import selectors, services
 from privacy.models import DataExport, DataExportState
 from privacy.serializers import (
+    SIGNED_DOWNLOAD_PURPOSE,
     AccountDeleteSerializer,
     AccountDeletionSerializer,
     DataExportSerializer,
@@ -124,17 +129,51 @@ class DataExportDownloadView(APIView):
         tags=["users"],
     )
     def get(self, request):
-        export = selectors.data_export_latest(user=request.user)
-        if export is None:
+        return data_export_file_response(selectors.data_export_latest(user=request.user))
+
+
+def data_export_file_response(export: DataExport | None) -> FileResponse:
+    """One's latest export as an attachment, whichever credential reached it (a bearer token or a signed link)."""
+    if export is None:
+        raise NotFound(NO_EXPORT)
+    if export.state == DataExportState.FAILED:
+        raise Conflict("This export failed; start a new one.", code="export_failed")
+    if not export.is_ready:
+        raise Conflict("This export is not built yet; poll its state.", code="export_not_ready")
+    return stored_file_attachment(
+        export.file,
+        filename=export.filename,
+        content_type="application/json",
+        missing="The export's file is gone; start a new export.",
+    )
+
+
+class DataExportSignedDownloadView(PublicAPIView):
+    """One's data export for whoever holds its signed link (``download_url``): no bearer header, so it works as
+    a plain link. The link names the export and its person; it opens that export while it is the person's latest
+    and has not expired."""
+
+    @extend_schema(
+        summary="Download one's data export with its signed link (no sign-in)",
+        description="The `download_url` of `GET /users/me/export`: works without `Authorization`, for that export "
+        "only, until it expires (`SIGNED_LINK_MAX_AGE_SECONDS` after it was made): 403 `link_expired`, or "
+        "`link_invalid` for a link altered or made for something else. 404 `not_found` once the export expired, "
+        "a newer one was started, or the account was deleted.",
+        parameters=[
+            OpenApiParameter(QUERY_PARAMETER, OpenApiTypes.STR, required=True, description="The link's signature."),
+        ],
+        responses={
+            (200, "application/json"): OpenApiResponse(OpenApiTypes.BINARY, description="The export."),
+            403: OpenApiResponse(ErrorEnvelopeSerializer, description="`link_expired` or `link_invalid`."),
+        },
+        tags=["users"],
+    )
+    def get(self, request):
+        export_id, user_id = signed_link_claims(
+            request.query_params.get(QUERY_PARAMETER), purpose=SIGNED_DOWNLOAD_PURPOSE
+        )
+        user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+        export = selectors.data_export_latest(user=user) if user is not None else None
+        if export is None or str(export.pk) != export_id:
             raise NotFound(NO_EXPORT)
-        if export.state == DataExportState.FAILED:
-            raise Conflict("This export failed; start a new one.", code="export_failed")
-        if not export.is_ready:
-            raise Conflict("This export is not built yet; poll its state.", code="export_not_ready")
-        try:
-            file = export.file.open("rb")
-        except FileNotFoundError:
-            raise NotFound("The export's file is gone; start a new export.") from None
-        response = FileResponse(file, as_attachment=True, filename=export.filename, content_type="application/json")
-        response["Cache-Control"] = "no-store"
-        return response
+        return data_export_file_response(export)

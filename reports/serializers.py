@@ -1,12 +1,11 @@
 import datetime
 
 from django.conf import settings
-from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import UserReferenceSerializer
-from config.serializers import StrictCharField, StrictModelSerializer
+from config.serializers import DownloadLinksSerializer, StrictCharField, StrictModelSerializer
 from reports.metrics import TOTALS
 from reports.models import ExportFormat, ExportState, ReportExport, ReportSettings
 from tasks_app.models import Priority, Status
@@ -125,7 +124,15 @@ class ReportSerializer(serializers.Serializer):
 # --- Exports and settings ------------------------------------------------------------------
 
 
-class ReportExportSerializer(serializers.Serializer):
+# What the signed links of report exports are for (config.signed_links): they open this and nothing else.
+SIGNED_DOWNLOAD_PURPOSE = "report-export-download"
+
+
+class ReportExportSerializer(DownloadLinksSerializer):
+    signed_link_purpose = SIGNED_DOWNLOAD_PURPOSE
+    signed_download_url_name = "report-export-signed-download"
+    api_download_url_name = "report-export-download"
+
     id = serializers.UUIDField(read_only=True)
     organization = serializers.UUIDField(source="organization_id", read_only=True)
     requested_by = UserReferenceSerializer(read_only=True, allow_null=True)
@@ -134,7 +141,6 @@ class ReportExportSerializer(serializers.Serializer):
     error = StrictCharField(
         source="last_error", read_only=True, help_text="Why the export failed (or is being built again); else empty."
     )
-    download_url = serializers.SerializerMethodField(help_text="Set once the export succeeded; needs the same sign-in.")
     created_at = serializers.DateTimeField(read_only=True)
     started_at = serializers.DateTimeField(source="claimed_at", read_only=True, allow_null=True)
     finished_at = serializers.DateTimeField(read_only=True, allow_null=True)
@@ -149,7 +155,19 @@ class ReportExportSerializer(serializers.Serializer):
             "from": serializers.DateField(source="date_from", read_only=True),
             "to": serializers.DateField(source="date_to", read_only=True),
         }
-        order = ["id", "organization", "requested_by", "format", "from", "to", "state", "error", "download_url"]
+        order = [
+            "id",
+            "organization",
+            "requested_by",
+            "format",
+            "from",
+            "to",
+            "state",
+            "error",
+            "download_url",
+            "download_url_expires_at",
+            "api_download_url",
+        ]
         merged = {**fields, **dates}
         return {name: merged[name] for name in [*order, *(n for n in merged if n not in order)]}
 
@@ -158,12 +176,11 @@ class ReportExportSerializer(serializers.Serializer):
             return None
         return export.finished_at + datetime.timedelta(days=settings.RETENTION_REPORT_FILES_DAYS)
 
-    def get_download_url(self, export: ReportExport) -> str | None:
-        if not export.is_ready:
-            return None
-        path = reverse("report-export-download", kwargs={"pk": export.pk})
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request else path
+    def file_is_ready(self, export: ReportExport) -> bool:
+        return export.is_ready
+
+    def url_kwargs(self, export: ReportExport) -> dict:
+        return {"pk": export.pk}
 
 
 class ReportSettingsSerializer(StrictModelSerializer):

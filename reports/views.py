@@ -5,6 +5,7 @@ reports and request exports (an export is a read of figures the member sees anyw
 change the settings.
 """
 
+from django.contrib.auth import get_user_model
 from django.http import FileResponse, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -15,12 +16,17 @@ from rest_framework.response import Response
 
 from config.errors import Conflict, Gone
 from config.negotiation import FormatParameterNegotiation
+from config.schema import ErrorEnvelopeSerializer
+from config.signed_links import QUERY_PARAMETER, signed_link_user_id
+from config.views import PublicAPIView, stored_file_attachment
 from organizations.permissions import IsOrgAdminOrReadOnly, IsOrgMember
+from organizations.selectors import organization_access_get
 from organizations.viewsets import ORGANIZATION_ID_PARAMETER, OrganizationScopedMixin, OrganizationScopedViewSet
 from reports import rendering, selectors, services
 from reports.models import ExportState, ReportExport
 from reports.ranges import ReportRange, report_range
 from reports.serializers import (
+    SIGNED_DOWNLOAD_PURPOSE,
     ReportExportCreateSerializer,
     ReportExportSerializer,
     ReportQuerySerializer,
@@ -40,6 +46,36 @@ RANGE_ERRORS = (
     "Bad ranges answer 400 naming the field: `invalid` (not a date), `invalid_range` (`from` after `to`), "
     "`range_too_long` (more than `REPORT_MAX_DAYS` days)."
 )
+
+
+DOWNLOAD_RESPONSES = {
+    (200, "text/html"): OpenApiResponse(OpenApiTypes.BINARY, description="The HTML report."),
+    (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="The CSV report."),
+}
+DOWNLOAD_ERRORS = (
+    "409 `export_not_ready` while it is not built; 410 `export_expired` once its file was deleted "
+    "(`RETENTION_REPORT_FILES_DAYS` after it was built)."
+)
+
+
+def export_file_response(export: ReportExport) -> FileResponse:
+    """A built export's file as an attachment, whichever credential reached it (a bearer token or a signed link)."""
+    if export.state == ExportState.EXPIRED:
+        raise Gone(
+            "This export's file was deleted after its retention period; request a new export.",
+            code="export_expired",
+        )
+    if not export.is_ready:
+        raise Conflict("This export is not built yet; poll its state.", code="export_not_ready")
+    response = stored_file_attachment(
+        export.file,
+        filename=export.filename,
+        content_type=rendering.CONTENT_TYPES[export.format],
+        missing="The export's file is gone; request a new export.",
+    )
+    # The HTML report is served as a download, never rendered in our origin; belt and braces:
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+    return response
 
 
 def _range_from(serializer) -> ReportRange:
@@ -92,7 +128,10 @@ class ReportSummaryView(OrganizationScopedMixin, generics.GenericAPIView):
 @extend_schema(tags=["reports"])
 @extend_schema_view(
     list=extend_schema(
-        summary="The organization's report exports, newest first (members)", parameters=[ORGANIZATION_ID_PARAMETER]
+        summary="The organization's report exports, newest first (members)",
+        description="Every export of the organization, whoever requested it, with its state and, once built, "
+        "its download links.",
+        parameters=[ORGANIZATION_ID_PARAMETER],
     ),
     create=extend_schema(
         summary="Request an HTML (with charts) or CSV report, built by a worker (members)",
@@ -103,17 +142,17 @@ class ReportSummaryView(OrganizationScopedMixin, generics.GenericAPIView):
         responses={202: ReportExportSerializer},
     ),
     retrieve=extend_schema(
-        summary="An export's state and, once built, its download URL (members)", parameters=[EXPORT_ID]
+        summary="An export's state and, once built, its download URL (members)",
+        description="Once `succeeded`: `download_url`, a signed link that works without a bearer header (an "
+        "`<a href>`) until `download_url_expires_at` (`SIGNED_LINK_MAX_AGE_SECONDS`, minutes; read the export "
+        "again for a fresh one), and `api_download_url`, which needs the same sign-in.",
+        parameters=[EXPORT_ID],
     ),
     download=extend_schema(
         summary="Download a built export (members of its organization)",
-        description="Answers the file as an attachment; 409 `export_not_ready` while it is not built; 410 "
-        "`export_expired` once its file was deleted (`RETENTION_REPORT_FILES_DAYS` after it was built).",
+        description="Answers the file as an attachment, to a caller signed in as a member. " + DOWNLOAD_ERRORS,
         parameters=[EXPORT_ID],
-        responses={
-            (200, "text/html"): OpenApiResponse(OpenApiTypes.BINARY, description="The HTML report."),
-            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="The CSV report."),
-        },
+        responses=DOWNLOAD_RESPONSES,
     ),
 )
 class ReportExportViewSet(mixins.ListModelMixin, OrganizationScopedViewSet):
@@ -149,24 +188,45 @@ class ReportExportViewSet(mixins.ListModelMixin, OrganizationScopedViewSet):
 
     @action(detail=True, methods=["get"])
     def download(self, request, pk):
-        export: ReportExport = self.get_object()
-        if export.state == ExportState.EXPIRED:
-            raise Gone(
-                "This export's file was deleted after its retention period; request a new export.",
-                code="export_expired",
-            )
-        if not export.is_ready:
-            raise Conflict("This export is not built yet; poll its state.", code="export_not_ready")
-        try:
-            file = export.file.open("rb")
-        except FileNotFoundError:
-            raise NotFound("The export's file is gone; request a new export.") from None
-        response = FileResponse(
-            file, as_attachment=True, filename=export.filename, content_type=rendering.CONTENT_TYPES[export.format]
+        return export_file_response(self.get_object())
+
+
+class ReportExportSignedDownloadView(PublicAPIView):
+    """The export's file for whoever holds a signed link (``download_url``): no bearer header, so it works as a
+    plain link. The link names one export and the member it was made for, who must still be able to read the
+    export when the link is used."""
+
+    @extend_schema(
+        summary="Download a built export with its signed link (no sign-in)",
+        description="The `download_url` of `GET /reports/exports/{id}`: works without `Authorization`, for this "
+        "export only, until it expires (`SIGNED_LINK_MAX_AGE_SECONDS` after it was made): 403 `link_expired`, "
+        "or `link_invalid` for a link altered or made for another export. 404 once the person it was made for "
+        "is no longer a member, or the export was deleted. " + DOWNLOAD_ERRORS,
+        parameters=[
+            EXPORT_ID,
+            OpenApiParameter(QUERY_PARAMETER, OpenApiTypes.STR, required=True, description="The link's signature."),
+        ],
+        responses={
+            **DOWNLOAD_RESPONSES,
+            403: OpenApiResponse(ErrorEnvelopeSerializer, description="`link_expired` or `link_invalid`."),
+            409: OpenApiResponse(ErrorEnvelopeSerializer, description="`export_not_ready`."),
+            410: OpenApiResponse(ErrorEnvelopeSerializer, description="`export_expired`."),
+        },
+        tags=["reports"],
+    )
+    def get(self, request, pk):
+        user_id = signed_link_user_id(
+            request.query_params.get(QUERY_PARAMETER), purpose=SIGNED_DOWNLOAD_PURPOSE, subject=pk
         )
-        # The HTML report is served as a download, never rendered in our origin; belt and braces:
-        response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-        return response
+        export = selectors.report_export_get(export_id=pk)
+        user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+        if (
+            export is None
+            or user is None
+            or not organization_access_get(user=user, organization_id=export.organization_id)
+        ):
+            raise NotFound("No such export.")
+        return export_file_response(export)
 
 
 @extend_schema(tags=["reports"], parameters=[ORGANIZATION_ID_PARAMETER])
@@ -177,12 +237,16 @@ class ReportSettingsView(OrganizationScopedMixin, generics.GenericAPIView):
     pagination_class = None
     filter_backends = []
 
-    @extend_schema(summary="The organization's report settings (members)")
+    @extend_schema(
+        summary="The organization's report settings (members)",
+        description="Whether the weekly report email is on, and which week it was last sent for.",
+    )
     def get(self, request, organization_id):
         return Response(ReportSettingsSerializer(selectors.report_settings_get(organization=self.organization)).data)
 
     @extend_schema(
         summary="Turn the weekly report email to owners and admins on or off (admins)",
+        description="Sent on Mondays (`REPORT_WEEKLY_EMAIL_HOUR`, UTC) for the week just ended, once per week.",
         request=ReportSettingsUpdateSerializer,
         responses={200: ReportSettingsSerializer},
     )

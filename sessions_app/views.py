@@ -93,6 +93,11 @@ class LoginView(PublicAPIView):
         request=LoginSerializer,
         responses={200: SIGN_IN_ANSWER, 401: BAD_CREDENTIALS, 403: EMAIL_NOT_VERIFIED},
         tags=["auth"],
+        summary="Sign in with an email (or username) and password",
+        description="Opens a session and answers the token pair (`access`, lasting `JWT_ACCESS_MINUTES`; `refresh`, "
+        "`JWT_REFRESH_DAYS`), the seconds each has left, the user and the session. For an account with a second "
+        "factor it answers `mfa_required` and an `mfa_token` instead: finish with `POST /auth/login/mfa`. Limited "
+        "per address and per account (429 with `Retry-After`).",
     )
     def post(self, request):
         enforce_ip_rate_limit(request, "login_ip")
@@ -141,7 +146,13 @@ class RefreshView(PublicAPIView):
     rate_limit_class = "auth"
 
     @extend_schema(
-        request=RefreshSerializer, responses={200: TokenPairSerializer, 401: BAD_REFRESH_TOKEN}, tags=["auth"]
+        request=RefreshSerializer,
+        responses={200: TokenPairSerializer, 401: BAD_REFRESH_TOKEN},
+        tags=["auth"],
+        summary="Trade the refresh token for a new token pair",
+        description="Answers a new access and refresh token and renews the session's expiry; the refresh token "
+        "sent is spent. Sent again, it is taken as stolen: the session ends (401 `refresh_token_reused`). With "
+        "`JWT_REFRESH_COOKIE` on, an empty body uses the cookie, with the `X-CSRFToken` header.",
     )
     def post(self, request):
         enforce_ip_rate_limit(request, "refresh")
@@ -187,7 +198,13 @@ class ReauthenticateView(APIView):
 class LogoutView(APIView):
     rate_limit_class = "auth"
 
-    @extend_schema(request=None, responses={204: None}, tags=["auth"])
+    @extend_schema(
+        request=None,
+        responses={204: None},
+        tags=["auth"],
+        summary="Sign out: end the current session",
+        description="Its access and refresh tokens stop working on the next request; clears the refresh cookie.",
+    )
     def post(self, request):
         session = selectors.session_get_current(request=request)
         if session is not None:
@@ -204,6 +221,8 @@ class LogoutAllView(APIView):
         request=None,
         responses={200: OpenApiResponse(description="Number of sessions ended.")},
         tags=["auth"],
+        summary="Sign out everywhere: end every session of the caller",
+        description="Every session of the caller's, this one included, ends at once; answers how many (`revoked`).",
     )
     def post(self, request):
         count = services.session_logout_all(user=request.user, request=request)
@@ -225,11 +244,22 @@ class SessionViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.G
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "current_session_id": getattr(self.request, "session_id", None)}
 
-    @extend_schema(tags=["sessions"])
+    @extend_schema(
+        tags=["sessions"],
+        summary="The caller's active sessions",
+        description="One per sign-in: device, address, sign-in method, when last seen and when it expires; "
+        "`is_current` marks the one making this request.",
+    )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(tags=["sessions"], responses={204: None})
+    @extend_schema(
+        tags=["sessions"],
+        responses={204: None},
+        summary="End one of the caller's sessions",
+        description="Its tokens stop working on their next request (e.g. a lost phone). Another person's session "
+        "is a 404.",
+    )
     def destroy(self, request, *args, **kwargs):
         services.session_revoke_by_owner(session=self.get_object(), request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -246,6 +276,11 @@ class AdminSessionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         return selectors.session_list_for_admin()
 
-    @extend_schema(tags=["sessions"])
+    @extend_schema(
+        tags=["sessions"],
+        summary="Every person's sessions (superusers)",
+        description="For staff monitoring sign-ins: filter by user, address, active or not, and creation time; "
+        "staff end a session from the admin.",
+    )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)

@@ -46,6 +46,8 @@ class ProviderListView(PublicAPIView):
         responses={200: ProviderSerializer(many=True)},
         tags=["sso"],
         summary="The sign-in providers that are configured, for the frontend's buttons",
+        description="Name (for the URLs), display name and kind of each provider this server has credentials "
+        "for; empty when none is configured.",
     )
     def get(self, request):
         found = [
@@ -170,7 +172,11 @@ class IdentityListView(generics.ListAPIView):
     serializer_class = SocialIdentitySerializer
     filter_backends: list = []
 
-    @extend_schema(tags=["sso"], summary="The provider identities linked to the caller's account")
+    @extend_schema(
+        tags=["sso"],
+        summary="The provider identities linked to the caller's account",
+        description="Each linked identity's provider, its email there and when it was linked and last used.",
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -221,6 +227,8 @@ class IdentityDetailView(generics.GenericAPIView):
             ),
         },
         summary="Remove a linked provider identity",
+        description="Signing in with that provider then no longer reaches this account. Refused while it is the "
+        "account's only way to sign in (409 `last_sign_in_method`).",
     )
     def delete(self, request, pk):
         services.identity_unlink(identity=self.get_object(), request=request)

@@ -49,8 +49,17 @@ ORDERING_FIELDS = ["created_at", "updated_at", "due_date", "priority", "status"]
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Tasks of every organization the caller belongs to"),
-    retrieve=extend_schema(summary="One task"),
+    list=extend_schema(
+        summary="Tasks of every organization the caller belongs to",
+        description="Newest first, paginated. Filters narrow it (`organization`, `status`, `priority`, `assignee`, "
+        "`created_by`, `mentioned`, due dates) and `search` matches every word in the title or description; "
+        "`ordering` takes the fields listed. See docs/api/tasks.md.",
+    ),
+    retrieve=extend_schema(
+        summary="One task",
+        description="With its assignee, creator and mentioned people; a task of an organization the caller is not "
+        "in, or in the trash, is a 404.",
+    ),
     destroy=extend_schema(
         summary="Move a task to the trash (its creator or an admin)",
         description="The task vanishes at once from every list, report, search and notification and its id "
@@ -89,7 +98,14 @@ class TaskViewSet(
     def get_queryset(self):
         return selectors.task_list()
 
-    @extend_schema(request=TaskCreateSerializer, responses={201: TaskSerializer}, summary="Create a task")
+    @extend_schema(
+        request=TaskCreateSerializer,
+        responses={201: TaskSerializer},
+        summary="Create a task",
+        description="In `organization` (members and above; viewers get 403). The assignee and people mentioned "
+        "must be members (400 `not_a_member`); `@username` in the description mentions too. Those concerned are "
+        "notified.",
+    )
     def create(self, request):
         data = TaskCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -100,7 +116,13 @@ class TaskViewSet(
         task = services.task_create(organization=access.organization, created_by=request.user, **fields)
         return Response(self.render(task), status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=TaskWriteSerializer, responses=TaskSerializer, summary="Edit a task")
+    @extend_schema(
+        request=TaskWriteSerializer,
+        responses=TaskSerializer,
+        summary="Edit a task",
+        description="Only the fields sent change; each change is recorded in the task's activity and notifies "
+        "those concerned (a new assignee, a status change, new mentions).",
+    )
     def partial_update(self, request, pk=None):
         task = self.get_object()
         data = TaskWriteSerializer(data=request.data, partial=True)
@@ -150,7 +172,11 @@ class TaskViewSet(
         }
         return Response(TaskBulkResultSerializer(result).data)
 
-    @extend_schema(responses=TaskSerializer(many=True), summary="Tasks assigned to the caller")
+    @extend_schema(
+        responses=TaskSerializer(many=True),
+        summary="Tasks assigned to the caller",
+        description="Across the caller's organizations, with the same filters and ordering as `GET /tasks`.",
+    )
     @action(detail=False, methods=["get"])
     def assigned(self, request):
         return self.list_of(selectors.task_list_assigned(user=request.user))
@@ -176,9 +202,19 @@ class TaskViewSet(
         page = self.paginate_queryset(self.filter_queryset(queryset))
         return self.get_paginated_response(TaskSerializer(page, many=True).data)
 
-    @extend_schema(methods=["GET"], responses=CommentSerializer(many=True), summary="Comments on a task")
     @extend_schema(
-        methods=["POST"], request=CommentCreateSerializer, responses={201: CommentSerializer}, summary="Comment"
+        methods=["GET"],
+        responses=CommentSerializer(many=True),
+        summary="Comments on a task",
+        description="Oldest first, paginated, with each author; comments in the trash are left out.",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=CommentCreateSerializer,
+        responses={201: CommentSerializer},
+        summary="Comment on a task",
+        description="Members and above. `@username` in the body mentions that member; the task's assignee, "
+        "creator and the people mentioned are notified (never the author).",
     )
     @action(detail=True, methods=["get", "post"], filter_backends=[])
     def comments(self, request, pk=None):
@@ -231,7 +267,12 @@ class TaskViewSet(
         comment = services.comment_update(comment=comment, actor=request.user, body=data.validated_data["body"])
         return Response(CommentSerializer(selectors.comment_list(task=task).get(pk=comment.pk)).data)
 
-    @extend_schema(responses=TaskActivitySerializer(many=True), summary="Who changed what, and when")
+    @extend_schema(
+        responses=TaskActivitySerializer(many=True),
+        summary="Who changed what, and when",
+        description="The task's activity, oldest first, paginated: each change's actor, verb, field, old and new "
+        "value.",
+    )
     @action(detail=True, methods=["get"], filter_backends=[], permission_classes=[IsOrgMember])
     def activity(self, request, pk=None):
         task = self.get_object()

@@ -30,7 +30,7 @@ pytest_plugins = [
 ]
 
 TESTS = Path(__file__).parent
-SLOW_TIERS = {"worker", "faults", "fuzz", "deployment", "oidc", "mcp"}
+SLOW_TIERS = {"worker", "faults", "fuzz", "deployment", "oidc", "mcp", "frontend"}
 # Folders whose every test is one slow tier.
 FOLDER_TIERS = {"faults": "faults", "fuzz": "fuzz"}
 # Fixtures that start processes (tests/fixtures/processes.py): a test using one is in their tier.

@@ -30,6 +30,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": env.int("API_PAGE_SIZE", default=20),
 }
 API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=100)
+# How long a signed link (a report export's download_url) works after the API answered it: config/signed_links.py.
+SIGNED_LINK_MAX_AGE_SECONDS = env.int("SIGNED_LINK_MAX_AGE_SECONDS", default=5 * 60)
 
 # Swagger UI and ReDoc at /api/v1/docs/ and /api/v1/redoc/; production turns them off by default.
 API_DOCS_ENABLED = env.bool("API_DOCS_ENABLED", default=True)
@@ -43,6 +45,83 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every tag an operation uses, with what it groups; ReDoc and Swagger UI show them in this order.
+    "TAGS": [
+        {"name": "meta", "description": "Where to start: the server's name and version, and the API's resource roots."},
+        {
+            "name": "auth",
+            "description": "Registering, signing in (password, then a second factor when the account has one), "
+            "refreshing and signing out; password change and reset; email verification. See docs/api/auth.md.",
+        },
+        {
+            "name": "sso",
+            "description": "Single sign-on with OpenID Connect, Google and GitHub, and the provider identities "
+            "linked to one's account.",
+        },
+        {"name": "mfa", "description": "One's second factor: TOTP enrolment, recovery codes, turning it off."},
+        {
+            "name": "sessions",
+            "description": "Signed-in sessions (one per sign-in): one's own, which one may end, and all of them for "
+            "staff.",
+        },
+        {
+            "name": "users",
+            "description": "One's profile, deleting one's account, exporting one's data, and the profiles of people "
+            "one shares an organization with.",
+        },
+        {
+            "name": "tokens",
+            "description": "Personal access tokens: scoped, per-organization credentials for scripts, and the "
+            "organization admins' view of those that reach their organization.",
+        },
+        {
+            "name": "oauth",
+            "description": "The OAuth 2.1 authorization server: client registration, and the applications one (or "
+            "an organization) authorized.",
+        },
+        {
+            "name": "organizations",
+            "description": "Organizations (the tenants): creating, renaming, deleting and restoring them. Every "
+            "other organization resource answers 404 to people outside it.",
+        },
+        {"name": "members", "description": "An organization's members and their roles (owner, admin, member, viewer)."},
+        {"name": "invitations", "description": "Inviting people by email, and accepting an invitation by its link."},
+        {
+            "name": "tasks",
+            "description": "Tasks, their comments, mentions and activity; lists filter, search, order and paginate.",
+        },
+        {
+            "name": "events",
+            "description": "The live stream of what changes in one's organizations (Server-Sent Events), and the "
+            "tickets that open it from a browser's EventSource. See docs/api/events.md.",
+        },
+        {"name": "trash", "description": "Deleted tasks and comments, and restoring them within the retention period."},
+        {"name": "notifications", "description": "One's in-app notifications: listing, reading one, reading all."},
+        {
+            "name": "imports",
+            "description": "CSV imports of tasks or members, run by a worker: upload, progress, rejected rows, cancel.",
+        },
+        {
+            "name": "reports",
+            "description": "An organization's figures (JSON or CSV), HTML and CSV exports built by a worker, and the "
+            "weekly report email.",
+        },
+        {"name": "audit log", "description": "What happened in an organization, who did it and from where (admins)."},
+        {
+            "name": "webhooks",
+            "description": "An organization's webhook endpoints and Discord channels, signed deliveries and their "
+            "history.",
+        },
+        {
+            "name": "mcp",
+            "description": "The Model Context Protocol endpoint for AI assistants, and its OAuth protected resource "
+            "metadata.",
+        },
+        {"name": "health", "description": "Liveness and readiness for load balancers and orchestrators."},
+    ],
+    # Docstrings speak to developers (and a base class's reached every subclass's operations): an operation's
+    # description is what its extend_schema says, and tests/config/test_schema.py holds every one to having it.
+    "DISABLE_DOCSTRING_DESCRIPTIONS": True,
     # Enums that several apps name alike ("kind", "state", "format") get names of their own.
     "ENUM_NAME_OVERRIDES": {
         "NotificationKindEnum": "notifications.models.NotificationKind",

@@ -5,7 +5,9 @@ from celery.schedules import crontab
 from .core import REDIS_URL
 from .env import env
 
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+# Without Redis, kombu's in-memory transport. It names a host: Celery 5.7 takes a producer from the pool even for
+# eager tasks, and kombu warns "No hostname was supplied" on every one for a bare "memory://".
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://localhost/")
 CELERY_RESULT_BACKEND = None
 # Without a broker, tasks run in-process at once (the embedded default).
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)

@@ -54,3 +54,20 @@ def test_an_explicit_wait_is_kept(monkeypatch):
 
 def test_embedded_default_runs_tasks_eagerly():
     assert settings.CELERY_TASK_ALWAYS_EAGER is True
+
+
+@pytest.mark.django_db
+def test_an_eager_task_on_the_embedded_default_logs_no_broker_warning(caplog, settings):
+    """Celery 5.7 takes a producer from kombu's pool even for an eager task; on a broker URL without a host
+    (a bare "memory://") kombu warned "No hostname was supplied" on each one, through `make run`'s output."""
+    import logging
+    import uuid
+
+    from notifications.tasks import deliver_notification
+
+    if settings.REDIS_URL:
+        pytest.skip("the embedded default's broker only (REDIS_URL is set)")
+    assert app.conf.broker_url == "memory://localhost/"
+    with caplog.at_level(logging.WARNING):
+        deliver_notification.delay(str(uuid.uuid4()))
+    assert [r.getMessage() for r in caplog.records if r.name.startswith(("kombu", "celery"))] == []

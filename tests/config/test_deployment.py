@@ -102,3 +102,33 @@ def test_compose_runs_web_worker_beat_postgres_redis_from_the_project():
     for name in ("postgres", "redis"):
         assert "healthcheck" in services[name]
         assert services[name]["volumes"]
+
+
+CORS_PROBE = (
+    "import django; django.setup();"
+    "from django.test import Client;"
+    "r = Client().options('/api/v1/auth/login', HTTP_HOST='{host}', secure=True, HTTP_ORIGIN='{origin}',"
+    " HTTP_ACCESS_CONTROL_REQUEST_METHOD='POST');"
+    "print(r.headers.get('Access-Control-Allow-Origin', '-'), r.headers.get('Access-Control-Allow-Credentials', '-'))"
+)
+
+
+def test_development_lets_the_frontend_through_cors_by_default(run_django):
+    """`make run` (local settings): a frontend at FRONTEND_URL calls the API, credentials included, with nothing
+    to configure; another origin is still refused."""
+    local = {"DJANGO_SETTINGS_MODULE": "config.settings.local", "DJANGO_READ_DOT_ENV_FILE": "false"}
+    probe = CORS_PROBE.format(host="localhost", origin="http://localhost:3000")
+    assert run_django(["-c", probe], **local).stdout.split() == ["http://localhost:3000", "true"]
+    other = CORS_PROBE.format(host="localhost", origin="http://localhost:5173")
+    assert run_django(["-c", other], **local).stdout.split() == ["-", "-"]
+    moved = CORS_PROBE.format(host="localhost", origin="http://127.0.0.1:5173")
+    result = run_django(["-c", moved], FRONTEND_URL="http://127.0.0.1:5173/app/", **local)
+    assert result.stdout.split() == ["http://127.0.0.1:5173", "true"], result.stderr
+
+
+def test_production_allows_only_the_listed_origins(run_django):
+    probe = CORS_PROBE.format(host="api.example.com", origin="http://localhost:3000")
+    assert run_django(["-c", probe], **PRODUCTION_ENV).stdout.split() == ["-", "-"]
+    listed = CORS_PROBE.format(host="api.example.com", origin="https://app.example.com")
+    result = run_django(["-c", listed], CORS_ALLOWED_ORIGINS="https://app.example.com", **PRODUCTION_ENV)
+    assert result.stdout.split() == ["https://app.example.com", "-"], result.stderr

@@ -44,6 +44,18 @@ def test_cors_allows_only_configured_origins(api_client, settings):
 
 
 @pytest.mark.django_db
+def test_a_cross_origin_frontend_may_read_every_exposed_header(api_client, settings):
+    """Every header of CORS_EXPOSE_HEADERS reaches the frontend's script: django-guid once replaced the list
+    with X-Request-ID alone, so a cross-origin page could not read Retry-After."""
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example.com"]
+    response = api_client.get("/health/live", HTTP_ORIGIN="https://app.example.com")
+    exposed = {name.strip().lower() for name in response["Access-Control-Expose-Headers"].split(",")}
+    assert {name.lower() for name in settings.CORS_EXPOSE_HEADERS} <= exposed
+    assert {"x-request-id", "retry-after"} <= exposed
+    assert response["X-Request-ID"]
+
+
+@pytest.mark.django_db
 class TestDocs:
     def test_schema_is_openapi_3_and_documents_the_error_envelope(self, api_client):
         response = api_client.get("/api/v1/schema/?format=json")

@@ -184,6 +184,7 @@ def build_fuzz_world(caller_role: str) -> FuzzWorld:
         f"{api}/organizations/{{organization_id}}/audit-log/export": {"organization_id": org_id},
         f"{api}/reports/exports/{{id}}": {"id": str(export.pk)},
         f"{api}/reports/exports/{{id}}/download": {"id": str(export.pk)},
+        f"{api}/reports/exports/{{id}}/signed-download": {"id": str(export.pk)},
         f"{api}/sessions/{{id}}": {"id": str(other_session.pk)},
         f"{api}/notifications/{{notification_id}}/read": {"notification_id": str(notification.pk)},
         f"{api}/users/{{user_id}}": {"user_id": str(org.member.pk)},

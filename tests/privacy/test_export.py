@@ -56,7 +56,8 @@ def test_an_export_is_built_by_the_worker_and_downloaded_by_its_owner_only(org, 
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["state"] == "succeeded"
-    assert body["download_url"] == "http://testserver/api/v1/users/me/export/download"
+    assert body["api_download_url"] == "http://testserver/api/v1/users/me/export/download"
+    assert body["download_url"].startswith("http://testserver/api/v1/users/me/export/signed-download?token=")
     assert body["error"] == ""
     assert body["finished_at"]
     assert body["expires_at"]

@@ -87,4 +87,9 @@ def test_outsiders_cannot_change_report_settings(client_as, org, caller, status)
 
 
 def test_trailing_slashes_are_not_routes(client_as, org):
-    assert_error(client_as("member").get(f"/api/v1/reports/{org.id}/"), 404)
+    """A GET is redirected to the path without it (config.views.api_not_found); other methods answer 404."""
+    response = client_as("member").get(f"/api/v1/reports/{org.id}/")
+    assert (response.status_code, response["Location"]) == (301, f"/api/v1/reports/{org.id}")
+    patched = client_as("member").patch(f"/api/v1/reports/{org.id}/settings/", {"weekly_email": True})
+    assert patched.status_code == 404
+    assert patched.json()["errors"][0]["suggested_path"] == f"/api/v1/reports/{org.id}/settings"

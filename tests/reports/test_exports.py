@@ -46,14 +46,19 @@ def test_an_html_export_is_built_by_the_worker_and_downloaded(dataset, org, requ
         str(org.id),
     )
     assert body["requested_by"]["id"] == str(org.member.pk)
-    assert body["download_url"] == f"http://testserver/api/v1/reports/exports/{body['id']}/download"
+    assert body["api_download_url"] == f"http://testserver/api/v1/reports/exports/{body['id']}/download"
+    assert body["download_url"].startswith(
+        f"http://testserver/api/v1/reports/exports/{body['id']}/signed-download?token="
+    )
     assert body["started_at"]
     assert body["finished_at"]
     assert body["error"] == ""
 
     client = client_as("viewer")
-    assert client.get(f"/api/v1/reports/exports/{body['id']}").json() == body
-    download = client.get(body["download_url"])
+    links = {"download_url", "download_url_expires_at"}  # signed for each reader, at each read
+    again = client.get(f"/api/v1/reports/exports/{body['id']}").json()
+    assert {k: v for k, v in again.items() if k not in links} == {k: v for k, v in body.items() if k not in links}
+    download = client.get(body["api_download_url"])
     assert download.status_code == 200
     assert download["Content-Type"] == "text/html; charset=utf-8"
     assert download["Content-Disposition"] == (

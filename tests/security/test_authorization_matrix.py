@@ -43,7 +43,10 @@ from rest_framework.views import APIView
 
 from config.credentials import SCOPES
 from config.permissions import ANY_SCOPE
+from config.signed_links import signed_link_token
 from organizations.models import Membership, Role
+from privacy.serializers import SIGNED_DOWNLOAD_PURPOSE as DATA_EXPORT_PURPOSE
+from reports.serializers import SIGNED_DOWNLOAD_PURPOSE
 from tests.factories import (
     CLIENT_SECRET,
     DEFAULT_PASSWORD,
@@ -197,6 +200,18 @@ def own_data_export(w: World, path: str):
     return path, None
 
 
+def signed_export_link(w: World) -> str:
+    export = w.objects["export"]
+    token = signed_link_token(purpose=SIGNED_DOWNLOAD_PURPOSE, subject=export.pk, user_id=w.users["viewer"].pk)
+    return f"reports/exports/{export.pk}/signed-download?token={token}"
+
+
+def signed_data_export_link(w: World) -> str:
+    export = DataExportFactory(user=w.users["viewer"], built=True)
+    token = signed_link_token(purpose=DATA_EXPORT_PURPOSE, subject=export.pk, user_id=export.user_id)
+    return f"users/me/export/signed-download?token={token}"
+
+
 def in_a_month() -> str:
     return (timezone.now() + timedelta(days=30)).isoformat()
 
@@ -284,6 +299,8 @@ ROWS = [
     Row("user-export", "GET", "signed-in", 200, lambda w: own_data_export(w, "users/me/export")),
     Row("user-export", "POST", "signed-in", 202, lambda w: ("users/me/export", None)),
     Row("user-export-download", "GET", "signed-in", 200, lambda w: own_data_export(w, "users/me/export/download")),
+    # The signed link is the credential, whoever sends it (here the viewer's link to their built export).
+    Row("user-export-signed-download", "GET", "anonymous", 200, lambda w: (signed_data_export_link(w), None)),
     # Second factor: the caller's own (none yet in the world, hence the conflicts).
     Row("auth-login-mfa", "POST", "anonymous", 401,
         lambda w: ("auth/login/mfa", {"mfa_token": "not-a-token", "code": "123456"})),
@@ -307,6 +324,7 @@ ROWS = [
     Row("admin-session-list", "GET", "superuser", 200, lambda w: ("admin/sessions", None)),
     # Single sign-on. No provider is configured here: its endpoints answer 404 to whoever may call them.
     Row("sso-provider-list", "GET", "anonymous", 200, lambda w: ("oauth/providers", None)),
+    Row("api-root", "GET", "anonymous", 200, lambda w: ("", None)),
     Row("sso-authorize", "GET", "anonymous", 404,
         lambda w: ("oauth/authorize/github?redirect_uri=http://localhost:3000/sso/callback", None)),
     Row("sso-callback", "POST", "anonymous", 404, lambda w: ("oauth/callback/github", {"code": "c", "state": "s"})),
@@ -476,6 +494,8 @@ ROWS = [
     # Not built yet: a conflict, for everyone who may see the export.
     Row("report-export-download", "GET", "viewer", 409,
         lambda w: (f"reports/exports/{w.objects['export'].pk}/download", None), scope="reports:read"),
+    # The signed link is the credential, whoever sends it (here a viewer's link, of the export not built yet).
+    Row("report-export-signed-download", "GET", "anonymous", 409, lambda w: (signed_export_link(w), None)),
 ]  # fmt: skip
 
 CASES = [
