@@ -5,6 +5,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.conditional import PreconditionMixin
 from config.ratelimit import enforce_caller_rate_limits
 from config.reauth import require_recent_authentication
 from mfa import selectors, services
@@ -35,7 +36,9 @@ class MfaStateView(APIView):
         return Response(MfaStateSerializer(selectors.mfa_state_get(user=request.user)).data)
 
 
-class TotpView(APIView):
+class TotpView(PreconditionMixin, APIView):
+    idempotency_exempt = True  # the answer is the new secret (docs/api/concurrency.md)
+
     @extend_schema(
         request=None,
         responses={201: TotpEnrolmentSerializer},
@@ -67,6 +70,8 @@ class TotpView(APIView):
 
 
 class TotpConfirmView(APIView):
+    idempotency_exempt = True  # the answer is the recovery codes, shown once
+
     @extend_schema(
         request=CodeSerializer,
         responses={200: RecoveryCodesSerializer},
@@ -84,6 +89,8 @@ class TotpConfirmView(APIView):
 
 
 class RecoveryCodesView(APIView):
+    idempotency_exempt = True  # the answer is the recovery codes, shown once
+
     @extend_schema(
         request=None,
         responses={200: RecoveryCodesSerializer},

@@ -13,8 +13,10 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from config.conditional import lock_row
 from config.errors import Conflict, Gone
 from config.negotiation import FormatParameterNegotiation
+from organizations.models import Organization
 from organizations.permissions import IsOrgAdminOrReadOnly, IsOrgMember
 from organizations.viewsets import ORGANIZATION_ID_PARAMETER, OrganizationScopedMixin, OrganizationScopedViewSet
 from reports import rendering, selectors, services
@@ -175,6 +177,10 @@ class ReportSettingsView(OrganizationScopedMixin, generics.GenericAPIView):
     serializer_class = ReportSettingsSerializer
     pagination_class = None
     filter_backends = []
+
+    def lock_resource(self) -> None:
+        # The settings row may not exist yet (defaults): their organization's row stands for them.
+        lock_row(Organization, self.organization.pk)
 
     @extend_schema(summary="The organization's report settings (members)")
     def get(self, request, organization_id):

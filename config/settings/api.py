@@ -1,5 +1,7 @@
 """The REST API: DRF, pagination, the OpenAPI schema and its docs pages, CORS."""
 
+from corsheaders.defaults import default_headers
+
 from .core import APP_VERSION
 from .env import env
 
@@ -60,7 +62,10 @@ SPECTACULAR_SETTINGS = {
 
 # Browsers on these origins may call the API; none by default (same origin only).
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
-CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After"]
+CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After", "ETag", "Idempotent-Replayed"]
+# corsheaders' defaults, and the conditional and idempotent request headers (docs/api/concurrency.md).
+CORS_ALLOW_HEADERS = (*default_headers, "if-match", "if-none-match", "idempotency-key")
 # Let those origins send cookies (the refresh cookie, single sign-on's sso_binding): fetch with
 # credentials: "include". Only with CORS_ALLOWED_ORIGINS naming the frontend, never a wildcard.
 CORS_ALLOW_CREDENTIALS = env.bool("CORS_ALLOW_CREDENTIALS", default=False)
+

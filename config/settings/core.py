@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.ApiErrorMiddleware",
     "config.middleware.SingleValuedQueryMiddleware",
+    # ETag and If-None-Match (304) on the API's reads; If-Match is the views' (config/conditional.py).
+    "config.conditional.ConditionalGetMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
