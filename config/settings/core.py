@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "oauth_server",
     "orgaudit",
     "org_webhooks",
+    "idempotency",
 ]
 
 MIDDLEWARE = [
@@ -68,6 +69,8 @@ MIDDLEWARE = [
     "config.middleware.SingleValuedQueryMiddleware",
     # ETag and If-None-Match (304) on the API's reads; If-Match is the views' (config/conditional.py).
     "config.conditional.ConditionalGetMiddleware",
+    # Idempotency-Key on the API's POSTs (idempotency/middleware.py).
+    "idempotency.middleware.IdempotencyKeyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
