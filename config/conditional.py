@@ -150,7 +150,8 @@ class PreconditionMixin:
 
     def check_if_match(self, header: str) -> None:
         tags = parse_etags(header)
-        if not tags:
+        # Django's parser drops what it cannot read; a write is refused rather than made on half a header.
+        if not tags or (tags != ["*"] and len(tags) != len(header.split(","))):
             raise InvalidIfMatch()
         if tags == ["*"]:
             return  # the resource exists: the 404 would have come first

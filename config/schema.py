@@ -59,7 +59,7 @@ IF_NONE_MATCH = _header(
     "If-None-Match", "ETags (or `*`) the client has: when one is the current one, the answer is 304 with no body."
 )
 # RFC 9110's entity-tag list (without a comma inside a tag), or *.
-ETAG_LIST_PATTERN = r'^(\*|(W/)?"[\x21\x23-\x2b\x2d-\x7e]*"( ?, ?(W/)?"[\x21\x23-\x2b\x2d-\x7e]*")*)$'
+ETAG_LIST_PATTERN = r'^ *(\*|(W/)?"[\x21\x23-\x2b\x2d-\x7e]*"( *, *(W/)?"[\x21\x23-\x2b\x2d-\x7e]*")*) *$'
 IF_MATCH = _header(
     "If-Match",
     "Change only if the resource still has this ETag (or `*`: if it exists); otherwise 412 `precondition_failed` "

@@ -23,6 +23,7 @@ leaves a claim that lapses after IDEMPOTENCY_IN_FLIGHT_SECONDS.
 """
 
 import hashlib
+import logging
 import tempfile
 
 from django.conf import settings
@@ -35,6 +36,8 @@ from config import idempotency_keys
 from config.exceptions import json_error_response
 from idempotency import services
 from idempotency.services import Outcome
+
+logger = logging.getLogger(__name__)
 
 CHUNK_BYTES = 64 * 1024
 # What of an answer is kept and replayed, besides its status and body.
@@ -62,13 +65,17 @@ class IdempotencyKeyMiddleware:
                 spooled.close()
         record = request.__dict__.pop("_idempotency_claim", None)
         if record is not None:
-            if _keepable(response):
-                headers = {name: response[name] for name in KEPT_HEADERS if name in response}
-                services.key_complete(
-                    record=record, status_code=response.status_code, body=response.content, headers=headers
-                )
-            else:
-                services.key_release(record=record)
+            try:
+                if _keepable(response):
+                    headers = {name: response[name] for name in KEPT_HEADERS if name in response}
+                    services.key_complete(
+                        record=record, status_code=response.status_code, body=response.content, headers=headers
+                    )
+                else:
+                    services.key_release(record=record)
+            except Exception:
+                # The work is done: its answer goes out. The claim lapses after IDEMPOTENCY_IN_FLIGHT_SECONDS.
+                logger.exception("Could not keep the answer of Idempotency-Key %s", record.pk)
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):

@@ -189,11 +189,13 @@ class TestTask:
         ("header", "status", "code"),
         [
             ("*", 200, None),
+            (" * ", 200, None),
             ('"stale", {etag}', 200, None),
             ("W/{etag}", 412, "precondition_failed"),  # strong comparison: a weak tag never matches a write
             ('"stale"', 412, "precondition_failed"),
             ("{bare}", 400, "invalid_if_match"),  # unquoted
             ("junk", 400, "invalid_if_match"),
+            ("{etag}, junk", 400, "invalid_if_match"),  # not written on half a header
         ],
     )
     def test_if_match_forms(self, client_as, task, header, status, code):

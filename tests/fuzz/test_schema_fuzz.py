@@ -224,7 +224,23 @@ RULES_THE_SCHEMA_CANNOT_STATE = {
 RFC_ERRORS_THE_SCHEMA_CANNOT_STATE = {"oauth_provider_register_create": {"invalid_redirect_uri"}}
 
 
+# Conditional and idempotent requests (docs/api/concurrency.md) refuse for the state of the server, which no
+# schema states: an If-Match that is well formed but not the resource's ETag, an Idempotency-Key used before
+# (in a stateful scenario) with another request, or still running.
+STATE_REFUSALS = {412: "precondition_failed", 422: "idempotency_key_reused", 409: "idempotency_key_in_flight"}
+
+
+def _refused_for_the_servers_state(response) -> bool:
+    code = STATE_REFUSALS.get(response.status_code)
+    try:
+        return code is not None and [error["code"] for error in response.json()["errors"]] == [code]
+    except (ValueError, KeyError, TypeError):
+        return False
+
+
 def _refused_for_a_rule_the_schema_cannot_state(case, response) -> bool:
+    if _refused_for_the_servers_state(response):
+        return True
     if response.status_code not in (400, 410):
         return False
     operation_id = case.operation.definition.raw.get("operationId")
