@@ -115,7 +115,7 @@ class PreconditionFailed(exceptions.APIException):
 
 class InvalidIfMatch(exceptions.ParseError):
     default_code = "invalid_if_match"
-    default_detail = 'If-Match must be * or ETags in double quotes, as the ETag header gave them ("…").'
+    default_detail = 'If-Match must be * or ETags in double quotes, as the ETag header gave them ("...").'
 
 
 @dataclass(frozen=True)
@@ -145,17 +145,21 @@ class PreconditionMixin:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # authentication, 404, permissions first (RFC 9110 §13.2.1)
+        method = request.method.lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            return  # 405 comes first too
         if request.method in WRITE_METHODS and "HTTP_IF_MATCH" in request.META:
             self.check_if_match(request.META["HTTP_IF_MATCH"])
 
     def check_if_match(self, header: str) -> None:
         tags = parse_etags(header)
-        # Django's parser drops what it cannot read; a write is refused rather than made on half a header.
+        # Django's parser leaves out what it cannot read; a write is refused rather than checked on half a header.
         if not tags or (tags != ["*"] and len(tags) != len(header.split(","))):
             raise InvalidIfMatch()
         if tags == ["*"]:
             return  # the resource exists: the 404 would have come first
         if self.read_handler() is None:
+            self.require_resource()  # 404 before 412
             raise PreconditionFailed(None)
         self.lock_resource()
         self.resource_locked()
@@ -167,6 +171,12 @@ class PreconditionMixin:
     def read_handler(self):
         """This URL's GET handler (a viewset's route maps it to an action), or None."""
         return getattr(self, "get", None)
+
+    def require_resource(self) -> None:
+        """404 when the resource this request names does not exist (a view looks it up in its handler)."""
+        lookup = getattr(self, "lookup_url_kwarg", None) or getattr(self, "lookup_field", None)  # a GenericAPIView
+        if lookup in self.kwargs:
+            self.get_object()
 
     def lock_resource(self) -> None:
         """Lock the row of the resource this request changes, until the transaction ends."""

@@ -195,7 +195,8 @@ class TestTask:
             ('"stale"', 412, "precondition_failed"),
             ("{bare}", 400, "invalid_if_match"),  # unquoted
             ("junk", 400, "invalid_if_match"),
-            ("{etag}, junk", 400, "invalid_if_match"),  # not written on half a header
+            ("", 400, "invalid_if_match"),
+            ("junk, {etag}", 400, "invalid_if_match"),  # never checked on half a header
         ],
     )
     def test_if_match_forms(self, client_as, task, header, status, code):
@@ -290,6 +291,24 @@ def test_changing_ones_role_is_refused_on_a_stale_etag(org, client_for):
     response = owner.patch(url, {"role": "admin"}, HTTP_IF_MATCH=etag)
     assert response.status_code == 412
     assert response.json()["current"]["role"] == "viewer"
+
+
+def test_a_method_the_route_lacks_is_405_whatever_if_match_says(user, client_for):
+    other = UserSessionFactory(user=user)
+    response = client_for(user).put(f"{API}/sessions/{other.pk}", {}, HTTP_IF_MATCH="junk")
+    assert response.status_code == 405
+
+
+def test_a_route_without_a_read_or_an_object(user, client_for):
+    """DELETE /users/me/mfa/totp: an APIView with no GET and no object of its own."""
+    response = client_for(user).delete(f"{API}/users/me/mfa/totp", HTTP_IF_MATCH='"x"')
+    assert response.status_code == 412
+    assert response.json()["current"] is None
+
+
+def test_an_unknown_id_is_404_before_any_precondition(user, client_for):
+    url = f"{API}/sessions/00000000-0000-0000-0000-000000000000"
+    assert client_for(user).delete(url, HTTP_IF_MATCH='"x"').status_code == 404
 
 
 def test_a_route_without_a_read_takes_only_if_match_star(user, client_for):
