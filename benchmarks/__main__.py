@@ -10,6 +10,7 @@ BENCHMARKS = {
     "reports": "benchmarks.reports",
     "imports": "benchmarks.imports",
     "webhooks": "benchmarks.webhooks",
+    "concurrency": "benchmarks.concurrency",
 }
 
 

@@ -458,12 +458,13 @@ def test_every_path_parameter_has_a_real_value():
 # --- The scoping stays narrow ------------------------------------------------------------------------
 
 
-def _case(operation_id="tasks_create", body=None, query=None, mutations=()):
+def _case(operation_id="tasks_create", body=None, query=None, mutations=(), headers=None):
     data = SimpleNamespace(mutations=tuple(mutations), parameter=None, parameter_location=None, description=None)
     return SimpleNamespace(
         operation=SimpleNamespace(definition=SimpleNamespace(raw={"operationId": operation_id})),
         body=body or {},
         query=query or {},
+        headers=headers or {},
         meta=SimpleNamespace(phase=SimpleNamespace(data=data)),
     )
 
@@ -491,6 +492,15 @@ def test_only_the_listed_refusals_of_valid_data_are_expected():
     assert not expected(_case(), _refusal(400, ("does_not_exist", "assignee"), ("invalid", "due_date")))
     assert not expected(_case("tasks_partial_update"), _refusal(500, ("server_error", None)))
     assert not expected(_case("organizations_create"), _refusal(400, ("does_not_exist", "assignee")))
+    # The server's state (docs/api/concurrency.md), and a header the schema's pattern refuses.
+    assert expected(_case("tasks_partial_update"), _refusal(412, ("precondition_failed", None)))
+    assert expected(_case(), _refusal(422, ("idempotency_key_reused", None)))
+    assert expected(_case(), _refusal(409, ("idempotency_key_in_flight", None)))
+    assert not expected(_case(), _refusal(409, ("conflict", None)))
+    assert expected(_case(headers={"Idempotency-Key": 'a"b'}), _refusal(400, ("invalid_idempotency_key", None)))
+    assert not expected(_case(headers={"Idempotency-Key": "ab"}), _refusal(400, ("invalid_idempotency_key", None)))
+    assert expected(_case(headers={"If-Match": "0"}), _refusal(400, ("invalid_if_match", None)))
+    assert not expected(_case(headers={"If-Match": '"0"'}), _refusal(400, ("invalid_if_match", None)))
 
 
 def test_only_the_listed_leniencies_for_invalid_data_are_expected():
