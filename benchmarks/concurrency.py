@@ -6,10 +6,9 @@ read again); a task POST without a key, with a new key each time (the caller ide
 the answer kept) and replayed.
 """
 
-import argparse
 import itertools
 
-from benchmarks.harness import describe_backends, setup_django, signed_in_client, test_database, time_interleaved
+from benchmarks.harness import run_timings, signed_in_client, time_interleaved
 
 
 def run(iterations: int) -> dict:
@@ -70,15 +69,14 @@ def run(iterations: int) -> dict:
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--iterations", type=int, default=100)
-    args = parser.parse_args(argv)
-    setup_django()
-    with test_database():
-        results = run(args.iterations)
-        print(f"concurrency ({describe_backends()}, {args.iterations} calls, median of 5 interleaved rounds)")
-        for name, seconds in results.items():
-            print(f"  {name:<44} {seconds * 1e3:8.2f} ms")
+    run_timings(
+        __doc__,
+        run,
+        argv=argv,
+        default_iterations=100,
+        title="concurrency ({backends}, {iterations} calls, median of 5 interleaved rounds)",
+        unit="ms",
+    )
 
 
 if __name__ == "__main__":

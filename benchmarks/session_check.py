@@ -5,9 +5,7 @@ load) with our ``SessionJWTAuthentication`` (the same plus the session check), a
 session check alone, warm (cached state) and cold (state read from the database).
 """
 
-import argparse
-
-from benchmarks.harness import describe_backends, setup_django, test_database, time_interleaved, time_per_call
+from benchmarks.harness import run_timings, time_interleaved, time_per_call
 
 
 def run(iterations: int) -> dict:
@@ -48,15 +46,14 @@ def run(iterations: int) -> dict:
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--iterations", type=int, default=2000)
-    args = parser.parse_args(argv)
-    setup_django()
-    with test_database():
-        results = run(args.iterations)
-        print(f"session check ({describe_backends()}, {args.iterations} iterations, median of 7 interleaved rounds)")
-        for name, seconds in results.items():
-            print(f"  {name:<42} {seconds * 1e6:9.1f} µs")
+    run_timings(
+        __doc__,
+        run,
+        argv=argv,
+        default_iterations=2000,
+        title="session check ({backends}, {iterations} iterations, median of 7 interleaved rounds)",
+        unit="µs",
+    )
 
 
 if __name__ == "__main__":
