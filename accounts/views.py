@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services
-from accounts.models import normalize_email
+from accounts.models import User, normalize_email
 from accounts.serializers import (
     EmailResendSerializer,
     EmailVerifiedSerializer,
@@ -21,6 +21,7 @@ from accounts.serializers import (
     UserCreateSerializer,
     UserReferenceSerializer,
 )
+from config.conditional import PreconditionMixin, lock_row
 from config.permissions import IsSuperuser, TokenScope
 from config.ratelimit import enforce_caller_rate_limits, enforce_ip_rate_limit, enforce_rate_limit
 from config.schema import ErrorEnvelopeSerializer
@@ -117,10 +118,16 @@ class PasswordResetConfirmView(PublicAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MeView(APIView):
+class MeView(PreconditionMixin, APIView):
     permission_classes = [IsAuthenticated, TokenScope]
     # A token reads the profile; changing it (or deleting the account) is the person's own session's.
     required_scopes = {"GET": "profile"}
+
+    def lock_resource(self) -> None:
+        lock_row(User, self.request.user.pk)
+
+    def resource_locked(self) -> None:
+        self.request.user.refresh_from_db()  # authenticated before the lock: read it again
 
     @extend_schema(
         responses=MeSerializer,

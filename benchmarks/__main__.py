@@ -12,6 +12,7 @@ BENCHMARKS = {
     "imports": "benchmarks.imports",
     "webhooks": "benchmarks.webhooks",
     "events": "benchmarks.events",
+    "concurrency": "benchmarks.concurrency",
 }
 
 

@@ -98,17 +98,21 @@ def print_timings(results: dict[str, float], *, unit_ms_digits: int = 2, width: 
         print(f"  {name:<{width}} {seconds * 1000:8.{unit_ms_digits}f} ms")
 
 
-def main_timing_calls(argv, *, doc: str, title: str, run: Callable[[int], dict[str, float]], iterations: int) -> None:
-    """The ``main`` of a benchmark that times calls: ``--iterations``, a throwaway database, one line per figure."""
+def run_timings(
+    doc: str, run: Callable[[int], dict[str, float]], *, argv, default_iterations: int, title: str, unit: str
+):
+    """``main`` of a benchmark that times calls: ``--iterations``, a throwaway database, one line per figure
+    (``unit`` "µs" or "ms"); ``title`` is formatted with ``backends`` and ``iterations``."""
     parser = argparse.ArgumentParser(description=doc)
-    parser.add_argument("--iterations", type=int, default=iterations)
+    parser.add_argument("--iterations", type=int, default=default_iterations)
     args = parser.parse_args(argv)
     setup_django()
     with test_database():
         results = run(args.iterations)
-        print(f"{title} ({describe_backends()}, {args.iterations} iterations, median of 7 interleaved rounds)")
+        print(title.format(backends=describe_backends(), iterations=args.iterations))
+        scale = {"µs": 1e6, "ms": 1e3}[unit]
         for name, seconds in results.items():
-            print(f"  {name:<42} {seconds * 1e6:9.1f} µs")
+            print(f"  {name:<44} {seconds * scale:9.2f} {unit}")
 
 
 # --- Benchmarks that start servers on a throwaway PostgreSQL database (load, events) -------------------

@@ -5,7 +5,7 @@ in-process cache), and ``GET /api/v1/users/me`` through the whole stack with the
 throttle, the middleware and its RateLimit fields) and with both taken out.
 """
 
-from benchmarks.harness import api_getter, main_timing_calls, signed_in_client, time_interleaved
+from benchmarks.harness import api_getter, run_timings, signed_in_client, time_interleaved
 
 
 def run(iterations: int) -> dict:
@@ -50,7 +50,14 @@ def run(iterations: int) -> dict:
 
 
 def main(argv=None):
-    main_timing_calls(argv, doc=__doc__, title="rate limit", run=run, iterations=1000)
+    run_timings(
+        __doc__,
+        run,
+        argv=argv,
+        default_iterations=1000,
+        title="rate limit ({backends}, {iterations} iterations, median of 7 interleaved rounds)",
+        unit="µs",
+    )
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ load) with our ``SessionJWTAuthentication`` (the same plus the session check), a
 session check alone, warm (cached state) and cold (state read from the database).
 """
 
-from benchmarks.harness import main_timing_calls, time_interleaved, time_per_call
+from benchmarks.harness import run_timings, time_interleaved, time_per_call
 
 
 def run(iterations: int) -> dict:
@@ -46,7 +46,14 @@ def run(iterations: int) -> dict:
 
 
 def main(argv=None):
-    main_timing_calls(argv, doc=__doc__, title="session check", run=run, iterations=2000)
+    run_timings(
+        __doc__,
+        run,
+        argv=argv,
+        default_iterations=2000,
+        title="session check ({backends}, {iterations} iterations, median of 7 interleaved rounds)",
+        unit="µs",
+    )
 
 
 if __name__ == "__main__":

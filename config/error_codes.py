@@ -76,6 +76,12 @@ PROJECT_CODES = {
     "export_failed": ErrorCode("409", "The data export failed: start a new one."),
     "export_not_ready": ErrorCode("409", "The export is not built yet: poll its state."),
     "gone": ErrorCode("410", "It existed but can no longer be used."),
+    "idempotency_key_in_flight": ErrorCode(
+        "409", "The first request with this `Idempotency-Key` is still running: retry after `Retry-After`."
+    ),
+    "idempotency_key_reused": ErrorCode(
+        "422", "This `Idempotency-Key` was sent before with another request (method, path or body)."
+    ),
     "identity_in_use": ErrorCode("409", "This provider identity is already linked to another account."),
     "identity_mismatch": ErrorCode("403", "The provider identity is not the one linked to the signed-in account."),
     "identity_not_linked": ErrorCode("409", "No identity of this provider is linked to the account."),
@@ -92,6 +98,8 @@ PROJECT_CODES = {
     ),
     "invalid_credentials": ErrorCode("401", "Email/username or password is incorrect."),
     "invalid_discord_user_id": ErrorCode("400", "A Discord user id is 17 to 20 digits."),
+    "invalid_idempotency_key": ErrorCode("400", "An `Idempotency-Key` that is empty, too long or not printable ASCII."),
+    "invalid_if_match": ErrorCode("400", "An `If-Match` header that cannot be read as `*` or a list of ETags."),
     "invalid_id_token": ErrorCode("400", "The identity provider's ID token could not be verified."),
     "invalid_cursor": ErrorCode("404", "A cursor the API did not give (the audit log's cursor pages)."),
     "invalid_page": ErrorCode("404", "A page past the last one, or not a page number."),
@@ -138,6 +146,9 @@ PROJECT_CODES = {
     "origin_not_allowed": ErrorCode("403", "`/mcp`: a browser `Origin` other than the site's or an allowed one."),
     "password_or_code": ErrorCode("400", "Send either the password or a second-factor code, not both or neither."),
     "payload_too_large": ErrorCode("413", "The request body is larger than the endpoint accepts."),
+    "precondition_failed": ErrorCode(
+        "412", "`If-Match` no longer names the resource's `ETag`: `current` holds the resource as it is now."
+    ),
     "provider_bad_response": ErrorCode("502", "The identity provider answered something unexpected."),
     "provider_error": ErrorCode("400", "The identity provider refused or cancelled the sign-in."),
     "provider_not_found": ErrorCode("404", "No single sign-on provider of that name is configured."),

@@ -8,6 +8,8 @@ from rest_framework import serializers
 from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import AllowAny
 
+from config import idempotency_keys
+from config.conditional import PreconditionMixin
 from config.error_codes import catalogue_markdown
 from config.filters import MAX_FILTER_VALUES, StableOrderingFilter
 from config.ratelimit import is_unlimited
@@ -27,14 +29,26 @@ class ErrorEnvelopeSerializer(serializers.Serializer):
     errors = ErrorSerializer(many=True)
 
 
+class PreconditionFailedEnvelopeSerializer(ErrorEnvelopeSerializer):
+    current = serializers.JSONField(
+        allow_null=True,
+        help_text="The resource as its GET answers it now (its ETag is in the ETag header); null for a resource "
+        "with no GET.",
+    )
+
+
 ERROR_DESCRIPTIONS = {
     "400": "Invalid input (one error per field problem).",
     "401": "Missing, invalid or expired credentials, or a revoked session.",
     "403": "Signed in, but the role does not allow this.",
     "404": "No such resource, or it belongs to an organization the caller is not in.",
-    "409": "The request conflicts with the current state.",
+    "409": "The request conflicts with the current state; for a POST with an Idempotency-Key also "
+    "`idempotency_key_in_flight`: the first request with this key is still running (see Retry-After).",
     "413": "The request body is too large.",
     "415": "Unsupported content type.",
+    "412": "`precondition_failed`: the resource changed since the ETag given in If-Match; `current` holds it as "
+    "it is now, and the ETag header its new ETag.",
+    "422": "`idempotency_key_reused`: this Idempotency-Key was used with another request (method, path or body).",
     "429": "Over a rate limit (the endpoint class's, the anonymous ceiling or a guess limit); nothing was done: "
     "send it again after Retry-After seconds.",
     "503": "A service this request needs is unavailable (the database; for sign-in and account recovery also "
@@ -51,7 +65,85 @@ RATE_LIMIT_HEADERS = {
 }
 
 
+def _header(name: str, description: str, **schema) -> dict:
+    return {"in": "header", "name": name, "schema": {"type": "string", **schema}, "description": description}
+
+
+ETAG_HEADER = {
+    "schema": {"type": "string"},
+    "description": "The representation's strong validator: send it back in If-None-Match (reads) or If-Match "
+    "(writes). docs/api/concurrency.md.",
+}
+IF_NONE_MATCH = _header(
+    "If-None-Match", "ETags (or `*`) the client has: when one is the current one, the answer is 304 with no body."
+)
+# RFC 9110's entity-tag list (without a comma inside a tag), or *.
+ETAG_LIST_PATTERN = r'^ *(\*|(W/)?"[\x21\x23-\x2b\x2d-\x7e]*"( *, *(W/)?"[\x21\x23-\x2b\x2d-\x7e]*")*) *$'
+IF_MATCH = _header(
+    "If-Match",
+    "Change only if the resource still has this ETag (or `*`: if it exists); otherwise 412 `precondition_failed` "
+    "with the current representation. Without it the write happens whatever changed meanwhile.",
+    pattern=ETAG_LIST_PATTERN,
+)
+IDEMPOTENCY_KEY = _header(
+    idempotency_keys.HEADER,
+    f"Makes a retry safe: the same key with the same body within IDEMPOTENCY_KEY_HOURS (24 h) answers the first "
+    f"answer again (marked `{idempotency_keys.REPLAYED_HEADER}: true`) instead of doing it twice; with another "
+    "body 422 `idempotency_key_reused`; while the first is still running 409 `idempotency_key_in_flight`. "
+    f"{idempotency_keys.KEY_RULE[0].upper()}{idempotency_keys.KEY_RULE[1:]}; otherwise 400.",
+    pattern=idempotency_keys.HEADER_PATTERN,
+)
+REPLAYED_HEADER = {
+    "schema": {"type": "string", "enum": ["true"]},
+    "description": "Present on an answer replayed for a repeated Idempotency-Key.",
+}
+
+
 class AutoSchema(SpectacularAutoSchema):
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is not None and path.startswith("/api/"):
+            self._document_conditional_headers(operation)
+        return operation
+
+    def _document_conditional_headers(self, operation) -> None:
+        """ETag, If-None-Match, If-Match and Idempotency-Key where config.conditional and idempotency apply."""
+        parameters = operation.setdefault("parameters", [])
+        responses = operation["responses"]
+        if self.method == "GET" and "application/json" in responses.get("200", {}).get("content", {}):
+            parameters.append(IF_NONE_MATCH)
+            responses["200"].setdefault("headers", {})["ETag"] = ETAG_HEADER
+            responses["304"] = {
+                "description": "Not modified: the If-None-Match named the current ETag.",
+                "headers": {"ETag": ETAG_HEADER},
+            }
+        elif self.method in ("PATCH", "PUT", "DELETE") and isinstance(self.view, PreconditionMixin):
+            parameters.append(IF_MATCH)
+            if self.method != "DELETE" and self._has_read() and "200" in responses:
+                responses["200"].setdefault("headers", {})["ETag"] = ETAG_HEADER
+            responses["412"] = self._get_response_for_code(
+                OpenApiResponse(PreconditionFailedEnvelopeSerializer, description=ERROR_DESCRIPTIONS["412"]), "412"
+            )
+        elif self.method == "POST" and self._takes_idempotency_key():
+            parameters.append(IDEMPOTENCY_KEY)
+            for code, response in responses.items():
+                if code.startswith("2"):
+                    response.setdefault("headers", {})[idempotency_keys.REPLAYED_HEADER] = REPLAYED_HEADER
+            responses["422"] = self._get_response_for_code(
+                OpenApiResponse(ErrorEnvelopeSerializer, description=ERROR_DESCRIPTIONS["422"]), "422"
+            )
+        if not parameters:
+            del operation["parameters"]
+
+    def _has_read(self) -> bool:
+        action_map = getattr(self.view, "action_map", None)
+        return "get" in action_map if action_map is not None else hasattr(self.view, "get")
+
+    def _takes_idempotency_key(self) -> bool:
+        return not self._is_public() and idempotency_keys.takes_idempotency_key(
+            type(self.view), getattr(self.view, "action", None)
+        )
+
     def _is_public(self) -> bool:
         return any(isinstance(p, AllowAny) for p in self.view.get_permissions())
 

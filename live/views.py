@@ -149,6 +149,7 @@ class EventTicketView(APIView):
 
     permission_classes = [IsAuthenticated, TokenScope]
     required_scopes: dict = {}  # the person's own session only: a program sends its token in the header
+    idempotency_exempt = True  # the answer is a credential (single use): never kept to be replayed
 
     @extend_schema(
         tags=["events"],

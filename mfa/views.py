@@ -5,6 +5,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.conditional import PreconditionMixin
 from config.ratelimit import enforce_caller_rate_limits
 from config.reauth import require_recent_authentication
 from mfa import selectors, services
@@ -37,8 +38,9 @@ class MfaStateView(APIView):
         return Response(MfaStateSerializer(selectors.mfa_state_get(user=request.user)).data)
 
 
-class TotpView(APIView):
+class TotpView(PreconditionMixin, APIView):
     rate_limit_class = "auth"
+    idempotency_exempt = True  # the answer is the new secret (docs/api/concurrency.md)
 
     @extend_schema(
         request=None,
@@ -72,6 +74,7 @@ class TotpView(APIView):
 
 class TotpConfirmView(APIView):
     rate_limit_class = "auth"
+    idempotency_exempt = True  # the answer is the recovery codes, shown once
 
     @extend_schema(
         request=CodeSerializer,
@@ -91,6 +94,7 @@ class TotpConfirmView(APIView):
 
 class RecoveryCodesView(APIView):
     rate_limit_class = "auth"
+    idempotency_exempt = True  # the answer is the recovery codes, shown once
 
     @extend_schema(
         request=None,

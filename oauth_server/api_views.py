@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status
 from rest_framework.response import Response
 
+from config.conditional import PreconditionMixin
 from oauth_server import selectors, services
 from oauth_server.serializers import OAuthGrantSerializer, OrganizationOAuthGrantSerializer
 from organizations.permissions import IsOrgAdmin
@@ -28,7 +29,7 @@ class AuthorizationListView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class AuthorizationDetailView(generics.GenericAPIView):
+class AuthorizationDetailView(PreconditionMixin, generics.GenericAPIView):
     serializer_class = OAuthGrantSerializer
     filter_backends: list = []
 

@@ -70,6 +70,8 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, O
     serializer_class = WebhookEndpointSerializer
     permission_classes = [IsOrgAdmin]
     required_scopes = {"GET": "org:admin", "POST": "org:admin", "PATCH": "org:admin", "DELETE": "org:admin"}
+    # Their answers show the signing secret, once: never kept for an Idempotency-Key replay.
+    idempotency_exempt = ("create", "rotate_secret")
     filter_backends = []
 
     def get_queryset(self):

@@ -56,6 +56,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import IsAuthenticated
 
+from config.conditional import PreconditionMixin
 from config.credentials import credential_organization_ids, is_delegated
 from config.errors import Forbidden
 from config.permissions import TokenScope
@@ -98,7 +99,7 @@ class ProtectedMethodError(TypeError):
     """A scoped view tried to override a method that enforces the organization boundary."""
 
 
-class OrganizationScopedMixin:
+class OrganizationScopedMixin(PreconditionMixin):
     organization_field: str | None = "organization"
     permission_classes_by_action: dict[str, list] = {}
 
@@ -177,6 +178,10 @@ class OrganizationScopedMixin:
                 obj.organization = self.org_access.organization  # already loaded: no query to render it
             self._scoped_object = obj
         return self._scoped_object
+
+    def resource_locked(self) -> None:
+        # If-Match (config.conditional): the object read before the row lock may be stale; read it again.
+        self.__dict__.pop("_scoped_object", None)
 
     def get_object(self):
         obj = self.get_scoped_object()

@@ -9,6 +9,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
+from config.conditional import PreconditionMixin
 from config.ratelimit import enforce_rate_limit
 from config.schema import ErrorEnvelopeSerializer
 from organizations.permissions import IsOrgAdmin
@@ -53,7 +54,9 @@ NO_TOKEN_HERE = OpenApiResponse(
         responses={204: None, 403: NO_TOKEN_HERE},
     ),
 )
-class UserTokenViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class UserTokenViewSet(PreconditionMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    # The new token's secret is shown once: never kept for an Idempotency-Key replay (docs/api/concurrency.md).
+    idempotency_exempt = ("create",)
     serializer_class = TokenSerializer
     lookup_url_kwarg = "token_id"
     filter_backends: list = []

@@ -14,11 +14,13 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from config.conditional import lock_row
 from config.errors import Conflict, Gone
 from config.negotiation import FormatParameterNegotiation
 from config.schema import ErrorEnvelopeSerializer
 from config.signed_links import QUERY_PARAMETER, signed_link_user_id
 from config.views import PublicAPIView, stored_file_attachment
+from organizations.models import Organization
 from organizations.permissions import IsOrgAdminOrReadOnly, IsOrgMember
 from organizations.selectors import organization_access_get
 from organizations.viewsets import ORGANIZATION_ID_PARAMETER, OrganizationScopedMixin, OrganizationScopedViewSet
@@ -236,6 +238,10 @@ class ReportSettingsView(OrganizationScopedMixin, generics.GenericAPIView):
     serializer_class = ReportSettingsSerializer
     pagination_class = None
     filter_backends = []
+
+    def lock_resource(self) -> None:
+        # The settings row may not exist yet (defaults): their organization's row stands for them.
+        lock_row(Organization, self.organization.pk)
 
     @extend_schema(
         summary="The organization's report settings (members)",

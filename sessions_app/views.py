@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.serializers import UserReferenceSerializer
+from config.conditional import PreconditionMixin
 from config.permissions import IsSuperuser, TokenScope
 from config.ratelimit import enforce_caller_rate_limits, enforce_ip_rate_limit, enforce_rate_limit
 from config.schema import ErrorEnvelopeSerializer
@@ -173,6 +174,7 @@ def reauthenticated_response(tokens: dict) -> Response:
 
 class ReauthenticateView(APIView):
     rate_limit_class = "auth"
+    idempotency_exempt = True  # the answer is an access token
 
     @extend_schema(
         request=ReauthenticateSerializer,
@@ -231,7 +233,7 @@ class LogoutAllView(APIView):
         return response
 
 
-class SessionViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+class SessionViewSet(PreconditionMixin, mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     """The caller's own active sessions; deleting one revokes it."""
 
     serializer_class = SessionSerializer

@@ -4,6 +4,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.conditional import PreconditionMixin
 from config.ratelimit import enforce_ip_rate_limit
 from config.schema import ErrorEnvelopeSerializer
 from config.views import PublicAPIView
@@ -210,7 +211,7 @@ class IdentityLinkStartView(APIView):
         return authorization_response(authorization)
 
 
-class IdentityDetailView(generics.GenericAPIView):
+class IdentityDetailView(PreconditionMixin, generics.GenericAPIView):
     serializer_class = SocialIdentitySerializer
     filter_backends: list = []
 

@@ -1,7 +1,10 @@
 """The REST API: DRF, pagination, the OpenAPI schema and its docs pages, CORS."""
 
+from corsheaders.defaults import default_headers
+
 from .core import APP_VERSION
 from .env import env
+from .imports import IMPORT_MAX_BYTES
 
 REST_FRAMEWORK = {
     # Delegated credentials' classes first: each takes only its own tokens (OAuth access tokens are JWTs typed
@@ -141,7 +144,8 @@ SPECTACULAR_SETTINGS = {
 
 # Browsers on these origins may call the API; none by default (same origin only).
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
-# What a browser's script may read of an answer: the request id, and how to back off (docs/api/rate-limits.md).
+# What a browser's script may read of an answer: the request id, how to back off (docs/api/rate-limits.md), and the
+# validators of conditional and idempotent requests (docs/api/concurrency.md).
 CORS_EXPOSE_HEADERS = [
     "X-Request-ID",
     "Retry-After",
@@ -149,7 +153,21 @@ CORS_EXPOSE_HEADERS = [
     "RateLimit-Remaining",
     "RateLimit-Reset",
     "RateLimit-Policy",
+    "ETag",
+    "Idempotent-Replayed",
 ]
+# corsheaders' defaults, and the conditional and idempotent request headers (docs/api/concurrency.md).
+CORS_ALLOW_HEADERS = (*default_headers, "if-match", "if-none-match", "idempotency-key")
 # Let those origins send cookies (the refresh cookie, single sign-on's sso_binding): fetch with
 # credentials: "include". Only with CORS_ALLOWED_ORIGINS naming the frontend, never a wildcard.
 CORS_ALLOW_CREDENTIALS = env.bool("CORS_ALLOW_CREDENTIALS", default=False)
+
+# Idempotency-Key on POST (docs/api/concurrency.md): a key and its answer are kept this many hours, and
+# replayed to a retry with the same key and body within them; the retention policy purges them after.
+IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
+# A request still running with its key answers 409 to a retry; after this many seconds without an answer
+# (the worker died; keep it above gunicorn's --timeout) the key may be used again.
+IDEMPOTENCY_IN_FLIGHT_SECONDS = env.int("IDEMPOTENCY_IN_FLIGHT_SECONDS", default=120)
+# The largest keyed body that is fingerprinted (a multipart upload is hashed as it streams to a temporary
+# file); a larger one answers 413. JSON bodies are bounded by DATA_UPLOAD_MAX_MEMORY_SIZE already.
+IDEMPOTENCY_MAX_BODY_BYTES = env.int("IDEMPOTENCY_MAX_BODY_BYTES", default=IMPORT_MAX_BYTES + 1024 * 1024)

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "orgaudit",
     "org_webhooks",
     "live",
+    "idempotency",
 ]
 
 MIDDLEWARE = [
@@ -69,6 +70,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.ApiErrorMiddleware",
     "config.middleware.SingleValuedQueryMiddleware",
+    # ETag and If-None-Match (304) on the API's reads; If-Match is the views' (config/conditional.py).
+    "config.conditional.ConditionalGetMiddleware",
+    # Idempotency-Key on the API's POSTs (idempotency/middleware.py).
+    "idempotency.middleware.IdempotencyKeyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -2,7 +2,8 @@
 
 Beat runs every policy hourly (``config.tasks.purge``, in celery.py); ``manage.py purge`` runs them
 on demand. Each age is a setting of its own; the data exports' (``DATA_EXPORT_EXPIRY_HOURS``) is in
-privacy.py, since it is also the expiry the API shows.
+privacy.py, since it is also the expiry the API shows, and the Idempotency-Keys' (``IDEMPOTENCY_KEY_HOURS``)
+in api.py, for the same reason.
 """
 
 from .env import env
@@ -111,6 +112,14 @@ RETENTION_POLICIES = [
         "unit": "days",
         "removes": "records",
         "description": "organizations' audit records older than {age}",
+    },
+    {
+        "name": "idempotency_keys",
+        "purge": "idempotency.services.idempotency_keys_purge",
+        "setting": "IDEMPOTENCY_KEY_HOURS",
+        "unit": "hours",
+        "removes": "keys",
+        "description": "Idempotency-Key records (and the answers kept for replay) claimed more than {age} ago",
     },
     {
         "name": "trash",

@@ -12,6 +12,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from config import tasks
 from config.retention import delete_files_in_batches, delete_in_batches, retention_policies, retention_run
+from idempotency.models import IdempotencyKey
 from imports.models import ImportJob, ImportState
 from notifications.models import DeliveryState, Notification, NotificationDelivery
 from oauth_server.models import AccessToken
@@ -26,6 +27,7 @@ from tests.factories import (
     AccessTokenFactory,
     AuditEventFactory,
     DataExportFactory,
+    IdempotencyKeyFactory,
     ImportJobFactory,
     NotificationDeliveryFactory,
     NotificationFactory,
@@ -50,6 +52,7 @@ POLICY_NAMES = [
     "oauth_tokens",  # tests/oauth_server/test_cleanup.py
     "audit",
     "organization_audit",  # tests/orgaudit/test_audit_log_api.py
+    "idempotency_keys",  # tests/idempotency/test_idempotency_keys.py
     "trash",  # tests/tasks_app/test_trash.py
     "deleted_organizations",  # tests/organizations/test_deletion.py
 ]
@@ -182,6 +185,8 @@ def one_of_each():
     AuditEventFactory()
     OrganizationAuditRecordFactory(occurred_at=old)
     OrganizationAuditRecordFactory()
+    IdempotencyKeyFactory(created_at=old)
+    IdempotencyKeyFactory()
     TaskFactory(deleted_at=old)
     TaskFactory()
     OrganizationFactory(deleted_at=old)
@@ -200,6 +205,7 @@ def counts() -> dict[str, int]:
         "oauth_tokens": AccessToken.objects.count(),
         "audit": AuditEvent.objects.count(),
         "organization_audit": OrganizationAuditRecord.objects.count(),
+        "idempotency_keys": IdempotencyKey.objects.count(),
         "trash": Task.all_objects.count(),
         "deleted_organizations": Organization.all_objects.count(),
     }
@@ -225,8 +231,9 @@ class TestCommand:
         assert lines[7].startswith("oauth_tokens: 1 codes and tokens removed: ")
         assert lines[8] == "audit: 1 events removed: security audit events older than 400 days (RETENTION_AUDIT_DAYS)"
         assert lines[9].startswith("organization_audit: 1 records removed: ")
-        assert lines[10].startswith("trash: 1 tasks and comments removed: ")
-        assert lines[11].startswith("deleted_organizations: 1 organizations removed: ")
+        assert lines[10].startswith("idempotency_keys: 1 keys removed: ")
+        assert lines[11].startswith("trash: 1 tasks and comments removed: ")
+        assert lines[12].startswith("deleted_organizations: 1 organizations removed: ")
         after = counts()
         # The old notification's own delivery is not among them: it has none.
         assert {name: before[name] - after[name] for name in before} == dict.fromkeys(before, 1)

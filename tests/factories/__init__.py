@@ -5,6 +5,7 @@ service itself when its side effects (activity, notifications, enqueued work) ar
 """
 
 from tests.factories.accounts import DEFAULT_PASSWORD, EmailVerificationFactory, UserFactory, user_change_form
+from tests.factories.idempotency import IdempotencyKeyFactory
 from tests.factories.imports import ImportJobFactory, ImportRowErrorFactory
 from tests.factories.mfa import (
     MfaChallengeFactory,
@@ -56,6 +57,7 @@ __all__ = [
     "EmailVerificationFactory",
     "GrantFactory",
     "IDTokenFactory",
+    "IdempotencyKeyFactory",
     "ImportJobFactory",
     "ImportRowErrorFactory",
     "InvitationEmailFactory",

@@ -32,6 +32,8 @@ from schemathesis.core.failures import AcceptedNegativeData
 from schemathesis.generation.meta import CoverageScenario
 from schemathesis.openapi.checks import RejectedPositiveData
 
+from config import idempotency_keys
+from config.schema import ETAG_LIST_PATTERN
 from config.wsgi import application
 from tests.fuzz.conftest import ROLES, build_fuzz_world
 
@@ -236,7 +238,41 @@ RULES_THE_SCHEMA_CANNOT_STATE = {
 RFC_ERRORS_THE_SCHEMA_CANNOT_STATE = {"oauth_provider_register_create": {"invalid_redirect_uri"}}
 
 
+# Conditional and idempotent requests (docs/api/concurrency.md) refuse for the state of the server, which no
+# schema states: an If-Match that is well formed but not the resource's ETag, an Idempotency-Key used before
+# (in a stateful scenario) with another request, or still running.
+STATE_REFUSALS = {412: "precondition_failed", 422: "idempotency_key_reused", 409: "idempotency_key_in_flight"}
+
+
+def _refused_for_the_servers_state(response) -> bool:
+    code = STATE_REFUSALS.get(response.status_code)
+    try:
+        return code is not None and [error["code"] for error in response.json()["errors"]] == [code]
+    except (ValueError, KeyError, TypeError):
+        return False
+
+
+# A header the schema's pattern refuses, sent in a case schemathesis counts as positive (the coverage phase
+# mutates one part and fills the others with defaults such as "0"): refused as the negative data it is.
+HEADER_PATTERNS = {
+    "invalid_if_match": ("If-Match", ETAG_LIST_PATTERN),
+    "invalid_idempotency_key": ("Idempotency-Key", idempotency_keys.HEADER_PATTERN),
+}
+
+
+def _refused_for_a_malformed_header(case, response) -> bool:
+    try:
+        (error,) = response.json()["errors"]
+    except (ValueError, KeyError, TypeError):
+        return False
+    header, pattern = HEADER_PATTERNS.get(error["code"], (None, None))
+    value = {name.lower(): value for name, value in (case.headers or {}).items()}.get((header or "").lower())
+    return value is not None and not re.fullmatch(pattern, value)
+
+
 def _refused_for_a_rule_the_schema_cannot_state(case, response) -> bool:
+    if _refused_for_the_servers_state(response) or _refused_for_a_malformed_header(case, response):
+        return True
     if response.status_code not in (400, 403, 410):
         return False
     operation_id = case.operation.definition.raw.get("operationId")
@@ -331,7 +367,8 @@ def filter_failure(context, failure, case, response):
     if isinstance(failure, RejectedPositiveData):
         return not _refused_for_a_rule_the_schema_cannot_state(case, response)
     if isinstance(failure, AcceptedNegativeData):
-        return not _violates_only_a_lenient_rule(case)
+        # A precondition is evaluated before the body is (RFC 9110 §13.2.1): an invalid body meets 412 first.
+        return not (_violates_only_a_lenient_rule(case) or _refused_for_the_servers_state(response))
     return True
 
 
@@ -443,12 +480,13 @@ def test_every_path_parameter_has_a_real_value():
 # --- The scoping stays narrow ------------------------------------------------------------------------
 
 
-def _case(operation_id="tasks_create", body=None, query=None, mutations=()):
+def _case(operation_id="tasks_create", body=None, query=None, mutations=(), headers=None):
     data = SimpleNamespace(mutations=tuple(mutations), parameter=None, parameter_location=None, description=None)
     return SimpleNamespace(
         operation=SimpleNamespace(definition=SimpleNamespace(raw={"operationId": operation_id})),
         body=body or {},
         query=query or {},
+        headers=headers or {},
         meta=SimpleNamespace(phase=SimpleNamespace(data=data)),
     )
 
@@ -476,6 +514,15 @@ def test_only_the_listed_refusals_of_valid_data_are_expected():
     assert not expected(_case(), _refusal(400, ("does_not_exist", "assignee"), ("invalid", "due_date")))
     assert not expected(_case("tasks_partial_update"), _refusal(500, ("server_error", None)))
     assert not expected(_case("organizations_create"), _refusal(400, ("does_not_exist", "assignee")))
+    # The server's state (docs/api/concurrency.md), and a header the schema's pattern refuses.
+    assert expected(_case("tasks_partial_update"), _refusal(412, ("precondition_failed", None)))
+    assert expected(_case(), _refusal(422, ("idempotency_key_reused", None)))
+    assert expected(_case(), _refusal(409, ("idempotency_key_in_flight", None)))
+    assert not expected(_case(), _refusal(409, ("conflict", None)))
+    assert expected(_case(headers={"Idempotency-Key": 'a"b'}), _refusal(400, ("invalid_idempotency_key", None)))
+    assert not expected(_case(headers={"Idempotency-Key": "ab"}), _refusal(400, ("invalid_idempotency_key", None)))
+    assert expected(_case(headers={"If-Match": "0"}), _refusal(400, ("invalid_if_match", None)))
+    assert not expected(_case(headers={"If-Match": '"0"'}), _refusal(400, ("invalid_if_match", None)))
 
 
 def test_only_the_listed_leniencies_for_invalid_data_are_expected():
