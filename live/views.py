@@ -1,8 +1,11 @@
+from urllib.parse import urlencode
+
 import redis
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
 from django.db import connections
 from django.http import StreamingHttpResponse
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -165,5 +168,7 @@ class EventTicketView(APIView):
     )
     def post(self, request):
         ticket, lifetime = tickets.ticket_issue(user=request.user, session_id=request.session_id)
-        body = {"ticket": ticket, "expires_in": lifetime, "url": f"/api/v1/events?ticket={ticket}"}
+        # Absolute: a frontend served from another origin (FRONTEND_URL) hands it to EventSource as it is.
+        url = request.build_absolute_uri(f"{reverse('event-stream')}?{urlencode({'ticket': ticket})}")
+        body = {"ticket": ticket, "expires_in": lifetime, "url": url}
         return Response(StreamTicketSerializer(body).data, status=status.HTTP_201_CREATED)

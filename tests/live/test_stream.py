@@ -1,5 +1,7 @@
 """The live stream through the API, as a frontend opens it: who sees what, resumption, credentials."""
 
+from urllib.parse import urlencode
+
 import pytest
 from django.db import transaction
 
@@ -310,7 +312,8 @@ class TestTickets:
         assert response.status_code == 201, response.content
         body = response.json()
         assert body["expires_in"] == 60
-        assert body["url"] == f"{EVENTS}?ticket={body['ticket']}"
+        # Absolute, for a frontend on another origin; the ticket percent-encoded.
+        assert body["url"] == f"http://testserver{EVENTS}?{urlencode({'ticket': body['ticket']})}"
         stream = open_stream(api_client, body["url"])
         create_task(client_as("admin"), org, "Seen through a ticket")
         assert types_and_titles(events_until(stream, "Seen through a ticket")) == [
