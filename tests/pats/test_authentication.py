@@ -72,11 +72,16 @@ def test_an_inactive_persons_token_is_refused(api_client, token):
     assert_error(bearer(api_client, token.secret).get("/api/v1/tasks"), 401, "invalid_token")
 
 
-@pytest.mark.parametrize("secret", ["twp_short", "twp_" + "A" * 38, None], ids=["malformed", "bad checksum", "unknown"])
-def test_a_look_alike_is_refused_without_reaching_anything(api_client, secret, django_assert_num_queries):
-    secret = secret or tokens.token_generate()  # well formed, but never issued
+@pytest.mark.parametrize(
+    ("secret", "queries"),
+    [("twp_short", 0), ("twp_" + "A" * 38, 0), (None, 1)],
+    ids=["malformed", "bad checksum", "unknown"],
+)
+def test_a_look_alike_is_refused_without_reaching_anything(api_client, secret, queries, django_assert_num_queries):
+    # Only a well-formed token (a random one, never issued) is looked up; the others are refused on their form.
+    secret = secret or tokens.token_generate()
     client = bearer(api_client, secret)
-    with django_assert_num_queries(0 if secret.startswith("twp_A") or len(secret) < 42 else 1):
+    with django_assert_num_queries(queries):
         response = client.get("/api/v1/tasks")
     assert_error(response, 401, "invalid_token")
     assert 'error="invalid_token"' in response["WWW-Authenticate"]
