@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 from benchmarks.harness import add_database_url_argument, run_with_servers
-from devtools.processes import ROOT, AsgiAppServer, RedisServer, ThrowawayDatabase, production_env
+from devtools.processes import ROOT, UNLIMITED_CLASSES, AsgiAppServer, RedisServer, ThrowawayDatabase, production_env
 
 REQUEST = (
     "GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
@@ -251,6 +251,7 @@ def run(args) -> None:
             DATABASE_URL=database.url,
             REDIS_URL=redis.url,
             JWT_ACCESS_MINUTES="600",
+            **UNLIMITED_CLASSES,  # a thousand streams open from one address
         )
         run_django(["manage.py", "migrate", "--noinput", "-v0"], env, timeout=600)
         seeded = json.loads(

@@ -350,6 +350,16 @@ def production_env(**overrides: str) -> dict[str, str]:
     return clean_env(**{**production, **overrides})
 
 
+# The endpoint classes' limits (config/settings/ratelimits.py), for a drill or a benchmark that loads the server
+# from one address as a few people: far above what it sends, since it measures the server, not the limiter
+# (benchmarks/rate_limit.py measures that; tests/config/test_rate_limits.py tests it). Guess limits stay.
+UNLIMITED_CLASSES = {
+    f"RATELIMIT_{rate_class}_{who}": "1000000/m"
+    for rate_class in ("READ", "WRITE", "UPLOAD", "EXPORT", "AUTH")
+    for who in ("USER", "IP")
+} | {"RATELIMIT_ANONYMOUS_IP": "1000000/m"}
+
+
 class AppServer:
     """The project under gunicorn (as the Docker image runs it), on a free loopback port.
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from devtools.processes import AppServer, PostgresCluster, production_env, run_python, wait_until
+from devtools.processes import UNLIMITED_CLASSES, AppServer, PostgresCluster, production_env, run_python, wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -56,7 +56,7 @@ def app(cluster, redis_server):
     for command in (["migrate", "--noinput", "-v0"], ["seed_demo"]):
         done = run_python(["manage.py", *command], DATABASE_URL=url, DJANGO_SETTINGS_MODULE="config.settings.local")
         assert done.returncode == 0, done.stdout + done.stderr
-    server = AppServer(production_env(DATABASE_URL=url, REDIS_URL=redis_server.url))
+    server = AppServer(production_env(DATABASE_URL=url, REDIS_URL=redis_server.url, **UNLIMITED_CLASSES))
     try:
         yield server.start()
     finally:

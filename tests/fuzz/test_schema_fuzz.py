@@ -345,8 +345,13 @@ def _violations(case) -> list[tuple[str, str | None, bool]]:
 
 
 def _sent_empty(value) -> bool:
-    # {} and [] go out as "name=" (or not at all), as "" does
-    return value in ("", [""], {}, [])
+    # {} and [] go out as "name=" (or not at all), as "" does; so does a list of blanks (`?status=&status=`,
+    # `?ordering=,`): a filter of several values reads only the values that are not blank.
+    if isinstance(value, list):
+        return all(item == "" for item in value)
+    if isinstance(value, str):
+        return not value.replace(",", "").strip()  # "," is two blank values of a comma-separated parameter
+    return value == {}
 
 
 def _violates_only_a_lenient_rule(case) -> bool:
