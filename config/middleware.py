@@ -34,6 +34,12 @@ class RequestContextMiddleware:
             return self.get_response(request)
 
 
+def _resolved_to_no_endpoint(request) -> bool:
+    from config.views import API_NOT_FOUND  # config.views imports this module
+
+    return getattr(request.resolver_match, "url_name", None) == API_NOT_FOUND
+
+
 class SingleValuedQueryMiddleware:
     """Refuses an API request that gives a query parameter twice (``?page=2&page=``): 400 ``repeated_parameter``,
     unless the view's filters take several values there (``config.filters.multiple_value_parameters``:
@@ -53,8 +59,8 @@ class SingleValuedQueryMiddleware:
         if not is_api_path(request.path):
             return None
         repeated = {name for name, values in request.GET.lists() if len(values) > 1}
-        if not repeated:
-            return None
+        if not repeated or _resolved_to_no_endpoint(request):
+            return None  # no such endpoint: its 404 says more than which parameters it would take once
         view_class = getattr(view_func, "cls", None) or getattr(view_func, "view_class", None)
         repeated -= multiple_value_parameters(view_class, getattr(view_func, "initkwargs", None))
         if not repeated:

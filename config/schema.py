@@ -238,8 +238,10 @@ class AutoSchema(SpectacularAutoSchema):
 
     def _get_request_for_media_type(self, serializer, direction="request"):
         # drf-spectacular documents every PATCH body as its all-optional "Patched" variant; a view whose
-        # PATCH needs its serializer's required fields says so with ``patch_needs_required_fields = True``.
-        if self.method == "PATCH" and getattr(self.view, "patch_needs_required_fields", False):
+        # PATCH needs its serializer's required fields says so with ``patch_needs_required_fields = True``
+        # (a viewset: the names of those actions, ``("comment_detail",)``).
+        needs = getattr(self.view, "patch_needs_required_fields", False)
+        if self.method == "PATCH" and (needs is True or getattr(self.view, "action", None) in (needs or ())):
             self.method = "PUT"
             try:
                 return super()._get_request_for_media_type(serializer, direction)

@@ -83,6 +83,7 @@ class TaskViewSet(
     ordering = ["-created_at"]
     permission_classes = [IsOrgEditorOrReadOnly]
     permission_classes_by_action = {"destroy": [IsTaskCreatorOrOrgAdmin]}
+    patch_needs_required_fields = ("comment_detail",)  # editing a comment sends its body (config.schema says so)
     required_scopes = {
         "GET": "tasks:read",  # list, assigned, mentioned, retrieve, comments, activity
         "POST": "tasks:write",

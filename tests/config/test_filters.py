@@ -93,6 +93,13 @@ def test_single_valued_parameters_still_refuse_repeats(client_as, tasks):
     }
 
 
+def test_a_path_that_is_no_endpoint_answers_404_whatever_its_parameters(client_as):
+    # Not a 400 for a parameter given twice: there is no endpoint to take it once or several times.
+    response = client_as("viewer").get(f"{API}/organizations/None/imports?kind=tasks&kind=members&page=1&page=2")
+    assert response.status_code == 404
+    assert response.json()["errors"][0]["code"] == "not_found"
+
+
 def test_notifications_unread_and_kind(org, client_for):
     read = NotificationFactory(recipient=org.viewer, kind=NotificationKind.ASSIGNED, read_at=timezone.now())
     unread = NotificationFactory(recipient=org.viewer, kind=NotificationKind.MENTIONED)

@@ -53,3 +53,13 @@ def test_lists_are_documented_as_pages(schema, path, component):
     body = operation["responses"]["200"]["content"]["application/json"]["schema"]
     assert body == {"$ref": f"#/components/schemas/{component}"}
     assert {"page", "page_size"} <= {p["name"] for p in operation["parameters"]}
+
+
+def test_editing_a_comment_documents_its_body_as_required(schema):
+    """The only thing a comment's PATCH changes is its body: the schema says to send it (not the Patched variant)."""
+    body = schema["paths"]["/api/v1/tasks/{id}/comments/{comment_id}"]["patch"]["requestBody"]
+    assert body["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/CommentCreateRequest"}
+    assert schema["components"]["schemas"]["CommentCreateRequest"]["required"] == ["body"]
+    # The task's own PATCH stays partial.
+    task = schema["paths"]["/api/v1/tasks/{id}"]["patch"]["requestBody"]["content"]["application/json"]["schema"]
+    assert task == {"$ref": "#/components/schemas/PatchedTaskWriteRequest"}
