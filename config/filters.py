@@ -179,6 +179,12 @@ class StableOrderingFilter(StrictOrderingFilter):
 
     tie_breakers = ("-created_at", "-pk")
 
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["description"] += " Ties are broken by newest first."
+        return parameters
+
     def get_ordering(self, request, queryset, view):
         ordering = list(super().get_ordering(request, queryset, view) or [])
         named = {field.lstrip("-") for field in ordering}

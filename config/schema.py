@@ -5,13 +5,12 @@ from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import get_manager, get_view_model
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
-from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import AllowAny
 
 from config import idempotency_keys
 from config.conditional import PreconditionMixin
 from config.error_codes import catalogue_markdown
-from config.filters import MAX_FILTER_VALUES, StableOrderingFilter
+from config.filters import MAX_FILTER_VALUES
 from config.ratelimit import is_unlimited
 from config.serializers import StrictCharField
 
@@ -174,9 +173,9 @@ class AutoSchema(SpectacularAutoSchema):
         return headers
 
     def _get_filter_parameters(self):
-        """Filters and ordering state their allowed values, in the order the code declares them (drf-spectacular
-        sorts a parameter's enum alphabetically: ``done, in_progress, todo``; a frontend's select wants
-        ``todo, in_progress, done``), and ``ordering`` its fields, which the generator leaves a free string."""
+        """Filters state their allowed values in the order the code declares them (drf-spectacular sorts a
+        parameter's enum alphabetically: ``done, in_progress, todo``; a frontend's select wants
+        ``todo, in_progress, done``). ``ordering`` states its fields itself (config.filters.StrictOrderingFilter)."""
         parameters = super()._get_filter_parameters()
         for parameter in parameters:
             # A filter of several values takes at most MAX_FILTER_VALUES (config/filters.py): the schema says so.
@@ -191,8 +190,6 @@ class AutoSchema(SpectacularAutoSchema):
             backend = backend_class()
             if isinstance(backend, DjangoFilterBackend):
                 self._declared_enum_order(parameters, backend.get_filterset_class(self.view, queryset), model)
-            elif isinstance(backend, OrderingFilter):
-                self._ordering_enum(parameters, backend, queryset)
         return parameters
 
     @staticmethod
@@ -216,25 +213,6 @@ class AutoSchema(SpectacularAutoSchema):
             schema["enum"] = [v for v in declared if v in schema["enum"]] + [
                 v for v in schema["enum"] if v not in declared
             ]
-
-    def _ordering_enum(self, parameters, backend, queryset):
-        try:
-            fields = [name for name, _label in backend.get_valid_fields(queryset, self.view, {"request": None})]
-        except Exception:  # fields derived from a serializer that needs a request: left a free string
-            return
-        for parameter in parameters:
-            if parameter["name"] != backend.ordering_param or not fields:
-                continue
-            parameter["schema"] = {
-                "type": "array",
-                "items": {"type": "string", "enum": [v for field in fields for v in (field, f"-{field}")]},
-            }
-            parameter["style"], parameter["explode"] = "form", False
-            parameter["description"] = (
-                "Sort by these fields, comma-separated, in order of precedence; a leading `-` sorts descending."
-            )
-            if isinstance(backend, StableOrderingFilter):
-                parameter["description"] += " Ties are broken by newest first."
 
     def _get_request_for_media_type(self, serializer, direction="request"):
         # drf-spectacular documents every PATCH body as its all-optional "Patched" variant; a view whose
