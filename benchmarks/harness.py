@@ -149,3 +149,32 @@ def run_with_servers(name: str, run: Callable, args) -> None:
     except KeyboardInterrupt:
         print("\ninterrupted; everything it started is stopped and the database dropped")
         sys.exit(130)
+
+
+# --- Scale curves: a benchmark run at several sizes (issue 16: none may grow faster than its raw SQL) -------------
+
+
+def scales_argument(parser, default: str = "10000,100000") -> None:
+    """``--scales 10000,100000,1000000``: the sizes to run at, smallest first."""
+    parser.add_argument(
+        "--scales",
+        type=lambda text: sorted(int(part.replace("_", "")) for part in text.split(",") if part.strip()),
+        default=default,
+        help=f"comma-separated sizes to run at, e.g. 10000,100000,1000000 (default {default})",
+    )
+
+
+def print_scale_curve(figures: dict[int, dict[str, float]], *, unit: str = "ms", width: int = 40) -> None:
+    """One line per figure: its value at each size, and how it grew from the smallest size to each larger one
+    (``x10.0`` is ten times the cost). Compare an API figure's growth with its raw SQL's on the next line."""
+    scales = sorted(figures)
+    if not scales:
+        return
+    scale_of = {"ms": 1e3, "µs": 1e6, "s": 1.0, "": 1.0}[unit]
+    print("\nscale curve (" + " -> ".join(f"{size:,}" for size in scales) + f"; {unit or 'value'}, growth):")
+    for label in figures[scales[0]]:
+        values = [figures[size].get(label) for size in scales]
+        cells = [f"{v * scale_of:10.2f}" if v is not None else f"{'-':>10}" for v in values]
+        first = values[0]
+        growth = [f"x{v / first:.1f}" if v is not None and first else "-" for v in values[1:]]
+        print(f"  {label:<{width}} {' '.join(cells)}   {' '.join(growth)}")
