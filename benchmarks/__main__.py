@@ -7,6 +7,8 @@ BENCHMARKS = {
     "session_check": "benchmarks.session_check",
     "rate_limit": "benchmarks.rate_limit",
     "task_list": "benchmarks.task_list",
+    "search": "benchmarks.search",
+    "organizations": "benchmarks.organizations",
     "load": "benchmarks.load",
     "reports": "benchmarks.reports",
     "imports": "benchmarks.imports",
