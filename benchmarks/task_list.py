@@ -59,12 +59,14 @@ def page_sql(*, where: str, select: str = "", source: str = "", order: str = "")
 
 
 def search_sql(organization_id, word: str, language: str) -> str:
+    """The search's page as one would write it by hand: the query inline (a constant the planner folds, so the
+    scan may run in parallel workers), the full-text match or the substrings, ranked."""
+    query = f"websearch_to_tsquery('{language}', '{word}')"
     like = "'%" + word.upper() + "%'"
     substring = f"upper(t.title::text) LIKE {like} OR upper(t.description) LIKE {like}" if len(word) >= 3 else "false"
     return page_sql(
-        select=", ts_rank(t.search_vector, q) AS rank",
-        source=f"CROSS JOIN websearch_to_tsquery('{language}', '{word}') AS q",
-        where=f"t.organization_id = '{organization_id}' AND (t.search_vector @@ q OR {substring})",
+        select=f", ts_rank(t.search_vector, {query}) AS rank",
+        where=f"t.organization_id = '{organization_id}' AND (t.search_vector @@ {query} OR {substring})",
         order="rank DESC,",
     )
 
