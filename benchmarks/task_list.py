@@ -47,15 +47,15 @@ SELECT t.id, t.organization_id, t.title, t.description, t.status, t.priority, t.
                                                    'email', u.email) ORDER BY u.username), '[]')
           FROM tasks_app_taskmention m JOIN accounts_user u ON u.id = m.user_id WHERE m.task_id = t.id) AS mentions
        {select}
-  FROM tasks_app_task t {source}
+  FROM tasks_app_task t
   LEFT JOIN accounts_user c ON c.id = t.created_by_id LEFT JOIN accounts_user a ON a.id = t.assignee_id
  WHERE t.deleted_at IS NULL AND {where}
  ORDER BY {order} t.created_at DESC, t.id DESC LIMIT 20
 """
 
 
-def page_sql(*, where: str, select: str = "", source: str = "", order: str = "") -> str:
-    return PAGE_SQL.format(select=select, source=source, where=where, order=order)
+def page_sql(*, where: str, select: str = "", order: str = "") -> str:
+    return PAGE_SQL.format(select=select, where=where, order=order)
 
 
 def search_sql(organization_id, word: str, language: str) -> str:
