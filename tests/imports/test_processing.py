@@ -94,7 +94,7 @@ def test_a_job_killed_mid_way_resumes_from_its_checkpoint_without_loss_or_duplic
     job.refresh_from_db()
     assert (job.state, job.total, job.processed, job.created, job.failed) == ("succeeded", 11, 11, 10, 1)
     assert titles() == [f"Task {i}" for i in range(10)]
-    assert TaskActivity.objects.filter(verb="imported").count() == 10
+    assert not TaskActivity.objects.exists()  # each task's "imported" entry is read from the task
     assert job.row_errors.count() == 1
     assert job.summary == {}  # nobody assigned
     assert job.attempts == 1
