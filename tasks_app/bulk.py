@@ -92,41 +92,50 @@ def load(
     """
     if not rows:
         return 0
-    ids = _new_ids(len(rows))
     if connection.vendor == "postgresql":
-        _copy(organization_id, created_by_id, import_job_id, rows, ids, now)
+        _copy(organization_id, created_by_id, import_job_id, rows, now)
     else:
-        _bulk_create(organization_id, created_by_id, import_job_id, rows, ids, now)
+        _bulk_create(organization_id, created_by_id, import_job_id, rows, _new_ids(len(rows)), now)
     return len(rows)
 
 
-def _copy(organization_id, created_by_id, import_job_id, rows, ids, now) -> None:
+# Ids are drawn this many at a time as the rows are written: the server starts on the first rows at once
+# instead of waiting for the ids of the whole batch.
+ID_CHUNK = 500
+
+
+def _copy(organization_id, created_by_id, import_job_id, rows, now) -> None:
     done = Status.DONE
+    ids = []
     with connection.cursor() as wrapper:
         cursor = wrapper.cursor  # psycopg's own cursor: Django's wrapper has no copy()
         with cursor.copy(_copy_sql(Task, TASK_COLUMNS)) as copy:
             copy.set_types([kind for _, kind in TASK_COLUMNS])
             write = copy.write_row
             created_at = now
-            for task_id, row in zip(ids, rows, strict=True):
-                created_at += _ONE_MICROSECOND
-                write(
-                    (
-                        task_id,
-                        organization_id,
-                        row.title,
-                        row.description,
-                        row.status,
-                        row.priority,
-                        created_by_id,
-                        row.assignee_id,
-                        row.due_date,
-                        created_at if row.status == done else None,
-                        created_at,
-                        created_at,
-                        import_job_id,
+            for start in range(0, len(rows), ID_CHUNK):
+                chunk = rows[start : start + ID_CHUNK]
+                chunk_ids = _new_ids(len(chunk))
+                ids += chunk_ids
+                for task_id, row in zip(chunk_ids, chunk, strict=True):
+                    created_at += _ONE_MICROSECOND
+                    write(
+                        (
+                            task_id,
+                            organization_id,
+                            row.title,
+                            row.description,
+                            row.status,
+                            row.priority,
+                            created_by_id,
+                            row.assignee_id,
+                            row.due_date,
+                            created_at if row.status == done else None,
+                            created_at,
+                            created_at,
+                            import_job_id,
+                        )
                     )
-                )
         if any(row.mention_ids for row in rows):
             with cursor.copy(_copy_sql(TaskMention, MENTION_COLUMNS)) as copy:
                 copy.set_types([kind for _, kind in MENTION_COLUMNS])
