@@ -3,8 +3,8 @@
 Used by ``tasks_app.services.task_bulk_load`` only, on rows its caller has validated. Each task
 gets its description's mentions, written the same way and in the same transaction. No activity row:
 a task records the import that created it (``import_job_id``), and its activity shows that as its
-``imported`` entry (``tasks_app.selectors.activity_list``); a row per task was a fifth of the server's
-work in an import (docs/performance.md, "Imports").
+``imported`` entry (``tasks_app.selectors.activity_list``); a row per task was about a sixth of the
+server's work in an import (docs/performance.md, "Imports").
 PERFORMANCE.md: per-row ORM saves and serializers cannot keep up with a CSV file; COPY is
 bound by the server, not by Python.
 """

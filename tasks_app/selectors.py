@@ -46,8 +46,8 @@ class TaskActivityList:
     """A task's activity, oldest first: the entries stored for it and, first, for a task an import created,
     its ``imported`` entry, read from the task itself (``import_job_id``, ``created_by``, ``created_at``).
 
-    Imports store no activity row per task (``tasks_app.bulk``): at a million rows that row, its indexes
-    and its foreign-key checks were a fifth of the server's work. The entry reads as the stored one did:
+    Imports store no activity row per task (``tasks_app.bulk``): that row, its indexes and its foreign-key
+    checks were about a sixth of the server's work in an import. The entry reads as the stored one did:
     verb ``imported``, the importer as actor, the job's id as ``new_value``, the task's creation time;
     its ``id`` is 0, since no row holds it. Rows stored by imports before are left out, not shown twice.
 
