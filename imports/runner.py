@@ -3,7 +3,8 @@
 1. **Header.** Columns are matched ignoring case and surrounding spaces; a missing required
    column fails the job before any row; unknown ones become warnings.
 2. **Batches.** Rows stream from the stored file and are validated by the job's kind
-   (``imports.kinds``). Each batch commits in ONE transaction with the job's checkpoint
+   (``imports.kinds``), one batch ahead in a second thread (``ImportRun._pass``). Each batch
+   commits in ONE transaction with the job's checkpoint
    (``processed``, ``last_line``, counts) saved as the run's heartbeat: a worker killed anywhere
    resumes from the last committed batch, losing and duplicating nothing. Every write of a run is
    conditional on the run still holding the job (``config.jobs``), so a cancelled job stops at the
@@ -22,6 +23,7 @@ The runner knows no kind: columns, validation, loading and the summary come from
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 
 from django.conf import settings
@@ -152,18 +154,20 @@ class ImportRun:
         self.finish(ImportState.FAILED, f"Missing required column {names}: no row was read.")
 
     def _pass(self, rows: CsvRows, validate, *, load: bool) -> None:
-        batch_size = self.kind.batch_size
-        stream = iter(rows)
-        while batch := list(islice(stream, batch_size)):
-            valid, problems, rejected = [], [], 0
-            for line, cells in batch:
-                result = validate(cells)
-                if type(result) is list:
-                    rejected += 1
-                    problems.extend((line, problem) for problem in result)
-                elif load:
-                    valid.append((line, result))
-            self._commit(consumed=len(batch), last_line=batch[-1][0], valid=valid, problems=problems, rejected=rejected)
+        """Every batch of ``rows``, validated, then committed (and loaded if ``load``), in file order.
+
+        The next batch is read and validated in a second thread while this one is being written: the
+        database works on one batch (COPY, indexes, the deferred foreign-key checks at commit) while
+        Python parses and checks the next, instead of each waiting for the other. Only reading and
+        validating happen there (no query, no write); batches still commit one at a time, in order,
+        each with its checkpoint, from this thread. At most three batches are in memory.
+        """
+        stream, size = iter(rows), self.kind.batch_size
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-read-ahead") as reader:
+            ahead = reader.submit(_validated_batch, stream, validate, size, load=load)
+            while (batch := ahead.result()) is not None:
+                ahead = reader.submit(_validated_batch, stream, validate, size, load=load)
+                self._commit(**batch)
 
     def _commit(self, *, consumed: int, last_line: int, valid: list, problems: list, rejected: int) -> None:
         """One batch and the checkpoint, in one transaction."""
@@ -245,6 +249,29 @@ class ImportRun:
                 raise _Stopped()
             queue.import_job_after_end(job)
         self.job = job
+
+
+def _validated_batch(stream, validate, size: int, *, load: bool) -> dict | None:
+    """The next ``size`` rows of ``stream`` through ``validate``, as ``ImportRun._commit`` takes them;
+    None at the end of the file. The valid rows are kept only when they are to be loaded."""
+    batch = list(islice(stream, size))
+    if not batch:
+        return None
+    valid, problems, rejected = [], [], 0
+    for line, cells in batch:
+        result = validate(cells)
+        if type(result) is list:
+            rejected += 1
+            problems.extend((line, problem) for problem in result)
+        elif load:
+            valid.append((line, result))
+    return {
+        "consumed": len(batch),
+        "last_line": batch[-1][0],
+        "valid": valid,
+        "problems": problems,
+        "rejected": rejected,
+    }
 
 
 def _merged(summary: dict, extra: dict) -> dict:

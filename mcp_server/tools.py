@@ -106,12 +106,12 @@ def _filtered_tasks(request, queryset, filters: dict):
 
 def task_detail(task) -> dict:
     comments = task_selectors.comment_list(task=task).order_by("-created_at", "-id")
-    activity = task_selectors.activity_list(task=task).order_by("-created_at", "-id")
+    activity = task_selectors.activity_list(task=task)
     return {
         "task": _task(task),
         "comments": CommentSerializer(reversed(comments[:DETAIL_LIMIT]), many=True).data,
         "comment_count": comments.count(),
-        "activity": TaskActivitySerializer(reversed(activity[:DETAIL_LIMIT]), many=True).data,
+        "activity": TaskActivitySerializer(activity.latest(DETAIL_LIMIT), many=True).data,
         "activity_count": activity.count(),
     }
 

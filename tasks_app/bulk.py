@@ -1,8 +1,10 @@
 """Loading many tasks at once, at database speed: PostgreSQL COPY through psycopg 3, ``bulk_create`` elsewhere.
 
 Used by ``tasks_app.services.task_bulk_load`` only, on rows its caller has validated. Each task
-gets one ``imported`` activity row and its description's mentions, written the same way and in the
-same transaction.
+gets its description's mentions, written the same way and in the same transaction. No activity row:
+a task records the import that created it (``import_job_id``), and its activity shows that as its
+``imported`` entry (``tasks_app.selectors.activity_list``); a row per task was about a sixth of the
+server's work in an import (docs/performance.md, "Imports").
 PERFORMANCE.md: per-row ORM saves and serializers cannot keep up with a CSV file; COPY is
 bound by the server, not by Python.
 """
@@ -15,7 +17,7 @@ from uuid import UUID
 
 from django.db import connection
 
-from tasks_app.models import Status, Task, TaskActivity, TaskMention
+from tasks_app.models import Status, Task, TaskMention
 
 
 class TaskLoadRow(NamedTuple):
@@ -46,15 +48,6 @@ TASK_COLUMNS = (
     ("created_at", "timestamptz"),
     ("updated_at", "timestamptz"),
     ("import_job_id", "uuid"),
-)
-ACTIVITY_COLUMNS = (
-    ("task_id", "uuid"),
-    ("actor_id", "uuid"),
-    ("verb", "text"),
-    ("field", "text"),
-    ("old_value", "text"),
-    ("new_value", "text"),
-    ("created_at", "timestamptz"),
 )
 MENTION_COLUMNS = (
     ("task_id", "uuid"),
@@ -91,56 +84,58 @@ def load(
     import_job_id: UUID | None,
     rows: Sequence[TaskLoadRow],
     now: datetime.datetime,
-    activity_value: str = "",
 ) -> int:
-    """Insert the tasks and their ``imported`` activity in the current transaction; returns how many.
+    """Insert the tasks and their mentions in the current transaction; returns how many.
 
     Tasks of one call get increasing ``created_at`` (a microsecond apart), so lists ordered by
     creation show them in file order.
     """
     if not rows:
         return 0
-    ids = _new_ids(len(rows))
     if connection.vendor == "postgresql":
-        _copy(organization_id, created_by_id, import_job_id, rows, ids, now, activity_value)
+        _copy(organization_id, created_by_id, import_job_id, rows, now)
     else:
-        _bulk_create(organization_id, created_by_id, import_job_id, rows, ids, now, activity_value)
+        _bulk_create(organization_id, created_by_id, import_job_id, rows, _new_ids(len(rows)), now)
     return len(rows)
 
 
-def _copy(organization_id, created_by_id, import_job_id, rows, ids, now, activity_value) -> None:
+# Ids are drawn this many at a time as the rows are written: the server starts on the first rows at once
+# instead of waiting for the ids of the whole batch.
+ID_CHUNK = 500
+
+
+def _copy(organization_id, created_by_id, import_job_id, rows, now) -> None:
     done = Status.DONE
-    imported = TaskActivity.Verb.IMPORTED.value
+    ids = []
     with connection.cursor() as wrapper:
         cursor = wrapper.cursor  # psycopg's own cursor: Django's wrapper has no copy()
         with cursor.copy(_copy_sql(Task, TASK_COLUMNS)) as copy:
             copy.set_types([kind for _, kind in TASK_COLUMNS])
             write = copy.write_row
             created_at = now
-            for task_id, row in zip(ids, rows, strict=True):
-                created_at += _ONE_MICROSECOND
-                write(
-                    (
-                        task_id,
-                        organization_id,
-                        row.title,
-                        row.description,
-                        row.status,
-                        row.priority,
-                        created_by_id,
-                        row.assignee_id,
-                        row.due_date,
-                        created_at if row.status == done else None,
-                        created_at,
-                        created_at,
-                        import_job_id,
+            for start in range(0, len(rows), ID_CHUNK):
+                chunk = rows[start : start + ID_CHUNK]
+                chunk_ids = _new_ids(len(chunk))
+                ids += chunk_ids
+                for task_id, row in zip(chunk_ids, chunk, strict=True):
+                    created_at += _ONE_MICROSECOND
+                    write(
+                        (
+                            task_id,
+                            organization_id,
+                            row.title,
+                            row.description,
+                            row.status,
+                            row.priority,
+                            created_by_id,
+                            row.assignee_id,
+                            row.due_date,
+                            created_at if row.status == done else None,
+                            created_at,
+                            created_at,
+                            import_job_id,
+                        )
                     )
-                )
-        with cursor.copy(_copy_sql(TaskActivity, ACTIVITY_COLUMNS)) as copy:
-            copy.set_types([kind for _, kind in ACTIVITY_COLUMNS])
-            write = copy.write_row
-            for task_id in ids:
-                write((task_id, created_by_id, imported, "", "", activity_value, now))
         if any(row.mention_ids for row in rows):
             with cursor.copy(_copy_sql(TaskMention, MENTION_COLUMNS)) as copy:
                 copy.set_types([kind for _, kind in MENTION_COLUMNS])
@@ -150,7 +145,7 @@ def _copy(organization_id, created_by_id, import_job_id, rows, ids, now, activit
                         write((task_id, user_id, False, True, now))
 
 
-def _bulk_create(organization_id, created_by_id, import_job_id, rows, ids, now, activity_value) -> None:
+def _bulk_create(organization_id, created_by_id, import_job_id, rows, ids, now) -> None:
     tasks = []
     created_at = now
     for task_id, row in zip(ids, rows, strict=True):
@@ -172,19 +167,6 @@ def _bulk_create(organization_id, created_by_id, import_job_id, rows, ids, now, 
             )
         )
     Task.objects.bulk_create(tasks, batch_size=500)
-    TaskActivity.objects.bulk_create(
-        [
-            TaskActivity(
-                task_id=task_id,
-                actor_id=created_by_id,
-                verb=TaskActivity.Verb.IMPORTED,
-                new_value=activity_value,
-                created_at=now,
-            )
-            for task_id in ids
-        ],
-        batch_size=500,
-    )
     TaskMention.objects.bulk_create(
         [
             TaskMention(task_id=task_id, user_id=user_id, in_description=True, created_at=now)

@@ -573,9 +573,9 @@ def task_bulk_load(
 
     ``rows`` come validated by the caller (title length, labels, dates); assignees and mentioned users
     are checked here, one query per call, so that no bulk load can reach outside its organization. Each
-    task records ``import_job_id``, gets an ``imported`` activity and its description's mentions. Nobody
-    is notified per task: the caller sends each assignee and each mentioned person one summary for the
-    whole import.
+    task records ``import_job_id``, which its activity shows as ``imported`` (no activity row is stored
+    per task), and gets its description's mentions. Nobody is notified per task: the caller sends each
+    assignee and each mentioned person one summary for the whole import.
     """
     people = {row.assignee_id for row in rows if row.assignee_id is not None}
     people |= {user_id for row in rows for user_id in row.mention_ids}
@@ -595,7 +595,6 @@ def task_bulk_load(
         import_job_id=import_job_id,
         rows=rows,
         now=timezone.now(),
-        activity_value=str(import_job_id) if import_job_id else "",
     )
 
 

@@ -2,8 +2,10 @@
 
 from .env import env
 
-# Uploads larger than this answer 413; files with more data rows than this answer 400.
-IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=100 * 1024 * 1024)
+# Uploads larger than this answer 413; files with more data rows than this answer 400. A million task
+# rows of a realistic shape (descriptions of 0-20 words, some non-ASCII) take about 150 MB: 256 MiB
+# leaves room for longer ones (docs/performance.md, "Imports").
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=256 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=1_000_000)
 # Rows per transaction: each batch commits together with the job's checkpoint, so a worker killed
 # at any point resumes from the last batch with no row lost or loaded twice.

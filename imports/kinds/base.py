@@ -5,7 +5,9 @@ A kind is one class (``imports/kinds/tasks.py``, ``imports/kinds/members.py``) r
 
 Rows are validated with plain code: no serializer, no ``full_clean``, no query per row (anything
 that needs the database, such as who is a member, is resolved once per run in ``validator``). A
-validator takes a row's cells and returns either the row to load or a list of ``Problem``;
+validator runs in the runner's read-ahead thread (``ImportRun._pass``), outside the batch's
+transaction: it must not query at all. It takes a row's cells and returns either the row to load or a
+list of ``Problem``;
 docs/performance.md has the measurements behind that choice.
 """
 

@@ -108,12 +108,76 @@ def test_imported_tasks_record_their_job_creator_and_imported_activity(imported,
         assert task.organization_id == org.id
         assert task.created_by_id == org.admin.pk
         assert task.assignee_id == org.viewer.pk
-    activity = client_as("member").get(f"/api/v1/tasks/{tasks[0].pk}/activity").json()["data"]
-    assert [entry["verb"] for entry in activity] == ["imported"]
-    assert TaskActivity.objects.filter(verb="imported").count() == 2
+    activity = client_as("member").get(f"/api/v1/tasks/{tasks[0].pk}/activity").json()
+    assert activity["pagination"]["total"] == 1
+    [entry] = activity["data"]
+    assert (entry["id"], entry["verb"], entry["field"], entry["old_value"], entry["new_value"]) == (
+        0,
+        "imported",
+        "",
+        "",
+        str(job.pk),
+    )
+    assert entry["actor"]["id"] == str(org.admin.pk)
+    assert datetime.datetime.fromisoformat(entry["created_at"]) == tasks[0].created_at
+    # Read from the task itself: an import stores no activity row per task.
+    assert not TaskActivity.objects.exists()
     # The task API shows them like any other task.
     listed = client_as("member").get(f"/api/v1/tasks?organization={org.id}").json()["data"]
     assert {entry["title"] for entry in listed} == {"Task 0", "Task 1"}
+
+
+def activity_of(client, task, **query) -> dict:
+    response = client.get(f"/api/v1/tasks/{task.pk}/activity", query)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_an_imported_task_shows_imported_first_then_its_changes_on_every_page(imported, org, client_as):
+    job = imported(tasks_csv(1))
+    task = Task.objects.get()
+    admin = client_as("admin")
+    assert admin.patch(f"/api/v1/tasks/{task.pk}", {"status": "done"}).status_code == 200
+    assert admin.post(f"/api/v1/tasks/{task.pk}/comments", {"body": "Shipped"}).status_code == 201
+    whole = activity_of(admin, task)
+    assert [(entry["verb"], entry["field"]) for entry in whole["data"]] == [
+        ("imported", ""),
+        ("updated", "status"),
+        ("commented", ""),
+    ]
+    assert whole["data"][0]["new_value"] == str(job.pk)
+    assert whole["pagination"]["total"] == 3
+    # Page by page, the imported entry once, first, and nothing lost between pages.
+    pages = [activity_of(admin, task, page_size=2, page=number) for number in (1, 2)]
+    assert [page["pagination"]["total"] for page in pages] == [3, 3]
+    assert [entry for page in pages for entry in page["data"]] == whole["data"]
+    assert (pages[0]["pagination"]["has_next"], pages[1]["pagination"]["has_next"]) == (True, False)
+    only_second = activity_of(admin, task, page_size=1, page=2)["data"]
+    assert [entry["field"] for entry in only_second] == ["status"]
+
+
+def test_a_task_imported_before_shows_its_stored_imported_entry_once(imported, org, client_as):
+    job = imported(tasks_csv(1))
+    task = Task.objects.get()
+    # What imports stored per task before: the entry is read from the task, the old row left out.
+    TaskActivity.objects.create(task=task, actor=org.admin, verb="imported", new_value=str(job.pk))
+    activity = activity_of(client_as("viewer"), task)
+    assert [entry["verb"] for entry in activity["data"]] == ["imported"]
+    assert activity["pagination"]["total"] == 1
+
+
+def test_the_activity_of_an_imported_task_costs_no_more_queries_than_any_task_s(imported, org, client_as):
+    imported(tasks_csv(1))
+    task = Task.objects.get()
+    client = client_as("member")
+    created = client.post("/api/v1/tasks", {"organization": str(org.id), "title": "Typed in"}).json()
+    typed = Task.objects.get(pk=created["id"])
+    counts = []
+    for each in (task, typed):
+        with CaptureQueriesContext(connection) as queries:
+            activity_of(client, each)
+        counts.append(len(queries))
+    assert counts[0] <= counts[1]  # no query at all for the stored part when the page holds only "imported"
 
 
 def test_assignees_get_one_summary_and_the_importer_hears_the_end(imported, org):

@@ -3,6 +3,7 @@ answers, and the REST API's refusals: another organization's data is not_found, 
 write, validation errors name the argument, and nothing escapes as a 500."""
 
 import datetime
+import uuid
 
 import pytest
 
@@ -88,6 +89,24 @@ def test_get_task_with_comments_and_activity(as_role, org, task):
     assert [comment["body"] for comment in data["comments"]] == ["On it"]
     assert data["comment_count"] == 1
     assert [entry["verb"] for entry in data["activity"]] == ["created"]
+
+
+def test_get_task_of_an_imported_task_shows_its_imported_entry(as_role, org):
+    from tasks_app.bulk import TaskLoadRow
+
+    import_job_id = uuid.uuid4()
+    rows = [TaskLoadRow("Imported", "", int(Status.TODO), int(Priority.LOW), None, None)]
+    task_services.task_bulk_load(
+        organization=org.organization, rows=rows, created_by=org.users["admin"], import_job_id=import_job_id
+    )
+    task = Task.objects.get(title="Imported")
+    task_services.task_update(task=task, actor=org.users["admin"], priority=Priority.HIGH)
+    data = structured(as_role("viewer").call_tool("get_task", {"task_id": str(task.pk)}))
+    assert [(entry["verb"], entry["new_value"]) for entry in data["activity"]] == [
+        ("imported", str(import_job_id)),
+        ("updated", "high"),
+    ]
+    assert data["activity_count"] == 2
 
 
 def test_get_task_of_another_organization_is_not_found(as_role, foreign_task):
