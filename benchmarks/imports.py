@@ -146,8 +146,15 @@ NON_ASCII = ("café", "Müller", "naïve", "résumé", "Zürich", "señal", "Ε�
 STATUSES = ("todo", "Todo", "in_progress", "In Progress", "in-progress", "done", "Done", "")
 PRIORITIES = ("low", "medium", "Medium", "high", "High", "urgent", "")
 HEADER = ["title", "description", "status", "priority", "assignee", "due_date"]
-COLUMNS = ("id", "organization_id", "title", "description", "status", "priority", "created_by_id", "assignee_id")
-COLUMNS += ("due_date", "completed_at", "created_at", "updated_at", "import_job_id")
+
+
+def columns() -> list[str]:
+    """The columns the service's COPY writes (``tasks_app.bulk.TASK_COLUMNS``)."""
+    from tasks_app.bulk import TASK_COLUMNS
+
+    return [name for name, _ in TASK_COLUMNS]
+
+
 REFERENCE = "bench_import_reference"
 CHUNK = 1 << 20
 
@@ -324,7 +331,7 @@ def export_rows(job, path: str) -> int:
     """The tasks ``job`` created, in file order, as binary COPY data in ``path``: what the service sent."""
     from django.db import connection
 
-    names = ", ".join(COLUMNS)
+    names = ", ".join(columns())
     select = f"SELECT {names} FROM tasks_app_task WHERE import_job_id = %s ORDER BY created_at, id"  # noqa: S608
     size = 0
     with (
@@ -377,7 +384,7 @@ def copy_reference(path: str) -> tuple[float, list[str]]:
         transaction.atomic(),
         connection.cursor() as wrapper,
         open(path, "rb") as handle,
-        wrapper.cursor.copy(f"COPY {REFERENCE} ({', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy,
+        wrapper.cursor.copy(f"COPY {REFERENCE} ({', '.join(columns())}) FROM STDIN (FORMAT BINARY)") as copy,
     ):
         while chunk := handle.read(CHUNK):
             copy.write(chunk)

@@ -17,6 +17,7 @@ from uuid import UUID
 
 from django.db import connection
 
+from config.languages import DEFAULT_SEARCH_LANGUAGE
 from tasks_app.models import Status, Task, TaskMention
 
 
@@ -48,6 +49,9 @@ TASK_COLUMNS = (
     ("created_at", "timestamptz"),
     ("updated_at", "timestamptz"),
     ("import_job_id", "uuid"),
+    # The organization's search language (tasks_app/search.py). A ``regconfig`` travels in binary COPY as its
+    # oid, which ``_language_oid`` looks up once per load.
+    ("search_language", "oid"),
 )
 MENTION_COLUMNS = (
     ("task_id", "uuid"),
@@ -84,6 +88,7 @@ def load(
     import_job_id: UUID | None,
     rows: Sequence[TaskLoadRow],
     now: datetime.datetime,
+    search_language: str = DEFAULT_SEARCH_LANGUAGE,
 ) -> int:
     """Insert the tasks and their mentions in the current transaction; returns how many.
 
@@ -93,9 +98,10 @@ def load(
     if not rows:
         return 0
     if connection.vendor == "postgresql":
-        _copy(organization_id, created_by_id, import_job_id, rows, now)
+        _copy(organization_id, created_by_id, import_job_id, rows, now, _language_oid(search_language))
     else:
-        _bulk_create(organization_id, created_by_id, import_job_id, rows, _new_ids(len(rows)), now)
+        ids = _new_ids(len(rows))
+        _bulk_create(organization_id, created_by_id, import_job_id, rows, ids, now, search_language)
     return len(rows)
 
 
@@ -104,7 +110,13 @@ def load(
 ID_CHUNK = 500
 
 
-def _copy(organization_id, created_by_id, import_job_id, rows, now) -> None:
+def _language_oid(language: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::regconfig::oid", [language])
+        return cursor.fetchone()[0]
+
+
+def _copy(organization_id, created_by_id, import_job_id, rows, now, language_oid) -> None:
     done = Status.DONE
     ids = []
     with connection.cursor() as wrapper:
@@ -134,6 +146,7 @@ def _copy(organization_id, created_by_id, import_job_id, rows, now) -> None:
                             created_at,
                             created_at,
                             import_job_id,
+                            language_oid,
                         )
                     )
         if any(row.mention_ids for row in rows):
@@ -145,7 +158,7 @@ def _copy(organization_id, created_by_id, import_job_id, rows, now) -> None:
                         write((task_id, user_id, False, True, now))
 
 
-def _bulk_create(organization_id, created_by_id, import_job_id, rows, ids, now) -> None:
+def _bulk_create(organization_id, created_by_id, import_job_id, rows, ids, now, search_language) -> None:
     tasks = []
     created_at = now
     for task_id, row in zip(ids, rows, strict=True):
@@ -164,6 +177,7 @@ def _bulk_create(organization_id, created_by_id, import_job_id, rows, ids, now) 
                 completed_at=created_at if row.status == Status.DONE else None,
                 created_at=created_at,
                 import_job_id=import_job_id,
+                search_language=search_language,
             )
         )
     Task.objects.bulk_create(tasks, batch_size=500)

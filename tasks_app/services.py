@@ -595,6 +595,7 @@ def task_bulk_load(
         import_job_id=import_job_id,
         rows=rows,
         now=timezone.now(),
+        search_language=organization.language,
     )
 
 

@@ -143,3 +143,21 @@ def test_search_terms():
     assert terms == (["deploy", "badge printers", "#1234", "unclosed"], ["venue", "x"], True, terms.websearch)
     assert terms.websearch == 'deploy "badge printers" -venue or #1234 -x "unclosed"'
     assert search_terms("  - -- or ").websearch == ""
+
+
+@postgres_only
+def test_imported_tasks_are_stemmed_in_the_organizations_language(org):
+    from tasks_app.bulk import TaskLoadRow
+    from tasks_app.services import task_bulk_load
+
+    Organization.objects.filter(pk=org.id).update(language="french")
+    org.organization.refresh_from_db()
+    row = TaskLoadRow(
+        title="Les chevaux mangeaient", description="", status=1, priority=2, assignee_id=None, due_date=None
+    )
+    task_bulk_load(organization=org.organization, rows=[row], created_by=org.owner)
+    task = Task.objects.get(title="Les chevaux mangeaient")
+    assert task.search_language == "french"
+    from django.contrib.postgres.search import SearchQuery
+
+    assert Task.objects.filter(search_vector=SearchQuery("manger", config="french")).exists()
