@@ -48,7 +48,7 @@ CYCLE_TIME = ExpressionWrapper(F("completed_at") - F("created_at"), output_field
 
 # percentile_cont sorts its values in memory when work_mem holds them, else through temporary files
 # (a spill). Sorted as float8 seconds, a value takes 24 bytes of sort memory (measured: 340,219 values
-# sort in memory with 8,000 kB, spill with 7,500 kB), as an interval 64-72 (by reference): seconds need
+# sort in memory with 8,000 kB, spill with 7,500 kB), as an interval 62-74 (by reference): seconds need
 # a third of the memory and sort in 60% of the time. PostgreSQL's default 4 MB holds about 170,000,
 # so the percentile query raises work_mem, for its transaction only, to what its count needs.
 SORT_BYTES_PER_VALUE = 32  # 24 measured, with room to spare
