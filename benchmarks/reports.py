@@ -102,10 +102,7 @@ class RawSQL:
                     print(f"\n  {statement}")
                     continue
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement)
-                lines = [row[0] for row in cursor.fetchall()]
-                if len(lines) > 30:  # the weekly statement: one plan per week and series
-                    lines = [*lines[:12], f"... {len(lines) - 16} lines ...", *lines[-4:]]
-                print("\n" + "\n".join("  " + line for line in lines))
+                print("\n" + "\n".join("  " + row[0] for row in cursor.fetchall()))
         self.connection.rollback()
 
     def close(self):
