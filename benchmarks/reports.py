@@ -1,16 +1,21 @@
-"""The report summary at scale: the selector and the API request against the same aggregations in raw SQL.
+"""The report summary at scale: the API request and its selector against the same SQL on a persistent connection.
 
-Builds one organization of N tasks (default 1,000,000) on PostgreSQL with ``INSERT ... SELECT
-generate_series`` (indexes dropped during the load and rebuilt after, as a bulk load would),
-spread over two years, ~20 assignees, every status and priority, due dates, completion times.
-Then, in one run and interleaved, times for the default range (12 weeks) and for two years:
-``reports.selectors.report_summary``, ``GET /api/v1/reports/{id}`` in-process, and one raw SQL
-script with the same aggregations; prints the ratios and EXPLAIN ANALYZE of each query.
-Goals: docs/performance.md, "Goals".
+At each size of ``--scales`` (default 10,000 and 100,000 tasks; issue 16 measures 1,000,000 too), on a
+throwaway PostgreSQL database: the benchmarks' data set (``benchmarks/dataset.py``: one organization of N
+tasks over two years, 20 assignees, realistic text), then, interleaved, for the default range (12 weeks)
+and for two years:
+
+- ``GET /api/v1/reports/{id}`` in process (authentication, scoping, the selector, serialization);
+- ``reports.selectors.report_summary`` alone;
+- raw SQL: the very statements the selector sent for that range (captured once, as the driver sent them,
+  values inlined), run as one script in one transaction on a psycopg connection of their own, opened
+  once. Checked to give the same figures as the API.
+
+Prints each size's medians and ratios, EXPLAIN (ANALYZE, BUFFERS) of the statements at the largest size
+(a sort that spilled to disk shows ``temp written``), the scale curve (how each cost grows), and, as its
+last line, the API / raw SQL ratio at the largest size, the worse of the two ranges. Goals:
+docs/performance.md, "Goals".
 """
-
-# The raw SQL scripts inline ids and dates the benchmark made itself: no user input reaches them.
-# ruff: noqa: S608
 
 import argparse
 import datetime
@@ -19,224 +24,193 @@ import time
 from benchmarks.harness import (
     api_getter,
     describe_backends,
+    print_scale_curve,
     print_timings,
+    scales_argument,
     setup_django,
     signed_in_client,
     test_database,
     time_interleaved,
 )
 
-MEMBERS = 20
+# PostgreSQL settings that decide these plans: printed with the figures.
+SETTINGS = ("server_version", "work_mem", "shared_buffers", "max_parallel_workers_per_gather", "jit")
+# Calls per timed round: about 2 s of SQL a round at every size (one call at a million tasks).
+CALLS_PER_ROUND_TASKS = 200_000
 
 
-def build(n_tasks: int, deleted_percent: int = 0):
-    """The organization, its owner and ``MEMBERS`` assignees, and ``n_tasks`` tasks written by PostgreSQL itself."""
-    from django.db import connection, transaction
-
-    from accounts.services import user_create, user_email_mark_verified
-    from organizations.models import Role
-    from organizations.services import membership_add, organization_create
-
-    owner = user_create(email="owner@bench.example", username="owner", password=None)
-    org = organization_create(name="Bench", created_by=owner)
-    members = [owner]
-    for i in range(1, MEMBERS):
-        user = user_create(email=f"member{i}@bench.example", username=f"member{i}", password=None)
-        user.full_name = f"Member {i}"
-        user.save(update_fields=["full_name"])
-        # Only a verified address is added directly (an unverified one is invited).
-        user_email_mark_verified(user=user, method="staff")
-        membership_add(organization=org, email=user.email, role=Role.MEMBER, actor=None)
-        members.append(user)
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT indexname, indexdef FROM pg_indexes "
-            "WHERE tablename = 'tasks_app_task' AND indexname NOT LIKE '%%pkey'"
-        )
-        indexes = cursor.fetchall()
-        with transaction.atomic():
-            for name, _ in indexes:
-                cursor.execute(f'DROP INDEX "{name}"')
-            cursor.execute("SELECT setseed(0.42)")
-            # Two years of tasks; a third done (completed 1 h to ~30 days after creation, never in the
-            # future), 10% unassigned, 70% with a due date from 10 days before to 30 days after creation.
-            cursor.execute(
-                """
-                INSERT INTO tasks_app_task (id, organization_id, title, description, status, priority,
-                                            created_by_id, assignee_id, due_date, completed_at, created_at, updated_at,
-                                            deleted_at)
-                SELECT gen_random_uuid(), %(org)s, 'Task ' || g, '', status,
-                       1 + floor(random() * 4)::int,
-                       %(owner)s,
-                       CASE WHEN random() < 0.1 THEN NULL
-                            ELSE (%(members)s::uuid[])[1 + floor(random() * %(n)s)::int] END,
-                       CASE WHEN random() < 0.7
-                            THEN (created + (floor(random() * 40) - 10) * interval '1 day')::date END,
-                       CASE WHEN status = 3
-                            THEN LEAST(now(), created + interval '1 hour' + random() * random() * interval '30 days')
-                       END,
-                       created, created,
-                       CASE WHEN random() * 100 < %(deleted)s THEN now() END
-                FROM (
-                    SELECT g, now() - random() * interval '730 days' AS created,
-                           CASE WHEN random() < 0.34 THEN 3 ELSE 1 + floor(random() * 2)::int END AS status
-                    FROM generate_series(1, %(tasks)s) AS g
-                ) AS generated
-                """,
-                {
-                    "org": org.pk,
-                    "owner": owner.pk,
-                    "members": [m.pk for m in members],
-                    "n": len(members),
-                    "tasks": n_tasks,
-                    "deleted": deleted_percent,
-                },
-            )
-        for _, definition in indexes:
-            cursor.execute(definition)
-        cursor.execute("VACUUM ANALYZE tasks_app_task")
-    return owner, org
-
-
-def raw_script(org, period, *, weekly: str = "ranges") -> str:
-    """The report's aggregations as one SQL script, written by hand (values are ours, not user input: inlined).
-
-    ``weekly="ranges"`` counts each week with its own range scan, as the selector does;
-    ``weekly="group_by"`` groups every row by ``date_trunc('week', ...)``, the obvious way, for comparison.
-    """
-    from reports.ranges import start_of
-
-    org_id = f"'{org.pk}'::uuid"
-
-    def ts(value) -> str:
-        return f"'{value.isoformat()}'::timestamptz"
-
-    start, end, as_of = ts(period.start), ts(period.end), f"'{period.as_of.isoformat()}'::date"
-    if weekly == "ranges":
-        columns = []
-        for monday in period.week_starts():
-            low = max(start_of(monday), period.start)
-            high = min(start_of(monday + datetime.timedelta(days=7)), period.end)
-            for field in ("created_at", "completed_at"):
-                columns.append(
-                    f"(SELECT COUNT(*) FROM tasks_app_task WHERE organization_id = {org_id} AND deleted_at IS NULL "
-                    f"AND {field} >= {ts(low)} AND {field} < {ts(high)})"
-                )
-        weeks = "SELECT " + ",\n".join(columns) + ";"
-    else:
-        weeks = "\n".join(
-            f"SELECT date_trunc('week', {field} AT TIME ZONE 'UTC'), COUNT(*) FROM tasks_app_task "
-            f"WHERE organization_id = {org_id} AND deleted_at IS NULL "
-            f"AND {field} >= {start} AND {field} < {end} GROUP BY 1;"
-            for field in ("created_at", "completed_at")
-        )
-    return f"""
-        SELECT status, priority, assignee_id, COUNT(*),
-               COUNT(*) FILTER (WHERE due_date < {as_of} AND status <> 3)
-          FROM tasks_app_task WHERE organization_id = {org_id} AND deleted_at IS NULL AND created_at < {end}
-         GROUP BY status, priority, assignee_id;
-        SELECT id, username, full_name FROM accounts_user
-         WHERE id IN (SELECT user_id FROM organizations_membership WHERE organization_id = {org_id});
-        {weeks}
-        SELECT percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY completed_at - created_at)
-          FROM tasks_app_task
-         WHERE organization_id = {org_id} AND deleted_at IS NULL AND completed_at >= {start} AND completed_at < {end};
-    """
-
-
-def run_raw(script: str) -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(script)
-        while True:
-            cursor.fetchall()
-            if not cursor.nextset():
-                break
-
-
-def explain(script: str) -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        for statement in filter(str.strip, script.split(";")):
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS OFF) " + statement)
-            lines = [row[0] for row in cursor.fetchall()]
-            if len(lines) > 30:  # the weekly statement: one plan per week and series
-                lines = [*lines[:10], f"... {len(lines) - 12} lines ...", *lines[-2:]]
-            print("\n" + "\n".join("  " + line for line in lines))
-
-
-def run(n_tasks: int, repeats: int, show_plans: bool, deleted_percent: int = 0) -> None:
-    from django.db import connection
-
+def ranges() -> dict:
     from reports.ranges import report_range
-    from reports.selectors import report_summary
 
-    if connection.vendor != "postgresql":
-        raise SystemExit("This benchmark needs PostgreSQL: set DATABASE_URL=postgres://...")
-    started = time.perf_counter()
-    owner, org = build(n_tasks, deleted_percent)
-    print(
-        f"built {n_tasks:,} tasks, about {deleted_percent}% soft-deleted, in {time.perf_counter() - started:.1f} s "
-        f"({describe_backends()})"
-    )
-
-    client = signed_in_client(owner)
     today = datetime.date.today()
-    ranges = {
+    return {
         "12 weeks": report_range(),
         "2 years": report_range(date_from=today - datetime.timedelta(days=729), date_to=today),
     }
 
-    def selector(period):
-        return lambda: report_summary(organization=org, report_range=period)
 
-    def api(period):
-        query = {"from": period.date_from.isoformat(), "to": period.date_to.isoformat()}
-        return api_getter(client, f"/api/v1/reports/{org.pk}", query)
+def captured_statements(organization, period) -> list[str]:
+    """The SQL ``report_summary`` sends for ``period``, in order, as the driver sent it.
 
-    functions = {}
-    for label, period in ranges.items():
-        script = raw_script(org, period)
-        naive = raw_script(org, period, weekly="group_by")
-        functions[f"raw SQL script, {label}"] = lambda script=script: run_raw(script)
-        functions[f"raw SQL, GROUP BY week, {label}"] = lambda naive=naive: run_raw(naive)
-        functions[f"selector, {label}"] = selector(period)
-        functions[f"API request, {label}"] = api(period)
-    results = time_interleaved(functions, iterations=1, repeats=repeats)
+    Django logs the transaction's BEGIN and COMMIT too: left out, as ``RawSQL.run`` runs the whole
+    script in one transaction (the selector's ``SET LOCAL`` holds in it as in the selector's).
+    """
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
-    print(f"\nmedian of {repeats} interleaved runs:")
-    print_timings(results, unit_ms_digits=1)
-    for label in ranges:
-        raw = results[f"raw SQL script, {label}"]
-        for kind in ("selector", "API request"):
-            print(f"  ratio {kind + ' / raw SQL script, ' + label:<45} {results[f'{kind}, {label}'] / raw:5.2f}x")
+    from reports.selectors import report_summary
 
-    summary = report_summary(organization=org, report_range=ranges["2 years"])
+    with CaptureQueriesContext(connection) as captured:
+        report_summary(organization=organization, report_range=period)
+    return [query["sql"] for query in captured.captured_queries if query["sql"] not in ("BEGIN", "COMMIT")]
+
+
+class RawSQL:
+    """A psycopg connection of its own, opened once, running a script of statements in one transaction."""
+
+    def __init__(self):
+        import psycopg
+        from django.db import connection
+
+        settings = connection.settings_dict
+        self.connection = psycopg.connect(
+            dbname=settings["NAME"],
+            user=settings["USER"],
+            password=settings["PASSWORD"],
+            host=settings["HOST"],
+            port=settings["PORT"] or None,
+        )
+
+    def run(self, statements: list[str]) -> list[list[tuple]]:
+        """Every statement's rows. Without parameters psycopg sends the script as one simple query."""
+        results = []
+        with self.connection.cursor() as cursor:
+            cursor.execute(";\n".join(statements))
+            while True:
+                results.append(cursor.fetchall() if cursor.description else [])
+                if not cursor.nextset():
+                    break
+        self.connection.commit()
+        return results
+
+    def explain(self, statements: list[str]) -> None:
+        """EXPLAIN (ANALYZE, BUFFERS) of each statement, in one transaction, after the ones before it."""
+        with self.connection.cursor() as cursor:
+            for statement in statements:
+                if statement.lstrip().upper().startswith("SELECT SET_CONFIG"):
+                    cursor.execute(statement)
+                    print(f"\n  {statement}")
+                    continue
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement)
+                print("\n" + "\n".join("  " + row[0] for row in cursor.fetchall()))
+        self.connection.rollback()
+
+    def close(self):
+        self.connection.close()
+
+
+def check_same_figures(report: dict, results: list[list[tuple]], statements: list[str]) -> None:
+    """The raw script's rows give the API's figures: breakdown total, weekly series, percentiles."""
+    by_kind = {}
+    for statement, rows in zip(statements, results, strict=True):
+        if "PERCENTILE_CONT" in statement:
+            by_kind["percentiles"] = rows
+        elif "GROUP BY" in statement and '"status"' in statement:
+            by_kind["breakdown"] = rows
+        elif "COALESCE((SELECT COUNT(*)" in statement:
+            by_kind["weeks"] = rows
+    weeks = [(week["created"], week["completed"]) for week in report["weeks"]]
+    assert [tuple(row) for row in by_kind["weeks"]] == weeks, "weekly series differ"
+    assert sum(row[3] for row in by_kind["breakdown"]) == report["totals"]["all"], "totals differ"
+    median, p90 = by_kind["percentiles"][0][0]
+    cycle = report["cycle_time"]
+    assert (round(median / 3600, 2), round(p90 / 3600, 2)) == (cycle["median_hours"], cycle["p90_hours"]), cycle
+
+
+def postgresql_settings() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join("current_setting(%s)" for _ in SETTINGS), SETTINGS)
+        return ", ".join(f"{name}={value}" for name, value in zip(SETTINGS, cursor.fetchone(), strict=True))
+
+
+def run_scale(n_tasks: int, repeats: int, show_plans: bool, deleted_percent: int) -> dict[str, float]:
+    from django.db import connection
+
+    from benchmarks.dataset import build
+    from reports.selectors import report_summary
+
+    started = time.perf_counter()
+    data = build([n_tasks], deleted_percent=deleted_percent)
+    organization = data.organization
+    # A fresh connection, as a server's: the one that built the data answered the same SQL 40% slower
+    # afterwards (measured at 100,000 tasks: 156 ms against 111 ms on a new connection).
+    connection.close()
     print(
-        f"\ncheck (2 years): totals {summary['totals']}, {len(summary['weeks'])} weeks, "
-        f"{len(summary['by_assignee'])} assignee rows, cycle time {summary['cycle_time']}"
+        f"\n{n_tasks:,} tasks, about {deleted_percent}% soft-deleted, built in {time.perf_counter() - started:.1f} s "
+        f"({describe_backends()}; {postgresql_settings()})"
     )
-    if show_plans:
-        for label, period in ranges.items():
-            print(f"\nEXPLAIN ANALYZE of the raw SQL script, {label}:")
-            explain(raw_script(org, period))
+    client = signed_in_client(data.owner)
+    raw = RawSQL()
+    try:
+        functions, scripts = {}, {}
+        for label, period in ranges().items():
+            query = {"from": period.date_from.isoformat(), "to": period.date_to.isoformat()}
+            scripts[label] = script = captured_statements(organization, period)
+            report = client.get(f"/api/v1/reports/{organization.pk}", query).json()
+            check_same_figures(report, raw.run(script), script)
+            functions[f"API, {label}"] = api_getter(client, f"/api/v1/reports/{organization.pk}", query)
+            functions[f"selector, {label}"] = lambda period=period: report_summary(
+                organization=organization, report_range=period
+            )
+            functions[f"raw SQL, {label}"] = lambda script=script: raw.run(script)
+        iterations = max(1, CALLS_PER_ROUND_TASKS // n_tasks)
+        results = time_interleaved(functions, iterations=iterations, repeats=repeats)
+        print(f"median of {repeats} interleaved rounds of {iterations} call(s) each (same figures checked):")
+        print_timings(results, unit_ms_digits=1)
+        for label in scripts:
+            for kind in ("API", "selector"):
+                ratio = results[f"{kind}, {label}"] / results[f"raw SQL, {label}"]
+                print(f"  ratio {kind} / raw SQL, {label:<24} {ratio:6.2f}x")
+        if show_plans:
+            for label, script in scripts.items():
+                print(f"\nEXPLAIN ANALYZE of the report's statements, {label}, {n_tasks:,} tasks:")
+                raw.explain(script)
+    finally:
+        raw.close()
+    return results
+
+
+def run(scales: list[int], repeats: int, show_plans: bool, deleted_percent: int) -> None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        raise SystemExit("This benchmark needs PostgreSQL: set DATABASE_URL=postgres://...")
+    figures = {}
+    for n_tasks in scales:
+        with test_database():
+            figures[n_tasks] = run_scale(n_tasks, repeats, show_plans and n_tasks == scales[-1], deleted_percent)
+    print_scale_curve(figures)
+    largest = figures[scales[-1]]
+    worst = max(ranges(), key=lambda label: largest[f"API, {label}"] / largest[f"raw SQL, {label}"])
+    ratio = largest[f"API, {worst}"] / largest[f"raw SQL, {worst}"]
+    print(f"\nratio API / raw SQL at {scales[-1]:,} tasks, {worst} (the worse range): {ratio:.2f}x")
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--tasks", type=int, default=1_000_000)
-    parser.add_argument("--repeats", type=int, default=5, help="interleaved timed runs of each (median shown)")
-    parser.add_argument("--no-explain", dest="explain", action="store_false", help="skip EXPLAIN ANALYZE")
+    scales_argument(parser)
+    parser.add_argument("--repeats", type=int, default=7, help="interleaved timed rounds of each (median shown)")
+    parser.add_argument(
+        "--no-explain", dest="explain", action="store_false", help="skip EXPLAIN ANALYZE at the largest size"
+    )
     parser.add_argument(
         "--deleted", type=int, default=0, help="percent of the tasks soft-deleted (in the trash), e.g. 10"
     )
     args = parser.parse_args(argv)
     setup_django()
-    with test_database():
-        run(args.tasks, args.repeats, args.explain, args.deleted)
+    run(args.scales, args.repeats, args.explain, args.deleted)
 
 
 if __name__ == "__main__":

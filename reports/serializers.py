@@ -88,6 +88,12 @@ class PriorityCountSerializer(serializers.Serializer):
     count = serializers.IntegerField()
 
 
+# The rows of the two lists (an assignee, a week: 105 weeks in two years) are written directly, as the
+# fields would write them: DRF's path through every field of every row cost a report of two years about
+# 10 ms, as much as its SQL at 10,000 tasks (docs/performance.md, "Reports"). The fields stay for the schema.
+_date = serializers.DateField()
+
+
 class AssigneeFiguresSerializer(serializers.Serializer):
     id = serializers.UUIDField(allow_null=True, help_text="Null for the row of unassigned tasks.")
     username = StrictCharField(allow_null=True)
@@ -96,12 +102,30 @@ class AssigneeFiguresSerializer(serializers.Serializer):
     done = serializers.IntegerField()
     overdue = serializers.IntegerField()
 
+    def to_representation(self, row):
+        return {
+            "id": None if row["id"] is None else str(row["id"]),
+            "username": row["username"],
+            "name": row["name"],
+            "open": row["open"],
+            "done": row["done"],
+            "overdue": row["overdue"],
+        }
+
 
 class WeekFiguresSerializer(serializers.Serializer):
     week = StrictCharField(help_text="ISO year and week, e.g. `2030-W01`.")
     start = serializers.DateField(help_text="The week's Monday.")
     created = serializers.IntegerField(help_text="Tasks created that week, within the range.")
     completed = serializers.IntegerField(help_text="Tasks completed that week, within the range.")
+
+    def to_representation(self, week):
+        return {
+            "week": week["week"],
+            "start": _date.to_representation(week["start"]),
+            "created": week["created"],
+            "completed": week["completed"],
+        }
 
 
 class CycleTimeSerializer(serializers.Serializer):

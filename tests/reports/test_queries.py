@@ -11,7 +11,8 @@ from tests.reports.conftest import RANGE, report_url
 pytestmark = pytest.mark.django_db
 
 # Authentication's user and the membership, then the report: breakdown, assignee names, both weekly
-# series in one statement, percentiles (one query on PostgreSQL, two on SQLite).
+# series in one statement, percentiles (on PostgreSQL the statement sizing the sort's memory and one
+# query, two queries on SQLite).
 MAX_QUERIES = 7
 
 
