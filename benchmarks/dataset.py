@@ -114,6 +114,9 @@ def grow(dataset: Dataset, tasks_per_organization: list[int], *, deleted_percent
             cursor.execute(definition)
         cursor.execute("VACUUM ANALYZE tasks_app_task")
         cursor.execute("VACUUM ANALYZE tasks_app_taskmention")
+    # A connection that ran the bulk load answers the same SQL slower afterwards (measured by the reports
+    # benchmark: 156 ms against 111 ms on a new one): what is measured next gets a new connection.
+    connection.close()
     return dataset
 
 
