@@ -22,24 +22,47 @@ class BoundedPages:
             raise NotFound(detail=str(exc.detail), code=self.invalid_code) from exc
 
 
+MAX_PAGE_NUMBER = 10**9
+
+
 class StandardPagination(BoundedPages, PageNumberPagination):
-    """``{"data": [...], "pagination": {...}}`` with ``?page=`` and a bounded ``?page_size=``."""
+    """``{"data": [...], "pagination": {...}}`` with ``?page=`` and a bounded ``?page_size=``.
+
+    No list scans all its rows to answer a page (docs/api/pagination.md): the page is read with one row
+    more than asked for, which tells ``has_next``; a list that ends on this page needs no count at all, and
+    a longer one is counted up to ``API_EXACT_COUNT_LIMIT`` rows (or just past the page, deeper in): below
+    that ``total`` is exact, above it ``total`` is that bound and ``total_exact`` is false.
+
+    A view may read its rows its own way (``view.paginate_rows(queryset, offset, limit)``): the task list of
+    a person in several organizations merges each organization's first rows (``organizations.viewsets``).
+    """
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        size = self.get_page_size(request)
+        number = self.page_number(request, queryset, size)
+        rows, self.pagination = paginate(
+            queryset, number=number, size=size, read=getattr(view, "paginate_rows", None) or _rows
+        )
+        return rows
+
+    def page_number(self, request, queryset, size) -> int:
+        value = request.query_params.get(self.page_query_param) or "1"
+        if value in self.last_page_strings:
+            total, exact = bounded_count(queryset, at_least=0)
+            if not exact:
+                raise NotFound(
+                    detail=f"The last page of a list of more than {total} rows is not known: follow has_next.",
+                    code=self.invalid_code,
+                )
+            return max(1, -(-total // size))
+        # Digits only, and no deeper than any list could be (an offset past 64 bits would fail in the database).
+        if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= MAX_PAGE_NUMBER:
+            raise NotFound(detail=self.invalid_page_message, code=self.invalid_code)
+        return int(value)
 
     def get_paginated_response(self, data):
-        page = self.page
-        return Response(
-            {
-                "data": data,
-                "pagination": {
-                    "total": page.paginator.count,
-                    "page": page.number,
-                    "page_size": page.paginator.per_page,
-                    "total_pages": page.paginator.num_pages,
-                    "has_next": page.has_next(),
-                    "has_prev": page.has_previous(),
-                },
-            }
-        )
+        return Response({"data": data, "pagination": self.pagination})
 
     def get_paginated_response_schema(self, schema):
         return {
@@ -49,18 +72,62 @@ class StandardPagination(BoundedPages, PageNumberPagination):
                 "data": schema,
                 "pagination": {
                     "type": "object",
-                    "required": ["total", "page", "page_size", "total_pages", "has_next", "has_prev"],
+                    "required": ["total", "total_exact", "page", "page_size", "total_pages", "has_next", "has_prev"],
                     "properties": {
-                        "total": {"type": "integer"},
+                        "total": {
+                            "type": "integer",
+                            "description": "How many rows the list has; when `total_exact` is false, it has more "
+                            "than this (the count stopped there).",
+                        },
+                        "total_exact": {"type": "boolean"},
                         "page": {"type": "integer"},
                         "page_size": {"type": "integer"},
-                        "total_pages": {"type": "integer"},
+                        "total_pages": {
+                            "type": "integer",
+                            "description": "Pages of `total` rows: at least this many when `total_exact` is false.",
+                        },
                         "has_next": {"type": "boolean"},
                         "has_prev": {"type": "boolean"},
                     },
                 },
             },
         }
+
+
+def paginate(queryset, *, number: int, size: int, read=None) -> tuple[list, dict]:
+    """Page ``number`` of ``queryset`` and the envelope's ``pagination``; a page past the end is a 404
+    ``invalid_page``. ``read(queryset, offset, limit)`` reads the rows (a slice by default)."""
+    offset = (number - 1) * size
+    rows = list((read or _rows)(queryset, offset, size + 1))
+    if not rows and number > 1:
+        raise NotFound(detail="That page has no results.", code="invalid_page")
+    has_next = len(rows) > size
+    rows = rows[:size]
+    if has_next:
+        total, exact = bounded_count(queryset, at_least=offset + size + 1)
+    else:
+        total, exact = offset + len(rows), True
+    return rows, {
+        "total": total,
+        "total_exact": exact,
+        "page": number,
+        "page_size": size,
+        "total_pages": max(1, -(-total // size)),
+        "has_next": has_next,
+        "has_prev": number > 1,
+    }
+
+
+def _rows(queryset, offset: int, limit: int):
+    return queryset[offset : offset + limit]
+
+
+def bounded_count(queryset, *, at_least: int) -> tuple[int, bool]:
+    """``(total, exact)``: the rows of ``queryset`` counted up to ``API_EXACT_COUNT_LIMIT`` (at least
+    ``at_least``), ``SELECT COUNT(*) FROM (... LIMIT bound + 1)``; past the bound, ``(bound, False)``."""
+    bound = max(settings.API_EXACT_COUNT_LIMIT, at_least)
+    counted = queryset.order_by().values("pk")[: bound + 1].count()
+    return (counted, True) if counted <= bound else (bound, False)
 
 
 class StandardCursorPagination(BoundedPages, CursorPagination):

@@ -17,13 +17,12 @@ from contextlib import contextmanager
 from typing import Annotated, Literal
 
 from django.core.exceptions import ValidationError
-from django.core.paginator import EmptyPage, Paginator
 from mcp_types import ToolAnnotations
 from pydantic import Field
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from config.credentials import credential_organization_ids
-from config.errors import NotFound
+from config.pagination import paginate
 from mcp_server import access
 from mcp_server.server import as_tool
 from notifications import selectors as notification_selectors
@@ -77,23 +76,9 @@ EDIT = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_
 
 
 def _page(queryset, serializer, *, page: int, page_size: int) -> dict:
-    """One page as the REST API shapes it: ``{"data": [...], "pagination": {...}}``."""
-    paginator = Paginator(queryset, min(page_size, MAX_PAGE_SIZE))
-    try:
-        current = paginator.page(page)
-    except EmptyPage:
-        raise NotFound("That page has no results.", code="invalid_page") from None
-    return {
-        "data": [serializer(item) for item in current.object_list],
-        "pagination": {
-            "total": paginator.count,
-            "page": current.number,
-            "page_size": paginator.per_page,
-            "total_pages": paginator.num_pages,
-            "has_next": current.has_next(),
-            "has_prev": current.has_previous(),
-        },
-    }
+    """One page as the REST API shapes it (``config.pagination.paginate``): ``{"data": [...], "pagination": {...}}``."""
+    rows, pagination = paginate(queryset, number=page, size=min(page_size, MAX_PAGE_SIZE))
+    return {"data": [serializer(item) for item in rows], "pagination": pagination}
 
 
 def _task(task) -> dict:

@@ -15,6 +15,7 @@ def test_list_shape(api_client, users):
     assert [u["email"] for u in body["data"]] == sorted(u.email for u in users)[3:6]
     assert body["pagination"] == {
         "total": 7,
+        "total_exact": True,
         "page": 2,
         "page_size": 3,
         "total_pages": 3,
@@ -57,3 +58,69 @@ def test_list_costs_the_same_queries_whatever_the_page_size(api_client, users, d
     for size in (1, 7):
         with django_assert_max_num_queries(2):
             assert api_client.get(f"/api/v1/_test/users?page_size={size}").status_code == 200
+
+
+def test_a_list_past_the_count_limit_says_its_total_is_a_bound(api_client, users, settings):
+    """Counted up to API_EXACT_COUNT_LIMIT rows: above it, ``total`` is the bound and ``total_exact`` false,
+    ``total_pages`` a lower bound, and ``has_next`` still says whether to go on."""
+    settings.API_EXACT_COUNT_LIMIT = 4
+    body = api_client.get("/api/v1/_test/users?page_size=2").json()
+    assert body["pagination"] == {
+        "total": 4,
+        "total_exact": False,
+        "page": 1,
+        "page_size": 2,
+        "total_pages": 2,
+        "has_next": True,
+        "has_prev": False,
+    }
+    # Deeper than the bound, the count reaches just past the page, so the total never lags what was read.
+    body = api_client.get("/api/v1/_test/users?page_size=2&page=3").json()
+    assert body["pagination"]["has_next"] is True
+    assert (body["pagination"]["total"], body["pagination"]["total_exact"]) == (7, True)
+    last = api_client.get("/api/v1/_test/users?page_size=2&page=4").json()
+    assert len(last["data"]) == 1
+    assert last["pagination"] | {"data": None} == {
+        "total": 7,
+        "total_exact": True,
+        "page": 4,
+        "page_size": 2,
+        "total_pages": 4,
+        "has_next": False,
+        "has_prev": True,
+        "data": None,
+    }
+
+
+def test_page_last_works_while_the_count_is_exact(api_client, users, settings):
+    body = api_client.get("/api/v1/_test/users?page_size=3&page=last").json()
+    assert body["pagination"]["page"] == 3
+    assert len(body["data"]) == 1
+    settings.API_EXACT_COUNT_LIMIT = 4
+    response = api_client.get("/api/v1/_test/users?page_size=3&page=last")
+    assert response.status_code == 404
+    assert response.json()["errors"][0]["code"] == "invalid_page"
+    assert "has_next" in response.json()["errors"][0]["message"]
+
+
+def test_a_list_that_fits_its_page_is_not_counted(api_client, users, django_assert_num_queries):
+    """The page is read with one row more than asked for; when that row is missing, the total is known."""
+    with django_assert_num_queries(1) as captured:
+        body = api_client.get("/api/v1/_test/users?page_size=10").json()
+    assert body["pagination"]["total"] == 7
+    assert "COUNT(" not in captured.captured_queries[0]["sql"].upper()
+
+
+def test_the_count_is_bounded_in_sql(api_client, users, settings, django_assert_num_queries):
+    settings.API_EXACT_COUNT_LIMIT = 4
+    with django_assert_num_queries(2) as captured:
+        api_client.get("/api/v1/_test/users?page_size=2")
+    count = next(q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"].upper())
+    assert "LIMIT 5" in count
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999", "1e3", "-1", "٣"])
+def test_an_impossible_page_number_is_404(api_client, users, page):
+    response = api_client.get("/api/v1/_test/users", {"page": page})
+    assert response.status_code == 404
+    assert response.json()["errors"][0]["code"] == "invalid_page"

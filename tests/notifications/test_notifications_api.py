@@ -72,7 +72,7 @@ def test_unread_filter(auth_client):
 def test_fixed_number_of_queries_whatever_the_page_size(auth_client):
     make(auth_client.user, 30)
     counts = []
-    for size in (1, 30):
+    for size in (1, 29):  # both with a next page, so both count
         with CaptureQueriesContext(connection) as queries:
             response = auth_client.get(LIST, {"page_size": size})
         assert len(response.json()["data"]) == size

@@ -88,6 +88,7 @@ class TestList:
         assert [o["name"] for o in body["data"]] == ["Org 4"]
         assert body["pagination"] == {
             "total": 5,
+            "total_exact": True,
             "page": 3,
             "page_size": 2,
             "total_pages": 3,
