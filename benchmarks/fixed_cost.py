@@ -39,7 +39,6 @@ import sys
 import time
 from collections import defaultdict
 
-
 from benchmarks.harness import (
     describe_backends,
     print_scale_curve,
@@ -235,9 +234,9 @@ def layer_of(filename: str) -> str:
     return "other Python (our code, standard library)"
 
 
-def print_profile(requests: dict, count: int) -> None:
-    """cProfile ``count`` calls of each request together: self time per request by layer, then each layer's top
-    functions by cumulative time."""
+def print_profile(requests: dict, count: int) -> float:
+    """cProfile ``count`` calls of each request together: self time and function calls per request by layer, then
+    each layer's top functions by cumulative time. The calls are the steadier figure on a shared machine."""
     profiler = cProfile.Profile()
     for request in requests.values():
         request()  # warm
@@ -247,27 +246,31 @@ def print_profile(requests: dict, count: int) -> None:
             request()
     profiler.disable()
     stats = pstats.Stats(profiler, stream=io.StringIO())
-    calls = count * len(requests)
-    by_layer: dict[str, float] = defaultdict(float)
+    requests_run = count * len(requests)
+    by_layer: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
     functions: dict[str, list] = defaultdict(list)
-    total = 0.0
-    for (filename, line, name), (_cc, _nc, tottime, cumtime, _callers) in stats.stats.items():
+    total_time, total_calls = 0.0, 0
+    for (filename, line, name), (_cc, calls, tottime, cumtime, _callers) in stats.stats.items():
         layer = layer_of(filename)
-        by_layer[layer] += tottime
-        total += tottime
-        short = filename.split("site-packages/")[-1].replace(os.getcwd() + "/", "")
+        by_layer[layer][0] += tottime
+        by_layer[layer][1] += calls
+        total_time += tottime
+        total_calls += calls
+        short = filename.split("site-packages/")[-1].replace(f"{ROOT}/", "")
         functions[layer].append((cumtime, f"{short}:{line} {name}" if line else name))
-    print(f"\nprofile: {count} of each request ({', '.join(requests)}), cProfile, per request (profiler overhead incl.)")
-    print(f"  {'layer (self time)':<58} {'ms/req':>7} {'share':>6}")
-    for layer, seconds in sorted(by_layer.items(), key=lambda item: -item[1]):
-        print(f"  {layer:<58} {seconds / calls * 1000:7.2f} {seconds / total:6.1%}")
-    print(f"  {'total':<58} {total / calls * 1000:7.2f}")
+    print(f"\nprofile: {count} of each request ({', '.join(requests)}), cProfile; per request, profiler overhead included")
+    print(f"  {'layer (self time)':<58} {'ms':>7} {'share':>6} {'calls':>7}")
+    order = sorted(by_layer, key=lambda layer: -by_layer[layer][0])
+    for layer in order:
+        seconds, calls = by_layer[layer]
+        print(f"  {layer:<58} {seconds / requests_run * 1000:7.2f} {seconds / total_time:6.1%} {calls / requests_run:7.0f}")
+    print(f"  {'total':<58} {total_time / requests_run * 1000:7.2f} {'':>6} {total_calls / requests_run:7.0f}")
     print("\n  top functions by cumulative time, by layer (ms per request):")
-    for layer, _ in sorted(by_layer.items(), key=lambda item: -item[1]):
-        top = sorted(functions[layer], reverse=True)[:4]
+    for layer in order:
         print(f"  {layer}:")
-        for cumtime, label in top:
-            print(f"      {cumtime / calls * 1000:7.2f}  {label[:110]}")
+        for cumtime, label in sorted(functions[layer], reverse=True)[:4]:
+            print(f"      {cumtime / requests_run * 1000:7.2f}  {label[:110]}")
+    return total_calls / requests_run
 
 
 # --- the run ----------------------------------------------------------------------------------
@@ -334,7 +337,7 @@ def measure(n_tasks: int, args, figures: dict) -> None:
                 scale[f"{label}: fixed cost {how}"] = fixed
                 print(f"  fixed cost, {label}, {how:<22} {fixed * 1000:8.2f} ms   ({results[key] / sql:.2f}x its SQL)")
     if args.profile:
-        print_profile(in_process, args.profile)
+        scale["Python function calls per request (count)"] = print_profile(in_process, args.profile) / 1000
     connection.close()
 
 
