@@ -1,4 +1,6 @@
 from django.conf import settings
+from django.db import connections
+from django.db.models import F, OrderBy
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.response import Response
@@ -167,3 +169,31 @@ class StandardCursorPagination(BoundedPages, CursorPagination):
                 },
             },
         }
+
+
+def merged_rows(queryset, *, field: str, values, offset: int, limit: int) -> list:
+    """``queryset[offset:offset + limit]`` for a queryset spread over several ``field`` values (a person's
+    organizations), read as the first ``offset + limit`` rows of each value merged in the queryset's order.
+
+    ``organization_id IN (a, b, c)`` cannot be read off an ``(organization, created_at)`` index in order: the
+    planner fetches and sorts every row of those organizations for the first page. Each value's rows alone
+    can (``WHERE organization_id = a ORDER BY ... LIMIT n``), so the page is one ``UNION ALL`` of such
+    reads, ordered and cut again, which gives the ids; a second query reads those rows whole. Where the
+    database cannot order and cut each part of a UNION (SQLite), the plain slice is read.
+    """
+    values = list(values)
+    if len(values) < 2 or not connections[queryset.db].features.supports_slicing_ordering_in_compound:
+        return list(queryset[offset : offset + limit])
+    keys, outer = {}, []
+    for position, item in enumerate(queryset.query.order_by or queryset.model._meta.ordering):
+        order = item if isinstance(item, OrderBy) else OrderBy(F(item.lstrip("-")), descending=item.startswith("-"))
+        name = f"merge_key_{position}"
+        keys[name] = order.expression
+        outer.append(
+            OrderBy(F(name), descending=order.descending, nulls_first=order.nulls_first, nulls_last=order.nulls_last)
+        )
+    keyed = queryset.annotate(**keys)
+    parts = [keyed.filter(**{field: value}).values_list("pk", *keys)[: offset + limit] for value in values]
+    ids = [row[0] for row in parts[0].union(*parts[1:], all=True).order_by(*outer)[offset : offset + limit]]
+    rows = {row.pk: row for row in queryset.filter(pk__in=ids)}
+    return [rows[pk] for pk in ids if pk in rows]

@@ -87,9 +87,11 @@ def visible_organization_ids(request) -> list[UUID]:
     return [organization_id for organization_id in ids if granted is None or organization_id in granted]
 
 
-def tasks_visible(request):
-    """``task_list()`` scoped to the organizations a list may show."""
-    return task_selectors.task_list().filter(organization_id__in=visible_organization_ids(request))
+def tasks_visible(request, organization_ids=None):
+    """``task_list()`` scoped to the organizations a list may show (``visible_organization_ids``, when not given)."""
+    if organization_ids is None:
+        organization_ids = visible_organization_ids(request)
+    return task_selectors.task_list().filter(organization_id__in=organization_ids)
 
 
 def task_get(request, task_id, *, field: str = "task_id") -> tuple[Task, OrganizationAccess]:

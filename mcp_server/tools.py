@@ -22,7 +22,7 @@ from pydantic import Field
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from config.credentials import credential_organization_ids
-from config.pagination import paginate
+from config.pagination import merged_rows, paginate
 from mcp_server import access
 from mcp_server.server import as_tool
 from notifications import selectors as notification_selectors
@@ -36,6 +36,7 @@ from tasks_app import selectors as task_selectors
 from tasks_app import services as task_services
 from tasks_app.filters import TaskFilter
 from tasks_app.models import Priority, Status
+from tasks_app.search import RANK as SEARCH_RANK
 from tasks_app.serializers import (
     CommentCreateSerializer,
     CommentSerializer,
@@ -65,6 +66,10 @@ PageSize = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE, description=f"Items per 
 OptionalOrganization = Annotated[
     str | None, Field(description="Only this organization's tasks (its UUID); default: every organization.")
 ]
+SEARCH_DESCRIPTION = (
+    'Words of the title or description, in web search syntax ("a phrase", -excluded, or); each word also '
+    "matches as a substring of three characters or more (any case). Best matches first."
+)
 OptionalStatus = Annotated[StatusLabel | None, Field(description="Only tasks in this status.")]
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
@@ -75,9 +80,9 @@ EDIT = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_
 # --- Helpers ---------------------------------------------------------------------------------
 
 
-def _page(queryset, serializer, *, page: int, page_size: int) -> dict:
+def _page(queryset, serializer, *, page: int, page_size: int, read=None) -> dict:
     """One page as the REST API shapes it (``config.pagination.paginate``): ``{"data": [...], "pagination": {...}}``."""
-    rows, pagination = paginate(queryset, number=page, size=min(page_size, MAX_PAGE_SIZE))
+    rows, pagination = paginate(queryset, number=page, size=min(page_size, MAX_PAGE_SIZE), read=read)
     return {"data": [serializer(item) for item in rows], "pagination": pagination}
 
 
@@ -91,10 +96,12 @@ def _filtered_tasks(request, queryset, filters: dict):
     filters = {name: value for name, value in filters.items() if value not in (None, "")}
     if "organization" in filters:
         access.organization_access(request, filters["organization"], field="organization")
-    filterset = TaskFilter(data=filters, queryset=queryset)
+    filterset = TaskFilter(data=filters, queryset=queryset, request=request)
     if not filterset.is_valid():
         raise ValidationError(filterset.form.errors.as_data())
-    return filterset.qs.order_by("-created_at", "-pk")
+    tasks = filterset.qs
+    best_first = [f"-{SEARCH_RANK}"] if SEARCH_RANK in tasks.query.annotations else []
+    return tasks.order_by(*best_first, "-created_at", "-pk")
 
 
 def task_detail(task) -> dict:
@@ -160,7 +167,7 @@ def list_tasks(  # noqa: PLR0913
     due_after: Annotated[datetime.date | None, Field(description="Only tasks due on or after this day.")] = None,
     search: Annotated[
         str | None,
-        Field(max_length=200, description="Words that must all appear in the title or description (any case)."),
+        Field(max_length=200, description=SEARCH_DESCRIPTION),
     ] = None,
     page: Page = 1,
     page_size: PageSize = DEFAULT_PAGE_SIZE,
@@ -179,23 +186,29 @@ def list_tasks(  # noqa: PLR0913
         "due_after": due_after,
         "search": search,
     }
-    tasks = _filtered_tasks(request, access.tasks_visible(request), filters)
-    return _page(tasks, _task, page=page, page_size=page_size)
+    organization_ids = access.visible_organization_ids(request)
+    tasks = _filtered_tasks(request, access.tasks_visible(request, organization_ids), filters)
+
+    def read(queryset, offset, limit):  # each organization's first rows, merged (as GET /tasks reads them)
+        return merged_rows(queryset, field="organization", values=organization_ids, offset=offset, limit=limit)
+
+    return _page(tasks, _task, page=page, page_size=page_size, read=read)
 
 
 def search_tasks(
     request,
     search: Annotated[
         str,
-        Field(min_length=1, max_length=200, description="Words that must all appear in the title or description."),
+        Field(min_length=1, max_length=200, description=SEARCH_DESCRIPTION),
     ],
     organization: OptionalOrganization = None,
     status: OptionalStatus = None,
     page: Page = 1,
     page_size: PageSize = DEFAULT_PAGE_SIZE,
 ) -> dict:
-    """Find tasks by words in their title or description (every word must appear, any case),
-    newest first. The same as list_tasks with ``search``."""
+    """Find tasks by the words of their title or description (stemmed in the organization's language: "deploying"
+    finds "deployment"; "quoted phrases", -excluded, or), best matches first, or by every term as a substring
+    (any case). The same as list_tasks with ``search``."""
     return list_tasks(request, organization=organization, status=status, search=search, page=page, page_size=page_size)
 
 

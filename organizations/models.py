@@ -7,6 +7,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from config.jobs import Job
+from config.languages import DEFAULT_SEARCH_LANGUAGE, SEARCH_LANGUAGES
 from config.softdelete import ALIVE, DELETED, SoftDeletable
 
 
@@ -60,6 +61,12 @@ class Organization(SoftDeletable):
     require_mfa = models.BooleanField(
         default=False,
         help_text="Members without a second factor get 403 mfa_required on this organization's endpoints.",
+    )
+    language = models.CharField(
+        max_length=32,
+        choices=[(name, name) for name in SEARCH_LANGUAGES],
+        default=DEFAULT_SEARCH_LANGUAGE,
+        help_text="The language its tasks are written in: search matches their words' stems in it.",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

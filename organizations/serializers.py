@@ -4,6 +4,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from accounts.serializers import UserReferenceSerializer
+from config.languages import SEARCH_LANGUAGES
 from config.serializers import (
     LabelChoiceField,
     StrictCharField,
@@ -28,8 +29,14 @@ class OrganizationSerializer(StrictModelSerializer):
 
     class Meta:
         model = Organization
-        fields = ["id", "name", "slug", "role", "member_count", "require_mfa", "created_at", "updated_at"]
+        fields = ["id", "name", "slug", "role", "member_count", "require_mfa", "language", "created_at", "updated_at"]
         read_only_fields = fields
+
+
+LANGUAGE_HELP = (
+    "The language its tasks are written in (a PostgreSQL text search configuration; `simple` stems nothing): "
+    "search matches the stems of their words in it. Default `english`."
+)
 
 
 class OrganizationCreateSerializer(serializers.Serializer):
@@ -37,11 +44,17 @@ class OrganizationCreateSerializer(serializers.Serializer):
     slug = StrictSlugField(
         max_length=50, required=False, help_text="Lower-case; derived from the name (and made unique) when absent."
     )
+    language = serializers.ChoiceField(choices=SEARCH_LANGUAGES, required=False, help_text=LANGUAGE_HELP)
 
 
 class OrganizationUpdateSerializer(serializers.Serializer):
     name = StrictCharField(max_length=150, required=False)
     slug = StrictSlugField(max_length=50, required=False)
+    language = serializers.ChoiceField(
+        choices=SEARCH_LANGUAGES,
+        required=False,
+        help_text=LANGUAGE_HELP + " Its existing tasks are indexed again in the new language, in the background.",
+    )
     require_mfa = serializers.BooleanField(
         required=False,
         help_text="Owners only: members without a second factor get 403 `mfa_required` here until they enrol.",

@@ -26,6 +26,7 @@ from accounts.models import User, normalize_email
 from accounts.services import user_email_mark_verified
 from config.errors import Conflict, Forbidden, Gone, NotFound
 from config.jobs import job_claim, job_failed_attempt, job_finish, job_heartbeat, truncate_error
+from config.languages import DEFAULT_SEARCH_LANGUAGE
 from config.retention import delete_in_batches
 from config.services import model_update
 from mfa import selectors as mfa_selectors
@@ -74,7 +75,9 @@ def _slug_conflict() -> ValidationError:
 
 
 @transaction.atomic
-def organization_create(*, name: str, created_by: User, slug: str | None = None) -> Organization:
+def organization_create(
+    *, name: str, created_by: User, slug: str | None = None, language: str = DEFAULT_SEARCH_LANGUAGE
+) -> Organization:
     """Create an organization whose creator becomes its first owner.
 
     Without a slug, one is derived from the name and made unique; a given slug must be free.
@@ -89,7 +92,9 @@ def organization_create(*, name: str, created_by: User, slug: str | None = None)
         candidate = slug or _derive_slug(name)
         try:
             with transaction.atomic():
-                organization = Organization.objects.create(name=name, slug=candidate, created_by=created_by)
+                organization = Organization.objects.create(
+                    name=name, slug=candidate, created_by=created_by, language=language
+                )
         except IntegrityError:
             if slug:
                 raise _slug_conflict() from None
@@ -113,10 +118,14 @@ def organization_update(
     name: str | None = None,
     slug: str | None = None,
     require_mfa: bool | None = None,
+    language: str | None = None,
     actor: User | None = None,
 ) -> Organization:
-    """Rename, change the slug, or (owners) require a second factor of every member."""
+    """Rename, change the slug or the language, or (owners) require a second factor of every member. A new
+    language is told with the change (``organization_changed``): the tasks app indexes the tasks again in it."""
     data = {}
+    if language is not None:
+        data["language"] = language
     if require_mfa is not None and require_mfa != organization.require_mfa:
         organization_require_mfa_check(organization=organization, actor=actor, require_mfa=require_mfa)
         data["require_mfa"] = require_mfa
@@ -130,7 +139,7 @@ def organization_update(
     try:
         with transaction.atomic():
             organization, changed = model_update(
-                instance=organization, fields=["name", "slug", "require_mfa"], data=data
+                instance=organization, fields=["name", "slug", "require_mfa", "language"], data=data
             )
     except IntegrityError:
         raise _slug_conflict() from None

@@ -59,6 +59,7 @@ from rest_framework.permissions import IsAuthenticated
 from config.conditional import PreconditionMixin
 from config.credentials import credential_organization_ids, is_delegated
 from config.errors import Forbidden
+from config.pagination import merged_rows
 from config.permissions import TokenScope
 from mfa import selectors as mfa_selectors
 from organizations.models import Organization
@@ -226,7 +227,17 @@ class OrganizationScopedMixin(PreconditionMixin):
         # ``organization_id = X`` and walks the (organization, ..., created_at) indexes in order
         # for the first page instead of sorting every row the semi-join returns.
         ids = list(memberships.values_list("organization_id", flat=True))
+        self.scoped_organization_ids = ids
         return queryset.filter(**{f"{field}__in": ids})
+
+    def paginate_rows(self, queryset, offset: int, limit: int):
+        """The rows of a page (``config.pagination``): a top-level list of the caller's organizations is read
+        as each organization's first rows merged, which walks each one's index in order instead of sorting
+        every row of them all (``config.pagination.merged_rows``)."""
+        ids = getattr(self, "scoped_organization_ids", None)
+        if ids is None or self.organization_field is None or queryset.model is not self.get_queryset().model:
+            return queryset[offset : offset + limit]
+        return merged_rows(queryset, field=self.organization_field, values=ids, offset=offset, limit=limit)
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "organization": self.organization, "org_role": self.org_role}

@@ -1,8 +1,10 @@
 import django_filters
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 
-from config.filters import labelled_choices_filter, uuids_filter
+from config.filters import StableOrderingFilter, labelled_choices_filter, uuids_filter
+from organizations.models import Organization
 from tasks_app.models import Priority, Status, Task, TaskMention
+from tasks_app.search import RANK, search
 
 
 class TaskFilter(django_filters.FilterSet):
@@ -37,7 +39,22 @@ class TaskFilter(django_filters.FilterSet):
         return queryset.filter(Exists(TaskMention.objects.filter(task=OuterRef("pk"), user_id__in=value)))
 
     def filter_search(self, queryset, name, value):
-        """Every word must appear in the title or the description, case-insensitively."""
-        for word in value.split()[:10]:
-            queryset = queryset.filter(Q(title__icontains=word) | Q(description__icontains=word))
-        return queryset
+        """Full-text in the organizations' languages, or every term as a substring (``tasks_app/search.py``)."""
+        return search(queryset, value, languages=self.search_languages())
+
+    def search_languages(self):
+        """The languages of the organizations searched: those of the caller (their tasks are stemmed in them)."""
+        user = getattr(self.request, "user", None)
+        if user is None or not user.is_authenticated:
+            return []
+        return Organization.objects.filter(memberships__user=user).values_list("language", flat=True).distinct()
+
+
+class TaskOrderingFilter(StableOrderingFilter):
+    """``?ordering=``, and for a search without one, the best matches first (``tasks_app.search.RANK``)."""
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view)
+        if RANK in queryset.query.annotations and not request.query_params.get(self.ordering_param):
+            return [f"-{RANK}", *ordering]
+        return ordering

@@ -5,8 +5,10 @@ from django.core.validators import MaxLengthValidator, MinLengthValidator
 from django.db import models
 from django.utils import timezone
 
+from config.languages import DEFAULT_SEARCH_LANGUAGE
 from config.softdelete import ALIVE, DELETED, SoftDeletable
 from config.text import truncate
+from tasks_app.search import RegConfigField, TaskSearchDocument
 
 TITLE_MAX_LENGTH = 200
 DESCRIPTION_MAX_LENGTH = 10_000
@@ -72,6 +74,15 @@ class Task(SoftDeletable):
     # depend on the imports app; not indexed, since nothing lists tasks by job and an index would
     # slow every bulk load.
     import_job_id = models.UUIDField(null=True, blank=True, editable=False)
+    # Search (tasks_app/search.py): the language its words are stemmed in, its organization's when it was
+    # written (``Organization.language``), and the words themselves, a column PostgreSQL keeps (NULL elsewhere),
+    # with a GIN index (migration 0007: PostgreSQL only, as are the trigram indexes of substring search).
+    search_language = RegConfigField(
+        default=DEFAULT_SEARCH_LANGUAGE, db_default=DEFAULT_SEARCH_LANGUAGE, editable=False
+    )
+    search_vector = models.GeneratedField(
+        expression=TaskSearchDocument(), output_field=TaskSearchDocument.output_field, db_persist=True
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

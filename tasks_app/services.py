@@ -13,7 +13,7 @@ from config.errors import Conflict, Forbidden, NotFound
 from config.retention import delete_in_batches
 from config.text import truncate
 from organizations.changes import Action, organization_change, organization_changes
-from organizations.models import Role
+from organizations.models import Organization, Role
 from organizations.selectors import (
     organization_access_get,
     organization_member_ids_among,
@@ -140,6 +140,7 @@ def task_create(
         due_date=due_date,
         completed_at=now if status == Status.DONE else None,
         created_at=now,
+        search_language=organization.language,
     )
     task.full_clean(exclude=["organization", "created_by", "assignee"])
     task.save()
@@ -596,3 +597,25 @@ def task_bulk_load(
         now=timezone.now(),
         activity_value=str(import_job_id) if import_job_id else "",
     )
+
+
+SEARCH_REINDEX_BATCH = 5000
+
+
+def task_search_language_sync(*, organization_id) -> int:
+    """Move the organization's tasks (deleted ones too) to its current search language, ``SEARCH_REINDEX_BATCH``
+    at a time, each batch its own transaction (PostgreSQL computes each row's ``search_vector`` again); returns
+    how many moved. A second run, or one that races a new language, only moves what is not in it yet."""
+    moved = 0
+    while True:
+        language = Organization.all_objects.filter(pk=organization_id).values_list("language", flat=True).first()
+        if language is None:
+            return moved
+        stale = Task.all_objects.filter(organization_id=organization_id).exclude(search_language=language)
+        with transaction.atomic():
+            count = Task.all_objects.filter(
+                pk__in=list(stale.values_list("pk", flat=True)[:SEARCH_REINDEX_BATCH])
+            ).update(search_language=language)
+        moved += count
+        if count < SEARCH_REINDEX_BATCH:
+            return moved

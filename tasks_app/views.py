@@ -5,14 +5,14 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from config.filters import FilterBackend, StableOrderingFilter
+from config.filters import FilterBackend
 from config.pagination import StandardPagination
 from config.routers import UUID_PATTERN
 from organizations.models import Role
 from organizations.permissions import IsOrgEditorOrReadOnly, IsOrgMember
 from organizations.viewsets import ORGANIZATION_ID_PARAMETER, OrganizationScopedViewSet
 from tasks_app import selectors, services
-from tasks_app.filters import TaskFilter
+from tasks_app.filters import TaskFilter, TaskOrderingFilter
 from tasks_app.permissions import IsTaskCreatorOrOrgAdmin
 from tasks_app.serializers import (
     CommentCreateSerializer,
@@ -52,8 +52,9 @@ ORDERING_FIELDS = ["created_at", "updated_at", "due_date", "priority", "status"]
     list=extend_schema(
         summary="Tasks of every organization the caller belongs to",
         description="Newest first, paginated. Filters narrow it (`organization`, `status`, `priority`, `assignee`, "
-        "`created_by`, `mentioned`, due dates) and `search` matches every word in the title or description; "
-        "`ordering` takes the fields listed. See docs/api/tasks.md.",
+        "`created_by`, `mentioned`, due dates); `search` finds tasks by their words (stemmed, in the "
+        "organization's language, best matches first) or by substrings; `ordering` takes the fields listed. "
+        "See docs/api/tasks.md.",
     ),
     retrieve=extend_schema(
         summary="One task",
@@ -78,7 +79,7 @@ class TaskViewSet(
 
     serializer_class = TaskSerializer
     filterset_class = TaskFilter
-    filter_backends = [FilterBackend, StableOrderingFilter]
+    filter_backends = [FilterBackend, TaskOrderingFilter]
     ordering_fields = ORDERING_FIELDS
     ordering = ["-created_at"]
     permission_classes = [IsOrgEditorOrReadOnly]

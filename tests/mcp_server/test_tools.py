@@ -48,7 +48,8 @@ def test_list_tasks_scopes_to_my_organizations_and_filters(as_role, org, task, f
     data = structured(viewer.call_tool("list_tasks", {}))
     assert {item["title"] for item in data["data"]} == {"Ship the release", "Water plants"}
     assert data["pagination"] == {
-        "total": 2, "total_exact": True, "page": 1, "page_size": 20, "total_pages": 1, "has_next": False, "has_prev": False
+        "total": 2, "total_exact": True, "page": 1, "page_size": 20, "total_pages": 1,
+        "has_next": False, "has_prev": False,
     }  # fmt: skip
     assert [t["title"] for t in structured(viewer.call_tool("list_tasks", {"status": "done"}))["data"]] == [
         "Water plants"
