@@ -8,6 +8,8 @@ BENCHMARKS = {
     "rate_limit": "benchmarks.rate_limit",
     "task_list": "benchmarks.task_list",
     "fixed_cost": "benchmarks.fixed_cost",
+    "search": "benchmarks.search",
+    "organizations": "benchmarks.organizations",
     "load": "benchmarks.load",
     "reports": "benchmarks.reports",
     "imports": "benchmarks.imports",

@@ -11,6 +11,9 @@ text is searchable: a title of three words and a description of 0-20 words drawn
 - ``COMMON_WORD`` in about 30% of the descriptions;
 - ``RARE_WORD`` in exactly ``RARE_HITS`` tasks of the first organization.
 
+1% of the first organization's tasks mention ``MENTIONED`` (the second member). ``grow(dataset, [...])``
+adds tasks to reach larger sizes (a scale curve reuses one data set: 10k, then 100k, then 1M).
+
 Needs PostgreSQL (``generate_series``, ``gen_random_uuid``).
 """
 
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 COMMON_WORD = "report"
 RARE_WORD = "zeppelin"
 RARE_HITS = 20
+MENTIONED = 2  # members[2] is mentioned in 1% of the first organization's tasks
 VOCABULARY = [
     *("review", "update", "customer", "invoice", "draft", "meeting", "notes", "release", "plan", "bug"),
     *("login", "page", "export", "budget", "hiring", "onboarding", "migration", "database", "backup", "audit"),
@@ -38,6 +42,7 @@ class Dataset:
     owner: object
     organizations: list
     members: list  # of the first organization, owner included
+    sizes: list  # tasks per organization so far
 
     @property
     def organization(self):
@@ -45,7 +50,6 @@ class Dataset:
 
 
 def build(tasks_per_organization: list[int], *, members: int = 20, deleted_percent: int = 0) -> Dataset:
-    from django.db import connection, transaction
 
     from accounts.services import user_create, user_email_mark_verified
     from organizations.models import Role
@@ -64,6 +68,15 @@ def build(tasks_per_organization: list[int], *, members: int = 20, deleted_perce
         membership_add(organization=organizations[0], email=user.email, role=Role.MEMBER, actor=None)
         people.append(user)
 
+    dataset = Dataset(owner=owner, organizations=organizations, members=people, sizes=[0] * len(organizations))
+    grow(dataset, tasks_per_organization, deleted_percent=deleted_percent)
+    return dataset
+
+
+def grow(dataset: Dataset, tasks_per_organization: list[int], *, deleted_percent: int = 0) -> Dataset:
+    """Add tasks until each organization has the number given (the rare word only in the first load)."""
+    from django.db import connection, transaction
+
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT indexname, indexdef FROM pg_indexes "
@@ -73,32 +86,42 @@ def build(tasks_per_organization: list[int], *, members: int = 20, deleted_perce
         with transaction.atomic():
             for name, _ in indexes:
                 cursor.execute(f'DROP INDEX "{name}"')
-            cursor.execute("SELECT setseed(0.42)")
-            for position, (organization, count) in enumerate(zip(organizations, tasks_per_organization, strict=True)):
+            cursor.execute("SELECT setseed(%s)", [0.42 - sum(dataset.sizes) / 1e9])
+            for position, organization in enumerate(dataset.organizations):
+                count = tasks_per_organization[position] - dataset.sizes[position]
+                if count <= 0:
+                    continue
+                first = position == 0 and dataset.sizes[0] == 0
                 cursor.execute(
                     _INSERT,
                     {
                         "org": organization.pk,
-                        "owner": owner.pk,
-                        "members": [m.pk for m in people] if position == 0 else [owner.pk],
+                        "owner": dataset.owner.pk,
+                        "members": [m.pk for m in dataset.members] if position == 0 else [dataset.owner.pk],
                         "tasks": count,
                         "deleted": deleted_percent,
                         "words": VOCABULARY,
                         "common": COMMON_WORD,
                         "rare": RARE_WORD,
-                        "rare_every": max(count // RARE_HITS, 1) if position == 0 else 0,
+                        "rare_every": max(count // RARE_HITS, 1) if first else 0,
+                        "language": organization.language,
+                        # @mentions of one member in 1% of the first organization's tasks (TaskMention rows).
+                        "mentioned": dataset.members[MENTIONED].pk if position == 0 else None,
                     },
                 )
+                dataset.sizes[position] = tasks_per_organization[position]
         for _, definition in indexes:
             cursor.execute(definition)
         cursor.execute("VACUUM ANALYZE tasks_app_task")
-    return Dataset(owner=owner, organizations=organizations, members=people)
+        cursor.execute("VACUUM ANALYZE tasks_app_taskmention")
+    return dataset
 
 
 # Two years of tasks. ``words`` is sampled with a skew (random()^2: the first words are the frequent ones).
 _INSERT = """
-INSERT INTO tasks_app_task (id, organization_id, title, description, status, priority,
-                            created_by_id, assignee_id, due_date, completed_at, created_at, updated_at, deleted_at)
+WITH new AS (
+INSERT INTO tasks_app_task (id, organization_id, title, description, status, priority, created_by_id, assignee_id,
+                            due_date, completed_at, created_at, updated_at, deleted_at, search_language)
 SELECT gen_random_uuid(), %(org)s,
        initcap(w1) || ' the ' || w2 || ' ' || w3 || ' #' || g,
        concat_ws(' ',
@@ -116,7 +139,8 @@ SELECT gen_random_uuid(), %(org)s,
        CASE WHEN status = 3
             THEN LEAST(now(), created + interval '1 hour' + random() * random() * interval '30 days') END,
        created, created,
-       CASE WHEN random() * 100 < %(deleted)s THEN now() END
+       CASE WHEN random() * 100 < %(deleted)s THEN now() END,
+       %(language)s::regconfig
 FROM (
     SELECT g, now() - random() * interval '730 days' AS created,
            CASE WHEN random() < 0.34 THEN 3 ELSE 1 + floor(random() * 2)::int END AS status,
@@ -126,4 +150,8 @@ FROM (
            (%(words)s::text[])[1 + floor(random() * cardinality(%(words)s::text[]))::int] AS w3
     FROM generate_series(1, %(tasks)s) AS g
 ) AS generated
+RETURNING id, created_at
+)
+INSERT INTO tasks_app_taskmention (task_id, user_id, explicit, in_description, created_at)
+SELECT id, %(mentioned)s, false, true, created_at FROM new WHERE %(mentioned)s::uuid IS NOT NULL AND random() < 0.01
 """

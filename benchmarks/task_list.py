@@ -1,150 +1,263 @@
-"""The task list at scale: the DRF request in-process against the same page and count in raw SQL.
+"""The task list at scale: each page through the API (in process) against the raw SQL of the same page.
 
-Builds one organization of N tasks (default 100,000), then, in one run, times
-``GET /api/v1/tasks`` (unfiltered and filtered by status) against raw SQL that returns the
-same first page and exact count, and prints PostgreSQL's EXPLAIN ANALYZE of the main query.
-Goals: docs/performance.md, "Goals".
+On PostgreSQL, on the shared data set (``benchmarks/dataset.py``: an organization of N tasks and three more of
+N/10, one person in all four, twenty members in the first), at each size of ``--scales`` (the data set grows
+from one to the next), three goals of docs/performance.md, each a ``--case``:
+
+- ``filters``: the first page of ``GET /api/v1/tasks``, unfiltered and for each documented filter, and of
+  ``/tasks/assigned``, as a member of one organization, against the SQL that returns that page alone (hand
+  written: the rows, their creator, assignee and mentioned people), so the API's count is not in the reference.
+- ``search``: ``?search=`` a rare word (20 hits), a common word (about 30%), a word found by its stem only and a
+  substring, against the best raw SQL of the same page (the full-text and substring conditions, ranked).
+- ``organizations``: the first page of the person in four organizations against the same page of a person in
+  one, and against the raw SQL of the merged page.
+
+Each figure is the median of interleaved rounds; the raw SQL runs on the benchmark's own persistent
+connection. The last line is the goal's ratio at the largest size (``python -m benchmarks search`` and
+``python -m benchmarks organizations`` run one case; ``task_list`` runs the three, filters last).
 """
 
+# The raw SQL inlines ids, words and dates the benchmark made itself: no user input reaches it.
+# ruff: noqa: S608
+
 import argparse
-import random
+import datetime
+import statistics
 import time
 
+from benchmarks import dataset
 from benchmarks.harness import (
-    api_getter,
     describe_backends,
-    print_timings,
+    print_scale_curve,
+    scales_argument,
     setup_django,
     signed_in_client,
     test_database,
-    time_interleaved,
 )
 
+CASES = ("search", "organizations", "filters")
+PEOPLE_COMPARED = "4 organizations vs 1 (both API)"
+OTHER_ORGANIZATIONS = 3  # beside the first, each a tenth of its size
 
-def build(n_tasks: int, batch: int = 5000):
-    from django.utils import timezone
+PAGE_SQL = """
+SELECT t.id, t.organization_id, t.title, t.description, t.status, t.priority, t.created_by_id, t.assignee_id,
+       t.due_date, t.completed_at, t.created_at, t.updated_at,
+       c.username, c.full_name, c.email, a.username, a.full_name, a.email,
+       (SELECT coalesce(json_agg(json_build_object('id', u.id, 'username', u.username, 'full_name', u.full_name,
+                                                   'email', u.email) ORDER BY u.username), '[]')
+          FROM tasks_app_taskmention m JOIN accounts_user u ON u.id = m.user_id WHERE m.task_id = t.id) AS mentions
+       {select}
+  FROM tasks_app_task t {source}
+  LEFT JOIN accounts_user c ON c.id = t.created_by_id LEFT JOIN accounts_user a ON a.id = t.assignee_id
+ WHERE t.deleted_at IS NULL AND {where}
+ ORDER BY {order} t.created_at DESC, t.id DESC LIMIT 20
+"""
 
-    from accounts.services import user_create
-    from organizations.services import organization_create
-    from tasks_app.models import Priority, Status, Task
 
-    owner = user_create(email="owner@bench.example", username="owner", password=None)
-    org = organization_create(name="Bench", created_by=owner)
-    rng = random.Random(42)
-    now = timezone.now()
-    made = 0
-    while made < n_tasks:
-        size = min(batch, n_tasks - made)
-        Task.objects.bulk_create(
-            Task(
-                organization=org,
-                title=f"Task {made + i}",
-                description="Generated for the benchmark",
-                status=rng.choice(Status.values),
-                priority=rng.choice(Priority.values),
-                created_by=owner,
-                created_at=now - timezone.timedelta(minutes=made + i),
-            )
-            for i in range(size)
+def page_sql(*, where: str, select: str = "", source: str = "", order: str = "") -> str:
+    return PAGE_SQL.format(select=select, source=source, where=where, order=order)
+
+
+def search_sql(organization_id, word: str, language: str) -> str:
+    like = "'%" + word.upper() + "%'"
+    substring = f"upper(t.title::text) LIKE {like} OR upper(t.description) LIKE {like}" if len(word) >= 3 else "false"
+    return page_sql(
+        select=", ts_rank(t.search_vector, q) AS rank",
+        source=f"CROSS JOIN websearch_to_tsquery('{language}', '{word}') AS q",
+        where=f"t.organization_id = '{organization_id}' AND (t.search_vector @@ q OR {substring})",
+        order="rank DESC,",
+    )
+
+
+def merged_sql(organization_ids) -> str:
+    """The page of a person in several organizations, as the best plan reads it: each organization's first rows
+    (an ordered walk of its index), merged."""
+    parts = " UNION ALL ".join(
+        f"(SELECT id, created_at FROM tasks_app_task WHERE organization_id = '{pk}' AND deleted_at IS NULL "
+        f"ORDER BY created_at DESC, id DESC LIMIT 21)"
+        for pk in organization_ids
+    )
+    return page_sql(where=f"t.id IN (SELECT id FROM ({parts}) AS firsts ORDER BY created_at DESC, id DESC LIMIT 21)")
+
+
+# --- Timing ------------------------------------------------------------------------------------------------------
+
+
+def api(client, path: str, query: dict | None = None):
+    """GET ``path``; returns the ids of the page (in order), to check that both sides give the same page."""
+
+    def go():
+        response = client.get(path, query or {})
+        assert response.status_code == 200, response.content[:500]
+        return [row["id"] for row in response.json()["data"]]
+
+    return go
+
+
+def raw(sql: str):
+    from django.db import connection
+
+    def go():
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            return [str(row[0]) for row in cursor.fetchall()]
+
+    return go
+
+
+def measure(pairs: dict[str, tuple], *, repeats: int) -> dict[str, float]:
+    """Median seconds of each function, in interleaved rounds; each round calls a function as often as fills
+    about 0.2 s (at least once), so fast and slow cases get comparable samples."""
+    functions = {}
+    for label, (first, second) in pairs.items():
+        functions[f"{label} | API"] = first
+        functions[f"{label} | ref"] = second
+        # The same page on both sides (the reference is the same result, not a lighter one), but for the two
+        # people's pages (another organization set).
+        if label != PEOPLE_COMPARED:
+            assert first() == second(), f"{label}: the API and its reference answer different pages"
+    calls = {}
+    for name, fn in functions.items():
+        fn()  # warm: caches, plans, the session
+        started = time.perf_counter()
+        fn()
+        calls[name] = max(1, min(50, int(0.2 / max(time.perf_counter() - started, 1e-6))))
+    samples = {name: [] for name in functions}
+    for _ in range(repeats):
+        for name, fn in functions.items():
+            started = time.perf_counter()
+            for _ in range(calls[name]):
+                fn()
+            samples[name].append((time.perf_counter() - started) / calls[name])
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def report(results: dict[str, float], size: int) -> dict[str, float]:
+    """Print API, reference, ratio and difference per case; return the ratios."""
+    print(f"\n{size:,} tasks in the first organization ({describe_backends()}):")
+    print(f"  {'case':<44} {'API ms':>9} {'ref ms':>9} {'ratio':>7} {'API - ref':>10}")
+    ratios = {}
+    for name in results:
+        if not name.endswith(" | API"):
+            continue
+        label = name.removesuffix(" | API")
+        first, second = results[name], results[f"{label} | ref"]
+        ratios[label] = first / second
+        print(
+            f"  {label:<44} {first * 1000:9.2f} {second * 1000:9.2f} {first / second:6.2f}x "
+            f"{(first - second) * 1000:9.2f}"
         )
-        made += size
-    return owner, org
+    return ratios
 
 
-def soft_delete_share(org, percent: int, batch: int = 5000) -> int:
-    """Soft-delete ``percent`` % of the organization's tasks, picked at random (the trash of a living team)."""
-    from django.utils import timezone
-
-    from tasks_app.models import Task
-
-    ids = list(Task.objects.filter(organization=org).values_list("pk", flat=True))
-    chosen = random.Random(7).sample(ids, len(ids) * percent // 100)
-    for start in range(0, len(chosen), batch):
-        Task.objects.filter(pk__in=chosen[start : start + batch]).update(deleted_at=timezone.now())
-    return len(chosen)
+# --- The cases -----------------------------------------------------------------------------------------------------
 
 
-def run(n_tasks: int, iterations: int, deleted_percent: int = 0) -> None:
+def filter_pairs(data, clients) -> dict[str, tuple]:
+    org = data.organization
+    member, assignee = data.members[1], data.members[3]
+    mentioned = data.members[dataset.MENTIONED]
+    client = clients[member.pk]
+    in_org = f"t.organization_id = '{org.pk}'"
+    day = (datetime.date.today() - datetime.timedelta(days=365)).isoformat()
+    cases = {
+        "": in_org,
+        "status=in_progress": f"{in_org} AND t.status = 2",
+        "priority=urgent": f"{in_org} AND t.priority = 4",
+        f"assignee={assignee.pk}": f"{in_org} AND t.assignee_id = '{assignee.pk}'",
+        f"created_by={data.owner.pk}": f"{in_org} AND t.created_by_id = '{data.owner.pk}'",
+        f"mentioned={mentioned.pk}": f"{in_org} AND EXISTS (SELECT 1 FROM tasks_app_taskmention m "
+        f"WHERE m.task_id = t.id AND m.user_id = '{mentioned.pk}')",
+        f"due_before={day}": f"{in_org} AND t.due_date <= '{day}'",
+        f"due_after={day}": f"{in_org} AND t.due_date >= '{day}'",
+    }
+    pairs = {}
+    for query, where in cases.items():
+        label = "GET /tasks" + (f"?{query.split('=')[0]}=" if query else "")
+        params = dict([query.split("=")]) if query else {}
+        pairs[label] = (api(client, "/api/v1/tasks", params), raw(page_sql(where=where)))
+    assigned = clients[assignee.pk]
+    pairs["GET /tasks/assigned"] = (
+        api(assigned, "/api/v1/tasks/assigned"),
+        raw(page_sql(where=f"{in_org} AND t.assignee_id = '{assignee.pk}'")),
+    )
+    return pairs
+
+
+def search_pairs(data, clients) -> dict[str, tuple]:
+    org = data.organization
+    client = clients[data.members[1].pk]
+    words = {
+        f"rare word ({dataset.RARE_WORD})": dataset.RARE_WORD,
+        f"common word ({dataset.COMMON_WORD})": dataset.COMMON_WORD,
+        "stem only (deploying)": "deploying",
+        "substring (onboard)": "onboard",
+    }
+    return {
+        f"search, {label}": (
+            api(client, "/api/v1/tasks", {"search": word}),
+            raw(search_sql(org.pk, word, org.language)),
+        )
+        for label, word in words.items()
+    }
+
+
+def organization_pairs(data, clients) -> dict[str, tuple]:
+    several, one = clients[data.owner.pk], clients[data.members[1].pk]
+    return {
+        PEOPLE_COMPARED: (api(several, "/api/v1/tasks"), api(one, "/api/v1/tasks")),
+        "4 organizations vs its raw SQL": (
+            api(several, "/api/v1/tasks"),
+            raw(merged_sql([o.pk for o in data.organizations])),
+        ),
+    }
+
+
+PAIRS = {"filters": filter_pairs, "search": search_pairs, "organizations": organization_pairs}
+LAST_LINE = {
+    "search": ("search, ", "search: API / best raw SQL of the same page"),
+    "organizations": ("4 organizations vs 1", "first page in 4 organizations / in 1"),
+    "filters": ("GET /tasks", "first page of a filter: API / the SQL of that page alone"),
+}
+
+
+def run(scales: list[int], cases: list[str], repeats: int) -> None:
     from django.db import connection
 
-    started = time.perf_counter()
-    owner, org = build(n_tasks)
-    deleted = soft_delete_share(org, deleted_percent) if deleted_percent else 0
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("ANALYZE tasks_app_task")
-    print(
-        f"built {n_tasks} tasks ({deleted} soft-deleted) in {time.perf_counter() - started:.1f} s "
-        f"({describe_backends()})"
-    )
-
-    client = signed_in_client(owner)
-
-    page_sql = (
-        "SELECT t.*, c.username, a.username FROM tasks_app_task t "
-        "LEFT JOIN accounts_user c ON c.id = t.created_by_id LEFT JOIN accounts_user a ON a.id = t.assignee_id "
-        "WHERE t.organization_id = %s AND t.deleted_at IS NULL {extra} ORDER BY t.created_at DESC, t.id DESC LIMIT 20"
-    )
-    count_sql = "SELECT COUNT(*) FROM tasks_app_task t WHERE t.organization_id = %s AND t.deleted_at IS NULL {extra}"
-
-    def raw(extra: str, params: tuple):
-        def go():
-            with connection.cursor() as cursor:
-                cursor.execute(count_sql.format(extra=extra), (org.pk, *params))
-                cursor.fetchone()
-                cursor.execute(page_sql.format(extra=extra), (org.pk, *params))
-                cursor.fetchall()
-
-        return go
-
-    def api(query: str):
-        return api_getter(client, f"/api/v1/tasks{query}")
-
-    results = time_interleaved(
-        {
-            "API list, unfiltered": api(""),
-            "raw SQL, unfiltered": raw("", ()),
-            "API list, status=in_progress": api("?status=in_progress"),
-            "raw SQL, status=in_progress": raw("AND t.status = %s", (2,)),
-        },
-        iterations=iterations,
-        repeats=5,
-    )
-    print_timings(results, width=32)
-    for label in ("unfiltered", "status=in_progress"):
-        ratio = results[f"API list, {label}"] / results[f"raw SQL, {label}"]
-        print(f"  ratio API / raw SQL, {label:<20} {ratio:5.2f}x")
-
-    if connection.vendor == "postgresql":
-        for query in ("", "?status=in_progress"):
-            explain_api_queries(api(query), f"GET /api/v1/tasks{query}")
+    if connection.vendor != "postgresql":
+        raise SystemExit("This benchmark needs PostgreSQL: set DATABASE_URL=postgres://...")
+    data, clients, figures, ratios = None, {}, {}, {}
+    for size in scales:
+        sizes = [size] + [size // 10] * OTHER_ORGANIZATIONS
+        started = time.perf_counter()
+        data = dataset.build(sizes) if data is None else dataset.grow(data, sizes)
+        print(f"\ndata set: {' + '.join(f'{n:,}' for n in sizes)} tasks, in {time.perf_counter() - started:.0f} s")
+        for user in (data.owner, data.members[1], data.members[3]):
+            clients.setdefault(user.pk, signed_in_client(user))
+        pairs = {}
+        for case in cases:
+            pairs.update(PAIRS[case](data, clients))
+        results = measure(pairs, repeats=repeats)
+        ratios[size] = report(results, size)
+        figures[size] = results
+    print_scale_curve(figures, width=52)
+    largest = scales[-1]
+    for case in cases:
+        prefix, meaning = LAST_LINE[case]
+        worst = max((ratio, label) for label, ratio in ratios[largest].items() if label.startswith(prefix))
+        print(f"{meaning}, at {largest:,} tasks, worst case ({worst[1]}): {worst[0]:.2f}x")
 
 
-def explain_api_queries(request, label: str) -> None:
-    """EXPLAIN ANALYZE what the API itself ran (its count and its page query), captured from a request."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as captured:
-        request()
-    statements = [q["sql"] for q in captured.captured_queries if "tasks_app_task" in q["sql"]]
-    with connection.cursor() as cursor:
-        for sql in statements[:2]:
-            cursor.execute("EXPLAIN ANALYZE " + sql)
-            kind = "count" if "COUNT(" in sql else "page"
-            print(f"\nEXPLAIN ANALYZE of the API's {kind} query ({label}):")
-            print("\n".join("  " + row[0] for row in cursor.fetchall()))
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--tasks", type=int, default=100_000)
-    parser.add_argument("--iterations", type=int, default=20)
-    parser.add_argument("--deleted", type=int, default=0, help="percent of the tasks soft-deleted, e.g. 10")
+def main(argv=None, *, cases: tuple[str, ...] = CASES):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    scales_argument(parser)
+    parser.add_argument("--cases", default=",".join(cases), help=f"some of {', '.join(CASES)}")
+    parser.add_argument("--repeats", type=int, default=5, help="interleaved rounds (the median is shown)")
     args = parser.parse_args(argv)
+    chosen = [case for case in CASES if case in args.cases.split(",")]
     setup_django()
     with test_database():
-        run(args.tasks, args.iterations, args.deleted)
+        run(args.scales, chosen, args.repeats)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,12 @@ def task_list() -> QuerySet[Task]:
 @functools.cache
 def _task_list_base() -> QuerySet[Task]:
     """Built once, never evaluated: ``annotate()`` resolves the subquery each time, a clone (``.all()``) does not."""
-    return Task.objects.select_related("created_by", "assignee").annotate(mention_references=_mention_references())
+    # ``search_vector`` is for the database to search with; a page never needs it (it is most of a row's size).
+    return (
+        Task.objects.defer("search_vector")
+        .select_related("created_by", "assignee")
+        .annotate(mention_references=_mention_references())
+    )
 
 
 class _MentionReferencesField(JSONField):

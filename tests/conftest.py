@@ -10,6 +10,7 @@ where it lives or what it uses: a folder of ``FOLDER_TIERS``, a fixture of ``FIX
 the tier marker written on it.
 """
 
+import importlib
 import os
 import time
 from pathlib import Path
@@ -84,6 +85,22 @@ def pytest_collection_modifyitems(config, items):
                         reason=f"needs {name} (set {'DATABASE_URL' if name == 'postgres' else 'REDIS_URL'})"
                     )
                 )
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database is made from the models (``--no-migrations``); what migrations add on PostgreSQL alone
+    (pg_trgm, the full-text and trigram indexes of task search) is added here the way they add it, so that the
+    query plan tests see the schema a migrated database has."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.schema_editor() as editor:
+        for name in ("0002_search_trigram_indexes", "0007_search_language"):
+            module = importlib.import_module(f"tasks_app.migrations.{name}")
+            forward = module.create if hasattr(module, "create") else module.create_indexes
+            forward(None, editor)
 
 
 @pytest.fixture(autouse=True)

@@ -109,10 +109,33 @@ def test_every_offered_language_is_known_to_the_database(client_as):
 
 @pytest.mark.parametrize(
     "text",
-    ['"', "-", "or", "!!!", "a & b | c", "'); DROP TABLE tasks_app_task; --", "\\", "%_%", "ü" * 200, "-" * 50],
+    [
+        '"',
+        "-",
+        "or",
+        "!!!",
+        "a & b | c",
+        "'); DROP TABLE tasks_app_task; --",
+        "\\",
+        "%_%",
+        "ü" * 200,
+        "-" * 50,
+        "x" * 200,
+        "(" * 40,
+        "!a:*",
+        "<->",
+        "🙂 café",
+        '"-" -"-"',
+    ],
 )
 def test_any_text_is_a_search_never_an_error(found, text):
     assert isinstance(found(text), list)
+
+
+def test_a_null_character_is_a_400_on_the_parameter(client_as):
+    response = client_as("viewer").get(TASKS, {"search": "a\x00b"})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "search"
 
 
 def test_search_terms():
