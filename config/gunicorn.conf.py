@@ -3,7 +3,7 @@
 ``gunicorn -c config/gunicorn.conf.py config.wsgi:application``; the environment tunes it (``PORT``,
 ``WEB_CONCURRENCY``, ``GUNICORN_THREADS``, ``GUNICORN_KEEPALIVE``, ``GUNICORN_TIMEOUT``). The worker model was
 chosen by measurement (``python -m benchmarks load --scales ... --models config,sync,gthread,uvicorn``):
-docs/performance.md, "Throughput".
+docs/performance.md, "Fixed cost and throughput (issue 16)".
 """
 
 import multiprocessing
