@@ -47,24 +47,26 @@ SELECT t.id, t.organization_id, t.title, t.description, t.status, t.priority, t.
                                                    'email', u.email) ORDER BY u.username), '[]')
           FROM tasks_app_taskmention m JOIN accounts_user u ON u.id = m.user_id WHERE m.task_id = t.id) AS mentions
        {select}
-  FROM tasks_app_task t {source}
+  FROM tasks_app_task t
   LEFT JOIN accounts_user c ON c.id = t.created_by_id LEFT JOIN accounts_user a ON a.id = t.assignee_id
  WHERE t.deleted_at IS NULL AND {where}
  ORDER BY {order} t.created_at DESC, t.id DESC LIMIT 20
 """
 
 
-def page_sql(*, where: str, select: str = "", source: str = "", order: str = "") -> str:
-    return PAGE_SQL.format(select=select, source=source, where=where, order=order)
+def page_sql(*, where: str, select: str = "", order: str = "") -> str:
+    return PAGE_SQL.format(select=select, where=where, order=order)
 
 
 def search_sql(organization_id, word: str, language: str) -> str:
+    """The search's page as one would write it by hand: the query inline (a constant the planner folds, so the
+    scan may run in parallel workers), the full-text match or the substrings, ranked."""
+    query = f"websearch_to_tsquery('{language}', '{word}')"
     like = "'%" + word.upper() + "%'"
     substring = f"upper(t.title::text) LIKE {like} OR upper(t.description) LIKE {like}" if len(word) >= 3 else "false"
     return page_sql(
-        select=", ts_rank(t.search_vector, q) AS rank",
-        source=f"CROSS JOIN websearch_to_tsquery('{language}', '{word}') AS q",
-        where=f"t.organization_id = '{organization_id}' AND (t.search_vector @@ q OR {substring})",
+        select=f", ts_rank(t.search_vector, {query}) AS rank",
+        where=f"t.organization_id = '{organization_id}' AND (t.search_vector @@ {query} OR {substring})",
         order="rank DESC,",
     )
 

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import connections
 from django.db.models import F, OrderBy
+from django.db.models.expressions import RawSQL
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.response import Response
@@ -177,9 +178,9 @@ def merged_rows(queryset, *, field: str, values, offset: int, limit: int) -> lis
 
     ``organization_id IN (a, b, c)`` cannot be read off an ``(organization, created_at)`` index in order: the
     planner fetches and sorts every row of those organizations for the first page. Each value's rows alone
-    can (``WHERE organization_id = a ORDER BY ... LIMIT n``), so the page is one ``UNION ALL`` of such
-    reads, ordered and cut again, which gives the ids; a second query reads those rows whole. Where the
-    database cannot order and cut each part of a UNION (SQLite), the plain slice is read.
+    can (``WHERE organization_id = a ORDER BY ... LIMIT n``), so the page's ids are one ``UNION ALL`` of
+    such reads, ordered and cut again, in a subquery of the one query that reads those rows whole. Where
+    the database cannot order and cut each part of a UNION (SQLite), the plain slice is read.
     """
     values = list(values)
     if len(values) < 2 or not connections[queryset.db].features.supports_slicing_ordering_in_compound:
@@ -192,8 +193,11 @@ def merged_rows(queryset, *, field: str, values, offset: int, limit: int) -> lis
         outer.append(
             OrderBy(F(name), descending=order.descending, nulls_first=order.nulls_first, nulls_last=order.nulls_last)
         )
-    keyed = queryset.annotate(**keys)
-    parts = [keyed.filter(**{field: value}).values_list("pk", *keys)[: offset + limit] for value in values]
-    ids = [row[0] for row in parts[0].union(*parts[1:], all=True).order_by(*outer)[offset : offset + limit]]
-    rows = {row.pk: row for row in queryset.filter(pk__in=ids)}
-    return [rows[pk] for pk in ids if pk in rows]
+    keyed = queryset.annotate(merge_id=F("pk"), **keys)
+    parts = [keyed.filter(**{field: value}).values_list("merge_id", *keys)[: offset + limit] for value in values]
+    merged = parts[0].union(*parts[1:], all=True).order_by(*outer)[offset : offset + limit]
+    # SQL Django compiled from the querysets above, its values as parameters: nothing is spliced in by hand. (A
+    # union cannot be a ``pk__in`` subquery as such: it selects its ordering keys beside the id.)
+    sql, params = merged.query.get_compiler(queryset.db).as_sql()
+    ids = RawSQL(f"SELECT merge_id FROM ({sql}) AS merged", params)  # noqa: S608, S611
+    return list(queryset.filter(pk__in=ids))

@@ -82,7 +82,8 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_filter = ["require_mfa"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["id", "created_by", "created_at", "updated_at"]
+    # The language is changed through the API (PATCH /organizations/{id}), which indexes the tasks again in it.
+    readonly_fields = ["id", "language", "created_by", "created_at", "updated_at"]
     list_select_related = ["created_by"]
     inlines = [MembershipInline]
 

@@ -48,6 +48,8 @@ A top-level *create* names its organization in the body: call ``self.require_org
 with it, which applies step 2 (404) and returns the access for a role check.
 """
 
+import uuid
+
 from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
@@ -237,7 +239,21 @@ class OrganizationScopedMixin(PreconditionMixin):
         ids = getattr(self, "scoped_organization_ids", None)
         if ids is None or self.organization_field is None or queryset.model is not self.get_queryset().model:
             return queryset[offset : offset + limit]
+        asked = self.organizations_asked()
+        if asked is not None:
+            ids = [pk for pk in ids if pk in asked]  # ?organization= narrows the merge to those it names
         return merged_rows(queryset, field=self.organization_field, values=ids, offset=offset, limit=limit)
+
+    def organizations_asked(self) -> set | None:
+        """The organizations ``?organization=`` names (already validated by the list's filter), or None."""
+        values = [part for value in self.request.query_params.getlist("organization") for part in value.split(",")]
+        asked = set()
+        for value in filter(None, (part.strip() for part in values)):
+            try:
+                asked.add(uuid.UUID(value))
+            except ValueError:
+                return None
+        return asked or None
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "organization": self.organization, "org_role": self.org_role}

@@ -22,8 +22,11 @@ class TestCreate:
         response = auth_client.post(BASE, {"name": "Acme Corp"})
         assert response.status_code == 201, response.content
         body = response.json()
-        assert set(body) == {"id", "name", "slug", "role", "member_count", "require_mfa", "created_at", "updated_at"}
+        assert set(body) == {
+            "id", "name", "slug", "role", "member_count", "require_mfa", "language", "created_at", "updated_at"
+        }  # fmt: skip
         assert body["name"] == "Acme Corp"
+        assert body["language"] == "english"
         assert body["slug"] == "acme-corp"
         assert body["role"] == "owner"
         assert body["member_count"] == 1

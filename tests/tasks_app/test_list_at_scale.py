@@ -75,7 +75,7 @@ def test_the_merged_list_keeps_the_filters(person_in_three):
 
 
 def test_every_page_costs_the_same_queries(person_in_three, django_assert_num_queries):
-    """The merged read is two queries (the ids, then the rows) whatever the page and its depth."""
+    """The merged read is one query (the ids in a subquery) whatever the page and its depth."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
