@@ -122,7 +122,13 @@ def task_scans(plan: dict) -> list[tuple[str, str | None]]:
     return [
         (node["Node Type"], node.get("Index Name"))
         for node in nodes(plan)
-        if node.get("Relation Name") == "tasks_app_task" or "task_" in (node.get("Index Name") or "")
+        if node.get("Relation Name") == "tasks_app_task"
+        # A bitmap index scan names no relation; the mentions' indexes (a page's mentioned users) are not the task's.
+        or (
+            "Relation Name" not in node
+            and "task_" in (index := node.get("Index Name") or "")
+            and "mention" not in index
+        )
     ]
 
 
