@@ -29,4 +29,5 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"PORT\", \"8000\")}/health/live', timeout=4)"
 ENTRYPOINT ["/app/docker-entrypoint.sh"]
-CMD ["sh", "-c", "gunicorn config.wsgi:application --bind 0.0.0.0:${PORT} --workers ${WEB_CONCURRENCY:-3} --access-logfile - --timeout 60"]
+# Workers, threads, keep-alive and timeouts: config/gunicorn.conf.py (tuned by PORT, WEB_CONCURRENCY, GUNICORN_THREADS).
+CMD ["sh", "-c", "exec gunicorn config.wsgi:application --config config/gunicorn.conf.py"]

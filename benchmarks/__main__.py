@@ -7,6 +7,7 @@ BENCHMARKS = {
     "session_check": "benchmarks.session_check",
     "rate_limit": "benchmarks.rate_limit",
     "task_list": "benchmarks.task_list",
+    "fixed_cost": "benchmarks.fixed_cost",
     "search": "benchmarks.search",
     "organizations": "benchmarks.organizations",
     "load": "benchmarks.load",

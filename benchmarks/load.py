@@ -1,4 +1,17 @@
-"""Load: gunicorn on PostgreSQL and Redis under wrk, a realistic mix at rising concurrency.
+"""Load: the app server on PostgreSQL and Redis under wrk: the task list against /health/live, or a mix.
+
+**Server models** (``--scales``, issue 16's throughput goal): for each size of ``--scales`` (tasks in one
+organization of the shared data set, ``benchmarks/dataset.py``, 20 members), each server model of
+``--models`` in turn serves ``GET /api/v1/tasks`` alone and ``GET /health/live`` alone at each concurrency of
+``--levels``, one after the other at each level: ``config`` is config/gunicorn.conf.py as the Docker image
+runs it; ``sync`` and ``gthread`` are gunicorn with that file and that worker class (``--workers``,
+``--threads``); ``uvicorn`` is config/asgi.py under uvicorn (``--workers`` processes), as the live events
+service runs. Per level: requests/s, p50/p99 of both, and their ratio; then, per model, the concurrency
+where the task list saturated (the lowest within 90 % of its best) with its p99 there. The last line is
+the ratio of the ``config`` model (or the first) at the largest size, where it saturated (goal: at least
+0.3, p99 under 100 ms).
+
+**The mix** (without ``--scales``):
 
 Creates a throwaway PostgreSQL database (on the server of ``--database-url``), migrates it and
 seeds one organization with ``--tasks`` tasks and ``--users`` members; starts a Redis of its own
@@ -19,6 +32,7 @@ import json
 import math
 import os
 import random
+import runpy
 import shutil
 import subprocess
 import sys
@@ -26,8 +40,19 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.harness import add_database_url_argument, run_with_servers
-from devtools.processes import ROOT, UNLIMITED_CLASSES, AppServer, RedisServer, ThrowawayDatabase, production_env
+from benchmarks.harness import add_database_url_argument, print_scale_curve, run_with_servers, scales_argument
+from devtools.processes import (
+    ROOT,
+    UNLIMITED_CLASSES,
+    AppServer,
+    AsgiAppServer,
+    RedisServer,
+    ThrowawayDatabase,
+    production_env,
+)
+
+GUNICORN_CONFIG = ROOT / "config" / "gunicorn.conf.py"
+MODELS = ("config", "sync", "gthread", "uvicorn")
 
 PASSWORD = "load-bench-password-2026"  # noqa: S105 - users of a throwaway database
 MIX = [("list", 35), ("filter", 20), ("read", 25), ("create", 10), ("comment", 10)]
@@ -192,6 +217,38 @@ def migrate_and_seed(database_url: str, n_tasks: int, n_users: int) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def migrate_and_seed_dataset(database_url: str, n_tasks: int) -> dict:
+    """Migrate, then the shared data set (one organization of ``n_tasks``), in fresh processes."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DJANGO_DEBUG": "false",
+        "DATABASE_URL": database_url,
+    }
+    for name in ("REDIS_URL", "CELERY_BROKER_URL"):
+        env.pop(name, None)
+    migrate = [sys.executable, "manage.py", "migrate", "--noinput", "-v0"]
+    subprocess.run(migrate, cwd=ROOT, env=env, check=True, timeout=600)  # noqa: S603
+    seed = [sys.executable, "-m", "benchmarks.load", "--seed-dataset", str(n_tasks)]
+    done = subprocess.run(seed, cwd=ROOT, env=env, check=True, timeout=1200, capture_output=True, text=True)  # noqa: S603
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def seed_dataset(n_tasks: int, signed_in: int = 8) -> None:
+    """``benchmarks.dataset.build([n_tasks])``, and a password for its owner and the first members (who sign in)."""
+    import django
+
+    django.setup()
+    from benchmarks import dataset
+
+    data = dataset.build([n_tasks])
+    people = data.members[:signed_in]
+    for person in people:
+        person.set_password(PASSWORD)
+        person.save(update_fields=["password"])
+    print(json.dumps({"organization": str(data.organization.pk), "emails": [p.email for p in people]}))
+
+
 def seed(n_tasks: int, n_users: int) -> None:
     import django
 
@@ -253,7 +310,7 @@ class Servers:
         self.redis: RedisServer | None = None
         self.app: AppServer | None = None
 
-    def start(self) -> None:
+    def start(self, model: str = "") -> None:
         self.redis = RedisServer().start()
         env = production_env(
             DJANGO_ALLOWED_HOSTS="127.0.0.1",
@@ -263,6 +320,17 @@ class Servers:
             **UNLIMITED_CLASSES,  # a few people send the whole load: it measures the server, not the limiter
         )
         logging = ["--access-logfile", str(self.access_log), "--access-logformat", "%(m)s %(U)s %(q)s %(s)s %(D)s"]
+        if model == "uvicorn":
+            self.app = AsgiAppServer(env, workers=self.args.workers, graceful_timeout=10).start()
+            return
+        if model:  # config/gunicorn.conf.py, as the image runs it; a worker class named overrides its own
+            self.app = AppServer(env)
+            self.app.options = ["--config", str(GUNICORN_CONFIG), *logging]
+            if model != "config":
+                self.app.options += ["--worker-class", model, "--workers", str(self.args.workers)]
+                self.app.options += ["--threads", str(self.args.threads if model == "gthread" else 1)]
+            self.app.start()
+            return
         self.app = AppServer(
             env,
             workers=self.args.workers,
@@ -283,6 +351,8 @@ class Servers:
     def server_times(self, offset: int) -> dict[str, list[float]]:
         """Milliseconds each request took inside gunicorn (queueing before a worker excluded), by kind."""
         times: dict[str, list[float]] = {}
+        if not self.access_log.exists():  # uvicorn keeps no such log
+            return times
         with open(self.access_log, "rb") as log:
             log.seek(offset)
             for line in log.read().decode(errors="replace").splitlines():
@@ -445,8 +515,115 @@ def measure(args, wrk, servers, scripts, others) -> None:
         print(f"\nlast lines of the server log:\n{servers.log_tail()}")
 
 
+# --- server models against the task list at several sizes (issue 16) ---------------------------------------------
+
+
+def describe_model(model: str, args) -> str:
+    if model == "uvicorn":
+        return f"uvicorn config.asgi:application, {args.workers} workers"
+    values = runpy.run_path(str(GUNICORN_CONFIG))
+    if model != "config":
+        values |= {"worker_class": model, "workers": args.workers, "threads": args.threads if model == "gthread" else 1}
+    names = ("workers", "worker_class", "threads", "keepalive", "timeout", "backlog")
+    return "gunicorn " + ", ".join(f"{name}={values[name]}" for name in names if name in values)
+
+
+def level_line(model: str, connections: int, tasks: dict, live: dict) -> str:
+    figures = [f"{r['rps']:8.1f} {r['p50_us'] / 1000:7.1f} {r['p99_us'] / 1000:8.1f}" for r in (tasks, live)]
+    errors, others = tasks["errors"] + live["errors"], max(tasks["others"], live["others"])
+    ratio = tasks["rps"] / live["rps"]
+    return f"  {model:<8} {connections:>5}   {figures[0]}   {figures[1]}   {ratio:5.2f}   {errors:>6}   {others:4.2f}"
+
+
+def measure_model(args, wrk, database, seeded, folder, model: str) -> dict:
+    """The task list alone and /health/live alone at each level under one server model; its saturation figures."""
+    servers = Servers(args, database.url)
+    try:
+        servers.start(model)
+        data = sign_in(servers, seeded["emails"], seeded["organization"])
+        scripts = {mode: write_script(folder, mode, data) for mode in ("list", "live")}
+        others = OtherLoad([str(folder), database.name], servers.pids)
+        run_wrk(wrk, scripts["list"], servers.url, max(args.levels), args.warmup, others)  # warm-up, not reported
+        levels = []
+        for connections in args.levels:
+            tasks = run_wrk(wrk, scripts["list"], servers.url, connections, args.duration, others)
+            live = run_wrk(wrk, scripts["live"], servers.url, connections, args.duration, others)
+            levels.append((connections, tasks, live))
+            print(level_line(model, connections, tasks, live), flush=True)
+    finally:
+        servers.stop()
+    at = saturation([(connections, tasks) for connections, tasks, _ in levels])
+    saturated = next(tasks for connections, tasks, _ in levels if connections == at)
+    best_live = max(live["rps"] for _, _, live in levels)
+    return {
+        "at": at,
+        "tasks_rps": max(tasks["rps"] for _, tasks, _ in levels),
+        "live_rps": best_live,
+        "ratio": max(tasks["rps"] for _, tasks, _ in levels) / best_live,
+        "p99_ms": saturated["p99_us"] / 1000,
+        "errors": sum(tasks["errors"] + live["errors"] for _, tasks, live in levels),
+    }
+
+
+def run_models(args, wrk) -> None:
+    """Each size of ``--scales``: a database of the shared data set, each server model of ``--models`` on it."""
+    folder = Path(tempfile.mkdtemp(prefix="workspace-load-lua-"))
+    figures: dict[int, dict[str, float]] = {}
+    verdicts: dict[int, dict[str, dict]] = {}
+    try:
+        for n_tasks in args.scales:
+            database = ThrowawayDatabase(args.database_url, prefix="workspace_load")
+            try:
+                started = time.monotonic()
+                database.create()
+                seeded = migrate_and_seed_dataset(database.url, n_tasks)
+                print(f"\n{n_tasks:,} tasks (the shared data set) in {time.monotonic() - started:.0f} s", flush=True)
+                for model in args.models:
+                    print(f"  {model}: {describe_model(model, args)}")
+                print(
+                    f"  {'model':<8} {'conns':>5}   {'tasks/s':>8} {'p50':>7} {'p99 ms':>8}   {'live/s':>8} {'p50':>7}"
+                    f" {'p99 ms':>8}   {'ratio':>5}   {'errors':>6}   others"
+                )
+                for model in args.models:
+                    verdict = measure_model(args, wrk, database, seeded, folder, model)
+                    verdicts.setdefault(n_tasks, {})[model] = verdict
+                    figures.setdefault(n_tasks, {}).update(
+                        {
+                            f"{model}: GET /api/v1/tasks, req/s": verdict["tasks_rps"],
+                            f"{model}: GET /health/live, req/s": verdict["live_rps"],
+                            f"{model}: p99 at saturation, ms": verdict["p99_ms"],
+                        }
+                    )
+            finally:
+                database.drop()
+            print(f"\nat {n_tasks:,} tasks, per model: best req/s, ratio to /health/live, p99 where the list saturated")
+            for model, verdict in verdicts[n_tasks].items():
+                print(
+                    f"  {model:<8} {verdict['tasks_rps']:8.1f} / {verdict['live_rps']:8.1f} = {verdict['ratio']:.2f};"
+                    f" saturated at {verdict['at']} connections, p99 {verdict['p99_ms']:.1f} ms;"
+                    f" errors {verdict['errors']}"
+                )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    print_scale_curve(figures, unit="", width=44)
+    largest = max(verdicts)
+    model = "config" if "config" in verdicts[largest] else next(iter(verdicts[largest]))
+    verdict = verdicts[largest][model]
+    print(
+        f"\nratio GET /api/v1/tasks / GET /health/live ({model}: {describe_model(model, args)}; {largest:,} tasks;"
+        f" the task list saturated at {verdict['at']} connections with p99 {verdict['p99_ms']:.1f} ms,"
+        f" goal at least 0.3 and under 100 ms): {verdict['ratio']:.2f}"
+    )
+
+
 def run(args) -> None:
     wrk = ensure_wrk()
+    if args.scales:
+        load = os.getloadavg()[0]
+        print(f"machine: {os.cpu_count()} CPUs, load average {load:.2f} at start", flush=True)
+        print("'others' is the CPU that processes outside the benchmark used during a level (0 on a quiet machine)")
+        run_models(args, wrk)
+        return
     load = os.getloadavg()[0]
     print(f"machine: {os.cpu_count()} CPUs, load average {load:.2f} at start", flush=True)
     if load > 0.5:
@@ -490,6 +667,9 @@ def main(argv=None):
     if argv[:1] == ["--seed"]:
         seed(int(argv[1]), int(argv[2]))
         return
+    if argv[:1] == ["--seed-dataset"]:
+        seed_dataset(int(argv[1]))
+        return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_database_url_argument(parser)
     parser.add_argument("--levels", type=lambda s: [int(x) for x in s.split(",")], default=[4, 8, 16, 32, 64])
@@ -501,6 +681,13 @@ def main(argv=None):
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
     parser.add_argument("--threads", type=int, default=4, help="per worker, with --worker-class gthread")
     parser.add_argument("--solo-connections", type=int, help="concurrency of the alone runs (default: saturation)")
+    scales_argument(parser, default="")
+    parser.add_argument(
+        "--models",
+        type=lambda text: [part for part in text.split(",") if part],
+        default=list(MODELS),
+        help=f"server models compared with --scales, of {', '.join(MODELS)} (default: all)",
+    )
     args = parser.parse_args(argv)
     run_with_servers("load", run, args)
 

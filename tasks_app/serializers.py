@@ -2,7 +2,8 @@ import datetime
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 from accounts.models import User
 from accounts.serializers import UserReferenceSerializer, user_reference
@@ -26,6 +27,25 @@ _date = serializers.DateField()
 
 def _optional(field, value):
     return None if value is None else field.to_representation(value)
+
+
+def _datetime_text(value, tz) -> str | None:
+    """``DateTimeField().to_representation(value)`` for an aware datetime in ``tz`` (the current time zone, read
+    once per task rather than per field: DRF's lookup goes through asgiref's Local each time)."""
+    if value is None:
+        return None
+    if value.tzinfo is None or tz is None or str(api_settings.DATETIME_FORMAT).lower() != ISO_8601:
+        return _datetime.to_representation(value)
+    text = value.astimezone(tz).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _mentions(task) -> list[dict]:
+    """The mentioned users' references: read with the task (``selectors.task_list``), else from the database."""
+    references = getattr(task, "mention_references", None)
+    if references is None:
+        return [user_reference(user) for user in task.mentions.order_by("username")]
+    return [{"id": ref["id"], "username": ref["username"], "full_name": ref["full_name"]} for ref in references]
 
 
 class TaskSerializer(StrictModelSerializer):
@@ -64,6 +84,7 @@ class TaskSerializer(StrictModelSerializer):
         read_only_fields = fields
 
     def to_representation(self, task):
+        tz = _datetime.default_timezone()
         return {
             "id": str(task.pk),
             "organization": str(task.organization_id),
@@ -73,11 +94,11 @@ class TaskSerializer(StrictModelSerializer):
             "priority": Priority(task.priority).label,
             "created_by": user_reference(task.created_by),
             "assignee": user_reference(task.assignee),
-            "mentions": [user_reference(user) for user in task.mentions.all()],
+            "mentions": _mentions(task),
             "due_date": _optional(_date, task.due_date),
-            "completed_at": _optional(_datetime, task.completed_at),
-            "created_at": _datetime.to_representation(task.created_at),
-            "updated_at": _datetime.to_representation(task.updated_at),
+            "completed_at": _datetime_text(task.completed_at, tz),
+            "created_at": _datetime_text(task.created_at, tz),
+            "updated_at": _datetime_text(task.updated_at, tz),
         }
 
 

@@ -122,7 +122,13 @@ def task_scans(plan: dict) -> list[tuple[str, str | None]]:
     return [
         (node["Node Type"], node.get("Index Name"))
         for node in nodes(plan)
-        if node.get("Relation Name") == "tasks_app_task" or "task_" in (node.get("Index Name") or "")
+        if node.get("Relation Name") == "tasks_app_task"
+        # A bitmap index scan names no relation; the mentions' indexes (a page's mentioned users) are not the task's.
+        or (
+            "Relation Name" not in node
+            and "task_" in (index := node.get("Index Name") or "")
+            and "mention" not in index
+        )
     ]
 
 
@@ -182,7 +188,8 @@ def test_a_rare_word_is_found_through_the_full_text_and_trigram_indexes(big, cli
 def test_a_word_found_by_its_stem_only_uses_the_full_text_index(big, client_as):
     (plan,) = plans_of(client_as("member"), TASKS, {"search": RARE + "s"})  # not a substring of the word
     assert "task_search_idx" in {index for _, index in task_scans(plan)}, plan
-    assert not [n for n in nodes(plan) if n["Node Type"] == "Seq Scan"]
+    # Of the tasks: the page's mentioned users are a subquery per row, which may read the few users whole.
+    assert not [n for n in nodes(plan) if n["Node Type"] == "Seq Scan" and n.get("Relation Name") == "tasks_app_task"]
 
 
 def test_the_count_stops_at_its_bound(big, client_as, settings):

@@ -136,3 +136,27 @@ def test_detail_and_sub_lists_cost_fixed_queries(client_as, org, task, django_as
         for size in (1, 20):
             with django_assert_max_num_queries(8):
                 assert client.get(f"{TASKS}/{task.pk}/{sub}?page_size={size}").status_code == 200
+
+
+@pytest.mark.parametrize("path", [TASKS, f"{TASKS}?assignee={{viewer}}", f"{TASKS}/assigned"])
+def test_a_page_reads_its_mentions_with_its_rows(client_as, org, make_task, path, django_assert_num_queries):
+    """The mentioned people come with the page's rows (a JSON aggregate per task), not from a query of their own:
+    the user, the caller's organization ids and the page; the count only when the list is longer than the page."""
+    people = sorted([org.viewer, org.admin, org.member], key=lambda user: user.username)
+    for n in range(3):
+        mentions = " ".join(f"@{user.username}" for user in people[: n + 1])
+        make_task(title=f"t{n}", assignee=org.viewer, description=f"for {mentions}")
+    client = client_as("viewer")
+    path = path.format(viewer=org.viewer.pk)
+    client.get(path)  # once first: SQLite's backend probes its JSON support on a connection's first JSON query
+    with django_assert_num_queries(3):
+        response = client.get(path)
+    rows = response.json()["data"]
+    assert [len(row["mentions"]) for row in rows] == [3, 2, 1]
+    for row in rows:  # by username, each as a user reference
+        expected = people[: len(row["mentions"])]
+        assert row["mentions"] == [
+            {"id": str(user.pk), "username": user.username, "full_name": user.full_name} for user in expected
+        ]
+    with django_assert_num_queries(4):  # a page of 2 out of 3: the bounded count too
+        assert len(client.get(f"{path}{'&' if '?' in path else '?'}page_size=2").json()["data"]) == 2
