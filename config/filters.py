@@ -111,6 +111,16 @@ class FilterBackend(DjangoFilterBackend):
 
     raise_exception = True
 
+    def filter_queryset(self, request, queryset, view):
+        """The queryset as it is when the request names none of the filters: building and validating the filter
+        set's form costs a request about a tenth of its time (issue 16's profile), for no filter applied."""
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None and not any(
+            request.query_params.get(name) for name in filterset_class.base_filters
+        ):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
 
 def multiple_value_parameters(view_class, initkwargs=None) -> set[str]:
     """The query parameters of a view that take several values: its filterset's ``multiple_values`` filters

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import connections
-from django.db.models import F, OrderBy
+from django.db.models import F, OrderBy, QuerySet
 from django.db.models.expressions import RawSQL
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination, PageNumberPagination
@@ -129,7 +129,10 @@ def bounded_count(queryset, *, at_least: int) -> tuple[int, bool]:
     """``(total, exact)``: the rows of ``queryset`` counted up to ``API_EXACT_COUNT_LIMIT`` (at least
     ``at_least``), ``SELECT COUNT(*) FROM (... LIMIT bound + 1)``; past the bound, ``(bound, False)``."""
     bound = max(settings.API_EXACT_COUNT_LIMIT, at_least)
-    counted = queryset.order_by().values("pk")[: bound + 1].count()
+    if isinstance(queryset, QuerySet):
+        counted = queryset.order_by().values("pk")[: bound + 1].count()
+    else:  # a list that slices and counts as a queryset does (a task's activity: ``TaskActivityList``)
+        counted = min(queryset.count(), bound + 1)
     return (counted, True) if counted <= bound else (bound, False)
 
 

@@ -237,7 +237,8 @@ class OrganizationScopedMixin(PreconditionMixin):
         as each organization's first rows merged, which walks each one's index in order instead of sorting
         every row of them all (``config.pagination.merged_rows``)."""
         ids = getattr(self, "scoped_organization_ids", None)
-        if ids is None or self.organization_field is None or queryset.model is not self.get_queryset().model:
+        model = getattr(queryset, "model", None)  # a list may be no queryset (a task's activity)
+        if ids is None or self.organization_field is None or model is not self.get_queryset().model:
             return queryset[offset : offset + limit]
         asked = self.organizations_asked()
         if asked is not None:
