@@ -43,8 +43,10 @@ def person_in_three(client_for):
     return client_for(person), [o.pk for o in organizations]
 
 
-@pytest.mark.parametrize("ordering", [None, "-priority", "due_date", "-due_date", "status,-updated_at", "created_at"])
-@pytest.mark.parametrize("page_size", [3, 8, 100])
+@pytest.mark.parametrize(
+    ("ordering", "page_size"),
+    [(None, 3), (None, 100), ("-priority", 8), ("due_date", 6), ("-due_date", 8), ("status,-updated_at", 8)],
+)
 def test_the_merged_pages_are_the_plain_query_pages(person_in_three, ordering, page_size):
     client, organization_ids = person_in_three
     query = {"page_size": page_size, **({"ordering": ordering} if ordering else {})}
