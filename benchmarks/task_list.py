@@ -223,7 +223,7 @@ LAST_LINE = {
 }
 
 
-def run(scales: list[int], cases: list[str], repeats: int) -> None:
+def run(scales: list[int], cases: list[str], repeats: int, deleted_percent: int = 0) -> None:
     from django.db import connection
 
     if connection.vendor != "postgresql":
@@ -232,7 +232,10 @@ def run(scales: list[int], cases: list[str], repeats: int) -> None:
     for size in scales:
         sizes = [size] + [size // 10] * OTHER_ORGANIZATIONS
         started = time.perf_counter()
-        data = dataset.build(sizes) if data is None else dataset.grow(data, sizes)
+        if data is None:
+            data = dataset.build(sizes, deleted_percent=deleted_percent)
+        else:
+            data = dataset.grow(data, sizes, deleted_percent=deleted_percent)
         print(f"\ndata set: {' + '.join(f'{n:,}' for n in sizes)} tasks, in {time.perf_counter() - started:.0f} s")
         for user in (data.owner, data.members[1], data.members[3]):
             clients.setdefault(user.pk, signed_in_client(user))
@@ -255,11 +258,12 @@ def main(argv=None, *, cases: tuple[str, ...] = CASES):
     scales_argument(parser)
     parser.add_argument("--cases", default=",".join(cases), help=f"some of {', '.join(CASES)}")
     parser.add_argument("--repeats", type=int, default=5, help="interleaved rounds (the median is shown)")
+    parser.add_argument("--deleted", type=int, default=0, help="percent of the tasks soft-deleted, e.g. 10")
     args = parser.parse_args(argv)
     chosen = [case for case in CASES if case in args.cases.split(",")]
     setup_django()
     with test_database():
-        run(args.scales, chosen, args.repeats)
+        run(args.scales, chosen, args.repeats, args.deleted)
 
 
 if __name__ == "__main__":
