@@ -46,6 +46,7 @@ from benchmarks.harness import (
     setup_django,
     test_database,
     time_interleaved,
+    wsgi_getter,
 )
 from devtools.processes import ROOT, UNLIMITED_CLASSES, AppServer, RedisServer, database_url, production_env
 
@@ -58,35 +59,6 @@ GUNICORN_CONFIG = ROOT / "config" / "gunicorn.conf.py"
 
 
 # --- the requests -----------------------------------------------------------------------------
-
-
-def wsgi_getter(application, path: str, token: str):
-    """A function that runs ``GET path`` through the WSGI application and fails loudly on anything but 200."""
-    from django.test.client import RequestFactory
-
-    route, _, query = path.partition("?")
-    environ = RequestFactory()._base_environ(
-        PATH_INFO=route,
-        QUERY_STRING=query,
-        REQUEST_METHOD="GET",
-        HTTP_AUTHORIZATION=f"Bearer {token}",
-        HTTP_ACCEPT="application/json",
-    )
-
-    def start_response(status, headers, exc_info=None):
-        start_response.status = status
-
-    def go():
-        body = application(dict(environ), start_response)
-        try:
-            content = b"".join(body)
-        finally:
-            body.close()
-        if not start_response.status.startswith("200"):
-            raise AssertionError(f"{path}: {start_response.status} {content[:300]!r}")
-        return content
-
-    return go
 
 
 def http_getter(port: int, path: str, token: str | None):

@@ -71,16 +71,50 @@ def describe_backends() -> str:
     return f"database={connection.vendor} cache={cache}"
 
 
+def access_token(user) -> str:
+    """An access token of a real session of ``user``, as the frontend holds after signing in."""
+    from sessions_app.services import session_create
+
+    _, tokens = session_create(user=user)
+    return tokens["access"]
+
+
 def signed_in_client(user):
     """An API client signed in as ``user`` through a real session, as the frontend is."""
     from rest_framework.test import APIClient
 
-    from sessions_app.services import session_create
-
-    _, tokens = session_create(user=user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access_token(user)}")
     return client
+
+
+def wsgi_getter(application, path: str, token: str):
+    """A function that runs ``GET path`` through the WSGI application and fails loudly on anything but 200."""
+    from django.test.client import RequestFactory
+
+    route, _, query = path.partition("?")
+    environ = RequestFactory()._base_environ(
+        PATH_INFO=route,
+        QUERY_STRING=query,
+        REQUEST_METHOD="GET",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        HTTP_ACCEPT="application/json",
+    )
+
+    def start_response(status, headers, exc_info=None):
+        start_response.status = status
+
+    def go():
+        body = application(dict(environ), start_response)
+        try:
+            content = b"".join(body)
+        finally:
+            body.close()
+        if not start_response.status.startswith("200"):
+            raise AssertionError(f"{path}: {start_response.status} {content[:300]!r}")
+        return content
+
+    return go
 
 
 def api_getter(client, path: str, query=None) -> Callable[[], None]:

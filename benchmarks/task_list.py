@@ -12,7 +12,8 @@ from one to the next), three goals of docs/performance.md, each a ``--case``:
 - ``organizations``: the first page of the person in four organizations against the same page of a person in
   one, and against the raw SQL of the merged page.
 
-Each figure is the median of interleaved rounds; the raw SQL runs on the benchmark's own persistent
+The API side is the WSGI application called in process, every middleware included. Each figure is the
+median of interleaved rounds; the raw SQL runs on the benchmark's own persistent
 connection. The last line is the goal's ratio at the largest size (``python -m benchmarks search`` and
 ``python -m benchmarks organizations`` run one case; ``task_list`` runs the three, filters last).
 """
@@ -22,17 +23,19 @@ connection. The last line is the goal's ratio at the largest size (``python -m b
 
 import argparse
 import datetime
+import json
 import statistics
 import time
 
 from benchmarks import dataset
 from benchmarks.harness import (
+    access_token,
     describe_backends,
     print_scale_curve,
     scales_argument,
     setup_django,
-    signed_in_client,
     test_database,
+    wsgi_getter,
 )
 
 CASES = ("search", "organizations", "filters")
@@ -85,15 +88,16 @@ def merged_sql(organization_ids) -> str:
 # --- Timing ------------------------------------------------------------------------------------------------------
 
 
-def api(client, path: str, query: dict | None = None):
-    """GET ``path``; returns the ids of the page (in order), to check that both sides give the same page."""
+def api(token: str, path: str, query: dict | None = None):
+    """GET ``path`` through the WSGI application itself, every middleware included (as gunicorn calls it; not
+    Django's test client, which adds work no real request pays); returns the page's ids, in order, to check
+    that both sides give the same page."""
+    from urllib.parse import urlencode
 
-    def go():
-        response = client.get(path, query or {})
-        assert response.status_code == 200, response.content[:500]
-        return [row["id"] for row in response.json()["data"]]
+    from config.wsgi import application
 
-    return go
+    get = wsgi_getter(application, f"{path}?{urlencode(query or {})}", token)
+    return lambda: [row["id"] for row in json.loads(get())["data"]]
 
 
 def raw(sql: str):
@@ -155,11 +159,11 @@ def report(results: dict[str, float], size: int) -> dict[str, float]:
 # --- The cases -----------------------------------------------------------------------------------------------------
 
 
-def filter_pairs(data, clients) -> dict[str, tuple]:
+def filter_pairs(data, tokens) -> dict[str, tuple]:
     org = data.organization
     member, assignee = data.members[1], data.members[3]
     mentioned = data.members[dataset.MENTIONED]
-    client = clients[member.pk]
+    token = tokens[member.pk]
     in_org = f"t.organization_id = '{org.pk}'"
     day = (datetime.date.today() - datetime.timedelta(days=365)).isoformat()
     cases = {
@@ -177,8 +181,8 @@ def filter_pairs(data, clients) -> dict[str, tuple]:
     for query, where in cases.items():
         label = "GET /tasks" + (f"?{query.split('=')[0]}=" if query else "")
         params = dict([query.split("=")]) if query else {}
-        pairs[label] = (api(client, "/api/v1/tasks", params), raw(page_sql(where=where)))
-    assigned = clients[assignee.pk]
+        pairs[label] = (api(token, "/api/v1/tasks", params), raw(page_sql(where=where)))
+    assigned = tokens[assignee.pk]
     pairs["GET /tasks/assigned"] = (
         api(assigned, "/api/v1/tasks/assigned"),
         raw(page_sql(where=f"{in_org} AND t.assignee_id = '{assignee.pk}'")),
@@ -186,9 +190,9 @@ def filter_pairs(data, clients) -> dict[str, tuple]:
     return pairs
 
 
-def search_pairs(data, clients) -> dict[str, tuple]:
+def search_pairs(data, tokens) -> dict[str, tuple]:
     org = data.organization
-    client = clients[data.members[1].pk]
+    token = tokens[data.members[1].pk]
     words = {
         f"rare word ({dataset.RARE_WORD})": dataset.RARE_WORD,
         f"common word ({dataset.COMMON_WORD})": dataset.COMMON_WORD,
@@ -197,15 +201,15 @@ def search_pairs(data, clients) -> dict[str, tuple]:
     }
     return {
         f"search, {label}": (
-            api(client, "/api/v1/tasks", {"search": word}),
+            api(token, "/api/v1/tasks", {"search": word}),
             raw(search_sql(org.pk, word, org.language)),
         )
         for label, word in words.items()
     }
 
 
-def organization_pairs(data, clients) -> dict[str, tuple]:
-    several, one = clients[data.owner.pk], clients[data.members[1].pk]
+def organization_pairs(data, tokens) -> dict[str, tuple]:
+    several, one = tokens[data.owner.pk], tokens[data.members[1].pk]
     return {
         PEOPLE_COMPARED: (api(several, "/api/v1/tasks"), api(one, "/api/v1/tasks")),
         "4 organizations vs its raw SQL": (
@@ -228,7 +232,7 @@ def run(scales: list[int], cases: list[str], repeats: int, deleted_percent: int 
 
     if connection.vendor != "postgresql":
         raise SystemExit("This benchmark needs PostgreSQL: set DATABASE_URL=postgres://...")
-    data, clients, figures, ratios = None, {}, {}, {}
+    data, tokens, figures, ratios = None, {}, {}, {}
     for size in scales:
         sizes = [size] + [size // 10] * OTHER_ORGANIZATIONS
         started = time.perf_counter()
@@ -238,10 +242,10 @@ def run(scales: list[int], cases: list[str], repeats: int, deleted_percent: int 
             data = dataset.grow(data, sizes, deleted_percent=deleted_percent)
         print(f"\ndata set: {' + '.join(f'{n:,}' for n in sizes)} tasks, in {time.perf_counter() - started:.0f} s")
         for user in (data.owner, data.members[1], data.members[3]):
-            clients.setdefault(user.pk, signed_in_client(user))
+            tokens.setdefault(user.pk, access_token(user))
         pairs = {}
         for case in cases:
-            pairs.update(PAIRS[case](data, clients))
+            pairs.update(PAIRS[case](data, tokens))
         results = measure(pairs, repeats=repeats)
         ratios[size] = report(results, size)
         figures[size] = results
