@@ -202,23 +202,17 @@ class OtherLoad:
 
 def migrate_and_seed(database_url: str, n_tasks: int, n_users: int) -> dict:
     """Run in a fresh process (``--seed``): migrate, then one organization, its members and tasks."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.local",
-        "DJANGO_DEBUG": "false",
-        "DATABASE_URL": database_url,
-    }
-    for name in ("REDIS_URL", "CELERY_BROKER_URL"):
-        env.pop(name, None)
-    migrate = [sys.executable, "manage.py", "migrate", "--noinput", "-v0"]
-    subprocess.run(migrate, cwd=ROOT, env=env, check=True, timeout=600)  # noqa: S603
-    seed = [sys.executable, "-m", "benchmarks.load", "--seed", str(n_tasks), str(n_users)]
-    done = subprocess.run(seed, cwd=ROOT, env=env, check=True, timeout=600, capture_output=True, text=True)  # noqa: S603
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return _migrate_then(database_url, ["--seed", str(n_tasks), str(n_users)], timeout=600)
 
 
 def migrate_and_seed_dataset(database_url: str, n_tasks: int) -> dict:
     """Migrate, then the shared data set (one organization of ``n_tasks``), in fresh processes."""
+    return _migrate_then(database_url, ["--seed-dataset", str(n_tasks)], timeout=1200)
+
+
+def _migrate_then(database_url: str, seed_arguments: list[str], *, timeout: int) -> dict:
+    """``manage.py migrate`` on ``database_url``, then ``benchmarks.load`` with ``seed_arguments`` in a process of
+    its own; the JSON its last line prints."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
@@ -229,8 +223,8 @@ def migrate_and_seed_dataset(database_url: str, n_tasks: int) -> dict:
         env.pop(name, None)
     migrate = [sys.executable, "manage.py", "migrate", "--noinput", "-v0"]
     subprocess.run(migrate, cwd=ROOT, env=env, check=True, timeout=600)  # noqa: S603
-    seed = [sys.executable, "-m", "benchmarks.load", "--seed-dataset", str(n_tasks)]
-    done = subprocess.run(seed, cwd=ROOT, env=env, check=True, timeout=1200, capture_output=True, text=True)  # noqa: S603
+    seed = [sys.executable, "-m", "benchmarks.load", *seed_arguments]
+    done = subprocess.run(seed, cwd=ROOT, env=env, check=True, timeout=timeout, capture_output=True, text=True)  # noqa: S603
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
