@@ -20,14 +20,14 @@ those whose second factor the caller lacks), intersected with the credential's o
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 
 from config.credentials import credential_organization_ids, has_scope, reaches_organization
 from config.errors import Forbidden, NotFound
 from mfa import selectors as mfa_selectors
+from organizations import access_cache
 from organizations.models import Role
 from organizations.permissions import IsOrgEditorOrReadOnly
-from organizations.selectors import OrganizationAccess, organization_access_get, organization_id_list
+from organizations.selectors import OrganizationAccess, organization_access_get
 from organizations.viewsets import MfaRequired
 from tasks_app import selectors as task_selectors
 from tasks_app.models import Task
@@ -78,13 +78,7 @@ def require_editor(access: OrganizationAccess) -> None:
 def visible_organization_ids(request) -> list[UUID]:
     """The organizations a list may show: the caller's (less those whose second factor they lack),
     within the credential's. Superusers list their own organizations, as in the REST API."""
-    user = request.user
-    memberships = organization_id_list(user=user).filter(
-        Q(organization__require_mfa=False) | mfa_selectors.second_factor_exists(user=user)
-    )
-    ids = list(memberships.values_list("organization_id", flat=True))
-    granted = credential_organization_ids(request)
-    return [organization_id for organization_id in ids if granted is None or organization_id in granted]
+    return access_cache.reach(request.user).organization_ids(granted=credential_organization_ids(request))
 
 
 def tasks_visible(request, organization_ids=None):

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from config import person_cache
 from config.jobs import Job
 from config.languages import DEFAULT_SEARCH_LANGUAGE, SEARCH_LANGUAGES
 from config.softdelete import ALIVE, DELETED, SoftDeletable
@@ -85,6 +86,24 @@ class Organization(SoftDeletable):
 
     def __str__(self):
         return self.name
+
+    def soft_delete(self, *, by, at=None) -> bool:
+        deleted = super().soft_delete(by=by, at=at)
+        if deleted:
+            members_changed(self.pk)  # its members reach it no more (one UPDATE: no post_save)
+        return deleted
+
+    def undelete(self) -> None:
+        super().undelete()
+        members_changed(self.pk)
+
+
+def members_changed(organization_id) -> None:
+    """What is cached about this organization's members (which organizations they reach, under which
+    conditions: ``organizations.access_cache``) is out of date."""
+    person_cache.changed(
+        Membership.all_objects.filter(organization_id=organization_id).values_list("user_id", flat=True)
+    )
 
 
 class MembershipManager(models.Manager):

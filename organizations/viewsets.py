@@ -50,7 +50,6 @@ with it, which applies step 2 (404) and returns the access for a role check.
 
 import uuid
 
-from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import viewsets
@@ -64,8 +63,9 @@ from config.errors import Forbidden
 from config.pagination import merged_rows
 from config.permissions import TokenScope
 from mfa import selectors as mfa_selectors
+from organizations import access_cache
 from organizations.models import Organization
-from organizations.selectors import OrganizationAccess, organization_access_get, organization_id_list
+from organizations.selectors import OrganizationAccess, organization_access_get
 
 # The URL keyword that names the organization, in every URL under one: ``<uuid:organization_id>``.
 # Absent from a URL's kwargs, the view is top-level and scoped to the caller's organizations.
@@ -215,20 +215,16 @@ class OrganizationScopedMixin(PreconditionMixin):
         delegated = is_delegated(self.request)
         if user.is_superuser and self.is_object_request() and not delegated:
             return queryset  # superusers open any object by id; their lists stay their own
-        memberships = organization_id_list(user=user)
-        granted = credential_organization_ids(self.request)
-        if granted is not None:
-            memberships = memberships.filter(organization_id__in=granted)
-        if not self.is_object_request() and not self.allowed_without_second_factor():
-            # Lists leave out organizations whose second factor the caller lacks; an object of one,
-            # opened by id, answers 403 mfa_required from check_object_permissions instead.
-            memberships = memberships.filter(
-                Q(organization__require_mfa=False) | mfa_selectors.second_factor_exists(user=user)
-            )
+        # Lists leave out organizations whose second factor the caller lacks; an object of one, opened by
+        # id, answers 403 mfa_required from check_object_permissions instead. The caller's memberships
+        # come from the cache (organizations.access_cache), dropped at once when one changes.
+        ids = access_cache.reach(user).organization_ids(
+            granted=credential_organization_ids(self.request),
+            second_factor_required=not self.is_object_request() and not self.allowed_without_second_factor(),
+        )
         # The ids as a literal list, not a subquery: with one organization the planner then sees
         # ``organization_id = X`` and walks the (organization, ..., created_at) indexes in order
         # for the first page instead of sorting every row the semi-join returns.
-        ids = list(memberships.values_list("organization_id", flat=True))
         self.scoped_organization_ids = ids
         return queryset.filter(**{f"{field}__in": ids})
 

@@ -17,6 +17,10 @@ REQUIRE_VERIFIED_EMAIL_TO_SIGN_IN = env.bool("REQUIRE_VERIFIED_EMAIL_TO_SIGN_IN"
 # How long a session's state may be served from the cache; bounds revocation lag only if the
 # cache could not be told of a revocation (Redis down at that moment).
 SESSION_STATE_CACHE_SECONDS = env.int("SESSION_STATE_CACHE_SECONDS", default=60)
+# How long a person's user row, organizations, roles and second factor may be served from the cache
+# (config.person_cache); every change through the ORM drops them at once, so this bounds the lag only of
+# changes made outside it (SQL by hand) or while the cache could not be told.
+PERSON_CACHE_SECONDS = env.int("PERSON_CACHE_SECONDS", default=60)
 INVITATION_EXPIRY_DAYS = env.int("INVITATION_EXPIRY_DAYS", default=7)
 
 # How long after signing in (or POST /auth/reauthenticate) sensitive changes may be made without

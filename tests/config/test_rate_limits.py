@@ -508,7 +508,9 @@ def test_the_limiter_touches_no_database(api_client, client_for, user, limits, d
     limits["anonymous_ip"] = "1/m"
     client = client_for(user)
     client.get(ME)
-    with django_assert_num_queries(1):  # authentication loads the user; the refusal comes before the view
+    with django_assert_num_queries(
+        0
+    ):  # the user comes from the cache (config.person_cache); the refusal before the view
         assert_429(client.get(ME))
     api_client.get(PROVIDERS)
     with django_assert_num_queries(0):

@@ -146,7 +146,7 @@ def test_an_authenticated_request_costs_few_queries(api_client, token, client_fo
     session_client.get("/api/v1/tasks")
     with CaptureQueriesContext(connection) as session_queries:
         session_client.get("/api/v1/tasks")
-    # The token with its person replaces the session's user lookup (its state is cached); the token's
-    # organizations are one query more; no write.
-    with django_assert_num_queries(len(session_queries) + 1):
+    # The token with its person, and the token's organizations, where a session reads its state and its person
+    # from the cache (config.person_cache): two queries more; no write.
+    with django_assert_num_queries(len(session_queries) + 2):
         assert client.get("/api/v1/tasks").status_code == 200

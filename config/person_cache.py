@@ -1,0 +1,135 @@
+"""What every request reads about its person, cached: their user row, and what other apps derive from it
+(their organizations, roles and second factor: ``organizations.access_cache``).
+
+Each person has a **generation**, a random token in the cache that any change to what is cached for them
+replaces (``changed``): their row saved or deleted, a membership of theirs added, changed or removed, an
+organization of theirs changed or deleted, a second factor confirmed or removed. An entry is stored with
+the generation read *before* its value was loaded from the database, and is used only while that is still
+the person's generation. So a change that commits while a request is loading the old state leaves that
+request's entry stale-tagged, never served again; and a change is seen by the very next request.
+
+``changed`` replaces the generation at once and again when the transaction commits: at once so that the
+rest of this transaction (and a test's) reads the new state, on commit so that an entry loaded by another
+request between the two, from rows not yet committed, is dropped too.
+
+The cache is an optimisation, never the truth: when it is unreachable, the value is loaded from the
+database (one query, as before). Entries expire after ``PERSON_CACHE_SECONDS`` whatever happens, so a
+change made where no code runs (SQL by hand) is seen within that time; through the ORM, the models'
+signals and the services that update rows in bulk call ``changed``.
+"""
+
+import logging
+import secrets
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db import transaction
+
+logger = logging.getLogger("security")
+
+
+def _generation_key(user_id) -> str:
+    return f"person-generation:{user_id}"
+
+
+def _entry_key(name: str, user_id) -> str:
+    return f"person-cache:{name}:{user_id}"
+
+
+def changed(user_ids: Iterable) -> None:
+    """What is cached about these people is out of date: every entry of theirs is dropped, now and on commit."""
+    keys = [_generation_key(user_id) for user_id in {str(user_id) for user_id in user_ids}]
+    if not keys:
+        return
+    _renew(keys)
+    transaction.on_commit(lambda: _renew(keys))
+
+
+def _renew(keys: list[str]) -> None:
+    try:
+        cache.set_many({key: secrets.token_hex(8) for key in keys}, timeout=_generation_timeout())
+    except Exception as exc:
+        # The entries expire within PERSON_CACHE_SECONDS; say so loudly.
+        logger.error("Could not renew person cache generations (%s): %s", type(exc).__name__, keys[:20])
+
+
+def _generation_timeout() -> int:
+    # Longer than any entry it validates: an expired generation only costs a reload.
+    return settings.PERSON_CACHE_SECONDS * 4
+
+
+def cached(name: str, user_id, load: Callable[[], object], *, generation: str | None = None):
+    """``load()``'s value for this person, from the cache while their generation is the one it was stored with.
+
+    ``generation``: the person's generation when the caller already read it in this request (the user loaded
+    by ``user``), which spares a read; None reads it beside the entry.
+    """
+    try:
+        entry, generation = _read(name, user_id, generation)
+    except Exception as exc:  # the cache is an optimisation; the database is the truth
+        logger.warning("Person cache unavailable: %s", type(exc).__name__)
+        return load()
+    return _value(name, user_id, entry, generation, load)
+
+
+def _read(name: str, user_id, generation: str | None) -> tuple[tuple | None, str]:
+    """The stored entry (or None) and the person's generation: one round trip to the cache."""
+    entry_key, generation_key = _entry_key(name, user_id), _generation_key(user_id)
+    if generation is not None:
+        return cache.get(entry_key), generation
+    found = cache.get_many([entry_key, generation_key])
+    return found.get(entry_key), found.get(generation_key) or _start_generation(generation_key)
+
+
+def _value(name: str, user_id, entry: tuple | None, generation: str, load: Callable[[], object]):
+    if entry is not None and entry[0] == generation:
+        return entry[1]
+    value = load()
+    try:
+        cache.set(_entry_key(name, user_id), (generation, value), timeout=settings.PERSON_CACHE_SECONDS)
+    except Exception as exc:
+        logger.warning("Person cache unavailable: %s", type(exc).__name__)
+    return value
+
+
+def _start_generation(key: str) -> str:
+    """A generation for a person who has none in the cache (first request, or expired): the first one stored wins."""
+    token = secrets.token_hex(8)
+    if cache.add(key, token, timeout=_generation_timeout()):
+        return token
+    return cache.get(key) or token
+
+
+def user(user_id):
+    """The user with this id (None if there is none), as ``User.objects.filter(pk=user_id).first()`` reads it.
+
+    The instance carries ``person_cache_generation``, for the entries the rest of the request reads
+    (``cached(..., generation=...)``)."""
+    model = get_user_model()
+
+    def load():
+        return model.objects.filter(pk=user_id).first()
+
+    try:
+        entry, generation = _read("user", user_id, None)
+    except Exception as exc:
+        logger.warning("Person cache unavailable: %s", type(exc).__name__)
+        return load()
+    result = _value("user", user_id, entry, generation, load)
+    if result is not None:
+        result.person_cache_generation = generation
+    return result
+
+
+def user_row_changed(sender, instance, **kwargs) -> None:
+    """``post_save`` / ``post_delete`` of the user model (connected in ``accounts.apps``)."""
+    changed([instance.pk])
+
+
+def person_row_changed(sender, instance, **kwargs) -> None:
+    """``post_save`` / ``post_delete`` of a row that belongs to one person through ``user_id`` (a membership,
+    a second factor): what is cached about that person is out of date."""
+    if instance.user_id is not None:
+        changed([instance.user_id])
