@@ -24,6 +24,20 @@ from rest_framework.filters import OrderingFilter
 MAX_FILTER_VALUES = 100
 
 
+class FilterSet(django_filters.FilterSet):
+    """django-filter's ``FilterSet``, its form class built once per filter set rather than per request (a new
+    class with a form field per filter each time: a tenth of a filtered list's Python). Every filter set here
+    derives from it; none changes its filters per request, which this relies on."""
+
+    def get_form_class(self):
+        owner = type(self)
+        form_class = owner.__dict__.get("_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            owner._form_class = form_class
+        return form_class
+
+
 class MultipleValuesWidget(forms.Widget):
     """Reads a query parameter given once or several times, each comma-separated: ``a,b&x=c`` is a, b, c."""
 

@@ -21,6 +21,7 @@ signals and the services that update rows in bulk call ``changed``.
 import logging
 import secrets
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -60,27 +61,54 @@ def _generation_timeout() -> int:
     return settings.PERSON_CACHE_SECONDS * 4
 
 
-def cached(name: str, user_id, load: Callable[[], object], *, generation: str | None = None):
+# The entries read with the user, in the same round trip (``read_with_user``): those every request reads next.
+_READ_WITH_USER: list[str] = []
+
+
+def read_with_user(name: str) -> None:
+    """Read the entry ``name`` in the same round trip as the user (``user``): for an entry that most requests
+    read after authenticating (the organizations a person reaches)."""
+    if name not in _READ_WITH_USER:
+        _READ_WITH_USER.append(name)
+
+
+@dataclass(frozen=True)
+class Known:
+    """What one request read of a person's cache: their generation and the entries read with the user."""
+
+    generation: str
+    entries: dict
+
+
+def cached(name: str, user_id, load: Callable[[], object], *, known: Known | None = None):
     """``load()``'s value for this person, from the cache while their generation is the one it was stored with.
 
-    ``generation``: the person's generation when the caller already read it in this request (the user loaded
-    by ``user``), which spares a read; None reads it beside the entry.
+    ``known``: what this request read already (``user(...).person_cache``), which spares a round trip for an
+    entry read with the user and a read of the generation for any other; None reads both.
     """
     try:
-        entry, generation = _read(name, user_id, generation)
+        if known is not None and name in known.entries:
+            entry, generation = known.entries[name], known.generation
+        elif known is not None:
+            entry, generation = cache.get(_entry_key(name, user_id)), known.generation
+        else:
+            found = _read(user_id, [name])
+            entry, generation = found.entries[name], found.generation
     except Exception as exc:  # the cache is an optimisation; the database is the truth
         logger.warning("Person cache unavailable: %s", type(exc).__name__)
         return load()
     return _value(name, user_id, entry, generation, load)
 
 
-def _read(name: str, user_id, generation: str | None) -> tuple[tuple | None, str]:
-    """The stored entry (or None) and the person's generation: one round trip to the cache."""
-    entry_key, generation_key = _entry_key(name, user_id), _generation_key(user_id)
-    if generation is not None:
-        return cache.get(entry_key), generation
-    found = cache.get_many([entry_key, generation_key])
-    return found.get(entry_key), found.get(generation_key) or _start_generation(generation_key)
+def _read(user_id, names: list[str], extra_keys: Iterable[str] = ()) -> Known:
+    """The entries ``names`` (None where absent), the person's generation and ``extra_keys`` (as entries under
+    their key): one round trip to the cache."""
+    generation_key = _generation_key(user_id)
+    keys = {_entry_key(name, user_id): name for name in names}
+    found = cache.get_many([*keys, generation_key, *extra_keys])
+    entries = {name: found.get(key) for key, name in keys.items()}
+    entries.update((key, found.get(key)) for key in extra_keys)
+    return Known(generation=found.get(generation_key) or _start_generation(generation_key), entries=entries)
 
 
 def _value(name: str, user_id, entry: tuple | None, generation: str, load: Callable[[], object]):
@@ -102,25 +130,29 @@ def _start_generation(key: str) -> str:
     return cache.get(key) or token
 
 
-def user(user_id):
-    """The user with this id (None if there is none), as ``User.objects.filter(pk=user_id).first()`` reads it.
+def user(user_id, *, extra_keys: Iterable[str] = ()):
+    """The user with this id (None if there is none), as ``User.objects.filter(pk=user_id).first()`` reads it,
+    and the values of ``extra_keys`` in the cache (a dict; empty when the cache is unreachable), read in the
+    same round trip (the session's state).
 
-    The instance carries ``person_cache_generation``, for the entries the rest of the request reads
-    (``cached(..., generation=...)``)."""
+    The user carries ``person_cache`` (``Known``): the entries read with it (``read_with_user``) and the
+    generation, for ``cached(..., known=user.person_cache)`` later in the request."""
     model = get_user_model()
 
     def load():
         return model.objects.filter(pk=user_id).first()
 
+    extra_keys = list(extra_keys)
     try:
-        entry, generation = _read("user", user_id, None)
+        known = _read(user_id, ["user", *_READ_WITH_USER], extra_keys)
     except Exception as exc:
         logger.warning("Person cache unavailable: %s", type(exc).__name__)
-        return load()
-    result = _value("user", user_id, entry, generation, load)
+        return load(), {}
+    result = _value("user", user_id, known.entries.pop("user"), known.generation, load)
+    extras = {key: known.entries.pop(key) for key in extra_keys}
     if result is not None:
-        result.person_cache_generation = generation
-    return result
+        result.person_cache = known
+    return result, extras
 
 
 def user_row_changed(sender, instance, **kwargs) -> None:

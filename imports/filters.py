@@ -1,10 +1,8 @@
-import django_filters
-
-from config.filters import choices_filter
+from config.filters import FilterSet, choices_filter
 from imports.models import ImportJob, ImportKind, ImportState
 
 
-class ImportJobFilter(django_filters.FilterSet):
+class ImportJobFilter(FilterSet):
     """An organization's imports by state and kind, each taking several values (``?state=pending,running``)."""
 
     state = choices_filter(ImportState.values, field_name="state")

@@ -82,10 +82,10 @@ def visible_organization_ids(request) -> list[UUID]:
 
 
 def tasks_visible(request, organization_ids=None):
-    """``task_list()`` scoped to the organizations a list may show (``visible_organization_ids``, when not given)."""
+    """``task_page()`` scoped to the organizations a list may show (``visible_organization_ids``, when not given)."""
     if organization_ids is None:
         organization_ids = visible_organization_ids(request)
-    return task_selectors.task_list().filter(organization_id__in=organization_ids)
+    return task_selectors.task_page().filter(organization_id__in=organization_ids)
 
 
 def task_get(request, task_id, *, field: str = "task_id") -> tuple[Task, OrganizationAccess]:

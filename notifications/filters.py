@@ -1,10 +1,8 @@
-import django_filters
-
-from config.filters import BooleanFilter, choices_filter
+from config.filters import BooleanFilter, FilterSet, choices_filter
 from notifications.models import Notification, NotificationKind
 
 
-class NotificationFilter(django_filters.FilterSet):
+class NotificationFilter(FilterSet):
     unread = BooleanFilter(
         field_name="read_at", lookup_expr="isnull", label="true: only unread ones; false: only read ones."
     )

@@ -1,10 +1,8 @@
-import django_filters
-
-from config.filters import labelled_choices_filter
+from config.filters import FilterSet, labelled_choices_filter
 from organizations.models import Membership, Role
 
 
-class MembershipFilter(django_filters.FilterSet):
+class MembershipFilter(FilterSet):
     """An organization's members by role, several at once (``?role=admin,owner``)."""
 
     role = labelled_choices_filter(Role, field_name="role")

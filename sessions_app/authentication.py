@@ -26,33 +26,34 @@ class SessionJWTAuthentication(JWTAuthentication):
         "session_not_found": _("This token does not belong to a valid session."),
     }
 
-    def get_user(self, validated_token):
-        try:
-            user_id = validated_token[api_settings.USER_ID_CLAIM]
-        except KeyError as exc:
-            raise InvalidToken(_("Token contained no recognizable user identification")) from exc
-        try:
-            user_id = uuid.UUID(str(user_id))
-        except ValueError:
-            user_id = None
-        user = person_cache.user(user_id) if user_id is not None else None
+    def authenticate(self, request):
+        header = self.get_header(request)
+        raw_token = None if header is None else self.get_raw_token(header)
+        if raw_token is None:
+            return None
+        token = self.get_validated_token(raw_token)
+        sid = session_id_of(token)
+        state_key = session_state.key_of(sid)
+        # One round trip to the cache: the user, what the request reads of them next, and the session's state.
+        user, found = person_cache.user(self._user_id(token), extra_keys=[state_key] if state_key else [])
         if user is None:
             raise AuthenticationFailed(_("User not found"), code="user_not_found")
         if not user.is_active:
             raise AuthenticationFailed(_("User is inactive"), code="user_inactive")
-        return user
-
-    def authenticate(self, request):
-        result = super().authenticate(request)
-        if result is None:
-            return None
-        user, token = result
-        sid = session_id_of(token)
-        failure = session_state.check(sid, user.pk) if sid else "session_not_found"
+        failure = session_state.check(sid, user.pk, **({"state": found[state_key]} if state_key in found else {}))
         if failure:
             raise AuthenticationFailed(self.messages[failure], code=failure)
         request.session_id = sid
         return user, token
+
+    @staticmethod
+    def _user_id(token):
+        try:
+            return uuid.UUID(str(token[api_settings.USER_ID_CLAIM]))
+        except KeyError as exc:
+            raise InvalidToken(_("Token contained no recognizable user identification")) from exc
+        except ValueError as exc:
+            raise AuthenticationFailed(_("User not found"), code="user_not_found") from exc
 
 
 class SessionJWTAuthenticationScheme(OpenApiAuthenticationExtension):

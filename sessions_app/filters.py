@@ -3,7 +3,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from config.filters import uuids_filter
+from config.filters import FilterSet, uuids_filter
 from sessions_app.models import UserSession
 
 
@@ -13,7 +13,7 @@ class IPAddressFilter(django_filters.CharFilter):
     field_class = forms.GenericIPAddressField
 
 
-class AdminSessionFilter(django_filters.FilterSet):
+class AdminSessionFilter(FilterSet):
     user = uuids_filter(field_name="user_id")
     ip = IPAddressFilter(field_name="ip", lookup_expr="exact")
     is_active = django_filters.ChoiceFilter(choices=[("true", "true"), ("false", "false")], method="filter_is_active")

@@ -27,6 +27,17 @@ def _key(session_id) -> str:
     return f"session-state:{session_id}"
 
 
+def key_of(session_id) -> str | None:
+    """The cache key of a session's state (None for an id that is none), for a caller that reads it with others."""
+    try:
+        return _key(uuid.UUID(str(session_id)))
+    except ValueError:
+        return None
+
+
+_UNREAD = object()
+
+
 def _active_state(user_id, expires_at, seen: float = 0.0) -> dict:
     return {"state": "active", "user": str(user_id), "exp": expires_at.timestamp(), "seen": seen}
 
@@ -60,14 +71,15 @@ def _cache_set(key, value):
         logger.warning("Session state cache unavailable: %s", type(exc).__name__)
 
 
-def check(session_id, user_id) -> str | None:
-    """``None`` when the session may be used by ``user_id``; otherwise the failure code."""
+def check(session_id, user_id, *, state=_UNREAD) -> str | None:
+    """``None`` when the session may be used by ``user_id``; otherwise the failure code. ``state``: the value
+    under ``key_of(session_id)`` when the caller read it from the cache already (None: not there)."""
     try:
         session_id = uuid.UUID(str(session_id))
     except ValueError:
         return "session_not_found"
     key = _key(session_id)
-    state, cache_ok = _cache_get(key)
+    state, cache_ok = _cache_get(key) if state is _UNREAD else (state, True)
     if state is None:
         state = _load(session_id)
         if state is None:

@@ -1,13 +1,13 @@
 import django_filters
 from django.db.models import Exists, OuterRef
 
-from config.filters import StableOrderingFilter, labelled_choices_filter, uuids_filter
-from organizations.models import Organization
+from config.filters import FilterSet, StableOrderingFilter, labelled_choices_filter, uuids_filter
+from organizations import access_cache
 from tasks_app.models import Priority, Status, Task, TaskMention
 from tasks_app.search import RANK, search
 
 
-class TaskFilter(django_filters.FilterSet):
+class TaskFilter(FilterSet):
     """The task list's filters: each of a choice or an id takes several values (``config/filters.py``)."""
 
     organization = uuids_filter(field_name="organization_id")
@@ -43,11 +43,12 @@ class TaskFilter(django_filters.FilterSet):
         return search(queryset, value, languages=self.search_languages())
 
     def search_languages(self):
-        """The languages of the organizations searched: those of the caller (their tasks are stemmed in them)."""
+        """The languages of the organizations searched: those of the caller (their tasks are stemmed in them),
+        from what the scoping read (``organizations.access_cache``), not a query of their own."""
         user = getattr(self.request, "user", None)
         if user is None or not user.is_authenticated:
             return []
-        return Organization.objects.filter(memberships__user=user).values_list("language", flat=True).distinct()
+        return access_cache.reach(user).languages()
 
 
 class TaskOrderingFilter(StableOrderingFilter):

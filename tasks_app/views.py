@@ -98,7 +98,8 @@ class TaskViewSet(
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
-        return selectors.task_list()
+        # A page reads what the list renders; one task is read whole (the services that change it notify its people).
+        return selectors.task_page() if self.action == "list" else selectors.task_list()
 
     @extend_schema(
         request=TaskCreateSerializer,
