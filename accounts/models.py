@@ -9,6 +9,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from config.person_cache import PersonRowsQuerySet
+
 # A handle that can follow "@" in running text without ambiguity: no dots or dashes,
 # so "@ana." or "@ana-" end the mention at the punctuation.
 USERNAME_PATTERN = r"[A-Za-z0-9_]{2,30}"
@@ -29,7 +31,11 @@ discord_user_id_validator = RegexValidator(
 )
 
 
-class UserManager(BaseUserManager):
+class UserQuerySet(PersonRowsQuerySet):
+    person_path = "pk"
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
 
     def _create_user(self, email, username, password, **extra):

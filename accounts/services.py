@@ -24,7 +24,6 @@ from accounts.models import (
 from accounts.signals import CredentialsChange, credentials_changed
 from audit.models import AuditEvent
 from audit.services import audit_record
-from config import person_cache
 from config.errors import Conflict, Gone
 from config.jobs import enqueue_on_commit
 from notifications import emails, webhooks
@@ -419,7 +418,6 @@ def user_email_mark_verified(*, user: User, request=None, actor: User | None = N
     updated = User.objects.filter(pk=user.pk, email=user.email, email_verified_at=None).update(
         email_verified_at=timezone.now()
     )
-    person_cache.changed([user.pk])  # one UPDATE: no post_save
     user.refresh_from_db(fields=["email_verified_at"])
     if updated:
         audit_record(

@@ -15,7 +15,8 @@ request between the two, from rows not yet committed, is dropped too.
 The cache is an optimisation, never the truth: when it is unreachable, the value is loaded from the
 database (one query, as before). Entries expire after ``PERSON_CACHE_SECONDS`` whatever happens, so a
 change made where no code runs (SQL by hand) is seen within that time; through the ORM, the models'
-signals and the services that update rows in bulk call ``changed``.
+signals (``save``, ``delete``) and their querysets (``PersonRowsQuerySet``: ``update``, and ``bulk_update``
+through it, and ``bulk_create``, which send no signal) call ``changed``.
 """
 
 import logging
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import transaction
+from django.db import models, transaction
 
 logger = logging.getLogger("security")
 
@@ -41,7 +42,7 @@ def _entry_key(name: str, user_id) -> str:
 
 def changed(user_ids: Iterable) -> None:
     """What is cached about these people is out of date: every entry of theirs is dropped, now and on commit."""
-    keys = [_generation_key(user_id) for user_id in {str(user_id) for user_id in user_ids}]
+    keys = [_generation_key(user_id) for user_id in {str(user_id) for user_id in user_ids if user_id is not None}]
     if not keys:
         return
     _renew(keys)
@@ -165,3 +166,27 @@ def person_row_changed(sender, instance, **kwargs) -> None:
     a second factor): what is cached about that person is out of date."""
     if instance.user_id is not None:
         changed([instance.user_id])
+
+
+class PersonRowsQuerySet(models.QuerySet):
+    """The queryset of a model whose rows what is cached here derives from (users, memberships, organizations):
+    its writes that send no signal tell the cache whose entries they change, as ``save`` and ``delete`` do
+    through the signals. ``person_path`` leads from a row to its people's user ids."""
+
+    person_path = "pk"
+
+    def update(self, **kwargs):
+        people = list(self.values_list(self.person_path, flat=True))  # before: the update may move rows out
+        updated = super().update(**kwargs)
+        changed(people)
+        return updated
+
+    update.alters_data = True
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        pks = [obj.pk for obj in created if obj.pk is not None]
+        changed(self.model._base_manager.filter(pk__in=pks).values_list(self.person_path, flat=True))
+        return created
+
+    bulk_create.alters_data = True

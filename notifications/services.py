@@ -11,7 +11,6 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from config import person_cache
 from config.jobs import job_claim, job_failed_attempt, job_finish, truncate_error
 from config.retention import DEFAULT_BATCH_SIZE, delete_in_batches
 from config.text import truncate
@@ -236,6 +235,5 @@ def user_webhook_secret_ensure(*, user: User) -> str:
     """The user's webhook signing secret, made now if a URL was set without one (e.g. in the admin)."""
     if user.webhook_url and not user.webhook_secret:
         User.objects.filter(pk=user.pk, webhook_secret="").update(webhook_secret=webhooks.secret_make())
-        person_cache.changed([user.pk])  # one UPDATE: no post_save
         user.refresh_from_db(fields=["webhook_secret"])
     return user.webhook_secret

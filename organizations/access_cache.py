@@ -10,7 +10,7 @@ from uuid import UUID
 
 from config import person_cache
 from mfa import selectors as mfa_selectors
-from organizations.models import Membership, members_changed
+from organizations.models import Membership
 
 
 class Member(NamedTuple):
@@ -84,4 +84,6 @@ def organization_saved(sender, instance, update_fields=None, **kwargs) -> None:
     """``post_save`` of an organization: its members' reach changes with ``require_mfa``, its ``language`` and
     its deletion."""
     if update_fields is None or {"require_mfa", "language", "deleted_at"} & set(update_fields):
-        members_changed(instance.pk)
+        person_cache.changed(
+            Membership.all_objects.filter(organization_id=instance.pk).values_list("user_id", flat=True)
+        )

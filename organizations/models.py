@@ -6,10 +6,10 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from config import person_cache
 from config.jobs import Job
 from config.languages import DEFAULT_SEARCH_LANGUAGE, SEARCH_LANGUAGES
-from config.softdelete import ALIVE, DELETED, SoftDeletable
+from config.person_cache import PersonRowsQuerySet
+from config.softdelete import ALIVE, DELETED, AliveManager, SoftDeletable
 
 
 class Role(models.IntegerChoices):
@@ -46,6 +46,10 @@ def role_can_manage(actor_role: int | None, target_role: int) -> bool:
     return actor_role >= Role.OWNER or (actor_role >= Role.ADMIN and target_role < Role.OWNER)
 
 
+class OrganizationQuerySet(PersonRowsQuerySet):
+    person_path = "memberships__user_id"  # its members: which organizations they reach is cached
+
+
 class Organization(SoftDeletable):
     """A tenant: every task, import and report belongs to exactly one.
 
@@ -75,6 +79,9 @@ class Organization(SoftDeletable):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = AliveManager.from_queryset(OrganizationQuerySet)()
+    all_objects = models.Manager.from_queryset(OrganizationQuerySet)()
+
     class Meta:
         ordering = ["name"]
         default_manager_name = "objects"
@@ -87,26 +94,12 @@ class Organization(SoftDeletable):
     def __str__(self):
         return self.name
 
-    def soft_delete(self, *, by, at=None) -> bool:
-        deleted = super().soft_delete(by=by, at=at)
-        if deleted:
-            members_changed(self.pk)  # its members reach it no more (one UPDATE: no post_save)
-        return deleted
 
-    def undelete(self) -> None:
-        super().undelete()
-        members_changed(self.pk)
+class MembershipQuerySet(PersonRowsQuerySet):
+    person_path = "user_id"
 
 
-def members_changed(organization_id) -> None:
-    """What is cached about this organization's members (which organizations they reach, under which
-    conditions: ``organizations.access_cache``) is out of date."""
-    person_cache.changed(
-        Membership.all_objects.filter(organization_id=organization_id).values_list("user_id", flat=True)
-    )
-
-
-class MembershipManager(models.Manager):
+class MembershipManager(models.Manager.from_queryset(MembershipQuerySet)):
     """Memberships of organizations that are not deleted: a deleted organization has no members to
     anyone who asks, so every access check (``organizations.selectors``) answers 404 for it."""
 
@@ -126,7 +119,7 @@ class Membership(models.Model):
 
     objects = MembershipManager()
     # With those of deleted organizations: restoring one, purging.
-    all_objects = models.Manager()  # noqa: DJ012 - a manager, as ruff cannot tell
+    all_objects = models.Manager.from_queryset(MembershipQuerySet)()
 
     class Meta:
         ordering = ["organization", "-role", "created_at"]

@@ -26,7 +26,6 @@ from accounts.services import user_deactivate
 from accounts.signals import user_anonymised
 from audit.models import AuditEvent
 from audit.services import audit_record
-from config import person_cache
 from config.errors import Conflict
 from config.jobs import job_claim, job_finish
 from config.retention import DEFAULT_BATCH_SIZE, delete_files_in_batches, delete_in_batches
@@ -93,7 +92,6 @@ def account_deletion_cancel(*, user: User) -> bool:
     updated = User.objects.filter(pk=user.pk, deletion_scheduled_at__isnull=False, anonymised_at__isnull=True).update(
         deletion_scheduled_at=None, is_active=True
     )
-    person_cache.changed([user.pk])  # one UPDATE: no post_save
     return bool(updated)
 
 

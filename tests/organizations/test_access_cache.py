@@ -5,9 +5,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.models import User
 from accounts.services import user_deactivate, user_email_mark_verified
 from config import person_cache
-from organizations.models import Membership, Role
+from organizations.models import Membership, Organization, Role
 from organizations.services import (
     membership_change_role,
     membership_remove,
@@ -122,3 +123,26 @@ def test_without_the_cache_every_request_reads_the_database(org, listed, monkeyp
     assert len(queries) == 3  # the user, the memberships, the page
     membership_remove(membership=Membership.objects.get(user=org.member), actor=org.owner)
     assert titles(listed) == []
+
+
+def test_one_update_of_a_membership_is_seen_by_the_next_request(org, other_org, listed):
+    task_create(organization=other_org.organization, created_by=other_org.owner, title="Elsewhere")
+    # No signal: the queryset tells the cache.
+    Membership.objects.filter(user=org.member).update(organization=other_org.organization)
+    assert titles(listed) == ["Elsewhere"]
+
+
+def test_one_update_of_an_organization_is_seen_by_its_members_next_request(org, listed):
+    Organization.objects.filter(pk=org.id).update(require_mfa=True)
+    assert titles(listed) == []
+
+
+def test_one_update_of_a_user_is_seen_by_their_next_request(org, listed):
+    User.objects.filter(pk=org.member.pk).update(is_active=False)
+    assert listed.get(TASKS).status_code == 401
+
+
+def test_memberships_created_in_bulk_are_seen_at_once(org, other_org, listed):
+    task_create(organization=other_org.organization, created_by=other_org.owner, title="Elsewhere")
+    Membership.objects.bulk_create([Membership(organization=other_org.organization, user=org.member)])
+    assert sorted(titles(listed)) == ["Elsewhere", "Plan"]
