@@ -24,12 +24,17 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+import django
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import models, transaction
 
 logger = logging.getLogger("security")
+
+# The user's entry is a pickled model instance: one written by another version of Django is not read (Django
+# warns when it unpickles one), so the version is part of its name.
+USER_ENTRY = f"user.{django.get_version()}"
 
 
 def _generation_key(user_id) -> str:
@@ -145,11 +150,11 @@ def user(user_id, *, extra_keys: Iterable[str] = ()):
 
     extra_keys = list(extra_keys)
     try:
-        known = _read(user_id, ["user", *_READ_WITH_USER], extra_keys)
+        known = _read(user_id, [USER_ENTRY, *_READ_WITH_USER], extra_keys)
     except Exception as exc:
         logger.warning("Person cache unavailable: %s", type(exc).__name__)
         return load(), {}
-    result = _value("user", user_id, known.entries.pop("user"), known.generation, load)
+    result = _value(USER_ENTRY, user_id, known.entries.pop(USER_ENTRY), known.generation, load)
     extras = {key: known.entries.pop(key) for key in extra_keys}
     if result is not None:
         result.person_cache = known
