@@ -5,9 +5,7 @@ import json
 import uuid
 
 from django.contrib.postgres.aggregates import JSONBAgg
-from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Aggregate, Exists, JSONField, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import JSONObject
 
 from accounts.models import User
@@ -46,7 +44,7 @@ def _task_page_base() -> QuerySet[Task]:
     return (
         Task.objects.select_related("created_by", "assignee")
         .only(*PAGE_TASK_FIELDS, *users)
-        .annotate(mention_references=_mention_references_compiled())
+        .annotate(mention_references=_mention_references())
     )
 
 
@@ -64,7 +62,7 @@ def _task_list_base() -> QuerySet[Task]:
     return (
         Task.objects.defer("search_vector")
         .select_related("created_by", "assignee")
-        .annotate(mention_references=_mention_references_compiled())
+        .annotate(mention_references=_mention_references())
     )
 
 
@@ -91,18 +89,19 @@ class _JSONArrayAgg(JSONBAgg):
         return Aggregate.as_sql(self, compiler, connection, function="JSON_GROUP_ARRAY", order_by="", **extra_context)
 
 
-def _mention_references_compiled() -> RawSQL:
-    """``_mention_references()`` as the SQL Django compiles it, compiled once: a page of tasks then compiles a
-    constant rather than a subquery with its join, aggregate and JSON object (a quarter of the page's
-    compiling). It names the task table by its own name, as a page's query does (never as a subquery's)."""
-    sql, params = _compiled_mention_references(DEFAULT_DB_ALIAS)
-    return RawSQL(sql, params, output_field=_MentionReferencesField())  # noqa: S611 - Django's own SQL
+class _CompiledOnce(Subquery):
+    """A subquery whose SQL is compiled at its first use on each kind of database and kept: a page of tasks then
+    compiles a constant rather than the mentions' subquery with its join, aggregate and JSON object (a quarter
+    of the page query's compiling). Its SQL names the task table by its own name, as a page's query does:
+    never use it where the task table has another alias (as a subquery's)."""
 
+    _sql: dict = {}  # database vendor -> (sql, params)
 
-@functools.cache
-def _compiled_mention_references(alias: str) -> tuple[str, tuple]:
-    query = Task.objects.annotate(references=_mention_references()).query
-    return query.get_compiler(alias).compile(query.annotations["references"])
+    def as_sql(self, compiler, connection, **extra_context):
+        compiled = self._sql.get(connection.vendor)
+        if compiled is None:
+            compiled = self._sql[connection.vendor] = super().as_sql(compiler, connection, **extra_context)
+        return compiled
 
 
 def _mention_references() -> Subquery:
@@ -119,7 +118,7 @@ def _mention_references() -> Subquery:
         )
         .values("references")
     )
-    return Subquery(references, output_field=_MentionReferencesField())
+    return _CompiledOnce(references, output_field=_MentionReferencesField())
 
 
 def task_list_assigned(*, user) -> QuerySet[Task]:
