@@ -20,6 +20,10 @@ all alike:
   gunicorn run with ``config/gunicorn.conf.py`` and production settings (DEBUG off, its own Redis, JSON
   logs); ``GET /health/live`` beside it is the floor of that transport.
 
+Beside them, the CPU of ``GET /api/v1/users/me`` in process, a request that runs no query once its person is
+cached (authentication and the session check, the rate limit, DRF, every middleware, a small serializer):
+the framework's own floor under the fixed cost.
+
 Fixed cost = request time - SQL time. Then a cProfile of ``--profile`` in-process requests of each kind,
 grouped by layer (self time per request) with each layer's top functions by cumulative time: where the
 fixed cost goes. Profiling slows Python down: read its shares, not its milliseconds.
@@ -54,6 +58,8 @@ REQUESTS = {
     "assignee filter": "/api/v1/tasks?assignee={assignee}",
     "assigned": "/api/v1/tasks/assigned",
 }
+# A request that reads nothing from the database once its person is cached: the framework's floor.
+FLOOR = ("no query (/users/me)", "/api/v1/users/me")
 GOAL_MS = 3.0
 GUNICORN_CONFIG = ROOT / "config" / "gunicorn.conf.py"
 
@@ -292,6 +298,16 @@ def cpu_per_call(fn, calls: int) -> float:
     return (time.process_time() - started) / calls
 
 
+def floor_cpu(application, token: str, calls: int) -> float:
+    """This process's CPU per call of ``FLOOR``'s request, checked to run no query."""
+    path = FLOOR[1]
+    floor = wsgi_getter(application, path, token)
+    floor()  # its person cached, as after any request
+    if queries := len(captured_statements(floor)):
+        raise AssertionError(f"{path} ran {queries} queries; it is measured as a request that runs none")
+    return cpu_per_call(floor, calls)
+
+
 def timed_functions(in_process, raw, server, paths, tokens) -> tuple[dict, dict]:
     """What is timed, by name, and the SQL statements of each request."""
     fns, statements = {}, {}
@@ -347,6 +363,7 @@ def measure(data, n_tasks: int, args, figures: dict) -> None:
         for label in REQUESTS:
             cpu[f"{label}: in process, CPU"] = cpu_per_call(fns[f"{label}: in process"], args.iterations * 3)
             cpu[f"{label}: its SQL, client CPU"] = cpu_per_call(fns[f"{label}: its SQL"], args.iterations * 3)
+        cpu[f"{FLOOR[0]}: in process, CPU"] = floor_cpu(application, tokens["assigned"], args.iterations * 3)
     finally:
         raw.close()
         if server is not None:
