@@ -26,8 +26,8 @@ MAX_FILTER_VALUES = 100
 
 class FilterSet(django_filters.FilterSet):
     """django-filter's ``FilterSet``, its form class built once per filter set rather than per request (a new
-    class with a form field per filter each time: a tenth of a filtered list's Python). Every filter set here
-    derives from it; none changes its filters per request, which this relies on."""
+    class with a form field per filter each time; docs/performance.md, issue 16's fixed cost). Every filter set
+    here derives from it; none changes its filters per request, which this relies on."""
 
     def get_form_class(self):
         owner = type(self)

@@ -33,8 +33,8 @@ PAGE_USER_FIELDS = ("id", "username", "full_name")
 
 def task_page() -> QuerySet[Task]:
     """``task_list()`` for pages of tasks (the lists, the MCP tools' lists): only the columns ``TaskSerializer``
-    renders. A page of 20 tasks with their 40 users reads 18 columns rather than about 70, which PostgreSQL
-    would send, and psycopg and the model instances convert and set, for nothing."""
+    renders, not the rest of the task and its two users, which PostgreSQL would send, and psycopg and the
+    model instances convert and set, for nothing."""
     return _task_page_base().all()
 
 
@@ -91,8 +91,8 @@ class _JSONArrayAgg(JSONBAgg):
 
 class _CompiledOnce(Subquery):
     """A subquery whose SQL is compiled at its first use on each kind of database and kept: a page of tasks then
-    compiles a constant rather than the mentions' subquery with its join, aggregate and JSON object (a quarter
-    of the page query's compiling). Its SQL names the task table by its own name, as a page's query does:
+    compiles a constant rather than the mentions' subquery with its join, aggregate and JSON object
+    (docs/performance.md, issue 16's fixed cost). Its SQL names the task table by its own name, as a page's query does:
     never use it where the task table has another alias (as a subquery's)."""
 
     _sql: dict = {}  # database vendor -> (sql, params)
