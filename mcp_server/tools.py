@@ -188,6 +188,8 @@ def list_tasks(  # noqa: PLR0913
     }
     organization_ids = access.visible_organization_ids(request)
     tasks = _filtered_tasks(request, access.tasks_visible(request, organization_ids), filters)
+    if organization:  # reachable (checked by _filtered_tasks): the merge walks that organization alone
+        organization_ids = [access.as_uuid(organization, field="organization")]
 
     def read(queryset, offset, limit):  # each organization's first rows, merged (as GET /tasks reads them)
         return merged_rows(queryset, field="organization", values=organization_ids, offset=offset, limit=limit)

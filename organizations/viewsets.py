@@ -60,6 +60,7 @@ from rest_framework.permissions import IsAuthenticated
 from config.conditional import PreconditionMixin
 from config.credentials import credential_organization_ids, is_delegated
 from config.errors import Forbidden
+from config.filters import MultipleValuesWidget
 from config.pagination import merged_rows
 from config.permissions import TokenScope
 from mfa import selectors as mfa_selectors
@@ -242,15 +243,13 @@ class OrganizationScopedMixin(PreconditionMixin):
         return merged_rows(queryset, field=self.organization_field, values=ids, offset=offset, limit=limit)
 
     def organizations_asked(self) -> set | None:
-        """The organizations ``?organization=`` names (already validated by the list's filter), or None."""
-        values = [part for value in self.request.query_params.getlist("organization") for part in value.split(",")]
-        asked = set()
-        for value in filter(None, (part.strip() for part in values)):
-            try:
-                asked.add(uuid.UUID(value))
-            except ValueError:
-                return None
-        return asked or None
+        """The organizations ``?organization=`` names (already validated by the list's filter), or None. Read
+        as the filter reads them (``config.filters.MultipleValuesWidget``)."""
+        values = MultipleValuesWidget().value_from_datadict(self.request.query_params, None, "organization")
+        try:
+            return {uuid.UUID(value) for value in values} or None
+        except ValueError:
+            return None
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "organization": self.organization, "org_role": self.org_role}
