@@ -7,9 +7,9 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 
 from config.person_cache import PersonRowsQuerySet
+from config.secret_keys import digest_matches, keyed_digest, keyed_digests
 
 # A handle that can follow "@" in running text without ambiguity: no dots or dashes,
 # so "@ana." or "@ana-" end the mention at the punctuation.
@@ -168,10 +168,16 @@ class EmailVerification(models.Model):
     def is_open(self) -> bool:
         return self.used_at is None and self.superseded_at is None
 
+    CODE_SALT = "accounts.EmailVerification.code"
+
     def code_digest(self, code: str) -> str:
         """Keyed by the secret key and this row: six digits are few, so a plain hash of them would be
         reversed at once by whoever reads the table."""
-        return salted_hmac("accounts.EmailVerification.code", f"{self.pk}:{code}", algorithm="sha256").hexdigest()
+        return keyed_digest(self.CODE_SALT, f"{self.pk}:{code}")
+
+    def code_matches(self, code: str) -> bool:
+        """Whether ``code`` is this verification's, under the secret key or one of its fallbacks."""
+        return digest_matches(self.code_hash, keyed_digests(self.CODE_SALT, f"{self.pk}:{code}"))
 
 
 def hash_verification_token(token: str) -> str:

@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
@@ -375,7 +374,7 @@ def _verification_id_by_code(email: str, code: str):
             )[:5]
         )
         for verification in candidates:
-            if constant_time_compare(verification.code_hash, verification.code_digest(code)):
+            if verification.code_matches(code):
                 return verification.pk
         EmailVerification.objects.filter(pk__in=[v.pk for v in candidates]).update(attempts=F("attempts") + 1)
     return None

@@ -21,13 +21,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare, salted_hmac
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AuditEvent
 from audit.services import audit_record
 from config.errors import Conflict, NotAuthenticated, TooManyAttempts
 from config.request_meta import client_ip, user_agent
+from config.secret_keys import digest_matches, keyed_digest, keyed_digests
 from mfa import selectors
 from mfa.models import MfaChallenge, RecoveryCode
 from mfa.selectors import RECOVERY_CODE, TOTP
@@ -100,11 +100,18 @@ def _recovery_code_normalise(code: str) -> str:
     return re.sub(r"[\s-]", "", code).lower()
 
 
+RECOVERY_CODE_SALT = "mfa.recovery_code"
+
+
+def _recovery_code_message(*, user, code: str) -> str:
+    return f"{user.pk}:{_recovery_code_normalise(code)}"
+
+
 def _recovery_code_hash(*, user, code: str) -> str:
     """HMAC-SHA256 under the project's secret key, bound to the person: the codes are random and long
-    enough that a slow password hash buys nothing, and a leaked table alone does not give them away."""
-    message = f"{user.pk}:{_recovery_code_normalise(code)}"
-    return salted_hmac("mfa.recovery_code", message, algorithm="sha256").hexdigest()
+    enough that a slow password hash buys nothing, and a leaked table alone does not give them away.
+    Checked under the fallback keys too (``config.secret_keys``), so a key rotation keeps them working."""
+    return keyed_digest(RECOVERY_CODE_SALT, _recovery_code_message(user=user, code=code))
 
 
 def _recovery_code_use(*, user, device: TOTPDevice, code: str) -> Verification:
@@ -113,10 +120,10 @@ def _recovery_code_use(*, user, device: TOTPDevice, code: str) -> Verification:
     throttled = _throttled(device)
     if throttled:
         return throttled
-    digest = _recovery_code_hash(user=user, code=code)
+    digests = keyed_digests(RECOVERY_CODE_SALT, _recovery_code_message(user=user, code=code))
     match = None
     for row in RecoveryCode.objects.filter(user=user, used_at__isnull=True).only("pk", "code_hash"):
-        if constant_time_compare(row.code_hash, digest):  # every row compared: no early exit
+        if digest_matches(row.code_hash, digests):  # every row compared: no early exit
             match = row
     used = (
         match is not None

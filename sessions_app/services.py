@@ -13,7 +13,6 @@ from django.db.models import Q
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
-from rest_framework_simplejwt.tokens import RefreshToken
 from user_agents import parse as parse_user_agent
 
 from accounts.selectors import user_get_by_identifier
@@ -27,7 +26,7 @@ from mfa import selectors as mfa_selectors
 from mfa import services as mfa_services
 from sessions_app import session_state
 from sessions_app.models import RevokeReason, UserSession
-from sessions_app.tokens import issue_token_pair, session_id_of
+from sessions_app.tokens import SessionRefreshToken, issue_token_pair, session_id_of
 
 logger = logging.getLogger("security")
 
@@ -200,7 +199,7 @@ def session_refresh(*, raw_refresh: str, request) -> dict:
     token exactly one wins; the others find the jti changed and count as reuse.
     """
     try:
-        token = RefreshToken(raw_refresh)
+        token = SessionRefreshToken(raw_refresh)
     except TokenError as exc:
         raise AuthError("token_not_valid", "Refresh token is invalid or expired.") from exc
     sid = session_id_of(token)

@@ -1,8 +1,71 @@
-"""simplejwt tokens bound to a ``UserSession`` through the ``sid`` claim."""
+"""simplejwt tokens bound to a ``UserSession`` through the ``sid`` claim, checked under the signing key
+and its fallbacks."""
 
 import time
+from functools import cache
 
+from django.conf import settings
+from rest_framework_simplejwt import state
+from rest_framework_simplejwt.backends import TokenBackend
+from rest_framework_simplejwt.exceptions import TokenBackendError, TokenBackendExpiredToken
+from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+
+
+@cache
+def _fallback_backend(key: str) -> TokenBackend:
+    """simplejwt's backend with a previous key: it only ever checks (a token is signed with the current key)."""
+    return TokenBackend(
+        api_settings.ALGORITHM,
+        key,
+        None,
+        api_settings.AUDIENCE,
+        api_settings.ISSUER,
+        None,
+        api_settings.LEEWAY,
+        api_settings.JSON_ENCODER,
+    )
+
+
+class RotatingKeys:
+    """simplejwt's token backend, which knows one key, with the previous keys of a rotation
+    (``JWT_SIGNING_KEY_FALLBACKS``) still accepted when checking.
+
+    Tokens are signed with the current key only. A token the current key does not verify is tried
+    under each fallback key, so tokens signed before a rotation keep working until they expire (or the
+    operator drops the key): nobody is signed out by a rotation. An expired token is expired whatever
+    key signed it. simplejwt has no setting for its backend, so our token classes carry this one.
+    """
+
+    def __getattr__(self, name):
+        # encode, get_leeway and the rest: the current key's backend, which simplejwt builds once.
+        return getattr(state.token_backend, name)
+
+    def decode(self, token, verify: bool = True) -> dict:
+        try:
+            return state.token_backend.decode(token, verify=verify)
+        except TokenBackendExpiredToken:
+            raise
+        except TokenBackendError as exc:
+            failure = exc
+        for key in settings.JWT_SIGNING_KEY_FALLBACKS:
+            try:
+                return _fallback_backend(key).decode(token, verify=verify)
+            except TokenBackendExpiredToken:
+                raise
+            except TokenBackendError:
+                continue
+        raise failure
+
+
+class SessionAccessToken(AccessToken):
+    _token_backend = RotatingKeys()
+
+
+class SessionRefreshToken(RefreshToken):
+    _token_backend = RotatingKeys()
+    access_token_class = SessionAccessToken
+
 
 SESSION_CLAIM = "sid"
 # When the session last proved its person's identity (OIDC's claim name): config.reauth reads it.
@@ -11,9 +74,9 @@ AUTH_TIME_CLAIM = "auth_time"
 
 def issue_token_pair(session) -> dict:
     """A fresh refresh token whose jti the session records, and an access token for the same session."""
-    refresh = RefreshToken.for_user(session.user)
+    refresh = SessionRefreshToken.for_user(session.user)
     refresh[SESSION_CLAIM] = str(session.id)
-    access = AccessToken.for_user(session.user)
+    access = SessionAccessToken.for_user(session.user)
     access[SESSION_CLAIM] = str(session.id)
     access[AUTH_TIME_CLAIM] = int(session.authenticated_at.timestamp())
     return {"refresh": refresh, "access": access}

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from .core import SECRET_KEY
+from .core import SECRET_KEY, SECRET_KEY_FALLBACKS
 from .env import env
 
 AUTHENTICATION_BACKENDS = ["accounts.backends.EmailOrUsernameBackend"]
@@ -50,13 +50,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# The JWT key of its own, if any; without one, JWTs are signed with DJANGO_SECRET_KEY.
+JWT_SIGNING_KEY = env.str("JWT_SIGNING_KEY", default="")
+# Previous JWT signing keys, still accepted when checking a token (never used to sign), until the
+# tokens they signed have expired: rotating the key signs no one out (sessions_app/tokens.py,
+# docs/operations.md#rotating-keys). Without a key of its own, the secret key's fallbacks.
+JWT_SIGNING_KEY_FALLBACKS = (
+    env.list("JWT_SIGNING_KEY_FALLBACKS", default=[]) if JWT_SIGNING_KEY else list(SECRET_KEY_FALLBACKS)
+)
+
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=7)),
     "ALGORITHM": "HS256",
     # DJANGO_SECRET_KEY unless a key of its own is given. Production requires DJANGO_SECRET_KEY, so
     # the key here is never the development default there.
-    "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default="") or SECRET_KEY,
+    "SIGNING_KEY": JWT_SIGNING_KEY or SECRET_KEY,
+    # Session tokens checked under the signing key, then its fallbacks (sessions_app/tokens.py).
+    "AUTH_TOKEN_CLASSES": ("sessions_app.tokens.SessionAccessToken",),
     "AUTH_HEADER_TYPES": ("Bearer",),
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "user_id",

@@ -11,6 +11,10 @@ APP_VERSION = env.str("APP_VERSION", default="0.1.0")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 # Production requires its own value; see production.py.
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="django-insecure-development-only-key-do-not-use-in-production")
+# Previous secret keys, still accepted when checking what the current one signed or keyed (sessions,
+# signed links, password-reset links, stored code digests: config/secret_keys.py), so that rotating
+# the key signs no one out (docs/operations.md#rotating-keys). Comma-separated.
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 
 INSTALLED_APPS = [

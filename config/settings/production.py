@@ -11,7 +11,7 @@ from .env import env, read_env_file
 read_env_file(default=False)
 
 from .base import *  # noqa: E402, F403
-from .base import MIDDLEWARE  # noqa: E402
+from .base import MIDDLEWARE, SECRET_KEY_FALLBACKS  # noqa: E402
 from .logging import logging_config  # noqa: E402
 
 ENVIRONMENT = env.str("ENVIRONMENT", default="production")
@@ -24,6 +24,9 @@ DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")
 if SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a long random value (50+ characters).")
+for _fallback in SECRET_KEY_FALLBACKS:
+    if len(_fallback) < 50 or len(set(_fallback)) < 5:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY_FALLBACKS must hold former secret keys (50+ characters).")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 
 API_DOCS_ENABLED = env.bool("API_DOCS_ENABLED", default=False)
