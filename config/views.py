@@ -2,9 +2,10 @@
 
 import sys
 
-from django.http import FileResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.http import FileResponse, HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect, JsonResponse
 from django.urls import Resolver404, resolve
 from django.views import defaults
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
@@ -34,14 +35,35 @@ class PublicAPIView(APIView):
         return 'Bearer realm="api"'
 
 
-def stored_file_attachment(field, *, filename: str, content_type: str, missing: str) -> FileResponse:
+# The schema's entry for the redirect of ``stored_file_attachment``, beside the 200 of local files.
+STORED_FILE_REDIRECT = OpenApiResponse(
+    description="With the shared bucket (`STORAGE_BACKEND=s3`): `Location` is a presigned link to the file, valid "
+    "for `STORAGE_S3_PRESIGNED_URL_SECONDS` (5 minutes by default), which the bucket answers as the same attachment; "
+    "follow it (browsers and `fetch` do). Local files answer 200 with the file itself."
+)
+
+
+def stored_file_attachment(field, *, filename: str, content_type: str, missing: str) -> HttpResponse:
     """A stored file (a ``FileField``'s) as an attachment no cache keeps (it may have been reached by a signed
-    link, its own credential); 404 ``not_found`` saying ``missing`` when the storage lost it."""
-    try:
-        file = field.open("rb")
-    except FileNotFoundError:
-        raise NotFound(missing) from None
-    response = FileResponse(file, as_attachment=True, filename=filename, content_type=content_type)
+    link, its own credential); 404 ``not_found`` saying ``missing`` when the storage lost it.
+
+    A storage that makes presigned links (the bucket, ``config.storage``) is answered by a 302 to one, short-lived
+    and naming the file as an attachment, so the bytes go from the bucket to the client and no web process
+    spends a thread on them; the object is looked up first, so a lost file still answers the 404 here rather
+    than the bucket's error page. Local files are served by this process.
+    """
+    storage = field.storage
+    presign = getattr(storage, "presigned_download_url", None)
+    if presign is not None:
+        if not storage.exists(field.name):
+            raise NotFound(missing)
+        response = HttpResponseRedirect(presign(field.name, filename=filename, content_type=content_type))
+    else:
+        try:
+            file = field.open("rb")
+        except FileNotFoundError:
+            raise NotFound(missing) from None
+        response = FileResponse(file, as_attachment=True, filename=filename, content_type=content_type)
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -5,7 +5,7 @@ export.
 """
 
 from django.contrib.auth import get_user_model
-from django.http import FileResponse
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -20,7 +20,7 @@ from config.ratelimit import enforce_caller_rate_limits, enforce_rate_limit
 from config.reauth import require_recent_authentication
 from config.schema import ErrorEnvelopeSerializer
 from config.signed_links import QUERY_PARAMETER, signed_link_claims
-from config.views import PublicAPIView, stored_file_attachment
+from config.views import STORED_FILE_REDIRECT, PublicAPIView, stored_file_attachment
 from privacy import selectors, services
 from privacy.models import DataExport, DataExportState
 from privacy.serializers import (
@@ -125,14 +125,17 @@ class DataExportDownloadView(APIView):
             "The file of `GET /users/me/export`, as an attachment. 404 `not_found` when there is no export "
             "(or it expired); 409 `export_not_ready` while it is being built, `export_failed` if it failed."
         ),
-        responses={(200, "application/json"): OpenApiResponse(OpenApiTypes.BINARY, description="The export.")},
+        responses={
+            (200, "application/json"): OpenApiResponse(OpenApiTypes.BINARY, description="The export."),
+            302: STORED_FILE_REDIRECT,
+        },
         tags=["users"],
     )
     def get(self, request):
         return data_export_file_response(selectors.data_export_latest(user=request.user))
 
 
-def data_export_file_response(export: DataExport | None) -> FileResponse:
+def data_export_file_response(export: DataExport | None) -> HttpResponse:
     """One's latest export as an attachment, whichever credential reached it (a bearer token or a signed link)."""
     if export is None:
         raise NotFound(NO_EXPORT)
@@ -164,6 +167,7 @@ class DataExportSignedDownloadView(PublicAPIView):
         ],
         responses={
             (200, "application/json"): OpenApiResponse(OpenApiTypes.BINARY, description="The export."),
+            302: STORED_FILE_REDIRECT,
             403: OpenApiResponse(ErrorEnvelopeSerializer, description="`link_expired` or `link_invalid`."),
         },
         tags=["users"],

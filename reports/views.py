@@ -6,7 +6,7 @@ change the settings.
 """
 
 from django.contrib.auth import get_user_model
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status
@@ -19,7 +19,7 @@ from config.errors import Conflict, Gone
 from config.negotiation import FormatParameterNegotiation
 from config.schema import ErrorEnvelopeSerializer
 from config.signed_links import QUERY_PARAMETER, signed_link_user_id
-from config.views import PublicAPIView, stored_file_attachment
+from config.views import STORED_FILE_REDIRECT, PublicAPIView, stored_file_attachment
 from organizations.models import Organization
 from organizations.permissions import IsOrgAdminOrReadOnly, IsOrgMember
 from organizations.selectors import organization_access_get
@@ -53,6 +53,7 @@ RANGE_ERRORS = (
 DOWNLOAD_RESPONSES = {
     (200, "text/html"): OpenApiResponse(OpenApiTypes.BINARY, description="The HTML report."),
     (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="The CSV report."),
+    302: STORED_FILE_REDIRECT,
 }
 DOWNLOAD_ERRORS = (
     "409 `export_not_ready` while it is not built; 410 `export_expired` once its file was deleted "
@@ -60,7 +61,7 @@ DOWNLOAD_ERRORS = (
 )
 
 
-def export_file_response(export: ReportExport) -> FileResponse:
+def export_file_response(export: ReportExport) -> HttpResponse:
     """A built export's file as an attachment, whichever credential reached it (a bearer token or a signed link)."""
     if export.state == ExportState.EXPIRED:
         raise Gone(
@@ -152,7 +153,8 @@ class ReportSummaryView(OrganizationScopedMixin, generics.GenericAPIView):
     ),
     download=extend_schema(
         summary="Download a built export (members of its organization)",
-        description="Answers the file as an attachment, to a caller signed in as a member. " + DOWNLOAD_ERRORS,
+        description="Answers the file as an attachment, to a caller signed in as a member (with the shared bucket, "
+        "a 302 to a short-lived link of the bucket that answers it). " + DOWNLOAD_ERRORS,
         parameters=[EXPORT_ID],
         responses=DOWNLOAD_RESPONSES,
     ),

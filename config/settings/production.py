@@ -13,6 +13,7 @@ read_env_file(default=False)
 from .base import *  # noqa: E402, F403
 from .base import MIDDLEWARE, SECRET_KEY_FALLBACKS  # noqa: E402
 from .logging import logging_config  # noqa: E402
+from .storage import STORAGES as _MEDIA_STORAGES  # noqa: E402
 
 ENVIRONMENT = env.str("ENVIRONMENT", default="production")
 if env.bool("DJANGO_DEBUG", default=False):
@@ -48,7 +49,7 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "whitenoise.middleware.WhiteNoiseMiddleware"
 )
 STORAGES = {
-    "default": {"BACKEND": env.str("DEFAULT_FILE_STORAGE", default="django.core.files.storage.FileSystemStorage")},
+    "default": _MEDIA_STORAGES["default"],  # STORAGE_BACKEND: local files or the shared bucket (storage.py)
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
