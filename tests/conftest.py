@@ -27,6 +27,7 @@ pytest_plugins = [
     "tests.fixtures.mfa",
     "tests.fixtures.organizations",
     "tests.fixtures.processes",
+    "tests.fixtures.storage",
     "tests.fixtures.webhooks",
 ]
 
@@ -37,6 +38,8 @@ FOLDER_TIERS = {"faults": "faults", "fuzz": "fuzz"}
 # Fixtures that start processes (tests/fixtures/processes.py): a test using one is in their tier.
 FIXTURE_TIERS = {
     "celery_worker": "worker",
+    # tests/fixtures/processes.py: moto's S3 server as a process of its own (the multi-host storage drill).
+    "moto_server": "worker",
     "run_django": "deployment",
     # tests/sso/conftest.py: a real OpenID Connect provider (Node.js), and the GitHub stand-in server.
     "oidc_provider": "oidc",
