@@ -1,6 +1,6 @@
 """Throwaway processes for the fault drills (tests/faults/) and the benchmarks (benchmarks/).
 
-A Redis, a PostgreSQL cluster or database, the app under gunicorn, and Celery workers, each on a
+A Redis, a PostgreSQL cluster or database, the app under gunicorn, an S3 stand-in, and Celery workers, each on a
 free loopback port or queue of its own, so that a drill or a benchmark can stop and start it
 without touching the machine's shared Redis and PostgreSQL. Only processes started here are ever
 signalled; stop each one (``stop()``/``destroy()``/``drop()``) in a ``finally``.
@@ -479,6 +479,55 @@ class AsgiAppServer(AppServer):
             sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
             "--port", str(self.port), *self.options,
         ]  # fmt: skip
+
+
+# --- An S3 stand-in ----------------------------------------------------------------------------
+
+
+class MotoServer:
+    """moto's S3 server (``moto_server``, from PyPI, beside this interpreter) on a free loopback port, holding
+    everything in its memory: a stand-in for S3, never S3 itself (docs/testing.md)."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="workspace-moto-"))
+        self.log = self.dir / "moto.log"
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30) -> "MotoServer":
+        binary = require_binary(str(Path(sys.executable).parent / "moto_server"), "moto_server (moto[server])")
+        with open(self.log, "wb") as log:
+            self.process = subprocess.Popen(  # noqa: S603 - our own virtualenv's script
+                [binary, "-H", "127.0.0.1", "-p", str(self.port)],
+                cwd=self.dir,
+                env=clean_env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+        def ready():
+            if self.process.poll() is not None:
+                raise ProcessError(f"moto_server exited with {self.process.returncode}:\n{_tail(self.log, 20)}")
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+            try:
+                conn.request("GET", "/")
+                return conn.getresponse().status == 200
+            except OSError:
+                return False
+            finally:
+                conn.close()
+
+        wait_until(ready, timeout=timeout, message="moto_server did not answer", interval=0.1)
+        return self
+
+    def stop(self) -> None:
+        stop_process(self.process, group=True)
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 # --- Celery workers ---------------------------------------------------------------------------
