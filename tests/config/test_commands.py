@@ -68,6 +68,69 @@ def test_wait_for_db_returns_when_the_database_answers(capsys):
     assert "available" in capsys.readouterr().out
 
 
+class FakeTime:
+    """The command's clock and sleep: sleeping moves the clock, nothing waits."""
+
+    def __init__(self):
+        self.now = 1000.0
+        self.sleeps = []
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def fake_time(monkeypatch):
+    from config.management.commands import wait_for_db
+
+    fake = FakeTime()
+    monkeypatch.setattr(wait_for_db.Command, "clock", staticmethod(fake.clock))
+    monkeypatch.setattr(wait_for_db.Command, "sleep", staticmethod(fake.sleep))
+    return fake
+
+
+def _database_answering_after(monkeypatch, failures):
+    """The default connection refuses ``failures`` times (None: always), then connects; counts the attempts."""
+    from django.db import connections
+    from django.db.utils import OperationalError
+
+    connection = connections["default"]
+    attempts = []
+
+    def ensure_connection():
+        attempts.append(1)
+        if failures is None or len(attempts) <= failures:
+            raise OperationalError("connection refused")
+
+    monkeypatch.setattr(connection, "ensure_connection", ensure_connection)
+    monkeypatch.setattr(connection, "close", lambda: None)
+    return attempts
+
+
+def test_wait_for_db_backs_off_exponentially_up_to_its_cap(monkeypatch, fake_time, capsys):
+    attempts = _database_answering_after(monkeypatch, failures=6)
+    call_command("wait_for_db", timeout=300, max_interval=20)
+    assert fake_time.sleeps == [2, 4, 8, 16, 20, 20]
+    assert len(attempts) == 7
+    out = capsys.readouterr().out
+    assert "retrying in 2s" in out
+    assert "available" in out
+
+
+def test_wait_for_db_gives_up_at_its_total_limit_after_a_last_attempt(monkeypatch, fake_time):
+    attempts = _database_answering_after(monkeypatch, failures=None)
+    with pytest.raises(CommandError, match="unavailable after 20s"):
+        call_command("wait_for_db", timeout=20)
+    # 2 + 4 + 8 = 14 s, then the wait is cut to the 6 s left: the last attempt is made at the limit.
+    assert fake_time.sleeps == [2, 4, 8, 6]
+    assert len(attempts) == 5
+    assert fake_time.now == 1020.0
+
+
 def test_wait_for_db_gives_up_on_a_database_that_never_answers(run_django):
     result = run_django(
         ["manage.py", "wait_for_db", "--timeout", "0.5", "--interval", "0.1"],
