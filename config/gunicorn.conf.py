@@ -1,7 +1,8 @@
 """gunicorn's configuration: the web service of the Docker image and docker-compose.yml, and the benchmarks.
 
 ``gunicorn -c config/gunicorn.conf.py config.wsgi:application``; the environment tunes it (``PORT``,
-``WEB_CONCURRENCY``, ``GUNICORN_THREADS``, ``GUNICORN_KEEPALIVE``, ``GUNICORN_TIMEOUT``). The worker model was
+``WEB_CONCURRENCY``, ``GUNICORN_THREADS``, ``GUNICORN_KEEPALIVE``, ``GUNICORN_TIMEOUT``,
+``GUNICORN_GRACEFUL_TIMEOUT``). The worker model was
 chosen by measurement (``python -m benchmarks load --scales ... --models config,sync,gthread,uvicorn``):
 docs/performance.md, "Fixed cost and throughput (issue 16)".
 """
@@ -25,10 +26,16 @@ keepalive = _int("GUNICORN_KEEPALIVE", 5)
 # A worker silent this long is killed and replaced; a request never takes that long (imports and exports run
 # in Celery). Keep IDEMPOTENCY_IN_FLIGHT_SECONDS above it.
 timeout = _int("GUNICORN_TIMEOUT", 60)
-graceful_timeout = 30
+# On SIGTERM (a deploy, a scale-down), requests in flight get this long to finish; keep the orchestrator's
+# grace period (Compose's stop_grace_period, Kubernetes' terminationGracePeriodSeconds) above it.
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 # Connections waiting for a worker: a burst queues here rather than being refused.
 backlog = 2048
 accesslog = "-"
-# gunicorn's control socket (gunicornc) defaults to one path in $HOME (or $XDG_RUNTIME_DIR) shared by every
-# gunicorn on the machine or in the container; nothing here uses it.
+# Each worker's heartbeat is a file whose mode it changes every second: on a disk (or a container's overlay
+# filesystem) that write may block the worker; /dev/shm is memory, and writable under a read-only root filesystem.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
+# gunicorn's control socket (gunicornc, since gunicorn 25.1) defaults to $XDG_RUNTIME_DIR/gunicorn.ctl or
+# $HOME/.gunicorn/gunicorn.ctl: one path shared by every gunicorn on the machine, and in the image $HOME is the
+# read-only code. Nothing here uses it (workers are scaled by the orchestrator), so none is opened.
 control_socket_disable = True
