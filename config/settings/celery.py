@@ -33,6 +33,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 2, "interval_start": 0, "inter
 # webhook-worker), so a slow receiver never holds up imports, exports or emails (docs/operations.md).
 CELERY_TASK_ROUTES = {"org_webhooks.tasks.deliver_webhook": {"queue": "webhooks"}}
 
+# Beat's scheduler: Celery's persistent one, leaving a heartbeat after each tick for its health check
+# (config/beat.py, config/healthcheck.py).
+CELERY_BEAT_SCHEDULER = "config.beat:HeartbeatScheduler"
+
 # Periodic work of every app, in one place.
 CELERY_BEAT_SCHEDULE = {
     # The retention policy (RETENTION_POLICIES, config/settings/retention.py): ended sessions, read
