@@ -12,6 +12,13 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 
 
+class StorageUnavailable(OSError):
+    """The file store (the shared bucket, ``config.storage``) could not be reached or refused the operation:
+    not a missing file (that is ``FileNotFoundError``) but an outage or a misconfiguration. Answered as a
+    database outage is, 503 with ``Retry-After`` (``config.exceptions.SERVICE_UNAVAILABLE``); a worker's job
+    fails and is retried."""
+
+
 class ApplicationError(Exception):
     """Base: a status, a stable machine-readable code, and a message for people."""
 

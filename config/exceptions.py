@@ -22,7 +22,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from config.errors import ApplicationError, NotAuthenticated, PayloadTooLarge
+from config.errors import ApplicationError, NotAuthenticated, PayloadTooLarge, StorageUnavailable
 
 logger = logging.getLogger("config.errors")
 
@@ -42,14 +42,15 @@ class ServiceUnavailable(exceptions.APIException):
 
 
 # A database that is down, restarting or cut the connection (also a deadlock or a cancelled
-# statement, as passing): 503 and Retry-After, not 500. Logged, since it may also hide a bug.
-DATABASE_UNAVAILABLE = (DatabaseOperationalError, DatabaseInterfaceError)
+# statement, as passing), or a file store that cannot be reached or refuses us (config.storage):
+# 503 and Retry-After, not 500. Logged, since it may also hide a bug (a bucket's policy, say).
+SERVICE_UNAVAILABLE = (DatabaseOperationalError, DatabaseInterfaceError, StorageUnavailable)
 
 
-def log_database_unavailable(exc, request) -> None:
+def log_service_unavailable(exc, request) -> None:
     detail = (str(exc).strip().splitlines() or [""])[0]
     logger.error(
-        "Database unavailable on %s %s: %s: %s",
+        "Service unavailable on %s %s: %s: %s",
         getattr(request, "method", "?"),
         getattr(request, "path", "?"),
         type(exc).__name__,
@@ -153,9 +154,9 @@ def _as_api_exception(exc):
 
 def api_exception_handler(exc, context):
     """DRF's EXCEPTION_HANDLER: answer every exception in the envelope."""
-    database_down = isinstance(exc, DATABASE_UNAVAILABLE)
+    database_down = isinstance(exc, SERVICE_UNAVAILABLE)
     if database_down:
-        log_database_unavailable(exc, context.get("request"))
+        log_service_unavailable(exc, context.get("request"))
         exc = ServiceUnavailable()
     exc = _as_api_exception(exc)
     if not isinstance(exc, exceptions.APIException):

@@ -3,10 +3,10 @@ import logging
 from django.http import JsonResponse
 
 from config.exceptions import (
-    DATABASE_UNAVAILABLE,
+    SERVICE_UNAVAILABLE,
     envelope,
     error_entry,
-    log_database_unavailable,
+    log_service_unavailable,
     server_error_entry,
     service_unavailable_response,
 )
@@ -88,8 +88,8 @@ class ApiErrorMiddleware:
     def process_exception(self, request, exception):
         if not is_api_path(request.path):
             return None  # Django's handler500 (config.views.server_error) answers
-        if isinstance(exception, DATABASE_UNAVAILABLE):
-            log_database_unavailable(exception, request)
+        if isinstance(exception, SERVICE_UNAVAILABLE):
+            log_service_unavailable(exception, request)
             response = service_unavailable_response(api=True)
             response._has_been_logged = True
             return response

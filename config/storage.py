@@ -20,13 +20,22 @@ share files without either holding one whole in memory ([storage.md](../docs/sto
 
 import io
 import os
+from contextlib import contextmanager
 
 from boto3.s3.transfer import TransferConfig
-from botocore.exceptions import ClientError, IncompleteReadError, ReadTimeoutError, ResponseStreamingError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    IncompleteReadError,
+    ReadTimeoutError,
+    ResponseStreamingError,
+)
 from django.core.files import File
 from django.utils.http import content_disposition_header
 from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
+
+from config.errors import StorageUnavailable
 
 UPLOAD_PART_BYTES = 8 * 1024 * 1024
 UPLOAD_PARTS_IN_MEMORY = 2
@@ -51,6 +60,23 @@ def _not_found(error: ClientError) -> bool:
     return error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404 or error.response.get(
         "Error", {}
     ).get("Code") in ("NoSuchKey", "404", "NotFound")
+
+
+@contextmanager
+def _store_errors():
+    """The bucket's failures as ``StorageUnavailable`` (503 in the API, a retried job in a worker), but a
+    missing object, which stays ``FileNotFoundError``: an endpoint that cannot be reached, credentials or
+    a policy that refuse us, a timeout. Without this they were 500s."""
+    try:
+        yield
+    except StorageUnavailable:
+        raise
+    except ClientError as error:
+        if _not_found(error):
+            raise FileNotFoundError(str(error)) from None
+        raise StorageUnavailable(f"The file store refused the operation: {error}") from error
+    except BotoCoreError as error:
+        raise StorageUnavailable(f"The file store cannot be reached: {error}") from error
 
 
 class S3ObjectStream(io.RawIOBase):
@@ -79,11 +105,10 @@ class S3ObjectStream(io.RawIOBase):
         if self._etag is not None:
             params |= {"Range": f"bytes={start}-", "IfMatch": self._etag}
         try:
-            response = self._client.get_object(**params)
-        except ClientError as error:
-            if _not_found(error):
-                raise FileNotFoundError(f"No object {self._key!r} in bucket {self._bucket!r}") from None
-            raise
+            with _store_errors():
+                response = self._client.get_object(**params)
+        except FileNotFoundError:
+            raise FileNotFoundError(f"No object {self._key!r} in bucket {self._bucket!r}") from None
         if self._etag is None:
             self._etag, self.size = response["ETag"], response["ContentLength"]
         self._body = response["Body"]
@@ -117,9 +142,9 @@ class S3ObjectStream(io.RawIOBase):
             try:
                 data = self._body.read(len(buffer))
                 break
-            except _BROKEN_BODY:
+            except _BROKEN_BODY as error:
                 if attempt == READ_RETRIES:
-                    raise
+                    raise StorageUnavailable(f"Reading {self._key!r} kept breaking: {error}") from error
                 self._get(self._position)
                 if self._body is None:
                     return 0
@@ -140,9 +165,35 @@ class S3MediaStorage(S3Storage):
         settings.setdefault("transfer_config", upload_transfer_config())
         super().__init__(**settings)
 
+    # Every operation of the bucket answers its failures as ``StorageUnavailable`` (``_store_errors``).
+    def _save(self, name, content):
+        with _store_errors():
+            return super()._save(name, content)
+
+    def exists(self, name):
+        with _store_errors():
+            return super().exists(name)
+
+    def delete(self, name):
+        with _store_errors():
+            return super().delete(name)
+
+    def size(self, name):
+        with _store_errors():
+            return super().size(name)
+
+    def listdir(self, name):
+        with _store_errors():
+            return super().listdir(name)
+
+    def get_modified_time(self, name):
+        with _store_errors():
+            return super().get_modified_time(name)
+
     def _open(self, name, mode="rb"):
         if "w" in mode or "a" in mode or "+" in mode:
-            return super()._open(name, mode)
+            with _store_errors():
+                return super()._open(name, mode)
         key = self._normalize_name(clean_name(name))
         stream = S3ObjectStream(client=self.connection.meta.client, bucket=self.bucket_name, key=key)
         # Text mode as a local file opens it: UTF-8 over the same stream.

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from config.errors import NotFound
 from config.exceptions import (
-    DATABASE_UNAVAILABLE,
+    SERVICE_UNAVAILABLE,
     envelope,
     error_entry,
     json_error_response,
@@ -118,7 +118,7 @@ def page_not_found(request, exception, template_name="404.html"):
 
 def server_error(request, template_name="500.html"):
     # Django calls this while handling the exception, so it is still at hand (the admin, a middleware).
-    if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+    if isinstance(sys.exc_info()[1], SERVICE_UNAVAILABLE):
         return service_unavailable_response(api=is_api_path(request.path))
     if is_api_path(request.path):
         return JsonResponse(envelope([server_error_entry()]), status=500)

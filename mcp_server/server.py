@@ -32,12 +32,12 @@ from rest_framework import exceptions as drf_exceptions
 
 from config.errors import ApplicationError
 from config.exceptions import (
-    DATABASE_UNAVAILABLE,
+    SERVICE_UNAVAILABLE,
     as_drf_validation_error,
     envelope,
     error_entry,
     errors_for,
-    log_database_unavailable,
+    log_service_unavailable,
     server_error_entry,
 )
 
@@ -73,8 +73,8 @@ def error_status_and_entries(exc: Exception) -> tuple[int, list[dict]]:
         exc = drf_exceptions.NotFound()
     if isinstance(exc, drf_exceptions.APIException):
         return exc.status_code, errors_for(exc)
-    if isinstance(exc, DATABASE_UNAVAILABLE):
-        log_database_unavailable(exc, current_request.get(None))
+    if isinstance(exc, SERVICE_UNAVAILABLE):
+        log_service_unavailable(exc, current_request.get(None))
         return 503, [error_entry("service_unavailable", "A service this request needs is unavailable; try again.")]
     logger.error("Unhandled exception in an MCP call", exc_info=(type(exc), exc, exc.__traceback__))
     return 500, [server_error_entry()]

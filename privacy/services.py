@@ -26,8 +26,8 @@ from accounts.services import user_deactivate
 from accounts.signals import user_anonymised
 from audit.models import AuditEvent
 from audit.services import audit_record
-from config.errors import Conflict
-from config.jobs import job_claim, job_finish
+from config.errors import Conflict, StorageUnavailable
+from config.jobs import job_claim, job_finish, job_release
 from config.retention import DEFAULT_BATCH_SIZE, delete_files_in_batches, delete_in_batches
 from notifications.models import Notification
 from organizations.models import Invitation, Membership, Role
@@ -205,7 +205,7 @@ def data_export_request(*, user: User, request=None) -> tuple[DataExport, bool]:
 def data_export_build(*, export_id) -> DataExport | None:
     """Build an export's file. Safe to run twice: only a pending export (or one whose worker was lost) is
     built. Any failure ends it failed with a short reason (details in the log), so a client polling it
-    always sees an end state."""
+    always sees an end state; but a file store that cannot be reached leaves it to be built again."""
     export = job_claim(
         DataExport, export_id, queryset=DataExport.objects.select_related("user"), extra={"last_error": ""}
     )
@@ -215,6 +215,11 @@ def data_export_build(*, export_id) -> DataExport | None:
         content = selectors.personal_data_collect(user=export.user)
         body = json.dumps(content, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False).encode("utf-8")
         export.file.save(f"{export.pk}.json", ContentFile(body), save=False)
+    except StorageUnavailable as exc:
+        # The store is down, not the export broken: built again by the next claim or the sweep (job_release).
+        logger.error("Data export %s could not be stored; it will be built again: %s", export_id, exc)
+        job_release(export, error=exc)
+        return export
     except Exception:
         logger.exception("Data export %s failed", export_id)
         now = timezone.now()

@@ -9,7 +9,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from config.jobs import enqueue_on_commit, job_claim, job_finish
+from config.errors import StorageUnavailable
+from config.jobs import enqueue_on_commit, job_claim, job_finish, job_release
 from config.retention import DEFAULT_BATCH_SIZE, delete_files_in_batches
 from config.services import model_update
 from notifications import emails
@@ -55,7 +56,8 @@ def report_export_build(*, export_id) -> ReportExport | None:
     (or one whose worker was lost: see ``ReportExport.job_stale_after``).
 
     Any failure marks the export failed with a short reason (details in the log), so a client
-    polling it always sees an end state.
+    polling it always sees an end state; but a file store that cannot be reached leaves it to be built
+    again (``StorageUnavailable``: the sweep's attempts policy then decides).
     """
     export = job_claim(ReportExport, export_id, queryset=selectors.report_export_list(), extra={"last_error": ""})
     if export is None:
@@ -67,6 +69,11 @@ def report_export_build(*, export_id) -> ReportExport | None:
         report = selectors.report_summary(organization=export.organization, report_range=period)
         content = rendering.render_report(report, export.format)
         export.file.save(f"{export.pk}.{export.format}", ContentFile(content.encode("utf-8")), save=False)
+    except StorageUnavailable as exc:
+        # The store is down, not the report broken: built again by the next claim or the sweep (job_release).
+        logger.error("Report export %s could not be stored; it will be built again: %s", export_id, exc)
+        job_release(export, error=exc)
+        return export
     except Exception:
         logger.exception("Report export %s failed", export_id)
         job_finish(export, ExportState.FAILED, last_error="The report could not be built.", finished_at=timezone.now())

@@ -39,6 +39,11 @@ def media_storage() -> dict:
             "Set both STORAGE_S3_ACCESS_KEY_ID and STORAGE_S3_SECRET_ACCESS_KEY, or neither (boto3's own chain then: "
             "AWS_* variables, a profile, the instance's or pod's role)."
         )
+    timeout = env.float("STORAGE_S3_TIMEOUT_SECONDS", default=10)
+    if timeout <= 0:
+        raise ImproperlyConfigured("STORAGE_S3_TIMEOUT_SECONDS must be more than 0.")
+    from botocore.config import Config
+
     return {
         "BACKEND": "config.storage.S3MediaStorage",
         "OPTIONS": {
@@ -47,8 +52,16 @@ def media_storage() -> dict:
             "region_name": env.str("STORAGE_S3_REGION", default="") or None,
             "access_key": access_key or None,
             "secret_key": secret_key or None,
-            "addressing_style": None if addressing_style == "auto" else addressing_style,
-            "signature_version": "s3v4",
+            # botocore waits 60 s to connect and to read, five times over, by default: a bucket that cannot be
+            # reached would hold a web thread for minutes before its 503. Bounded, and retried in botocore's
+            # standard mode (3 attempts, with jitter) as AWS recommends.
+            "client_config": Config(
+                s3={"addressing_style": None if addressing_style == "auto" else addressing_style},
+                signature_version="s3v4",
+                connect_timeout=timeout,
+                read_timeout=timeout,
+                retries={"mode": "standard", "max_attempts": 3},
+            ),
             # Every key starts with it (no leading or trailing slash): several deployments can share a bucket.
             "location": env.str("STORAGE_S3_KEY_PREFIX", default="").strip("/"),
             "querystring_expire": lifetime,

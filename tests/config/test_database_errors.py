@@ -38,7 +38,7 @@ def test_database_errors_answer_503_in_the_envelope(api_client, caplog, where, k
     # Logged once, for operators, with what failed; not a second time by django.request.
     logged = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert [r.name for r in logged] == ["config.errors"], [r.getMessage() for r in logged]
-    assert "Database unavailable" in logged[0].getMessage()
+    assert "Service unavailable" in logged[0].getMessage()
 
 
 def test_a_page_outside_the_api_answers_503_too(client):

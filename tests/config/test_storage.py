@@ -57,13 +57,19 @@ class TestSettings:
         )
         assert chosen["BACKEND"] == "config.storage.S3MediaStorage"
         options = chosen["OPTIONS"]
-        assert {name: options[name] for name in options if name not in ("signature_version", "file_overwrite")} == {
+        config = options.pop("client_config")
+        assert (config.s3, config.signature_version) == ({"addressing_style": "path"}, "s3v4")
+        assert (config.connect_timeout, config.read_timeout, config.retries) == (
+            10,
+            10,
+            {"mode": "standard", "max_attempts": 3},
+        )
+        assert {name: options[name] for name in options if name != "file_overwrite"} == {
             "bucket_name": "workspace-files",
             "endpoint_url": "https://s3.example.net",
             "region_name": "eu-west-3",
             "access_key": "AKIDEXAMPLE",
             "secret_key": "secret",
-            "addressing_style": "path",
             "location": "staging",
             "querystring_expire": 60,
             "default_acl": None,
@@ -76,7 +82,7 @@ class TestSettings:
     def test_s3_without_keys_leaves_them_to_boto3s_chain(self, monkeypatch):
         options = storage_settings(monkeypatch, STORAGE_BACKEND="s3", STORAGE_S3_BUCKET="files")["OPTIONS"]
         assert (options["access_key"], options["secret_key"], options["endpoint_url"]) == (None, None, None)
-        assert options["addressing_style"] is None  # auto: botocore decides
+        assert options["client_config"].s3 == {"addressing_style": None}  # auto: botocore decides
         assert options["querystring_expire"] == 300
 
     @pytest.mark.parametrize(

@@ -95,3 +95,22 @@ def test_a_refused_upload_leaves_nothing_in_the_bucket(s3_storage, upload):
     response = upload(b"\x00\x01binary", run=False)
     assert response.status_code == 400
     assert s3_storage.keys() == []
+
+
+def test_an_upload_while_the_bucket_cannot_be_reached_answers_503_and_records_nothing(s3_storage, s3_outage, upload):
+    s3_outage()
+    response = upload(long_tasks_csv(100), run=False)
+    assert response.status_code == 503, response.content
+    assert response.json()["errors"][0]["code"] == "service_unavailable"
+    assert not ImportJob.objects.exists()
+
+
+def test_a_run_while_the_bucket_cannot_be_reached_is_resumed_later_not_failed(s3_storage, s3_outage, upload, run_job):
+    response = upload(long_tasks_csv(100), run=False)
+    job = ImportJob.objects.get(pk=response.json()["id"])
+    s3_outage()
+    job = run_job(job)
+    # Released for the sweep to take again (config/jobs.py), the outage recorded: not failed as a lost file.
+    assert job.state != "failed"
+    assert job.message == ""
+    assert job.last_error.startswith("StorageUnavailable: The file store cannot be reached")

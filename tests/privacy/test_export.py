@@ -148,3 +148,13 @@ def test_a_build_runs_once(user):
     export = DataExportFactory(user=user)
     assert services.data_export_build(export_id=export.pk).state == DataExportState.SUCCEEDED
     assert services.data_export_build(export_id=export.pk) is None
+
+
+def test_an_export_built_while_the_bucket_cannot_be_reached_is_built_again_later_not_failed(user, s3_outage):
+    pending = DataExportFactory(user=user)
+    s3_outage()
+    services.data_export_build(export_id=pending.pk)
+    pending.refresh_from_db()
+    assert pending.state == DataExportState.RUNNING
+    assert pending.heartbeat_at is None  # a lost run at once: the next claim or the sweep builds it again
+    assert pending.last_error.startswith("StorageUnavailable")

@@ -104,3 +104,20 @@ class TestWhoMayDownload:
         assert services.report_files_purge() == 1
         assert s3_storage.keys() == []
         assert_error(client_as("member").get(api_path(export)), 410, "export_expired")
+
+
+def test_a_bucket_that_cannot_be_reached_answers_503_not_500(client_as, export, s3_outage):
+    s3_outage()
+    response = client_as("member").get(api_path(export))
+    assert_error(response, 503, "service_unavailable")
+    assert response["Retry-After"]
+
+
+def test_an_export_built_while_the_bucket_cannot_be_reached_is_built_again_later_not_failed(org, s3_outage):
+    pending = ReportExportFactory(organization=org.organization, format="csv")
+    s3_outage()
+    export = services.report_export_build(export_id=pending.pk)
+    export.refresh_from_db()
+    assert export.state == ExportState.RUNNING
+    assert export.heartbeat_at is None  # a lost run at once: the next claim or the sweep builds it again
+    assert export.last_error.startswith("StorageUnavailable")
