@@ -1,18 +1,34 @@
 """The Celery app: tasks discovered from the apps, late acks, retries with backoff.
 
 It also holds ``RedisTransport``, the broker transport the settings select for a Redis broker,
-which keeps a worker alive when Redis goes away while a task runs (see its docstring).
+which keeps a worker alive when Redis goes away while a task runs (see its docstring), and what every
+message carries and every run does with it:
+
+- **the request id**: a message published while a request id is current (django-guid's: a web request's, or
+  the one a task runs under) carries it in its ``request_id`` header, and the task runs under it, so the log
+  lines of a web request, of the import it started and of the webhook deliveries the import triggered share one
+  id. A run without one (a beat task, a message from before) gets an id of its own for its lines.
+- **the time it was sent** (``sent_at``, seconds since the epoch), for the age of the oldest message of each
+  queue (config/queues.py: ``manage.py queues`` and /metrics).
+
+django-guid's Celery integration does the first, but clears the id after every task, and makes a new one for a
+task without the header: run eagerly (the embedded default) inside a request, a task would take the request's
+id away from the rest of its lines and from its ``X-Request-ID``. Here a run restores the id it found.
 """
 
 import os
+import time
 
 import redis.exceptions
-from celery import Celery
+from celery import Celery, signals
 from celery.contrib.django.task import DjangoTask
 from kombu.transport import redis as kombu_redis
 
 from config.backoff import retry_delay
 from config.request_context import request_bound
+
+REQUEST_ID_HEADER = "request_id"
+SENT_AT_HEADER = "sent_at"
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -73,3 +89,49 @@ class RedisTransport(kombu_redis.Transport):
 app = Celery("config", task_cls=BaseTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@signals.before_task_publish.connect(dispatch_uid="config-stamp-message")
+def stamp_message(headers=None, **kwargs):
+    from django_guid import get_guid
+
+    if headers is None:
+        return
+    headers[SENT_AT_HEADER] = time.time()
+    request_id = get_guid()
+    if request_id:
+        headers[REQUEST_ID_HEADER] = request_id
+
+
+@signals.task_prerun.connect(dispatch_uid="config-bind-request-id")
+def bind_request_id(task=None, **kwargs):
+    """The run's request id: the message's; eagerly, the caller's (already current); else a new one."""
+    from django_guid.context import guid
+    from django_guid.utils import generate_guid
+
+    request_id = task.request.get(REQUEST_ID_HEADER)
+    if not request_id and not (task.request.is_eager and guid.get()):
+        request_id = generate_guid()
+    if request_id:
+        task.request.request_id_token = guid.set(request_id)
+
+
+@signals.task_postrun.connect(dispatch_uid="config-unbind-request-id")
+def unbind_request_id(task=None, **kwargs):
+    from django_guid.context import guid
+
+    token = task.request.get("request_id_token")
+    if token is not None:
+        guid.reset(token)
+        task.request.request_id_token = None
+
+
+@signals.setup_logging.connect(dispatch_uid="config-worker-logging")
+def worker_logging(**kwargs):
+    """Workers and beat log as the web does (``LOGGING``: JSON in production, the request id on every line),
+    rather than with the format Celery would install on the root logger."""
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)

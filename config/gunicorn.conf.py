@@ -39,3 +39,30 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 # $HOME/.gunicorn/gunicorn.ctl: one path shared by every gunicorn on the machine, and in the image $HOME is the
 # read-only code. Nothing here uses it (workers are scaled by the orchestrator), so none is opened.
 control_socket_disable = True
+
+# --- Prometheus (config/metrics.py, docs/observability.md) ---------------------------------------------------
+# Each worker process writes its request figures to files in one directory, which /metrics adds up
+# (prometheus_client's multiprocess mode). Set here, before any worker starts, so they all inherit it; a fresh
+# directory when the deployment names none (in memory where /dev/shm exists, as the heartbeat files above).
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    import tempfile
+
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(
+        prefix="workspace-prometheus-",
+        dir="/dev/shm" if os.path.isdir("/dev/shm") else None,  # noqa: S108
+    )
+
+
+def on_starting(server):
+    """A directory the deployment names may hold the files of a previous run, which would count twice."""
+    from pathlib import Path
+
+    for stale in Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).glob("*.db"):
+        stale.unlink(missing_ok=True)
+
+
+def child_exit(server, worker):
+    """A worker that ended leaves its counters to the total; its live gauges go with it."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -29,6 +29,9 @@ A concrete job declares its own ``state`` field (its own choices: the API shows 
 - ``job_sweep_enqueue``: whether the sweep re-enqueues pending rows itself. A job whose start is
   ordered elsewhere (imports run one at a time per organization) sets it to False and starts its
   waiting rows in ``job_sweep_start``.
+- ``job_waiting_since``: the field a pending row has waited since (its due time, ``next_attempt_at``, or a
+  queue's order), for the ``workspace_job_oldest_pending_seconds`` gauge (config/scrape.py); empty: not
+  measured. Name one only where an index serves ``MIN(field) WHERE state = pending``: it is read at every scrape.
 
 Two hooks let a job say more than the generic sweep does, both classmethods with a generic default:
 ``job_give_up`` (end lost runs that used up their attempts: imports tell the importer) and
@@ -78,6 +81,7 @@ class Job(models.Model):
     job_retry_base: float | str = 30
     job_retry_max: float | str = 1800
     job_sweep_enqueue: bool = True
+    job_waiting_since: str = ""
 
     class Meta:
         abstract = True

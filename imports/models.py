@@ -103,6 +103,9 @@ class ImportJob(Job):
     job_max_attempts = "IMPORT_MAX_ATTEMPTS"
     # Its organization's queue decides which job starts (imports.queue), not the generic sweep.
     job_sweep_enqueue = False
+    # How long the oldest pending job has waited in its queue, at each scrape of /metrics: the partial
+    # import_job_active_queue_idx (unfinished jobs only) serves it.
+    job_waiting_since = "queued_at"
 
     @classproperty
     def job_stale_after(cls) -> int:

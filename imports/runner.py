@@ -22,6 +22,7 @@ The runner knows no kind: columns, validation, loading and the summary come from
 """
 
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
@@ -30,6 +31,8 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from config import metrics
+from config.errors import StorageUnavailable
 from config.jobs import job_finish, job_heartbeat, job_lock, job_release
 from imports import queue
 from imports.csv_source import CsvRows, match_header
@@ -97,6 +100,8 @@ class ImportRun:
         job = self.job
         try:
             source = job.file.open("rb")
+        except StorageUnavailable:
+            raise  # an outage, not a lost file: the job is released and the sweep resumes it
         except (FileNotFoundError, OSError, ValueError):
             self.finish(ImportState.FAILED, "The uploaded file is no longer in storage; upload it again.")
             return
@@ -163,11 +168,20 @@ class ImportRun:
         each with its checkpoint, from this thread. At most three batches are in memory.
         """
         stream, size = iter(rows), self.kind.batch_size
+        figures = {"kind": self.job.kind, "phase": ImportPhase.LOADING if load else ImportPhase.VALIDATING}
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-read-ahead") as reader:
+            started = time.perf_counter()
             ahead = reader.submit(_validated_batch, stream, validate, size, load=load)
             while (batch := ahead.result()) is not None:
                 ahead = reader.submit(_validated_batch, stream, validate, size, load=load)
                 self._commit(**batch)
+                # Rows per second while importing: the rows' rate over the batches' time (docs/observability.md).
+                now = time.perf_counter()
+                metrics.record(
+                    (metrics.IMPORT_ROWS, figures, batch["consumed"]),
+                    (metrics.IMPORT_BATCH_SECONDS, figures, now - started),
+                )
+                started = now
 
     def _commit(self, *, consumed: int, last_line: int, valid: list, problems: list, rejected: int) -> None:
         """One batch and the checkpoint, in one transaction."""

@@ -92,6 +92,8 @@ class NotificationDelivery(Job):
     job_pending_grace = "NOTIFICATION_PENDING_GRACE_SECONDS"
     job_retry_base = "NOTIFICATION_RETRY_BASE_SECONDS"
     job_retry_max = "NOTIFICATION_RETRY_MAX_SECONDS"
+    # How late the oldest pending delivery is, at each scrape of /metrics: accounts_delivery_due_idx serves it.
+    job_waiting_since = "next_attempt_at"
 
     class Meta:
         ordering = ["-created_at"]

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from config import metrics
 from config.jobs import job_claim, job_failed_attempt, job_finish, truncate_error
 from config.retention import DEFAULT_BATCH_SIZE, delete_in_batches
 from config.text import truncate
@@ -155,7 +156,7 @@ def notification_delivery_attempt(*, delivery_id) -> DeliveryOutcome:
     except (channels.ChannelUnavailable, webhooks.WebhookBlocked, webhooks.WebhookRejected) as exc:
         job_finish(delivery, DeliveryState.FAILED, last_error=_reason(exc))
         logger.warning("Notification delivery %s failed for good: %s", delivery.pk, exc)
-        return DeliveryOutcome(state=DeliveryState.FAILED, reason=_reason(exc))
+        return _attempted(delivery, DeliveryOutcome(state=DeliveryState.FAILED, reason=_reason(exc)))
     except Exception as exc:
         if isinstance(exc, webhooks.WebhookTransientError):
             retry_after = exc.retry_after
@@ -164,10 +165,17 @@ def notification_delivery_attempt(*, delivery_id) -> DeliveryOutcome:
         delay = job_failed_attempt(delivery, error=_reason(exc), retry_after=retry_after)
         if delay is None:
             logger.warning("Notification delivery %s failed: %s", delivery.pk, delivery.last_error)
-            return DeliveryOutcome(state=DeliveryState.FAILED, reason=delivery.last_error)
-        return DeliveryOutcome(state=DeliveryState.PENDING, reason=_reason(exc), retry_in=delay)
+            return _attempted(delivery, DeliveryOutcome(state=DeliveryState.FAILED, reason=delivery.last_error))
+        return _attempted(delivery, DeliveryOutcome(state=DeliveryState.PENDING, reason=_reason(exc), retry_in=delay))
     job_finish(delivery, DeliveryState.DELIVERED, delivered_at=timezone.now(), last_error="")
-    return DeliveryOutcome(state=DeliveryState.DELIVERED)
+    return _attempted(delivery, DeliveryOutcome(state=DeliveryState.DELIVERED))
+
+
+def _attempted(delivery: NotificationDelivery, outcome: DeliveryOutcome) -> DeliveryOutcome:
+    """Count the attempt by its outcome (``workspace_delivery_attempts_total``, docs/observability.md)."""
+    counted = "retry" if outcome.retry_in is not None else outcome.state
+    metrics.DELIVERY_ATTEMPTS.inc(system="notifications", channel=delivery.channel, outcome=counted)
+    return outcome
 
 
 def _reason(exc: Exception) -> str:

@@ -91,6 +91,8 @@ class WebhookDelivery(Job):
     job_pending_grace = "NOTIFICATION_PENDING_GRACE_SECONDS"
     # Due rows are sent by ``job_sweep_start``, a few per endpoint in turn (fairness).
     job_sweep_enqueue = False
+    # How late the oldest pending delivery is, at each scrape of /metrics: org_webhook_delivery_due_idx serves it.
+    job_waiting_since = "next_attempt_at"
 
     class Meta:
         ordering = ["-created_at", "-id"]

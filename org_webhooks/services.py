@@ -22,6 +22,7 @@ from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+from config import metrics
 from config.errors import Conflict
 from config.jobs import enqueue_on_commit, job_claim, job_finish, job_send, truncate_error
 from config.retention import DEFAULT_BATCH_SIZE, delete_in_batches
@@ -429,6 +430,7 @@ def delivery_attempt(*, delivery_id) -> DeliveryOutcome:
         last_error="",
         **_answer(response.status, response.body, started),
     )
+    _attempted(endpoint, DeliveryState.DELIVERED)
     if (
         endpoint.failing_since is not None
         or endpoint.last_success_at is None
@@ -480,8 +482,14 @@ def _failed(delivery: WebhookDelivery, exc: Exception, started: float, *, retry:
         )
         outcome = DeliveryOutcome(state=DeliveryState.PENDING, reason=reason, retry_in=delay)
     logger.info("Webhook delivery %s attempt %s failed: %s", delivery.pk, delivery.attempts, reason)
+    _attempted(delivery.endpoint, "retry" if outcome.retry_in is not None else outcome.state)
     _endpoint_failed(delivery.endpoint, now=now)
     return outcome
+
+
+def _attempted(endpoint: WebhookEndpoint, outcome: str) -> None:
+    """Count an attempt by its outcome (``workspace_delivery_attempts_total``, docs/observability.md)."""
+    metrics.DELIVERY_ATTEMPTS.inc(system="org_webhooks", channel=endpoint.kind, outcome=outcome)
 
 
 def _endpoint_failed(endpoint: WebhookEndpoint, *, now) -> None:

@@ -9,6 +9,7 @@
     logging.py        logs and request ids
     mcp.py            the MCP endpoint: the site's public URL
     notifications.py  deliveries, webhooks, email
+    observability.py  Prometheus metrics at /metrics and who may read them, Sentry
     org_webhooks.py   organization webhooks: retries, secret rotation, pausing, fairness
     oauth.py          the OAuth authorization server (django-oauth-toolkit), its keys and lifetimes
     privacy.py        deleting one's account, exporting one's data
@@ -36,6 +37,7 @@ from .logging import *  # noqa: F403
 from .mcp import *  # noqa: F403
 from .notifications import *  # noqa: F403
 from .oauth import *  # noqa: F403
+from .observability import *  # noqa: F403
 from .org_webhooks import *  # noqa: F403
 from .privacy import *  # noqa: F403
 from .ratelimits import *  # noqa: F403

@@ -58,6 +58,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: times every request whole and counts its queries, per route; answers /metrics itself, before the host
+    # check and the HTTPS redirect, for a scraper inside the network (config/metrics.py, docs/observability.md).
+    "config.metrics.MetricsMiddleware",
     "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",

@@ -34,3 +34,7 @@ _frontend_origin = f"{_frontend.scheme}://{_frontend.netloc}"
 # Production allows only the origins CORS_ALLOWED_ORIGINS lists.
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[_frontend_origin])
 CORS_ALLOW_CREDENTIALS = env.bool("CORS_ALLOW_CREDENTIALS", default=True)
+
+# /metrics for a Prometheus (or curl) on the developer's machine; production opens it to nobody by default.
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"])
+sentry_start(environment=ENVIRONMENT)  # noqa: F405 - SENTRY_DSN set: errors go to Sentry (observability.py)

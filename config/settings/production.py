@@ -71,3 +71,5 @@ SILENCED_SYSTEM_CHECKS = ["oauth2_provider.W008"]
 # Rate limits and the session check need a cache every process shares, and workers a broker.
 if not env.str("REDIS_URL", default=""):
     raise ImproperlyConfigured("REDIS_URL is required in production (shared cache and Celery broker).")
+
+sentry_start(environment=ENVIRONMENT)  # noqa: F405 - SENTRY_DSN set: errors go to Sentry (observability.py)
