@@ -16,6 +16,7 @@ BENCHMARKS = {
     "webhooks": "benchmarks.webhooks",
     "events": "benchmarks.events",
     "concurrency": "benchmarks.concurrency",
+    "metrics_middleware": "benchmarks.metrics_middleware",
 }
 
 
