@@ -81,7 +81,13 @@ def hosts(moto_server, tmp_path):
             logs[name] = tmp_path / f"worker-{name}.log"
             workers[name] = celery_worker_start(
                 queue=queues[name],
-                env={**common, "MEDIA_ROOT": str(media[f"worker-{name}"]), "DRILL_TASK_QUEUE": queues[name]},
+                # INFO: the worker logs each task it receives, which tells which worker ran what.
+                env={
+                    **common,
+                    "MEDIA_ROOT": str(media[f"worker-{name}"]),
+                    "DRILL_TASK_QUEUE": queues[name],
+                    "LOG_LEVEL": "INFO",
+                },
                 options=WORKER_OPTIONS,
                 log=logs[name],
             )
