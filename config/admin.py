@@ -3,11 +3,12 @@ downloads."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from config.errors import SERVICE_ERRORS, messages_of
+from config.errors import SERVICE_ERRORS, NotFound, messages_of
+from config.views import stored_file_attachment
 
 
 def apply_each(modeladmin, request, queryset, call, verb: str) -> int:
@@ -84,8 +85,10 @@ class FileDownloadAdmin(admin.ModelAdmin):
             raise Http404("No built file with this id.")
         if not self.has_view_permission(request, obj):
             raise PermissionDenied
+        # As the API answers it: the file itself, or a redirect to a presigned link of the shared bucket.
         try:
-            file = obj.file.open("rb")
-        except FileNotFoundError:
+            return stored_file_attachment(
+                obj.file, filename=obj.filename, content_type=self.file_content_type(obj), missing="The file is gone."
+            )
+        except NotFound:
             raise Http404("The file is gone.") from None
-        return FileResponse(file, as_attachment=True, filename=obj.filename, content_type=self.file_content_type(obj))

@@ -46,3 +46,15 @@ def test_the_settings_changelist(staff, org, client_as):
     response = staff.get(reverse("admin:reports_reportsettings_changelist"))
     assert response.status_code == 200
     assert "Acme" in response.content.decode()
+
+
+def test_with_the_shared_bucket_the_download_redirects_to_a_presigned_link(staff, org, s3_storage):
+    from reports import services
+    from tests.factories import ReportExportFactory
+
+    export = services.report_export_build(export_id=ReportExportFactory(organization=org.organization).pk)
+    response = staff.get(reverse("admin:reports_reportexport_download", args=[export.pk]))
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"{s3_storage.endpoint}/{s3_storage.name}/{export.file.name}?")
+    s3_storage.delete(export.file.name)
+    assert staff.get(reverse("admin:reports_reportexport_download", args=[export.pk])).status_code == 404
