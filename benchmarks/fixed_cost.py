@@ -298,6 +298,17 @@ def cpu_per_call(fn, calls: int) -> float:
     return (time.process_time() - started) / calls
 
 
+def function_calls(fn, count: int) -> float:
+    """Python function calls per call of ``fn``, as cProfile counts them: the same whatever else the machine does."""
+    fn()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(count):
+        fn()
+    profiler.disable()
+    return pstats.Stats(profiler, stream=io.StringIO()).total_calls / count
+
+
 def floor_cpu(application, token: str, calls: int) -> float:
     """This process's CPU per call of ``FLOOR``'s request, checked to run no query."""
     path = FLOOR[1]
@@ -364,6 +375,7 @@ def measure(data, n_tasks: int, args, figures: dict) -> None:
             cpu[f"{label}: in process, CPU"] = cpu_per_call(fns[f"{label}: in process"], args.iterations * 3)
             cpu[f"{label}: its SQL, client CPU"] = cpu_per_call(fns[f"{label}: its SQL"], args.iterations * 3)
         cpu[f"{FLOOR[0]}: in process, CPU"] = floor_cpu(application, tokens["assigned"], args.iterations * 3)
+        floor_calls = function_calls(wsgi_getter(application, FLOOR[1], tokens["assigned"]), args.profile or 100)
     finally:
         raw.close()
         if server is not None:
@@ -377,6 +389,7 @@ def measure(data, n_tasks: int, args, figures: dict) -> None:
     scale.update(cpu)
     if args.profile:
         scale["Python function calls per request (count)"] = print_profile(in_process, args.profile) / 1000
+    scale[f"{FLOOR[0]}: Python function calls (count)"] = floor_calls / 1000
     connection.close()
 
 

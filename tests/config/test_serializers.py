@@ -35,3 +35,48 @@ def test_refuses_what_is_not_a_label(value):
 
 def test_shows_the_label_of_a_stored_value():
     assert ThingSerializer({"level": 1, "shade": "d"}).data == {"level": "low", "shade": "dark"}
+
+
+# --- model serializers build their fields once per class -------------------------------------------------
+
+
+def test_a_model_serializer_builds_its_fields_from_the_model_once(monkeypatch, db):
+    from accounts.serializers import UserReferenceSerializer
+    from tests.factories import UserFactory
+
+    built = []
+    original = serializers.ModelSerializer.build_field
+    monkeypatch.setattr(
+        serializers.ModelSerializer,
+        "build_field",
+        lambda self, *args: built.append(args[0]) or original(self, *args),
+    )
+    monkeypatch.delattr(UserReferenceSerializer, "_fields_built", raising=False)
+    user = UserFactory(username="ada", full_name="Ada L")
+
+    first = UserReferenceSerializer(user, with_email=True).data
+    once = len(built)
+    again = [UserReferenceSerializer(user, with_email=True).data for _ in range(3)]
+
+    assert once > 0
+    assert len(built) == once  # the later instances copied what the first built
+    assert again == [first] * 3
+    assert first["username"] == "ada"
+
+
+def test_what_a_subclass_drops_for_one_instance_stays_dropped_for_that_instance_only(db):
+    from accounts.serializers import UserReferenceSerializer
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    with_email = UserReferenceSerializer(user, with_email=True).data
+    public = UserReferenceSerializer(user, public=True).data
+    plain = UserReferenceSerializer(user).data
+
+    assert set(with_email) == {"id", "username", "full_name", "email"}
+    assert set(public) == {"username", "full_name"}
+    assert set(plain) == {"id", "username", "full_name"}
+    # Each field is the instance's own, bound to it: nothing one changes reaches the next.
+    one, other = UserReferenceSerializer(user), UserReferenceSerializer(user)
+    assert one.fields["username"] is not other.fields["username"]
+    assert one.fields["username"].parent is one
