@@ -109,11 +109,10 @@ def bind_request_id(task=None, **kwargs):
     from django_guid.context import guid
     from django_guid.utils import generate_guid
 
-    request_id = task.request.get(REQUEST_ID_HEADER)
-    if not request_id and not (task.request.is_eager and guid.get()):
-        request_id = generate_guid()
-    if request_id:
-        task.request.request_id_token = guid.set(request_id)
+    request_id = task.request.get(REQUEST_ID_HEADER) or (task.request.is_eager and guid.get()) or generate_guid()
+    # Always a token, even when the id stays the caller's: a run may set another (a job's own, config.jobs), and
+    # its end restores the one it found.
+    task.request.request_id_token = guid.set(request_id)
 
 
 @signals.task_postrun.connect(dispatch_uid="config-unbind-request-id")

@@ -52,8 +52,10 @@ from django.db import models, transaction
 from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django_guid.context import guid
 
 from config.backoff import retry_delay
+from config.request_context import current_request_id
 from config.text import truncate
 
 logger = logging.getLogger(__name__)
@@ -70,6 +72,9 @@ class Job(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life of the current run.")
     next_attempt_at = models.DateTimeField(default=timezone.now, help_text="When a pending job is due.")
     last_error = models.TextField(blank=True)
+    # The request id of the work that made the row: each run logs under it (``job_claim``), whenever and wherever it
+    # runs (a retry the sweep sends, the next import started by the end of another), so its lines join the request's.
+    request_id = models.CharField(max_length=64, blank=True, default=current_request_id, editable=False)
 
     job_task: str = ""
     job_pending: str = "pending"
@@ -194,7 +199,12 @@ def job_claim(model: type[Job], pk, *, queryset=None, extra: dict | None = None)
             **_touch(model, now),
         )
     )
-    return base.filter(pk=pk).first() if claimed else None
+    job = base.filter(pk=pk).first() if claimed else None
+    if job is not None and job.request_id:
+        # The run's log lines carry the id of the request that made the job; the task's end restores the id it
+        # found (config/celery.py).
+        guid.set(job.request_id)
+    return job
 
 
 def _touch(model: type[Job], now) -> dict:

@@ -76,10 +76,15 @@ def _signed_in(request):
     return user if user is not None and user.is_authenticated else None
 
 
+def current_request_id() -> str:
+    """The request id of the current context (django-guid's: a web request's, or the one a task runs under), or ""."""
+    return truncate(get_guid() or "", 64)
+
+
 def request_actor() -> RequestActor:
     """Who is acting in the current context (see the module docstring); never raises."""
     request = current_request()
-    request_id = truncate(get_guid() or "", 64)
+    request_id = current_request_id()
     if request is None:
         return RequestActor(kind=ActorKind.SYSTEM, request_id=request_id)
     user = _signed_in(request)

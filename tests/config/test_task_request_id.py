@@ -131,3 +131,25 @@ def test_an_eager_task_runs_under_the_request_id_and_leaves_it_to_the_request(cl
     assert response.status_code == 202, response.content
     assert log_lines.of("celery.app.trace", "imports.tasks.run_import") == [REQUEST_ID]
     assert response["X-Request-ID"] == REQUEST_ID
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("allow_local_webhooks")
+def test_a_job_sent_again_later_logs_under_the_request_that_made_it(client_as, org, broker, log_lines, webhook_server):
+    from org_webhooks.tasks import deliver_webhook
+
+    webhook_server.default = Answer(503)
+    WebhookEndpointFactory(organization=org.organization, url=webhook_server.url("/in"), events=["*"])
+    upload(client_as("admin"), org.organization, HTTP_X_REQUEST_ID=REQUEST_ID)
+    broker.run_next("celery", task="imports.tasks.run_import")
+    delivery = WebhookDelivery.objects.get(event_type="import.finished")
+    assert delivery.request_id == REQUEST_ID  # the row keeps the id of the work that made it
+    broker.take("webhooks")  # the first send, lost
+
+    # The sweep sends it again, from beat: a message with no request id, or another one.
+    set_guid(None)
+    deliver_webhook.apply_async(args=[str(delivery.pk)], queue="webhooks")
+    message = broker.run_next("webhooks", task="org_webhooks.tasks.deliver_webhook")
+
+    assert REQUEST_ID_HEADER not in message.headers
+    assert set(log_lines.of("org_webhooks.services", "attempt 1 failed")) == {REQUEST_ID}
