@@ -30,14 +30,14 @@ import redis
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Min
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from config import metrics, queues
-from config.exceptions import envelope, error_entry
+from config.exceptions import json_error_response
 from config.request_meta import client_ip
 
 logger = logging.getLogger(__name__)
@@ -72,11 +72,9 @@ def metrics_allowed(request) -> bool:
 
 def metrics_response(request):
     if not metrics_allowed(request):
-        return JsonResponse(envelope([error_entry("not_found", "Not found.")]), status=404)
+        return json_error_response(404, "not_found", "Not found.")
     if request.method not in ("GET", "HEAD"):
-        response = JsonResponse(
-            envelope([error_entry("method_not_allowed", f'Method "{request.method}" not allowed.')]), status=405
-        )
+        response = json_error_response(405, "method_not_allowed", f'Method "{request.method}" not allowed.')
         response["Allow"] = "GET, HEAD"
         return response
     try:
