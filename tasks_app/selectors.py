@@ -9,6 +9,7 @@ from django.db.models import Aggregate, Exists, JSONField, OuterRef, Prefetch, Q
 from django.db.models.functions import JSONObject
 
 from accounts.models import User
+from config.records import records
 from tasks_app.models import Comment, Task, TaskActivity, TaskMention
 
 USER_FIELDS = ("id", "username", "full_name", "email")
@@ -33,15 +34,16 @@ PAGE_USER_FIELDS = ("id", "username", "full_name")
 
 def task_page() -> QuerySet[Task]:
     """``task_list()`` for pages of tasks (the lists, the MCP tools' lists): only the columns ``TaskSerializer``
-    renders, not the rest of the task and its two users, which PostgreSQL would send, and psycopg and the
-    model instances convert and set, for nothing."""
+    renders, not the rest of the task and its two users, which PostgreSQL would send and psycopg convert for
+    nothing; each row a ``config.records.Record`` (the task, its creator and assignee as attributes), not three
+    model instances."""
     return _task_page_base().all()
 
 
 @functools.cache
 def _task_page_base() -> QuerySet[Task]:
     users = [f"{relation}__{name}" for relation in ("created_by", "assignee") for name in PAGE_USER_FIELDS]
-    return (
+    return records(
         Task.objects.select_related("created_by", "assignee")
         .only(*PAGE_TASK_FIELDS, *users)
         .annotate(mention_references=_mention_references())

@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.db.models.signals import post_init
 from django.utils import timezone
 
 from tasks_app.models import Priority, Status, Task
@@ -170,3 +171,25 @@ def test_a_bad_value_among_blank_ones_is_still_a_400(client_as, tasks):
     response = client_as("viewer").get(f"{TASKS}?priority=&priority=&status=nope&status=")
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "status"
+
+
+def test_the_task_list_builds_no_task_or_user_instances(client_as, make_task, org):
+    """A page of tasks is rendered from records: no model instance of a task or of its people per row."""
+    for n in range(5):
+        make_task(title=f"Task {n}", assignee=org.admin)
+    built = []
+
+    def count(sender, instance, **kwargs):
+        built.append(sender.__name__)
+
+    client = client_as("member")
+    client.get(TASKS)  # the person and their organizations cached, as after any first request
+    post_init.connect(count)
+    try:
+        response = client.get(TASKS)
+    finally:
+        post_init.disconnect(count)
+    assert response.status_code == 200
+    assert len(response.json()["data"]) == 5
+    assert "Task" not in built
+    assert built.count("User") == 0, built
