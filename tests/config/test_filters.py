@@ -140,3 +140,30 @@ def test_audit_log_actions_repeated(org, client_as, tasks):
     assert response.status_code == 200, response.content
     assert {item["action"] for item in response.json()["data"]} <= {"task.created", "member.added"}
     assert "task.created" in {item["action"] for item in response.json()["data"]}
+
+
+def test_each_request_has_its_own_filters_and_a_method_filter_calls_its_own_filter_set(rf):
+    """``config.filters.FilterSet`` copies the class's filters shallowly per request: each copy belongs to its
+    request's filter set, and the class's own filters are left as they were."""
+    import django_filters
+
+    from config.filters import FilterSet
+    from tasks_app.models import Task
+
+    class Probe(FilterSet):
+        title = django_filters.CharFilter(method="by_title")
+        status = django_filters.CharFilter()
+
+        def by_title(self, queryset, name, value):
+            self.seen = (self.request.path, value)
+            return queryset.filter(title=value)
+
+    first = Probe(data={"title": "A"}, queryset=Task.objects.all(), request=rf.get("/first"))
+    second = Probe(data={"title": "B"}, queryset=Task.objects.all(), request=rf.get("/second"))
+    assert first.filters["title"] is not second.filters["title"]
+    assert first.filters["title"].parent is first
+    assert second.filters["title"].parent is second
+    assert first.filters["status"].model is Task
+    assert not hasattr(Probe.base_filters["title"], "parent")  # the class's filters belong to no request
+    first.qs, second.qs  # noqa: B018 - evaluates each filter set's filters
+    assert (first.seen, second.seen) == (("/first", "A"), ("/second", "B"))
