@@ -98,9 +98,9 @@ class StrictModelSerializer(serializers.ModelSerializer):
     DRF's ``ModelSerializer`` builds its fields from the model's (``build_field``: the field's kind, its
     validators, choices, lengths) on every instance, that is once per request and per nested list: a third of
     the CPU of a request that renders one small row. What it builds depends only on the class (``Meta``, the
-    declared fields, the model), so the first instance keeps what it built and each later one takes a copy,
-    as DRF itself does of the declared fields. A subclass's ``get_fields`` (dropping a field for some readers)
-    still runs on every instance, on its own copy.
+    declared fields, the model), so the first instance keeps what it built and each later one takes a copy
+    (``_instance_copy``). A subclass's ``get_fields`` (dropping a field for some readers) still runs on every
+    instance, on its own copy.
     """
 
     serializer_field_mapping = {
@@ -118,7 +118,21 @@ class StrictModelSerializer(serializers.ModelSerializer):
         if built is None:
             built = super().get_fields()
             type(self)._fields_built = built
-        return copy.deepcopy(built)
+        return {name: _instance_copy(field) for name, field in built.items()}
+
+
+def _instance_copy(field):
+    """A serializer instance's own copy of a field the class built. DRF deep-copies each (``Field.__deepcopy__``
+    builds the field anew from its arguments: its validators, choices and messages again), which was most of the
+    CPU of building a serializer. A field that holds no other field is only bound (``bind``: its name, parent and
+    source, set on the copy) and read: a copy of its attributes serves, sharing its validators and choices, which
+    nothing changes after ``__init__``. A nested serializer, a list of fields or a many-relation binds a child of
+    its own, and is deep-copied."""
+    if isinstance(field, serializers.BaseSerializer) or hasattr(field, "child") or hasattr(field, "child_relation"):
+        return copy.deepcopy(field)
+    own = object.__new__(type(field))
+    own.__dict__.update(field.__dict__)
+    return own
 
 
 class DownloadLinksSerializer(serializers.Serializer):

@@ -80,3 +80,30 @@ def test_what_a_subclass_drops_for_one_instance_stays_dropped_for_that_instance_
     one, other = UserReferenceSerializer(user), UserReferenceSerializer(user)
     assert one.fields["username"] is not other.fields["username"]
     assert one.fields["username"].parent is one
+
+
+def test_copied_fields_validate_each_instance_on_its_own(db):
+    """A leaf field is copied by its attributes, a field holding another (a list of values) deep-copied: each
+    instance validates with its own bound fields, and what it binds never reaches the class's copy or another's."""
+    from config.serializers import StrictModelSerializer
+    from tasks_app.models import TITLE_MAX_LENGTH, Task
+
+    class Probe(StrictModelSerializer):
+        tags = serializers.ListField(child=serializers.CharField(max_length=3), required=False)
+
+        class Meta:
+            model = Task
+            fields = ["title", "tags"]
+
+    long_title = "x" * (TITLE_MAX_LENGTH + 1)
+    refused = Probe(data={"title": long_title, "tags": ["abcd"]})
+    accepted = Probe(data={"title": "Fine", "tags": ["abc"]})
+    assert not refused.is_valid()
+    assert set(refused.errors) == {"title", "tags"}
+    assert accepted.is_valid(), accepted.errors
+    assert accepted.validated_data == {"title": "Fine", "tags": ["abc"]}
+    for probe in (refused, accepted):
+        assert probe.fields["title"].parent is probe
+        assert probe.fields["tags"].child.parent is probe.fields["tags"]
+    assert refused.fields["tags"].child is not accepted.fields["tags"].child
+    assert Probe._fields_built["title"].parent is None  # the class's fields are bound to no instance
