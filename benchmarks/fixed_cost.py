@@ -348,8 +348,9 @@ def print_results(results: dict, scale: dict) -> None:
 
 
 def measure(data, n_tasks: int, args, figures: dict) -> None:
-    from django.core.wsgi import get_wsgi_application
     from django.db import connection
+
+    from config.handlers import get_wsgi_application
 
     owner, member = data.owner, data.members[1]
     tokens = {"assignee filter": signed_in_token(owner), "assigned": signed_in_token(member)}

@@ -11,7 +11,8 @@ WSGI ``web`` service serves (docs/operations.md, "Live updates").
 import os
 
 import django
-from django.core.handlers.asgi import ASGIHandler
+
+from config.handlers import ASGIHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
