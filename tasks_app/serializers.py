@@ -23,29 +23,42 @@ from tasks_app.services import BULK_MAX_TASKS
 
 _datetime = serializers.DateTimeField()
 _date = serializers.DateField()
+# A stored status or priority's label: a dict read per task instead of an enum's constructor.
+_STATUS_LABELS = {member.value: member.label for member in Status}
+_PRIORITY_LABELS = {member.value: member.label for member in Priority}
 
 
-def _optional(field, value):
-    return None if value is None else field.to_representation(value)
+def _iso_8601(setting) -> bool:
+    return str(setting).lower() == ISO_8601
+
+
+def _date_text(value) -> str | None:
+    """``DateField().to_representation(value)`` for a date (what the ISO 8601 format writes, without DRF's lookups)."""
+    if value is None:
+        return None
+    if not _iso_8601(api_settings.DATE_FORMAT) or isinstance(value, str):
+        return _date.to_representation(value)
+    return value.isoformat()
 
 
 def _datetime_text(value, tz) -> str | None:
     """``DateTimeField().to_representation(value)`` for an aware datetime in ``tz`` (the current time zone, read
-    once per task rather than per field: DRF's lookup goes through asgiref's Local each time)."""
+    once per page rather than per field: DRF's lookup goes through asgiref's Local each time)."""
     if value is None:
         return None
-    if value.tzinfo is None or tz is None or str(api_settings.DATETIME_FORMAT).lower() != ISO_8601:
+    if value.tzinfo is None or tz is None or not _iso_8601(api_settings.DATETIME_FORMAT):
         return _datetime.to_representation(value)
     text = value.astimezone(tz).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def _mentions(task) -> list[dict]:
-    """The mentioned users' references: read with the task (``selectors.task_list``), else from the database."""
+    """The mentioned users' references: read with the task (``selectors.task_list``: a JSON array of exactly
+    ``id``, ``username``, ``full_name``, as ``user_reference`` writes them), else from the database."""
     references = getattr(task, "mention_references", None)
     if references is None:
         return [user_reference(user) for user in task.mentions.order_by("username")]
-    return [{"id": ref["id"], "username": ref["username"], "full_name": ref["full_name"]} for ref in references]
+    return references
 
 
 class TaskSerializer(StrictModelSerializer):
@@ -84,18 +97,22 @@ class TaskSerializer(StrictModelSerializer):
         read_only_fields = fields
 
     def to_representation(self, task):
-        tz = _datetime.default_timezone()
+        tz = self.__dict__.get("_timezone")
+        if tz is None:
+            tz = _datetime.default_timezone()
+            if isinstance(self.parent, serializers.ListSerializer):  # one page, one time zone: read it once
+                self._timezone = tz
         return {
             "id": str(task.pk),
             "organization": str(task.organization_id),
             "title": task.title,
             "description": task.description,
-            "status": Status(task.status).label,
-            "priority": Priority(task.priority).label,
+            "status": _STATUS_LABELS[task.status],
+            "priority": _PRIORITY_LABELS[task.priority],
             "created_by": user_reference(task.created_by),
             "assignee": user_reference(task.assignee),
             "mentions": _mentions(task),
-            "due_date": _optional(_date, task.due_date),
+            "due_date": _date_text(task.due_date),
             "completed_at": _datetime_text(task.completed_at, tz),
             "created_at": _datetime_text(task.created_at, tz),
             "updated_at": _datetime_text(task.updated_at, tz),
