@@ -27,13 +27,29 @@ from rest_framework.filters import OrderingFilter
 MAX_FILTER_VALUES = 100
 
 
+class _SharedFieldsForm:
+    """A filter form whose instances share the class's fields instead of deep-copying them (Django copies each
+    field and its widget per form, so that one form may change its own): a filter form is only cleaned, and a
+    form field's ``clean`` changes nothing of it."""
+
+    def __init__(self, *args, **kwargs):
+        base_fields = self.base_fields
+        self.base_fields = {}  # Form.__init__ deep-copies these: nothing to copy
+        try:
+            super().__init__(*args, **kwargs)
+        finally:
+            del self.base_fields  # the class's again
+        self.fields = dict(base_fields)
+
+
 class FilterSet(django_filters.FilterSet):
     """django-filter's ``FilterSet``, its form class built once per filter set rather than per request (a new
-    class with a form field per filter each time), and its filters copied shallowly rather than deep-copied per
-    request (each one's choices, form field and arguments, about a twelfth of a filtered list's time):
-    docs/performance.md, issue 16's fixed cost. Every filter set here derives from it; none changes its filters
-    per request, which this relies on: a request's copy of a filter gets its own ``model`` and ``parent`` (the
-    filter set of that request, whose methods a ``method=`` filter calls) and shares the rest with the class's."""
+    class with a form field per filter each time), its forms sharing that class's fields (``_SharedFieldsForm``),
+    and its filters copied shallowly rather than deep-copied per request (each one's choices, form field and
+    arguments): together about a sixth of a filtered list's Python calls (docs/performance.md, issue 16's fixed
+    cost). Every filter set here derives from it; none changes its filters or fields per request, which this
+    relies on: a request's copy of a filter gets its own ``model`` and ``parent`` (the filter set of that
+    request, whose methods a ``method=`` filter calls) and shares the rest with the class's."""
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
         base_filters = self.base_filters
@@ -57,6 +73,7 @@ class FilterSet(django_filters.FilterSet):
         form_class = owner.__dict__.get("_form_class")
         if form_class is None:
             form_class = super().get_form_class()
+            form_class = type(form_class.__name__, (_SharedFieldsForm, form_class), {})
             owner._form_class = form_class
         return form_class
 

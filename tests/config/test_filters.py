@@ -167,3 +167,17 @@ def test_each_request_has_its_own_filters_and_a_method_filter_calls_its_own_filt
     assert not hasattr(Probe.base_filters["title"], "parent")  # the class's filters belong to no request
     first.qs, second.qs  # noqa: B018 - evaluates each filter set's filters
     assert (first.seen, second.seen) == (("/first", "A"), ("/second", "B"))
+
+
+def test_filter_forms_share_their_fields_and_validate_each_on_its_own(rf):
+    from tasks_app.filters import TaskFilter
+    from tasks_app.models import Task
+
+    refused = TaskFilter(data={"status": "nonsense"}, queryset=Task.objects.all(), request=rf.get("/"))
+    accepted = TaskFilter(data={"status": "todo"}, queryset=Task.objects.all(), request=rf.get("/"))
+    assert not refused.is_valid()
+    assert accepted.is_valid(), accepted.errors
+    assert set(refused.errors) == {"status"}
+    assert accepted.form.cleaned_data["status"] == ["todo"]
+    assert refused.form.fields["status"] is accepted.form.fields["status"]  # shared, not deep-copied per form
+    assert refused.form.fields is not accepted.form.fields
