@@ -46,6 +46,7 @@ from collections import defaultdict
 from benchmarks.harness import (
     describe_backends,
     print_scale_curve,
+    python_speed,
     scales_argument,
     setup_django,
     test_database,
@@ -407,7 +408,10 @@ def main(argv=None):
 
     if connection.vendor != "postgresql":
         sys.exit("the fixed_cost benchmark runs on PostgreSQL: set DATABASE_URL")
-    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start")
+    print(
+        f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start, "
+        f"sum(range(10**7)) in {python_speed():.2f} s of CPU"
+    )
     from benchmarks import dataset
 
     figures: dict[int, dict[str, float]] = {}
