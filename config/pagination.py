@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import F, OrderBy, QuerySet
 from django.db.models.expressions import RawSQL
@@ -130,10 +131,23 @@ def bounded_count(queryset, *, at_least: int) -> tuple[int, bool]:
     ``at_least``), ``SELECT COUNT(*) FROM (... LIMIT bound + 1)``; past the bound, ``(bound, False)``."""
     bound = max(settings.API_EXACT_COUNT_LIMIT, at_least)
     if isinstance(queryset, QuerySet):
-        counted = queryset.order_by().values("pk")[: bound + 1].count()
+        counted = _count_of(queryset.order_by().values("pk")[: bound + 1])
     else:  # a list that slices and counts as a queryset does (a task's activity: ``TaskActivityList``)
         counted = min(queryset.count(), bound + 1)
     return (counted, True) if counted <= bound else (bound, False)
+
+
+def _count_of(rows: QuerySet) -> int:
+    """``rows.count()`` of a sliced queryset, as the SQL Django writes for it (``SELECT COUNT(*) FROM (<rows>)
+    subquery``) around the statement of ``rows`` compiled once: Django's ``count()`` clones the query, resolves
+    an aggregate over it and compiles the outer statement too, about a third of the count's CPU."""
+    try:
+        sql, params = rows.query.get_compiler(rows.db).as_sql()
+    except EmptyResultSet:  # a filter that matches nothing by itself (``__in=[]``): no statement to send
+        return 0
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM ({sql}) subquery", params)  # noqa: S608 - Django's SQL, its values as parameters
+        return cursor.fetchone()[0]
 
 
 class StandardCursorPagination(BoundedPages, CursorPagination):

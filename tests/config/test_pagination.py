@@ -124,3 +124,23 @@ def test_an_impossible_page_number_is_404(api_client, users, page):
     response = api_client.get("/api/v1/_test/users", {"page": page})
     assert response.status_code == 404
     assert response.json()["errors"][0]["code"] == "invalid_page"
+
+
+@pytest.mark.parametrize("limit", [0, 3, 7, 100])
+def test_the_bounded_count_agrees_with_djangos_count(users, settings, limit):
+    from accounts.models import User
+    from config.pagination import bounded_count
+
+    settings.API_EXACT_COUNT_LIMIT = limit
+    for queryset in (User.objects.all(), User.objects.filter(username__in=[u.username for u in users[:2]])):
+        total = queryset.count()
+        expected = (total, True) if total <= limit else (limit, False)
+        assert bounded_count(queryset.order_by("-date_joined"), at_least=0) == expected
+
+
+def test_a_list_that_matches_nothing_by_its_filters_alone_counts_zero(users):
+    """``__in=[]`` compiles to no statement at all (Django's EmptyResultSet): counted as 0 without the database."""
+    from accounts.models import User
+    from config.pagination import bounded_count
+
+    assert bounded_count(User.objects.filter(pk__in=[]), at_least=0) == (0, True)

@@ -193,3 +193,15 @@ def test_the_task_list_builds_no_task_or_user_instances(client_as, make_task, or
     assert len(response.json()["data"]) == 5
     assert "Task" not in built
     assert built.count("User") == 0, built
+
+
+@pytest.mark.parametrize("path", [TASKS, f"{TASKS}/assigned", f"{TASKS}/mentioned"])
+def test_a_person_in_no_organization_has_an_empty_list_and_its_last_page(client_for, path):
+    from tests.factories import UserFactory
+
+    client = client_for(UserFactory())
+    for query in ("", "?page=last"):
+        response = client.get(f"{path}{query}")
+        assert response.status_code == 200, response.content
+        assert response.json()["data"] == []
+        assert response.json()["pagination"]["total"] == 0
