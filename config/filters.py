@@ -12,6 +12,7 @@
 """
 
 import copy
+from contextlib import contextmanager
 
 import django_filters
 from django import forms
@@ -27,18 +28,26 @@ from rest_framework.filters import OrderingFilter
 MAX_FILTER_VALUES = 100
 
 
+@contextmanager
+def _nothing_to_copy(instance, name: str):
+    """Gives the class's ``name`` (a dict) while ``instance.name`` is an empty one: for an ``__init__`` of a base
+    class that deep-copies that dict onto the instance, when the instance will share it instead."""
+    declared = getattr(instance, name)
+    setattr(instance, name, {})
+    try:
+        yield declared
+    finally:
+        delattr(instance, name)  # the class's again
+
+
 class _SharedFieldsForm:
     """A filter form whose instances share the class's fields instead of deep-copying them (Django copies each
     field and its widget per form, so that one form may change its own): a filter form is only cleaned, and a
     form field's ``clean`` changes nothing of it."""
 
     def __init__(self, *args, **kwargs):
-        base_fields = self.base_fields
-        self.base_fields = {}  # Form.__init__ deep-copies these: nothing to copy
-        try:
+        with _nothing_to_copy(self, "base_fields") as base_fields:
             super().__init__(*args, **kwargs)
-        finally:
-            del self.base_fields  # the class's again
         self.fields = dict(base_fields)
 
 
@@ -52,12 +61,8 @@ class FilterSet(django_filters.FilterSet):
     request, whose methods a ``method=`` filter calls) and shares the rest with the class's."""
 
     def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
-        base_filters = self.base_filters
-        self.base_filters = {}  # django-filter's __init__ deep-copies these: nothing to copy
-        try:
+        with _nothing_to_copy(self, "base_filters") as base_filters:
             super().__init__(data, queryset, request=request, prefix=prefix)
-        finally:
-            del self.base_filters  # the class's again
         model = self.queryset.model
         self.filters = {name: self._request_copy(declared, model) for name, declared in base_filters.items()}
 
