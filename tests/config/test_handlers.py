@@ -65,3 +65,9 @@ def test_a_new_url_configuration_drops_the_kept_matches():
     handlers.resolve("/api/v1/users/me")
     with override_settings(ROOT_URLCONF="tests.config.urls"):
         assert handlers.resolve.cache_info().currsize == 0
+
+
+def test_a_kept_match_holds_no_list_of_the_patterns_tried_before_it():
+    match = handlers.resolve("/api/v1/tasks/00000000-0000-0000-0000-000000000001/comments")
+    assert match.url_name
+    assert match.tried == []  # a hundred lists per path otherwise, kept for up to RESOLVED_PATHS paths
