@@ -7,6 +7,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.response import Response
 
+from config import statements
+
 
 class BoundedPages:
     """What every paginator of the API shares: a ``?page_size=`` bounded by ``API_MAX_PAGE_SIZE``, and a
@@ -139,10 +141,11 @@ def bounded_count(queryset, *, at_least: int) -> tuple[int, bool]:
 
 def _count_of(rows: QuerySet) -> int:
     """``rows.count()`` of a sliced queryset, as the SQL Django writes for it (``SELECT COUNT(*) FROM (<rows>)
-    subquery``) around the statement of ``rows`` compiled once: Django's ``count()`` clones the query, resolves
-    an aggregate over it and compiles the outer statement too, about a third of the count's CPU."""
+    subquery``) around the statement of ``rows`` compiled once (or bound from its shape: ``config.statements``):
+    Django's ``count()`` clones the query, resolves an aggregate over it and compiles the outer statement too,
+    about a third of the count's CPU."""
     try:
-        sql, params = rows.query.get_compiler(rows.db).as_sql()
+        _compiler, sql, params = statements.bound(rows)
     except EmptyResultSet:  # a filter that matches nothing by itself (``__in=[]``): no statement to send
         return 0
     with connections[rows.db].cursor() as cursor:

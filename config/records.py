@@ -13,8 +13,11 @@ did not select raises ``AttributeError`` instead of running a query per row. Use
 (``TaskSerializer.to_representation``), never for rows a service changes.
 """
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import QuerySet
 from django.db.models.query import BaseIterable
+
+from config import statements
 
 
 class Record:
@@ -58,8 +61,10 @@ class RecordIterable(BaseIterable):
     """Yields a ``Record`` per row of the queryset's statement (``ModelIterable``'s SQL, not its instances)."""
 
     def __iter__(self):
-        queryset = self.queryset
-        compiler = queryset.query.get_compiler(using=queryset.db)
+        try:  # bound from its shape when the queryset is a shaped one (config.statements)
+            compiler, _sql, _params = statements.bound(self.queryset)
+        except EmptyResultSet:  # a filter that matches nothing by itself (``__in=[]``)
+            return
         results = compiler.execute_sql(chunked_fetch=self.chunked_fetch, chunk_size=self.chunk_size)
         layout = _layout(compiler.select, compiler.klass_info)
         annotations = tuple(compiler.annotation_col_map.items())

@@ -1,6 +1,7 @@
 import django_filters
 from django.db.models import Exists, OuterRef
 
+from config import statements
 from config.filters import FilterSet, StableOrderingFilter, labelled_choices_filter, uuids_filter
 from organizations import access_cache
 from tasks_app.models import Priority, Status, Task, TaskMention
@@ -56,6 +57,6 @@ class TaskOrderingFilter(StableOrderingFilter):
 
     def get_ordering(self, request, queryset, view):
         ordering = super().get_ordering(request, queryset, view)
-        if RANK in queryset.query.annotations and not request.query_params.get(self.ordering_param):
+        if RANK in statements.annotations(queryset) and not request.query_params.get(self.ordering_param):
             return [f"-{RANK}", *ordering]
         return ordering

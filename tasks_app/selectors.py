@@ -10,6 +10,7 @@ from django.db.models.functions import JSONObject
 
 from accounts.models import User
 from config.records import records
+from config.statements import shaped
 from tasks_app.models import Comment, Task, TaskActivity, TaskMention
 
 USER_FIELDS = ("id", "username", "full_name", "email")
@@ -36,17 +37,20 @@ def task_page() -> QuerySet[Task]:
     """``task_list()`` for pages of tasks (the lists, the MCP tools' lists): only the columns ``TaskSerializer``
     renders, not the rest of the task and its two users, which PostgreSQL would send and psycopg convert for
     nothing; each row a ``config.records.Record`` (the task, its creator and assignee as attributes), not three
-    model instances."""
+    model instances. Shaped (``config.statements``): the filters, ordering and slice of a list are recorded, and a
+    statement of a shape seen before is bound rather than built and compiled again."""
     return _task_page_base().all()
 
 
 @functools.cache
 def _task_page_base() -> QuerySet[Task]:
     users = [f"{relation}__{name}" for relation in ("created_by", "assignee") for name in PAGE_USER_FIELDS]
-    return records(
-        Task.objects.select_related("created_by", "assignee")
-        .only(*PAGE_TASK_FIELDS, *users)
-        .annotate(mention_references=_mention_references())
+    return shaped(
+        records(
+            Task.objects.select_related("created_by", "assignee")
+            .only(*PAGE_TASK_FIELDS, *users)
+            .annotate(mention_references=_mention_references())
+        )
     )
 
 
@@ -124,7 +128,7 @@ def _mention_references() -> Subquery:
 
 
 def task_list_assigned(*, user) -> QuerySet[Task]:
-    return task_page().filter(assignee=user)
+    return task_page().filter(assignee_id=user.pk)  # the id, not the person: a value a shape binds
 
 
 # Where ``task_list_mentioning`` looks for the person's @mentions (``GET /tasks/mentioned?in=``).

@@ -1,0 +1,390 @@
+"""Statements compiled once per shape, then only bound: a list's SQL without Django's query building and compiling
+on every request (docs/performance.md, issue 16's fixed cost).
+
+A page of tasks is built the same way on every request: the same base queryset, a scoping ``filter()``, the
+filters the request names, an ``order_by()``, a slice, and for the count the same with ``values("pk")``. Django
+clones the query and resolves each lookup at every ``filter()``, then compiles the whole statement again (its
+select list, joins, ordering and where clause): about a third of a list request's Python. Yet two requests that
+differ only in their values (another organization, another assignee) send the same SQL with other parameters.
+
+``shaped(queryset)`` returns a queryset that records ``filter(**lookups)``, ``order_by(*names)``,
+``values(*names)`` and slices instead of applying them, as long as each lookup's value is a plain value (a UUID,
+an int, a str, a date, a datetime, or a list or tuple of them; ``None`` and booleans are part of the shape). The
+recorded operations without their values are the statement's *shape* (a choice, ``Status.DONE``, is recorded as
+its value). ``bound(queryset)`` gives the statement
+to send (``compiler.execute_sql()`` runs it as Django would, ``sql`` and ``params`` for a statement around it):
+
+- the first time a shape is seen, the query is built and compiled with the request's values, as Django would,
+  and twice more with other values of the same types (sentinels, different in each build). The shape is kept
+  only if the three statements are the same text, and each parameter is either the same in all three (a
+  constant) or, in each, the value given for one lookup in that build (as is, or as the database is sent it:
+  a UUID's hex on SQLite, a date's ISO form). A value that changes the text (a ``LIMIT``, a lookup that
+  rewrites it, such as ``icontains``), or that the parameters carry transformed, leaves the shape uncached:
+  such querysets are built and compiled by Django on every request, as before;
+- a shape seen before is bound: its statement with the request's values in the places found, and the
+  compiler's description of the columns (for the records and the converters), without building or compiling.
+
+Anything else done to a shaped queryset (``exclude()``, ``annotate()``, a lookup's value that is a model instance or
+an expression, reading ``.query``) applies the recorded operations to a copy of the query first, and from then
+on it is an ordinary queryset. The base query is never changed in place: it is shared by the querysets recorded
+from it, and each gets a copy of its own before Django may change it.
+"""
+
+import datetime
+import enum
+import threading
+import uuid
+from collections import OrderedDict
+
+from django.db import connections
+from django.db.models import QuerySet
+
+# Shapes kept per process: a list has one per combination of its filters, its ordering and its page.
+MAX_SHAPES = 1024
+_UNCACHED = object()
+_VALUE_TYPES = (uuid.UUID, int, str, datetime.date, datetime.datetime)
+_CONSTANT_TYPES = (bool, type(None))
+_CONTAINERS = (list, tuple)
+
+
+class Unrecordable(Exception):
+    """An operation a shape cannot describe: the queryset is built as Django builds it."""
+
+
+def _plain(value):
+    """A choice (``Status.DONE``) as its value, which is what the database is sent of it."""
+    return value.value if isinstance(value, enum.Enum) and type(value.value) in _VALUE_TYPES else value
+
+
+def _leaf(value, values: list):
+    """A lookup value's part of the shape; its plain values are appended to ``values``."""
+    value = _plain(value)
+    kind = type(value)
+    if kind in _CONSTANT_TYPES:
+        return ("constant", value)
+    if kind in _VALUE_TYPES:
+        values.append(value)
+        return ("value", kind)
+    if kind in _CONTAINERS:
+        items = []
+        for item in map(_plain, value):
+            if type(item) in _CONSTANT_TYPES:
+                items.append(("constant", item))
+            elif type(item) in _VALUE_TYPES:
+                values.append(item)
+                items.append(("value", type(item)))
+            else:
+                raise Unrecordable
+        return (kind, tuple(items))
+    raise Unrecordable
+
+
+def _rebuilt(spec, values) -> object:
+    """A lookup value from its shape, its plain values taken in order from the iterator ``values``."""
+    kind, detail = spec
+    if kind == "constant":
+        return detail
+    if kind == "value":
+        return next(values)
+    return kind(detail_value if part == "constant" else next(values) for part, detail_value in detail)
+
+
+def _apply(queryset: QuerySet, operations, values) -> QuerySet:
+    """``queryset`` (a plain one) with the recorded ``operations`` applied, their values from ``values``."""
+    values = iter(values)
+    for operation, detail in operations:
+        if operation == "filter":
+            queryset = QuerySet.filter(queryset, **{name: _rebuilt(spec, values) for name, spec in detail})
+        elif operation == "order_by":
+            queryset = QuerySet.order_by(queryset, *detail)
+        elif operation == "values":
+            queryset = QuerySet.values(queryset, *detail)
+        else:  # "slice"
+            queryset = QuerySet.__getitem__(queryset, slice(*detail))
+    return queryset
+
+
+class ShapedQuerySet(QuerySet):
+    """A queryset recording its operations as a shape (module docstring); the mixin of ``shaped()``'s class."""
+
+    _shape = ()  # the recorded operations, each (name, detail without values)
+    _shape_values = ()  # their values, in order
+    _shared = False  # ``_query`` is the base's, or another shaped queryset's: copied before any change
+
+    @property
+    def query(self):
+        if self._shape or self._shared:
+            self._materialize()
+        return QuerySet.query.fget(self)
+
+    @query.setter
+    def query(self, value):
+        self._shape, self._shape_values, self._shared = (), (), False
+        QuerySet.query.fset(self, value)
+
+    def _materialize(self) -> None:
+        """Apply the recorded operations to a copy of the query: this queryset is an ordinary one from now on."""
+        plain = QuerySet(model=self.model, query=self._query.chain(), using=self._db, hints=self._hints)
+        self._query = _apply(plain, self._shape, self._shape_values).query
+        self._shape, self._shape_values, self._shared = (), (), False
+
+    def _clone(self):
+        if not (self._shape or self._shared):
+            return super()._clone()
+        clone = self.__class__(model=self.model, query=self._query, using=self._db, hints=self._hints)
+        clone._sticky_filter = self._sticky_filter
+        clone._for_write = self._for_write
+        clone._prefetch_related_lookups = self._prefetch_related_lookups[:]
+        clone._known_related_objects = self._known_related_objects
+        clone._iterable_class = self._iterable_class
+        clone._fields = self._fields
+        clone._shape, clone._shape_values, clone._shared = self._shape, self._shape_values, True
+        return clone
+
+    def _recorded(self, operation, values=()):
+        clone = self._clone()
+        clone._shape = (*self._shape, operation)
+        clone._shape_values = (*self._shape_values, *values)
+        return clone
+
+    def _recording(self) -> bool:
+        """Whether an operation may be recorded: the queryset is still shaped and has no slice yet (Django refuses
+        most operations after one, and says so when the operation is applied)."""
+        return (self._shape or self._shared) and not any(name == "slice" for name, _detail in self._shape)
+
+    def _filter_or_exclude_inplace(self, negate, args, kwargs):
+        self.query  # noqa: B018 - a copy of its own, the recorded operations applied, before Django changes it
+        super()._filter_or_exclude_inplace(negate, args, kwargs)
+
+    def filter(self, *args, **kwargs):
+        if args or not kwargs or not self._recording() or self._defer_next_filter:
+            return super().filter(*args, **kwargs)
+        values = []
+        try:
+            detail = tuple((name, _leaf(kwargs[name], values)) for name in sorted(kwargs))
+        except Unrecordable:
+            return super().filter(*args, **kwargs)
+        return self._recorded(("filter", detail), values)
+
+    def order_by(self, *field_names):
+        if not self._recording() or not all(type(name) is str for name in field_names):
+            return super().order_by(*field_names)
+        return self._recorded(("order_by", field_names))
+
+    def values(self, *fields, **expressions):
+        if expressions or not self._recording() or not all(type(name) is str for name in fields):
+            return super().values(*fields, **expressions)
+        clone = self._recorded(("values", fields))
+        clone._fields = fields
+        clone._iterable_class = _values_iterable()
+        return clone
+
+    def __getitem__(self, k):
+        if (
+            type(k) is slice
+            and self._recording()
+            and k.step is None
+            and all(bound is None or (type(bound) is int and bound >= 0) for bound in (k.start, k.stop))
+            and self._result_cache is None
+        ):
+            return self._recorded(("slice", (k.start, k.stop)))
+        return super().__getitem__(k)
+
+
+def annotations(queryset: QuerySet) -> dict:
+    """``queryset.query.annotations`` without applying a shaped queryset's recorded operations (none annotates)."""
+    return (queryset._query if isinstance(queryset, ShapedQuerySet) else queryset.query).annotations
+
+
+def _values_iterable():
+    from django.db.models.query import ValuesIterable
+
+    return ValuesIterable
+
+
+_classes: dict[type, type] = {}
+
+
+def shaped(queryset: QuerySet) -> QuerySet:
+    """``queryset`` recording its operations as a shape (module docstring). Its query is never changed in place."""
+    base = type(queryset)
+    cls = _classes.get(base)
+    if cls is None:
+        cls = _classes[base] = (
+            base if issubclass(base, ShapedQuerySet) else type(base.__name__, (ShapedQuerySet, base), {})
+        )
+    clone = queryset.all()
+    clone.__class__ = cls
+    clone._shared = True
+    return clone
+
+
+# --- binding ------------------------------------------------------------------------------------------------
+
+
+def _same(a, b) -> bool:
+    return type(a) is type(b) and a == b
+
+
+_NOT_CONVERTED = object()
+
+
+def _as_is(value):
+    return value
+
+
+def _hex(value):
+    return value.hex if type(value) is uuid.UUID else _NOT_CONVERTED
+
+
+def _iso(value):
+    return value.isoformat() if type(value) is datetime.date else _NOT_CONVERTED
+
+
+def _int_as(kind):
+    def convert(value):
+        return kind(value) if type(value) is int else _NOT_CONVERTED
+
+    return convert
+
+
+# How a value may reach the parameters: as it is, or as the database is sent it (SQLite: a UUID's hex, a date's
+# ISO form; PostgreSQL: an integer as psycopg's type of its column's size, ``_place``).
+_CONVERSIONS = (_as_is, _hex, _iso)
+
+
+def _sentinels(values, round_: int) -> list:
+    """Other values of the same types as ``values``, different from them, from each other and from those of the
+    other round."""
+    made = []
+    for position, value in enumerate(values):
+        kind = type(value)
+        if kind is uuid.UUID:
+            made.append(uuid.uuid4())
+        elif kind is int:
+            # Small numbers (a smallint column refuses a large one at compile time), unlike the value and the other
+            # round's: 1000 + 2 * position + round, moved past the value if it is that.
+            number = 1000 + 2 * position + round_
+            made.append(number + 4 * len(values) if number == value else number)
+        elif kind is str:
+            made.append(f"\x1fshape-{round_}-{position}-{uuid.uuid4().hex}")
+        elif kind is datetime.date:
+            made.append(datetime.date(1000 + round_, 1, 1) + datetime.timedelta(days=position))
+        else:  # datetime
+            made.append(
+                datetime.datetime(1000 + round_, 1, 1, tzinfo=value.tzinfo) + datetime.timedelta(seconds=position)
+            )
+    return made
+
+
+class _Bound:
+    """A shape's statement: its SQL, its parameters with the places of the values, the compiler's columns."""
+
+    __slots__ = ("base", "columns", "params", "places", "sql")
+
+    def __init__(self, base, sql, params, places, columns):
+        self.base, self.sql, self.params, self.places, self.columns = base, sql, params, places, columns
+
+    def bind(self, values) -> list:
+        params = list(self.params)
+        for position, index, convert in self.places:
+            params[position] = convert(values[index])
+        return params
+
+
+def _learn(queryset, sql, params, compiler):
+    """The shape's ``_Bound``, or ``_UNCACHED`` when its values do not reach its statement as plain parameters."""
+    using = queryset.db
+    builds = []
+    for round_ in (0, 1):
+        sentinels = _sentinels(queryset._shape_values, round_)
+        plain = QuerySet(model=queryset.model, query=queryset._query.chain(), using=queryset._db, hints=queryset._hints)
+        try:
+            built = _apply(plain, queryset._shape, sentinels).query.get_compiler(using).as_sql()
+        except Exception:  # a sentinel the lookup refuses (EmptyResultSet too): the shape is not kept
+            return _UNCACHED
+        if built[0] != sql or len(built[1]) != len(params):
+            return _UNCACHED
+        builds.append((sentinels, built[1]))
+    places = []
+    for position, param in enumerate(params):
+        place = _place(position, param, queryset._shape_values, builds)
+        if place is not None:
+            places.append(place)
+        elif not all(_same(param, built_params[position]) for _sentinels_, built_params in builds):
+            return _UNCACHED  # a parameter made from a value but not the value itself (a LIKE pattern)
+    columns = (compiler.select, compiler.klass_info, compiler.annotation_col_map, compiler.col_count)
+    columns += (compiler.has_extra_select,)
+    return _Bound(queryset._query, sql, list(params), tuple(places), columns)
+
+
+def _place(position: int, param, values, builds) -> tuple | None:
+    """``(position, index, conversion)`` when the parameter at ``position`` is, in the request's build and in each
+    sentinels' build, the value at ``index`` of that build (as the conversion sends it); else None (a constant)."""
+    conversions = _CONVERSIONS
+    if isinstance(param, int) and type(param) not in (int, bool):  # psycopg's Int2, Int4, Int8 on PostgreSQL
+        conversions = (*conversions, _int_as(type(param)))
+    for index, value in enumerate(values):
+        for convert in conversions:
+            converted = convert(value)
+            if (
+                converted is not _NOT_CONVERTED
+                and _same(param, converted)
+                and all(_same(built[position], convert(sentinels[index])) for sentinels, built in builds)
+            ):
+                return position, index, convert
+    return None
+
+
+_shapes: OrderedDict = OrderedDict()
+_lock = threading.Lock()
+
+
+def _remember(key, entry) -> None:
+    with _lock:
+        _shapes[key] = entry
+        while len(_shapes) > MAX_SHAPES:
+            _shapes.popitem(last=False)
+
+
+def clear() -> None:
+    """Forget every shape (tests; a change of the database's schema in a running process)."""
+    with _lock:
+        _shapes.clear()
+
+
+def bound(queryset: QuerySet):
+    """``(compiler, sql, params)`` of ``queryset``'s statement: bound from its shape when one is kept, else compiled
+    by Django (and its shape learnt). ``compiler.execute_sql()`` runs that statement. Raises ``EmptyResultSet`` as
+    Django's compiler does for a filter that matches nothing by itself."""
+    if not (isinstance(queryset, ShapedQuerySet) and queryset._shape):
+        compiler = queryset.query.get_compiler(queryset.db)
+        return (compiler, *compiler.as_sql())
+    using = queryset.db
+    key = (id(queryset._query), using, connections[using].vendor, queryset._iterable_class, queryset._shape)
+    entry = _shapes.get(key)
+    if entry is None or (entry is not _UNCACHED and entry.base is not queryset._query):
+        compiler = _copy_of(queryset).query.get_compiler(using)
+        sql, params = compiler.as_sql()
+        _remember(key, _learn(queryset, sql, params, compiler))
+        return compiler, sql, params
+    if entry is _UNCACHED:
+        compiler = queryset.query.get_compiler(using)
+        return (compiler, *compiler.as_sql())
+    with _lock:
+        if key in _shapes:
+            _shapes.move_to_end(key)
+    params = entry.bind(queryset._shape_values)
+    compiler = entry.base.get_compiler(using)
+    compiler.select, compiler.klass_info, compiler.annotation_col_map, compiler.col_count = entry.columns[:4]
+    compiler.has_extra_select = entry.columns[4]
+    sql = entry.sql
+    compiler.as_sql = lambda *args, **kwargs: (sql, params)
+    return compiler, sql, params
+
+
+def _copy_of(queryset):
+    """A materialized copy, ``queryset`` itself left shaped (its values are still needed to learn the shape)."""
+    copy = queryset._clone()
+    copy.query  # noqa: B018 - applies the operations to a copy of the query
+    return copy

@@ -1,0 +1,242 @@
+"""Statements compiled once per shape, then only bound (``config.statements``): the same rows as Django's own
+querysets, each request its own values, and nothing compiled for a shape seen before."""
+
+import datetime
+import threading
+from contextlib import contextmanager
+from unittest import mock
+
+import pytest
+from django.db.models import Q
+from django.db.models.sql.compiler import SQLCompiler
+
+from config import statements
+from config.pagination import bounded_count
+from config.records import records
+from tasks_app import selectors
+from tasks_app.models import Priority, Status, Task
+from tests.tasks_app.conftest import TASKS
+
+pytestmark = pytest.mark.django_db
+
+
+@contextmanager
+def compiles():
+    """The models whose statements Django compiles meanwhile (each ``SQLCompiler.as_sql`` call)."""
+    calls = []
+    original = SQLCompiler.as_sql
+
+    def counted(self, *args, **kwargs):
+        calls.append(self.query.model)
+        return original(self, *args, **kwargs)
+
+    with mock.patch.object(SQLCompiler, "as_sql", counted):
+        yield calls
+
+
+def ids(response) -> set[str]:
+    assert response.status_code == 200, response.content
+    return {row["id"] for row in response.json()["data"]}
+
+
+@pytest.fixture
+def two_organizations(org, other_org, make_task):
+    """Three tasks of ``org`` (two assigned to its admin, one to its member) and two of ``other_org``."""
+    mine = {
+        "admin 1": make_task(title="One", assignee=org.admin, priority=Priority.HIGH),
+        "admin 2": make_task(title="Two", assignee=org.admin, status=Status.DONE),
+        "member": make_task(title="Three", assignee=org.member),
+    }
+    theirs = {
+        "owner": make_task(
+            title="Elsewhere", organization=other_org.organization, created_by=other_org.owner, assignee=other_org.owner
+        ),
+        "admin": make_task(
+            title="Also elsewhere",
+            organization=other_org.organization,
+            created_by=other_org.owner,
+            assignee=other_org.admin,
+        ),
+    }
+    return {**{f"org {k}": str(v.pk) for k, v in mine.items()}, **{f"other {k}": str(v.pk) for k, v in theirs.items()}}
+
+
+def test_a_list_seen_before_is_bound_not_compiled_and_each_caller_gets_their_own_rows(
+    client_for, org, other_org, two_organizations
+):
+    tasks = two_organizations
+    ours, theirs = client_for(org.viewer), client_for(other_org.viewer)
+    path = f"{TASKS}?assignee={{}}&page_size=1"
+    # The first of this shape compiles it (and learns it); each person's first request also fills their cache.
+    assert ids(ours.get(path.format(org.admin.pk))) <= {tasks["org admin 1"], tasks["org admin 2"]}
+    theirs.get(path.format(other_org.owner.pk))
+    with compiles() as compiled:
+        mine = ours.get(path.format(org.admin.pk))
+        assert ids(theirs.get(path.format(other_org.owner.pk))) == {tasks["other owner"]}
+        assert ids(theirs.get(path.format(other_org.admin.pk))) == {tasks["other admin"]}
+        assert ids(ours.get(path.format(org.member.pk))) == {tasks["org member"]}
+        # another organization's person, asked for by id: nothing of theirs, nothing of ours
+        assert ids(ours.get(path.format(other_org.owner.pk))) == set()
+        assert ids(theirs.get(path.format(org.admin.pk))) == set()
+    assert Task not in compiled, "the page and the count of a shape seen before are bound, not compiled"
+    page = mine.json()
+    assert page["pagination"]["total"] == 2
+    assert page["pagination"]["has_next"] is True
+    assert len(page["data"]) == 1
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "status=done",
+        "status=todo,done&priority=high",
+        "assignee={admin}&ordering=priority",
+        "created_by={member}&ordering=-due_date",
+        "due_before=2031-01-01",
+        "organization={org}",
+    ],
+)
+def test_every_filter_answers_what_django_alone_answers_once_bound(client_as, org, two_organizations, query):
+    """Each filter's second request (bound) against its first (compiled) and against the ORM asked directly."""
+    query = query.format(admin=org.admin.pk, member=org.member.pk, org=org.id)
+    client = client_as("viewer")
+    first = client.get(f"{TASKS}?{query}").json()
+    with compiles() as compiled:
+        second = client.get(f"{TASKS}?{query}").json()
+    assert Task not in compiled
+    assert second == first
+    expected = {str(pk) for pk in Task.objects.filter(organization=org.organization).values_list("pk", flat=True)}
+    assert {row["id"] for row in second["data"]} <= expected
+
+
+def test_assigned_is_bound_per_person(client_for, org, two_organizations):
+    tasks = two_organizations
+    client_for(org.admin).get(f"{TASKS}/assigned")
+    with compiles() as compiled:
+        assert ids(client_for(org.member).get(f"{TASKS}/assigned")) == {tasks["org member"]}
+        assert ids(client_for(org.admin).get(f"{TASKS}/assigned")) == {tasks["org admin 1"], tasks["org admin 2"]}
+    assert Task not in compiled  # the member's person and organizations are read (and compiled) the first time
+
+
+def shaped_tasks(queryset=None):
+    """Tasks newest first, shaped, read as records (whose iteration binds a shape seen before)."""
+    return statements.shaped(records(queryset if queryset is not None else Task.objects.order_by("-created_at", "-pk")))
+
+
+def pks(queryset) -> list:
+    return [task.pk for task in queryset]
+
+
+def test_a_value_equal_to_one_of_the_base_statements_constants_is_still_bound_in_its_own_place(make_task):
+    for priority in (Priority.LOW, Priority.MEDIUM, Priority.HIGH):
+        make_task(title=f"p{priority}", priority=priority)
+    base = shaped_tasks(Task.objects.filter(priority__gte=Priority.MEDIUM).order_by("priority"))
+    for limit in (Priority.MEDIUM, Priority.LOW, Priority.HIGH, Priority.URGENT):
+        plain = Task.objects.filter(priority__gte=Priority.MEDIUM, priority__lte=limit).order_by("priority")
+        assert pks(base.filter(priority__lte=limit)) == pks(plain), limit
+    entries = [entry for key, entry in statements._shapes.items() if key[0] == id(base._query)]
+    assert len(entries) == 1
+    assert entries[0] is not statements._UNCACHED
+
+
+def test_a_value_the_statement_carries_transformed_leaves_the_shape_unbound_and_right(make_task):
+    for title in ("Alpha", "Beta", "alphabet"):
+        make_task(title=title)
+    for word, expected in (("alph", {"Alpha", "alphabet"}), ("bet", {"Beta", "alphabet"}), ("zzz", set())):
+        assert {task.title for task in shaped_tasks().filter(title__icontains=word)} == expected
+        _compiler, _sql, params = statements.bound(shaped_tasks().filter(title__icontains=word))
+        assert f"%{word}%" in params
+    key_shapes = [key[-1] for key, entry in statements._shapes.items() if entry is statements._UNCACHED]
+    assert any("title__icontains" in str(shape) for shape in key_shapes)
+
+
+def test_other_types_none_and_booleans_are_other_shapes(org, make_task):
+    done = make_task(title="done", assignee=org.admin, status=Status.DONE)
+    open_ = make_task(title="open", due_date=datetime.date(2030, 1, 1))
+    assert pks(shaped_tasks().filter(assignee_id=None)) == [open_.pk]
+    assert pks(shaped_tasks().filter(assignee_id=org.admin.pk)) == [done.pk]
+    assert pks(shaped_tasks().filter(due_date__isnull=True)) == [done.pk]
+    assert pks(shaped_tasks().filter(due_date__isnull=False)) == [open_.pk]
+    assert pks(shaped_tasks().filter(due_date__lte=datetime.date(2030, 1, 1))) == [open_.pk]
+    assert pks(shaped_tasks().filter(due_date__lte=datetime.date(2029, 12, 31))) == []
+    assert pks(shaped_tasks().filter(status__in=[Status.DONE, Status.TODO])) == [open_.pk, done.pk]
+    assert pks(shaped_tasks().filter(status__in=[Status.DONE])) == [done.pk]
+
+
+def test_slices_and_counts_are_shapes_of_their_own(make_task):
+    made = [make_task(title=f"t{n}") for n in range(5)]
+    newest = [task.pk for task in reversed(made)]
+    for start, stop in ((0, 2), (2, 4), (4, 6), (0, None)):
+        assert pks(shaped_tasks()[start:stop]) == newest[start:stop]
+    assert bounded_count(shaped_tasks(), at_least=0) == (5, True)
+    assert bounded_count(shaped_tasks().filter(title="t1"), at_least=0) == (1, True)
+    assert bounded_count(shaped_tasks().filter(title="none"), at_least=0) == (0, True)
+
+
+def test_a_filter_that_matches_nothing_by_itself_reads_nothing(org, make_task):
+    make_task()
+    assert list(selectors.task_page().filter(organization_id__in=[])) == []
+    assert bounded_count(selectors.task_page().filter(organization_id__in=[]), at_least=0) == (0, True)
+    assert len(list(selectors.task_page().filter(organization_id__in=[org.organization.pk]))) == 1
+
+
+def test_the_base_query_is_never_changed_by_what_is_done_to_its_querysets(org, make_task):
+    make_task(title="kept")
+    base = selectors._task_page_base()
+    before = str(base._query)
+    aliases = dict(base._query.alias_map)
+    shaped = selectors.task_page().filter(organization_id__in=[org.organization.pk]).order_by("-priority")
+    list(shaped[:5])
+    list(shaped.exclude(title="x").distinct()[:5])
+    list(shaped.filter(Q(title="kept") | Q(title="other")))
+    shaped.annotate(n=Q(pk__isnull=False)).count()
+    selectors.task_page().query.add_q(Q(title="only on this copy"))
+    selectors.task_page().filter(title="x").query.clear_ordering(force=True)
+    assert str(base._query) == before
+    assert dict(base._query.alias_map) == aliases
+
+
+def test_operations_it_cannot_record_are_applied_as_django_applies_them(org, make_task):
+    kept = make_task(title="kept", assignee=org.admin)
+    make_task(title="dropped")
+    assert pks(shaped_tasks().filter(assignee=org.admin)) == [kept.pk]  # a model instance: applied at once
+    assert pks(shaped_tasks().exclude(title="dropped")) == [kept.pk]
+    assert pks(shaped_tasks().filter(title="kept").exclude(title="dropped")[:1]) == [kept.pk]
+    with pytest.raises(TypeError):  # as Django says
+        shaped_tasks()[:1].filter(title="kept")
+    with pytest.raises(TypeError):
+        shaped_tasks()[:1].order_by("title")
+
+
+def test_the_shapes_kept_are_bounded(monkeypatch, make_task):
+    make_task(title="t")
+    monkeypatch.setattr(statements, "MAX_SHAPES", 3)
+    statements.clear()
+    for stop in range(1, 8):
+        assert len(pks(shaped_tasks()[:stop])) == 1
+    assert len(statements._shapes) == 3
+
+
+def test_threads_binding_one_shape_each_get_their_own_rows(make_task):
+    """Bound statements are built per call: threads sharing a shape never share parameters."""
+    by_title = {make_task(title=f"t{n}").pk: f"t{n}" for n in range(6)}
+    list(shaped_tasks().filter(title="t0"))  # learnt
+    results, errors = {}, []
+
+    def read(title):
+        try:
+            _compiler, _sql, params = statements.bound(shaped_tasks().filter(title=title))
+            results[title] = params
+        except Exception as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=read, args=(title,)) for title in by_title.values()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    for title, params in results.items():
+        assert title in params
+        assert not any(other in params for other in by_title.values() if other != title)
