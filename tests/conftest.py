@@ -52,7 +52,7 @@ FIXTURE_TIERS = {
 def _services():
     engine = settings.DATABASES["default"]["ENGINE"]
     return {
-        "postgres": engine == "django.db.backends.postgresql",
+        "postgres": engine in ("django.db.backends.postgresql", "config.postgresql"),
         "redis": bool(settings.REDIS_URL),
     }
 

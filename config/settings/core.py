@@ -131,6 +131,8 @@ def _database() -> dict:
     else:
         database["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     database["CONN_HEALTH_CHECKS"] = True
+    # Django's backend, its health check first asking the connection's socket (config/postgresql/base.py).
+    database["ENGINE"] = "config.postgresql"
     options.setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5))
     return database
 
