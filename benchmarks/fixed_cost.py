@@ -28,6 +28,11 @@ Fixed cost = request time - SQL time. Then a cProfile of ``--profile`` in-proces
 grouped by layer (self time per request) with each layer's top functions by cumulative time: where the
 fixed cost goes. Profiling slows Python down: read its shares, not its milliseconds.
 
+With ``--instructions N``, the CPU instructions this process spends on each request (the two and the floor), counted
+by valgrind's callgrind over N requests of each kind in a child process of its own (2,000 tasks; ``PYTHONHASHSEED``
+fixed): unlike times, the same from one run to the next whatever else the machine does (within 1-2 %), so two
+commits compare on a shared machine. PostgreSQL's and Redis's work is not in them. About a minute; needs valgrind.
+
 The last line is the ratio of the request to its SQL at the largest size, with the fixed costs beside
 it (goal: at most 3 ms; docs/performance.md, "Goals").
 """
@@ -38,10 +43,15 @@ import http.client
 import io
 import os
 import pstats
+import re
 import runpy
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
+from pathlib import Path
 
 from benchmarks.harness import (
     describe_backends,
@@ -290,6 +300,13 @@ def signed_in_token(user) -> str:
     return str(tokens["access"])
 
 
+def paths_and_tokens(data) -> tuple[dict, dict]:
+    """Each request's path and its caller's token: the owner filters by a member, the member lists their own."""
+    owner, member = data.owner, data.members[1]
+    tokens = {"assignee filter": signed_in_token(owner), "assigned": signed_in_token(member)}
+    return {label: path.format(assignee=member.pk) for label, path in REQUESTS.items()}, tokens
+
+
 def cpu_per_call(fn, calls: int) -> float:
     """This process's CPU seconds per call: steadier than wall time on a shared machine (waits on the database and
     Redis, and time other processes took, are left out)."""
@@ -353,9 +370,7 @@ def measure(data, n_tasks: int, args, figures: dict) -> None:
 
     from config.handlers import get_wsgi_application
 
-    owner, member = data.owner, data.members[1]
-    tokens = {"assignee filter": signed_in_token(owner), "assigned": signed_in_token(member)}
-    paths = {label: path.format(assignee=member.pk) for label, path in REQUESTS.items()}
+    paths, tokens = paths_and_tokens(data)
     application = get_wsgi_application()
     in_process = {label: wsgi_getter(application, paths[label], tokens[label]) for label in REQUESTS}
     for request in in_process.values():
@@ -395,6 +410,85 @@ def measure(data, n_tasks: int, args, figures: dict) -> None:
     connection.close()
 
 
+# --- instructions (callgrind) -----------------------------------------------------------------------------
+
+CALLGRIND_TASKS = 2000
+
+
+def callgrind_child(count: int) -> None:
+    """Run under ``valgrind --tool=callgrind --instr-atstart=no``: count ``count`` requests of each kind, each kind's
+    instructions dumped to a part of their own named by its index (``callgrind_control`` on this process)."""
+    from benchmarks import dataset
+    from config.handlers import get_wsgi_application
+
+    callgrind_control = shutil.which("callgrind_control")
+
+    def control(*arguments: str) -> None:
+        subprocess.run([callgrind_control, *arguments, str(os.getpid())], capture_output=True, check=True)  # noqa: S603
+
+    with test_database():
+        data = dataset.build([CALLGRIND_TASKS])
+        requests = counted_requests(get_wsgi_application(), data)
+        for request in requests.values():
+            for _ in range(10):  # warm: the person cached, the shapes learnt
+                request()
+        for index, request in enumerate(requests.values()):
+            control("-i", "on")
+            for _ in range(count):
+                request()
+            control("-i", "off")
+            control("-d", f"request-{index}")
+
+
+def counted_requests(application, data) -> dict:
+    """The requests whose instructions are counted: the two of ``REQUESTS`` and the floor, by label."""
+    paths, tokens = paths_and_tokens(data)
+    requests = {label: wsgi_getter(application, paths[label], tokens[label]) for label in REQUESTS}
+    requests[FLOOR[0]] = wsgi_getter(application, FLOOR[1], tokens["assigned"])
+    return requests
+
+
+def instructions_per_request(count: int) -> dict[str, float] | None:
+    """``{label: instructions per request}`` from a child process under callgrind; None without valgrind."""
+    if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
+        return None
+    labels = [*REQUESTS, FLOOR[0]]
+    with tempfile.TemporaryDirectory() as folder:
+        command = [
+            shutil.which("valgrind"),
+            "--tool=callgrind",
+            "--instr-atstart=no",
+            f"--callgrind-out-file={folder}/callgrind.%p",
+            sys.executable,
+            "-m",
+            "benchmarks",
+            "fixed_cost",
+            "--callgrind-child",
+            "--instructions",
+            str(count),
+        ]
+        environment = {**os.environ, "PYTHONHASHSEED": "0"}
+        done = subprocess.run(command, capture_output=True, text=True, env=environment, cwd=ROOT)  # noqa: S603
+        if done.returncode != 0:
+            raise RuntimeError(f"callgrind run failed: {done.stderr[-2000:]}")
+        counts = {}
+        for part in Path(folder).glob("callgrind.*.*"):
+            text = part.read_text(errors="replace")
+            index = int(re.search(r"^desc: Trigger: .*request-(\d+)", text, re.MULTILINE).group(1))
+            counts[labels[index]] = int(re.search(r"^totals: (\d+)", text, re.MULTILINE).group(1)) / count
+    return {label: counts[label] for label in labels}
+
+
+def print_instructions(count: int) -> None:
+    counts = instructions_per_request(count)
+    if counts is None:
+        print("\ninstructions: skipped (valgrind is not installed: Debian's package valgrind)")
+        return
+    print(f"\ninstructions per request (callgrind, {count} of each, {CALLGRIND_TASKS:,} tasks, this process only):")
+    for label, instructions in counts.items():
+        print(f"  {label:<44} {instructions / 1e6:8.2f} M")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     scales_argument(parser, default="10000,100000")
@@ -402,8 +496,15 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=7, help="interleaved rounds")
     parser.add_argument("--profile", type=int, default=200, help="requests of each kind profiled (0: none)")
     parser.add_argument("--no-server", action="store_true", help="in process only (no gunicorn)")
+    parser.add_argument(
+        "--instructions", type=int, default=0, metavar="N", help="also count N requests' instructions (callgrind)"
+    )
+    parser.add_argument("--callgrind-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     setup_django()
+    if args.callgrind_child:
+        callgrind_child(args.instructions)
+        return
     from django.db import connection
 
     if connection.vendor != "postgresql":
@@ -424,6 +525,8 @@ def main(argv=None):
             print(f"\n{n_tasks:,} tasks, built in {elapsed:.0f} s ({describe_backends()})", flush=True)
             measure(data, n_tasks, args, figures)
     print_scale_curve(figures, width=52)
+    if args.instructions:
+        print_instructions(args.instructions)
     largest = figures[max(figures)]
     parts = []
     for label in REQUESTS:
