@@ -209,6 +209,13 @@ def merged_rows(queryset, *, field: str, values, offset: int, limit: int) -> lis
     connection = connections[queryset.db]
     if len(values) < 2 or connection.vendor != "postgresql":
         return list(queryset[offset : offset + limit])
+    if isinstance(queryset, statements.ShapedQuerySet):  # bound, once its shape is learnt
+        return list(queryset.derived(_merged, (field, offset, limit), values))
+    return list(_merged(queryset, field, offset, limit, values))
+
+
+def _merged(queryset, field: str, offset: int, limit: int, values: list):
+    """``merged_rows``'s queryset: ``queryset`` filtered to the page's ids, read by the ``LATERAL`` join."""
     keys, outer = {}, []
     for position, item in enumerate(queryset.query.order_by or queryset.model._meta.ordering):
         order = item if isinstance(item, OrderBy) else OrderBy(F(item.lstrip("-")), descending=item.startswith("-"))
@@ -224,13 +231,13 @@ def merged_rows(queryset, *, field: str, values, offset: int, limit: int) -> lis
     )
     # SQL Django compiled from the queryset above, its values as parameters; the values' array is one more.
     sql, params = part.query.get_compiler(queryset.db).as_sql()
-    array_type = _db_type(queryset.model, field, connection)
+    array_type = _db_type(queryset.model, field, connections[queryset.db])
     ids = RawSQL(  # noqa: S611 - Django's SQL and quoted names around it; every value a parameter
         f'SELECT "merged"."merge_id" FROM UNNEST(%s::{array_type}[]) AS "merge_values"("value") '  # noqa: S608
         f'CROSS JOIN LATERAL ({sql}) AS "merged" ORDER BY {", ".join(outer)} LIMIT %s OFFSET %s',
         [values, *params, limit, offset],
     )
-    return list(queryset.filter(pk__in=ids))
+    return queryset.filter(pk__in=ids)
 
 
 def _db_type(model, path: str, connection) -> str:

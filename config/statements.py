@@ -99,6 +99,9 @@ def _apply(queryset: QuerySet, operations, values) -> QuerySet:
             queryset = QuerySet.order_by(queryset, *detail)
         elif operation == "values":
             queryset = QuerySet.values(queryset, *detail)
+        elif operation == "derive":
+            function, arguments, _count = detail
+            queryset = function(queryset, *arguments, next(values))
         else:  # "slice"
             queryset = QuerySet.__getitem__(queryset, slice(*detail))
     return queryset
@@ -178,6 +181,15 @@ class ShapedQuerySet(QuerySet):
         clone._fields = fields
         clone._iterable_class = _values_iterable()
         return clone
+
+    def derived(self, function, arguments: tuple, ids: list):
+        """The queryset ``function(queryset, *arguments, ids)`` returns, recorded: ``function`` (a module's function)
+        builds it from this queryset, made ordinary, with Django's own operations; ``arguments`` (hashable) are part
+        of the shape, ``ids`` (a list of UUIDs, sent as one array parameter) is a value. Learnt and bound as the rest
+        (a person's first page merged from several organizations, ``config.pagination.merged_rows``)."""
+        if not self._recording() or not all(type(item) is uuid.UUID for item in ids):
+            return function(self, *arguments, ids)
+        return self._recorded(("derive", (function, arguments, len(ids))), [list(ids)])
 
     def __getitem__(self, k):
         if (
@@ -261,6 +273,8 @@ def _sentinels(values, round_: int) -> list:
         kind = type(value)
         if kind is uuid.UUID:
             made.append(uuid.uuid4())
+        elif kind is list:  # a derived statement's ids (``ShapedQuerySet.derived``)
+            made.append([uuid.uuid4() for _item in value])
         elif kind is int:
             # Small numbers (a smallint column refuses a large one at compile time), unlike the value and the other
             # round's: 1000 + 2 * position + round, moved past the value if it is that.

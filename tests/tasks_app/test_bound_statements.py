@@ -240,3 +240,34 @@ def test_threads_binding_one_shape_each_get_their_own_rows(make_task):
     for title, params in results.items():
         assert title in params
         assert not any(other in params for other in by_title.values() if other != title)
+
+
+def test_a_person_in_several_organizations_gets_their_own_merged_page_bound(client_for):
+    """The first page merged from each organization's first rows (``config.pagination.merged_rows``, PostgreSQL;
+    the plain slice elsewhere) is a shape too: a second person in as many other organizations gets theirs bound."""
+    from organizations.models import Role
+    from tests.factories import MembershipFactory, OrganizationFactory, TaskFactory, UserFactory
+
+    people = {}
+    for name in ("first", "second"):
+        person = UserFactory()
+        titles = []
+        for index in range(3):
+            organization = OrganizationFactory()
+            MembershipFactory(organization=organization, user=person, role=Role.MEMBER)
+            for number in range(2):
+                titles.append(f"{name} {index}.{number}")
+                TaskFactory(organization=organization, created_by=person, title=titles[-1])
+        people[name] = (client_for(person), set(titles))
+    first, second = people["first"][0], people["second"][0]
+    first.get(f"{TASKS}?page_size=4")  # learns the shape
+    second.get("/api/v1/users/me")  # the second person's cached state, read once
+    second.get(f"{TASKS}?organization={OrganizationFactory().pk}")  # their memberships too (another shape)
+    with compiles() as compiled:
+        body = second.get(f"{TASKS}?page_size=4").json()
+    assert Task not in compiled
+    assert {row["title"] for row in body["data"]} <= people["second"][1]
+    assert len(body["data"]) == 4
+    assert body["pagination"]["total"] == 6
+    plain = Task.objects.filter(title__in=people["second"][1]).order_by("-created_at", "-pk")
+    assert [row["id"] for row in body["data"]] == [str(pk) for pk in plain.values_list("pk", flat=True)[:4]]
