@@ -42,6 +42,7 @@ from django.db.models import QuerySet
 # Shapes kept per process: a list has one per combination of its filters, its ordering and its page.
 MAX_SHAPES = 1024
 _UNCACHED = object()
+_SEEN = object()
 _VALUE_TYPES = (uuid.UUID, int, str, datetime.date, datetime.datetime)
 _CONSTANT_TYPES = (bool, type(None))
 _CONTAINERS = (list, tuple)
@@ -320,33 +321,58 @@ def _learn(queryset, sql, params, compiler):
         if built[0] != sql or len(built[1]) != len(params):
             return _UNCACHED
         builds.append((sentinels, built[1]))
-    places = []
-    for position, param in enumerate(params):
-        place = _place(position, param, queryset._shape_values, builds)
-        if place is not None:
-            places.append(place)
-        elif not all(_same(param, built_params[position]) for _sentinels_, built_params in builds):
-            return _UNCACHED  # a parameter made from a value but not the value itself (a LIKE pattern)
+    places = _places(params, queryset._shape_values, builds)
+    if places is None:
+        return _UNCACHED  # a parameter made from a value but not the value itself (a LIKE pattern)
     columns = (compiler.select, compiler.klass_info, compiler.annotation_col_map, compiler.col_count)
     columns += (compiler.has_extra_select,)
     return _Bound(queryset._query, sql, list(params), tuple(places), columns)
 
 
-def _place(position: int, param, values, builds) -> tuple | None:
-    """``(position, index, conversion)`` when the parameter at ``position`` is, in the request's build and in each
-    sentinels' build, the value at ``index`` of that build (as the conversion sends it); else None (a constant)."""
-    conversions = _CONVERSIONS
-    if isinstance(param, int) and type(param) not in (int, bool):  # psycopg's Int2, Int4, Int8 on PostgreSQL
-        conversions = (*conversions, _int_as(type(param)))
-    for index, value in enumerate(values):
-        for convert in conversions:
-            converted = convert(value)
-            if (
-                converted is not _NOT_CONVERTED
-                and _same(param, converted)
-                and all(_same(built[position], convert(sentinels[index])) for sentinels, built in builds)
-            ):
-                return position, index, convert
+def _key(value):
+    return tuple(value) if type(value) is list else value
+
+
+def _places(params, values, builds) -> list | None:
+    """``[(position, index, conversion), ...]``: each parameter that is, in the request's build and in each sentinels'
+    build, the value at ``index`` of that build (as the conversion sends it). None when a parameter is neither that
+    nor the same in the three builds (a constant). Found through the first sentinels' parameters, each of which is
+    one sentinel's (they differ from each other), not by comparing every parameter with every value."""
+    (first_sentinels, first_built), (_second_sentinels, second_built) = builds
+    candidates: dict = {}
+    for index, sentinel in enumerate(first_sentinels):
+        for convert in _CONVERSIONS:
+            converted = convert(sentinel)
+            if converted is not _NOT_CONVERTED:
+                candidates.setdefault(_key(converted), []).append((index, convert))
+    places = []
+    for position, param in enumerate(params):
+        built = first_built[position]
+        try:
+            options = candidates.get(_key(built), ())
+        except TypeError:  # a parameter no value can be (unhashable)
+            options = ()
+        place = _place(position, param, values, builds, options)
+        if place is not None:
+            places.append(place)
+        elif not (_same(param, built) and _same(param, second_built[position])):
+            return None
+    return places
+
+
+def _place(position: int, param, values, builds, options) -> tuple | None:
+    """The first of ``options`` (``(index, conversion)``) the parameter at ``position`` is in all three builds."""
+    (first_sentinels, first_built), (second_sentinels, second_built) = builds
+    built = first_built[position]
+    for index, convert in options:
+        if isinstance(built, int) and type(built) not in (int, bool) and convert is _as_is:
+            convert = _int_as(type(built))  # psycopg's Int2, Int4, Int8 on PostgreSQL
+        if (
+            _same(built, convert(first_sentinels[index]))
+            and _same(second_built[position], convert(second_sentinels[index]))
+            and _same(param, convert(values[index]))
+        ):
+            return position, index, convert
     return None
 
 
@@ -372,19 +398,19 @@ def bound(queryset: QuerySet):
     by Django (and its shape learnt). ``compiler.execute_sql()`` runs that statement. Raises ``EmptyResultSet`` as
     Django's compiler does for a filter that matches nothing by itself."""
     if not (isinstance(queryset, ShapedQuerySet) and queryset._shape):
-        compiler = queryset.query.get_compiler(queryset.db)
-        return (compiler, *compiler.as_sql())
+        return _compiled(queryset.query.get_compiler(queryset.db))
     using = queryset.db
     key = (id(queryset._query), using, connections[using].vendor, queryset._iterable_class, queryset._shape)
     entry = _shapes.get(key)
-    if entry is None or (entry is not _UNCACHED and entry.base is not queryset._query):
-        compiler = _copy_of(queryset).query.get_compiler(using)
-        sql, params = compiler.as_sql()
+    if entry is None:  # seen once: compiled as Django does, learnt if it comes again (a page visited once never is)
+        _remember(key, _SEEN)
+        return _compiled(queryset.query.get_compiler(using))
+    if entry is _SEEN or (entry is not _UNCACHED and entry.base is not queryset._query):
+        compiler, sql, params = _compiled(_copy_of(queryset).query.get_compiler(using))
         _remember(key, _learn(queryset, sql, params, compiler))
         return compiler, sql, params
     if entry is _UNCACHED:
-        compiler = queryset.query.get_compiler(using)
-        return (compiler, *compiler.as_sql())
+        return _compiled(queryset.query.get_compiler(using))
     with _lock:
         if key in _shapes:
             _shapes.move_to_end(key)
@@ -392,7 +418,14 @@ def bound(queryset: QuerySet):
     compiler = entry.base.get_compiler(using)
     compiler.select, compiler.klass_info, compiler.annotation_col_map, compiler.col_count = entry.columns[:4]
     compiler.has_extra_select = entry.columns[4]
-    sql = entry.sql
+    return _compiled(compiler, entry.sql, params)
+
+
+def _compiled(compiler, sql=None, params=None):
+    """``(compiler, sql, params)``, the compiler answering that statement from now on (``execute_sql`` asks it
+    again): compiled once here when not given."""
+    if sql is None:
+        sql, params = compiler.as_sql()
     compiler.as_sql = lambda *args, **kwargs: (sql, params)
     return compiler, sql, params
 
