@@ -24,6 +24,11 @@ to send (``compiler.execute_sql()`` runs it as Django would, ``sql`` and ``param
 - a shape seen before is bound: its statement with the request's values in the places found, and the
   compiler's description of the columns (for the records and the converters), without building or compiling.
 
+A shape is learnt the second time it is seen (the first is compiled as Django does): a page visited once, deep in a
+list, never pays the two extra compiles. At most ``MAX_SHAPES`` shapes are kept per process, the least recently used
+dropped. A recorded lookup is applied when the queryset is read, so a value Django refuses (a malformed UUID in a
+lookup of one) raises there rather than at ``filter()``: give it cleaned values, as the lists' filters do.
+
 Anything else done to a shaped queryset (``exclude()``, ``annotate()``, a lookup's value that is a model instance or
 an expression, reading ``.query``) applies the recorded operations to a copy of the query first, and from then
 on it is an ordinary queryset. The base query is never changed in place: it is shared by the querysets recorded
