@@ -14,20 +14,22 @@ recorded operations without their values are the statement's *shape* (a choice, 
 its value). ``bound(queryset)`` gives the statement
 to send (``compiler.execute_sql()`` runs it as Django would, ``sql`` and ``params`` for a statement around it):
 
-- the first time a shape is seen, the query is built and compiled with the request's values, as Django would,
-  and twice more with other values of the same types (sentinels, different in each build). The shape is kept
-  only if the three statements are the same text, and each parameter is either the same in all three (a
-  constant) or, in each, the value given for one lookup in that build (as is, or as the database is sent it:
-  a UUID's hex on SQLite, a date's ISO form). A value that changes the text (a ``LIMIT``, a lookup that
-  rewrites it, such as ``icontains``), or that the parameters carry transformed, leaves the shape uncached:
-  such querysets are built and compiled by Django on every request, as before;
-- a shape seen before is bound: its statement with the request's values in the places found, and the
-  compiler's description of the columns (for the records and the converters), without building or compiling.
+- the second time a shape is seen (the first is compiled as Django does, and only marked as seen), the query is
+  built and compiled with the request's values, as Django would, and twice more with other values of the same
+  types (sentinels, different in each build). The shape is kept only if the three statements are the same text,
+  and each parameter is either the same in all three (a constant) or, in each, the value given for one lookup in
+  that build (as is, or as the database is sent it: a UUID's hex on SQLite, a date's ISO form, a small integer as
+  psycopg's ``Int2`` on PostgreSQL). A value that changes the text, or that the parameters carry transformed (the
+  ``LIKE`` pattern of ``icontains``), leaves the shape unkept: such querysets are built and compiled by Django on
+  every request, as before. A slice's bounds are part of the shape (Django writes ``LIMIT`` and ``OFFSET`` in the
+  text);
+- a learnt shape is bound: its statement with the request's values in the places found, and the compiler's
+  description of the columns (for the records and the converters), without building or compiling anything.
 
-A shape is learnt the second time it is seen (the first is compiled as Django does): a page visited once, deep in a
-list, never pays the two extra compiles. At most ``MAX_SHAPES`` shapes are kept per process, the least recently used
-dropped. A recorded lookup is applied when the queryset is read, so a value Django refuses (a malformed UUID in a
-lookup of one) raises there rather than at ``filter()``: give it cleaned values, as the lists' filters do.
+So a page visited once, deep in a list, never pays the two extra compiles. At most ``MAX_SHAPES`` shapes (learnt or
+seen) are kept per process, the least recently used dropped: a few kB each, the statement's text and parameters.
+A recorded lookup is applied when the queryset is read, so a value Django refuses (a malformed UUID in a lookup of
+one) raises there rather than at ``filter()``: give it cleaned values, as the lists' filters do.
 
 Anything else done to a shaped queryset (``exclude()``, ``annotate()``, a lookup's value that is a model instance or
 an expression, reading ``.query``) applies the recorded operations to a copy of the query first, and from then
