@@ -21,6 +21,7 @@ from mcp_types import ToolAnnotations
 from pydantic import Field
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
+from config import statements
 from config.credentials import credential_organization_ids
 from config.pagination import merged_rows, paginate
 from mcp_server import access
@@ -100,7 +101,7 @@ def _filtered_tasks(request, queryset, filters: dict):
     if not filterset.is_valid():
         raise ValidationError(filterset.form.errors.as_data())
     tasks = filterset.qs
-    best_first = [f"-{SEARCH_RANK}"] if SEARCH_RANK in tasks.query.annotations else []
+    best_first = [f"-{SEARCH_RANK}"] if SEARCH_RANK in statements.annotations(tasks) else []
     return tasks.order_by(*best_first, "-created_at", "-pk")
 
 
@@ -320,7 +321,7 @@ def my_assigned_tasks(
     page_size: PageSize = DEFAULT_PAGE_SIZE,
 ) -> dict:
     """Tasks assigned to you, newest first (``status: "todo"`` or ``"in_progress"`` for what is left to do)."""
-    return _my_tasks(request, {"assignee": request.user}, organization, status, page, page_size)
+    return _my_tasks(request, {"assignee_id": request.user.pk}, organization, status, page, page_size)
 
 
 def my_mentioned_tasks(
@@ -331,7 +332,7 @@ def my_mentioned_tasks(
     page_size: PageSize = DEFAULT_PAGE_SIZE,
 ) -> dict:
     """Tasks that mention you (in their description or explicitly), newest first."""
-    return _my_tasks(request, {"mention_links__user": request.user}, organization, status, page, page_size)
+    return _my_tasks(request, {"mention_links__user_id": request.user.pk}, organization, status, page, page_size)
 
 
 def _my_tasks(request, relation: dict, organization, status, page, page_size) -> dict:
