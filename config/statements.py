@@ -45,6 +45,7 @@ from collections import OrderedDict
 
 from django.db import connections
 from django.db.models import QuerySet
+from django.db.models.query import ValuesIterable
 
 # Shapes kept per process: a list has one per combination of its filters, its ordering and its page.
 MAX_SHAPES = 1024
@@ -187,7 +188,7 @@ class ShapedQuerySet(QuerySet):
             return super().values(*fields, **expressions)
         clone = self._recorded(("values", fields))
         clone._fields = fields
-        clone._iterable_class = _values_iterable()
+        clone._iterable_class = ValuesIterable
         return clone
 
     def derived(self, function, arguments: tuple, ids: list):
@@ -214,12 +215,6 @@ class ShapedQuerySet(QuerySet):
 def annotations(queryset: QuerySet) -> dict:
     """``queryset.query.annotations`` without applying a shaped queryset's recorded operations (none annotates)."""
     return (queryset._query if isinstance(queryset, ShapedQuerySet) else queryset.query).annotations
-
-
-def _values_iterable():
-    from django.db.models.query import ValuesIterable
-
-    return ValuesIterable
 
 
 _classes: dict[type, type] = {}
