@@ -65,8 +65,8 @@ def _plain(value):
     return value.value if isinstance(value, enum.Enum) and type(value.value) in _VALUE_TYPES else value
 
 
-def _leaf(value, values: list):
-    """A lookup value's part of the shape; its plain values are appended to ``values``."""
+def _scalar(value, values: list):
+    """A single value's part of the shape; a plain value is appended to ``values``."""
     value = _plain(value)
     kind = type(value)
     if kind in _CONSTANT_TYPES:
@@ -74,18 +74,16 @@ def _leaf(value, values: list):
     if kind in _VALUE_TYPES:
         values.append(value)
         return ("value", kind)
-    if kind in _CONTAINERS:
-        items = []
-        for item in map(_plain, value):
-            if type(item) in _CONSTANT_TYPES:
-                items.append(("constant", item))
-            elif type(item) in _VALUE_TYPES:
-                values.append(item)
-                items.append(("value", type(item)))
-            else:
-                raise Unrecordable
-        return (kind, tuple(items))
     raise Unrecordable
+
+
+def _leaf(value, values: list):
+    """A lookup value's part of the shape (a value, or a list or tuple of them); its plain values are appended to
+    ``values``."""
+    kind = type(value)
+    if kind in _CONTAINERS:
+        return (kind, tuple(_scalar(item, values) for item in value))
+    return _scalar(value, values)
 
 
 def _rebuilt(spec, values) -> object:
@@ -96,6 +94,11 @@ def _rebuilt(spec, values) -> object:
     if kind == "value":
         return next(values)
     return kind(detail_value if part == "constant" else next(values) for part, detail_value in detail)
+
+
+def _plain_copy(queryset) -> QuerySet:
+    """An ordinary queryset on a copy of ``queryset``'s query, none of its recorded operations applied."""
+    return QuerySet(model=queryset.model, query=queryset._query.chain(), using=queryset._db, hints=queryset._hints)
 
 
 def _apply(queryset: QuerySet, operations, values) -> QuerySet:
@@ -136,8 +139,7 @@ class ShapedQuerySet(QuerySet):
 
     def _materialize(self) -> None:
         """Apply the recorded operations to a copy of the query: this queryset is an ordinary one from now on."""
-        plain = QuerySet(model=self.model, query=self._query.chain(), using=self._db, hints=self._hints)
-        self._query = _apply(plain, self._shape, self._shape_values).query
+        self._query = _apply(_plain_copy(self), self._shape, self._shape_values).query
         self._shape, self._shape_values, self._shared = (), (), False
 
     def _clone(self):
@@ -294,6 +296,11 @@ def _sentinels(values, round_: int) -> list:
     return made
 
 
+# What a compiler knows of a statement's columns once compiled: what ``execute_sql``, ``results_iter`` and the records
+# read of it.
+_COLUMNS = ("select", "klass_info", "annotation_col_map", "col_count", "has_extra_select")
+
+
 class _Bound:
     """A shape's statement: its SQL, its parameters with the places of the values, the compiler's columns."""
 
@@ -315,9 +322,8 @@ def _learn(queryset, sql, params, compiler):
     builds = []
     for round_ in (0, 1):
         sentinels = _sentinels(queryset._shape_values, round_)
-        plain = QuerySet(model=queryset.model, query=queryset._query.chain(), using=queryset._db, hints=queryset._hints)
         try:
-            built = _apply(plain, queryset._shape, sentinels).query.get_compiler(using).as_sql()
+            built = _apply(_plain_copy(queryset), queryset._shape, sentinels).query.get_compiler(using).as_sql()
         except Exception:  # a sentinel the lookup refuses (EmptyResultSet too): the shape is not kept
             return _UNCACHED
         if built[0] != sql or len(built[1]) != len(params):
@@ -326,8 +332,7 @@ def _learn(queryset, sql, params, compiler):
     places = _places(params, queryset._shape_values, builds)
     if places is None:
         return _UNCACHED  # a parameter made from a value but not the value itself (a LIKE pattern)
-    columns = (compiler.select, compiler.klass_info, compiler.annotation_col_map, compiler.col_count)
-    columns += (compiler.has_extra_select,)
+    columns = {name: getattr(compiler, name) for name in _COLUMNS}
     return _Bound(queryset._query, sql, list(params), tuple(places), columns)
 
 
@@ -418,8 +423,8 @@ def bound(queryset: QuerySet):
             _shapes.move_to_end(key)
     params = entry.bind(queryset._shape_values)
     compiler = entry.base.get_compiler(using)
-    compiler.select, compiler.klass_info, compiler.annotation_col_map, compiler.col_count = entry.columns[:4]
-    compiler.has_extra_select = entry.columns[4]
+    for name, value in entry.columns.items():
+        setattr(compiler, name, value)
     return _compiled(compiler, entry.sql, params)
 
 
