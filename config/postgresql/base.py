@@ -1,4 +1,5 @@
-"""Django's PostgreSQL backend, its per-request health check answered by the connection's socket when it can be.
+"""Django's PostgreSQL backend: its per-request health check answered by the connection's socket when it can be, and
+timestamps read by psycopg's C loader.
 
 With ``CONN_HEALTH_CHECKS`` (persistent connections, ``config/settings/core.py``), Django sends ``SELECT 1`` before
 the first statement of every request that reuses a connection: a round trip to PostgreSQL per request, a third of
@@ -10,15 +11,54 @@ transaction left open) gets Django's ``SELECT 1`` as before, and a connection th
 Both miss a connection that breaks after the check and before the request's first statement, and a network that
 drops packets without closing anything; that request answers 503 and the connection is replaced at its end, as
 before (``tests/faults/test_postgres_restart.py``).
+
+Django registers a ``timestamptz`` loader of its own, a subclass of psycopg's pure-Python one that sets each value's
+time zone to the database's; psycopg's C loader cannot be subclassed, so every timestamp of every row went through
+Python (a page of tasks reads 40-60 of them: issue 16's fixed cost). With ``USE_TZ`` and the database in UTC (the
+project's settings), the connection's ``TimeZone`` is UTC (Django sets it when it connects) and the C loader gives the
+very same values, in ``datetime.timezone.utc``. ``UtcTimestampLoader`` stands where Django's loader stood and makes
+the C loader for a connection in UTC, Django's otherwise (a session that ran ``SET TIME ZONE``).
 """
 
+import datetime
+import functools
 import select
 
 from django.db.backends.postgresql import base
-from psycopg import pq
+from psycopg import adapt, pq
+from psycopg.types.datetime import TimestamptzLoader
+
+TIMESTAMPTZ_OID = base.TIMESTAMPTZ_OID
+_C_LOADER = adapt.AdaptersMap._get_optimised(TimestamptzLoader)  # the C class when psycopg's binary build is there
+
+
+@functools.lru_cache
+def _utc_adapters(template: adapt.AdaptersMap) -> adapt.AdaptersMap:
+    """Django's adapters (``get_adapters_template``) with ``UtcTimestampLoader`` in place of its timestamp loader."""
+    djangos = template.get_loader(TIMESTAMPTZ_OID, pq.Format.TEXT)
+
+    class UtcTimestampLoader:
+        format = pq.Format.TEXT
+        timezone = datetime.UTC  # read by Django's create_cursor, which registers its own on a mismatch
+
+        def __new__(cls, oid, context=None):
+            connection = getattr(context, "connection", None)
+            if connection is not None and connection.info.parameter_status("TimeZone") == "UTC":
+                return _C_LOADER(oid, context)
+            return djangos(oid, context)
+
+    adapters = adapt.AdaptersMap(template)
+    adapters.register_loader(TIMESTAMPTZ_OID, UtcTimestampLoader)
+    return adapters
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    def get_connection_params(self):
+        params = super().get_connection_params()
+        if self.timezone is datetime.UTC and _C_LOADER is not TimestamptzLoader:
+            params["context"] = _utc_adapters(params["context"])
+        return params
+
     def close_if_health_check_failed(self):
         checking = self.connection is not None and self.health_check_enabled and not self.health_check_done
         if checking and self._quiet():
