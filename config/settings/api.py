@@ -20,7 +20,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "config.permissions.TokenScope"],
     # Every request against its endpoint class, per user or per client IP (config/ratelimit.py; RATE_LIMITS).
     "DEFAULT_THROTTLE_CLASSES": ["config.throttling.RequestRateThrottle"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's JSON renderer, its bytes written by orjson (config/renderers.py).
+    "DEFAULT_RENDERER_CLASSES": ["config.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["config.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "config.pagination.StandardPagination",
     "DEFAULT_FILTER_BACKENDS": [
