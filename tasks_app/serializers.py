@@ -41,14 +41,19 @@ def _date_text(value) -> str | None:
     return value.isoformat()
 
 
+def _page_timezone():
+    """The time zone ``_datetime_text`` writes in: the current one (DRF's lookup goes through asgiref's Local each
+    time, so a page reads it once), or None when DRF's own formatting must be used (another ``DATETIME_FORMAT``)."""
+    return _datetime.default_timezone() if _iso_8601(api_settings.DATETIME_FORMAT) else None
+
+
 def _datetime_text(value, tz) -> str | None:
-    """``DateTimeField().to_representation(value)`` for an aware datetime in ``tz`` (the current time zone, read
-    once per page rather than per field: DRF's lookup goes through asgiref's Local each time)."""
+    """``DateTimeField().to_representation(value)`` for an aware datetime in ``tz`` (``_page_timezone``)."""
     if value is None:
         return None
-    if value.tzinfo is None or tz is None or not _iso_8601(api_settings.DATETIME_FORMAT):
+    if value.tzinfo is None or tz is None:
         return _datetime.to_representation(value)
-    text = value.astimezone(tz).isoformat()
+    text = (value if value.tzinfo is tz else value.astimezone(tz)).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
@@ -97,9 +102,10 @@ class TaskSerializer(StrictModelSerializer):
         read_only_fields = fields
 
     def to_representation(self, task):
-        tz = self.__dict__.get("_timezone")
-        if tz is None:
-            tz = _datetime.default_timezone()
+        try:
+            tz = self.__dict__["_timezone"]
+        except KeyError:
+            tz = _page_timezone()
             if isinstance(self.parent, serializers.ListSerializer):  # one page, one time zone: read it once
                 self._timezone = tz
         return {
