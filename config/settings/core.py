@@ -67,7 +67,8 @@ MIDDLEWARE = [
     # After CORS (whose preflight answers are not counted, and which marks 429s too); counts every request
     # DRF's throttle does not and writes the RateLimit fields (config/ratelimit.py).
     "config.ratelimit.RateLimitMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, its headers built once per settings (config/content_security.py).
+    "config.content_security.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
