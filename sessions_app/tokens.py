@@ -1,10 +1,12 @@
 """simplejwt tokens bound to a ``UserSession`` through the ``sid`` claim, checked under the signing key
 and its fallbacks."""
 
+import threading
 import time
 from functools import cache
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt import state
 from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.exceptions import TokenBackendError, TokenBackendExpiredToken
@@ -27,6 +29,25 @@ def _fallback_backend(key: str) -> TokenBackend:
     )
 
 
+# Tokens this process verified, with their claims, by (token, the keys that verified it): at most this many.
+VERIFIED_TOKENS_KEPT = 4096
+_verified: dict[tuple, dict] = {}
+_verified_lock = threading.Lock()
+
+
+def _keys() -> tuple:
+    """Everything a token's check depends on besides the clock: a key rotation or a new setting misses."""
+    backend = state.token_backend
+    return (
+        backend.algorithm,
+        backend.signing_key,
+        backend.verifying_key,
+        backend.audience,
+        backend.issuer,
+        tuple(settings.JWT_SIGNING_KEY_FALLBACKS),
+    )
+
+
 class RotatingKeys:
     """simplejwt's token backend, which knows one key, with the previous keys of a rotation
     (``JWT_SIGNING_KEY_FALLBACKS``) still accepted when checking.
@@ -35,6 +56,14 @@ class RotatingKeys:
     under each fallback key, so tokens signed before a rotation keep working until they expire (or the
     operator drops the key): nobody is signed out by a rotation. An expired token is expired whatever
     key signed it. simplejwt has no setting for its backend, so our token classes carry this one.
+
+    A token this process verified before, under the same keys and settings, is not verified again: every
+    request carries the same access token for its five minutes, and PyJWT's check (each segment read
+    character by character, the HMAC key vetted as JSON and PEM, the signature) was a twentieth of a request's
+    fixed cost (issue 16, docs/performance.md). Only its expiry changes with time, and it is checked on every
+    use as PyJWT checks it (``exp`` past, less the leeway: the same error); ``nbf`` and ``iat`` only ever
+    become truer. Whether the token's session still stands is checked on every request, elsewhere
+    (``sessions_app.session_state``). At most ``VERIFIED_TOKENS_KEPT`` are kept, the oldest dropped first.
     """
 
     def __getattr__(self, name):
@@ -42,6 +71,22 @@ class RotatingKeys:
         return getattr(state.token_backend, name)
 
     def decode(self, token, verify: bool = True) -> dict:
+        if not verify:
+            return self._decode(token, verify=False)
+        key = (token, _keys())
+        claims = _verified.get(key)
+        if claims is None:
+            claims = self._decode(token, verify=True)
+            if isinstance(claims.get("exp"), int | float):
+                with _verified_lock:
+                    while len(_verified) >= VERIFIED_TOKENS_KEPT:
+                        del _verified[next(iter(_verified))]
+                    _verified[key] = claims
+        elif int(claims["exp"]) <= time.time() - state.token_backend.get_leeway().total_seconds():
+            raise TokenBackendExpiredToken(_("Token is expired"))
+        return dict(claims)  # the caller's own: a Token may change its payload
+
+    def _decode(self, token, verify: bool) -> dict:
         try:
             return state.token_backend.decode(token, verify=verify)
         except TokenBackendExpiredToken:
