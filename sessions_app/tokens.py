@@ -1,6 +1,7 @@
 """simplejwt tokens bound to a ``UserSession`` through the ``sid`` claim, checked under the signing key
 and its fallbacks."""
 
+import datetime
 import threading
 import time
 from functools import cache
@@ -33,6 +34,11 @@ def _fallback_backend(key: str) -> TokenBackend:
 VERIFIED_TOKENS_KEPT = 4096
 _verified: dict[tuple, dict] = {}
 _verified_lock = threading.Lock()
+
+
+def _now() -> float:
+    """The clock PyJWT reads an expiry against."""
+    return datetime.datetime.now(datetime.UTC).timestamp()
 
 
 def _keys() -> tuple:
@@ -82,7 +88,7 @@ class RotatingKeys:
                     while len(_verified) >= VERIFIED_TOKENS_KEPT:
                         del _verified[next(iter(_verified))]
                     _verified[key] = claims
-        elif int(claims["exp"]) <= time.time() - state.token_backend.get_leeway().total_seconds():
+        elif int(claims["exp"]) <= _now() - state.token_backend.get_leeway().total_seconds():
             raise TokenBackendExpiredToken(_("Token is expired"))
         return dict(claims)  # the caller's own: a Token may change its payload
 

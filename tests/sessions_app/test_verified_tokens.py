@@ -2,7 +2,6 @@
 time, a key rotation or a revoked session ends it, and a token that differs by a character is checked anew."""
 
 from datetime import timedelta
-from types import SimpleNamespace
 
 import jwt
 import pytest
@@ -55,7 +54,7 @@ def test_a_recognised_token_expires_on_time_with_the_same_answer(api_client, use
     never_seen = bearer(api_client, str(pair["access"])).get(ME)  # expired when first seen: PyJWT's answer
 
     later = pair["access"]["exp"] + 24 * 60 * 60 + 60  # the first token's expiry, a day on
-    monkeypatch.setattr(tokens, "time", SimpleNamespace(time=lambda: later))
+    monkeypatch.setattr(tokens, "_now", lambda: later)
     recognised = bearer(api_client, access).get(ME)
     assert recognised.status_code == never_seen.status_code == 401
     assert recognised.json() == never_seen.json()
