@@ -48,8 +48,11 @@ def time_per_call(fn: Callable[[], object], *, iterations: int, repeats: int = 5
     return statistics.median(samples)
 
 
-def time_interleaved(fns: dict[str, Callable[[], object]], *, iterations: int, repeats: int = 7) -> dict[str, float]:
-    """Median seconds per call of each function, measured in alternating rounds so drift hits all alike."""
+def interleaved_rounds(
+    fns: dict[str, Callable[[], object]], *, iterations: int, repeats: int = 7
+) -> dict[str, list[float]]:
+    """Seconds per call of each function in each of ``repeats`` rounds, the functions alternating round by round
+    so that drift hits all alike."""
     for fn in fns.values():
         for _ in range(min(iterations, 200)):
             fn()
@@ -60,6 +63,12 @@ def time_interleaved(fns: dict[str, Callable[[], object]], *, iterations: int, r
             for _ in range(iterations):
                 fn()
             samples[name].append((time.perf_counter() - started) / iterations)
+    return samples
+
+
+def time_interleaved(fns: dict[str, Callable[[], object]], *, iterations: int, repeats: int = 7) -> dict[str, float]:
+    """Median seconds per call of each function, measured in alternating rounds (``interleaved_rounds``)."""
+    samples = interleaved_rounds(fns, iterations=iterations, repeats=repeats)
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
