@@ -1,4 +1,5 @@
 import datetime
+import zoneinfo
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +23,7 @@ from tasks_app.models import (
 from tasks_app.services import BULK_MAX_TASKS
 
 _datetime = serializers.DateTimeField()
+_UTC_ZONE = zoneinfo.ZoneInfo("UTC")  # ZoneInfo keeps one instance per key: Django's and DRF's UTC is this one
 _date = serializers.DateField()
 # A stored status or priority's label: a dict read per task instead of an enum's constructor.
 _STATUS_LABELS = {member.value: member.label for member in Status}
@@ -43,8 +45,13 @@ def _date_text(value) -> str | None:
 
 def _page_timezone():
     """The time zone ``_datetime_text`` writes in: the current one (DRF's lookup goes through asgiref's Local each
-    time, so a page reads it once), or None when DRF's own formatting must be used (another ``DATETIME_FORMAT``)."""
-    return _datetime.default_timezone() if _iso_8601(api_settings.DATETIME_FORMAT) else None
+    time, so a page reads it once), or None when DRF's own formatting must be used (another ``DATETIME_FORMAT``).
+    UTC is given as ``datetime.UTC``, the zone the database's timestamps are read in (``config/postgresql``), so
+    they are written as they are: the same text as converted to ``ZoneInfo("UTC")``, an offset of ``+00:00``."""
+    if not _iso_8601(api_settings.DATETIME_FORMAT):
+        return None
+    tz = _datetime.default_timezone()
+    return datetime.UTC if tz is _UTC_ZONE else tz
 
 
 def _datetime_text(value, tz) -> str | None:

@@ -254,3 +254,24 @@ def test_fast_task_representation_matches_the_declared_serializer(org, make_task
     task = task_list().get(pk=task.pk)
     generic = serializers.ModelSerializer.to_representation(TaskSerializer(), task)
     assert TaskSerializer(task).data == generic
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Paris"])
+def test_a_page_of_tasks_writes_its_times_as_the_declared_serializer_does(org, make_task, settings, zone):
+    """A page reads its time zone once (``_page_timezone``: UTC as ``datetime.UTC``, the zone timestamps are read
+    in); in UTC and in another zone, its times are the generic path's."""
+    from django.utils import timezone
+    from rest_framework import serializers
+
+    from tasks_app.selectors import task_list
+    from tasks_app.serializers import TaskSerializer
+
+    settings.TIME_ZONE = zone
+    task = make_task(due_date=datetime.date(2030, 1, 2))
+    task.completed_at = timezone.now()
+    task.save(update_fields=["completed_at"])
+    task = task_list().get(pk=task.pk)
+    generic = serializers.ModelSerializer.to_representation(TaskSerializer(), task)
+    page = TaskSerializer([task, task], many=True).data
+    assert page[0] == page[1] == generic
+    assert generic["created_at"].endswith("Z" if zone == "UTC" else ("+01:00", "+02:00"))
