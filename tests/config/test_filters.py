@@ -181,3 +181,34 @@ def test_filter_forms_share_their_fields_and_validate_each_on_its_own(rf):
     assert accepted.form.cleaned_data["status"] == ["todo"]
     assert refused.form.fields["status"] is accepted.form.fields["status"]  # shared, not deep-copied per form
     assert refused.form.fields is not accepted.form.fields
+
+
+def test_a_filter_form_cleans_only_the_filters_the_request_names(rf):
+    """An absent filter applies nothing, so its field is not in the bound form; a required one is, and refuses its
+    absence; an unbound form has them all; a parameter given empty is cleaned (and applies nothing)."""
+    import django_filters
+
+    from config.filters import FilterSet
+    from tasks_app.filters import TaskFilter
+    from tasks_app.models import Task
+
+    named = TaskFilter(data={"assignee": str(uuid.uuid4()), "status": ""}, queryset=Task.objects.all())
+    assert named.is_valid(), named.errors
+    assert set(named.form.fields) == {"assignee", "status"}
+    assert set(named.form.cleaned_data) == {"assignee", "status"}
+    assert set(TaskFilter(queryset=Task.objects.all()).form.fields) == set(TaskFilter.base_filters)
+
+    class Required(FilterSet):
+        title = django_filters.CharFilter(required=True)
+        status = django_filters.CharFilter()
+
+    absent = Required(data={"status": "x"}, queryset=Task.objects.all())
+    assert not absent.is_valid()
+    assert set(absent.errors) == {"title"}
+
+
+def test_filtering_by_one_parameter_gives_what_all_fields_cleaned_gave(org, client_as, tasks):
+    member = client_as("member")
+    assert ids(member.get(f"{API}/tasks", {"assignee": str(org.admin.pk)})) == {str(tasks["todo"].pk)}
+    assert ids(member.get(f"{API}/tasks", {"status": "done", "priority": ""})) == {str(tasks["done"].pk)}
+    assert ids(member.get(f"{API}/tasks", {"status": ""})) == {str(task.pk) for task in tasks.values()}
