@@ -46,7 +46,6 @@ import pstats
 import re
 import runpy
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -57,6 +56,7 @@ from pathlib import Path
 from benchmarks.harness import (
     describe_backends,
     interleaved_rounds,
+    medians,
     print_scale_curve,
     python_speed,
     scales_argument,
@@ -399,7 +399,7 @@ def measure(data, n_tasks: int, args, figures: dict) -> None:
             for sql in sqls:
                 print(f"    {' '.join(sql.split())[:150]}")
         rounds = interleaved_rounds(fns, iterations=args.iterations, repeats=args.repeats)
-        results = {name: statistics.median(values) for name, values in rounds.items()}
+        results = medians(rounds)
         cpu = {}
         for label in REQUESTS:
             cpu[f"{label}: in process, CPU"] = cpu_per_call(fns[f"{label}: in process"], args.iterations * 3)

@@ -66,10 +66,14 @@ def interleaved_rounds(
     return samples
 
 
+def medians(rounds: dict[str, list[float]]) -> dict[str, float]:
+    """Each function's median round of ``interleaved_rounds``."""
+    return {name: statistics.median(values) for name, values in rounds.items()}
+
+
 def time_interleaved(fns: dict[str, Callable[[], object]], *, iterations: int, repeats: int = 7) -> dict[str, float]:
     """Median seconds per call of each function, measured in alternating rounds (``interleaved_rounds``)."""
-    samples = interleaved_rounds(fns, iterations=iterations, repeats=repeats)
-    return {name: statistics.median(values) for name, values in samples.items()}
+    return medians(interleaved_rounds(fns, iterations=iterations, repeats=repeats))
 
 
 def python_speed() -> float:

@@ -28,14 +28,13 @@ from django.db.backends.postgresql import base
 from psycopg import adapt, pq
 from psycopg.types.datetime import TimestamptzLoader
 
-TIMESTAMPTZ_OID = base.TIMESTAMPTZ_OID
 _C_LOADER = adapt.AdaptersMap._get_optimised(TimestamptzLoader)  # the C class when psycopg's binary build is there
 
 
 @functools.lru_cache
 def _utc_adapters(template: adapt.AdaptersMap) -> adapt.AdaptersMap:
     """Django's adapters (``get_adapters_template``) with ``UtcTimestampLoader`` in place of its timestamp loader."""
-    djangos = template.get_loader(TIMESTAMPTZ_OID, pq.Format.TEXT)
+    djangos = template.get_loader(base.TIMESTAMPTZ_OID, pq.Format.TEXT)
 
     class UtcTimestampLoader:
         format = pq.Format.TEXT
@@ -48,7 +47,7 @@ def _utc_adapters(template: adapt.AdaptersMap) -> adapt.AdaptersMap:
             return djangos(oid, context)
 
     adapters = adapt.AdaptersMap(template)
-    adapters.register_loader(TIMESTAMPTZ_OID, UtcTimestampLoader)
+    adapters.register_loader(base.TIMESTAMPTZ_OID, UtcTimestampLoader)
     return adapters
 
 
