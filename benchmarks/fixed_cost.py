@@ -13,9 +13,9 @@ all alike:
   built environ, every middleware included. Not Django's test client, which adds work of its own (it
   copies templates and contexts off signals, handles cookies, decorates the response) that no real
   request pays; no socket either, so this is the Python cost alone;
-- **SQL**: the exact statements that request ran, captured once with ``CaptureQueriesContext`` (client-side
-  bound, as Django sends them) and replayed on a persistent connection of their own (psycopg, autocommit,
-  every row fetched): the database's own share;
+- **SQL**: the exact statements that request ran, captured once with their parameters, and replayed on a
+  persistent connection of their own (psycopg, autocommit, every row fetched), each prepared there as the API
+  prepares them (``config/statements.py``): the database's own share;
 - **through gunicorn**: the same request from outside over a keep-alive HTTP connection on loopback, to
   gunicorn run with ``config/gunicorn.conf.py`` and production settings (DEBUG off, its own Redis, JSON
   logs); ``GET /health/live`` beside it is the floor of that transport.
@@ -118,11 +118,31 @@ def captured_statements(request) -> list[str]:
     return [query["sql"] for query in captured.captured_queries]
 
 
-def sql_replayer(raw_connection, statements: list[str]):
+def sent_statements(request) -> list[tuple[str, tuple]]:
+    """The statements one run of ``request`` sent, with their parameters, as Django handed them to the driver."""
+    from django.db import connection
+
+    sent = []
+
+    def keep(execute, sql, params, many, context):
+        sent.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep):
+        request()
+    return sent
+
+
+def sql_replayer(raw_connection, statements: list[tuple[str, tuple]]):
+    """The statements, each prepared on the replaying connection (planned once, then only run): the list's
+    statements are prepared by the API too (``config/statements.py``), and this is what the database takes to
+    answer them, no more."""
+    import psycopg
+
     def go():
-        with raw_connection.cursor() as cursor:
-            for sql in statements:
-                cursor.execute(sql)
+        with psycopg.Cursor(raw_connection) as cursor:
+            for sql, params in statements:
+                cursor.execute(sql, params, prepare=True)
                 if cursor.description is not None:
                     cursor.fetchall()
 
@@ -344,7 +364,7 @@ def timed_functions(in_process, raw, server, paths, tokens) -> tuple[dict, dict]
     for label in REQUESTS:
         statements[label] = captured_statements(in_process[label])
         fns[f"{label}: in process"] = in_process[label]
-        fns[f"{label}: its SQL"] = sql_replayer(raw, statements[label])
+        fns[f"{label}: its SQL"] = sql_replayer(raw, sent_statements(in_process[label]))
         if server is not None:
             fns[f"{label}: through gunicorn"] = http_getter(server.port, paths[label], tokens[label])
     if server is not None:

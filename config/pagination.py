@@ -145,10 +145,10 @@ def _count_of(rows: QuerySet) -> int:
     Django's ``count()`` clones the query, resolves an aggregate over it and compiles the outer statement too,
     about a third of the count's CPU."""
     try:
-        _compiler, sql, params = statements.bound(rows)
+        compiler, sql, params = statements.bound(rows)
     except EmptyResultSet:  # a filter that matches nothing by itself (``__in=[]``): no statement to send
         return 0
-    with connections[rows.db].cursor() as cursor:
+    with statements.cursor(compiler) as cursor:  # prepared as the rows' statement is
         cursor.execute(f"SELECT COUNT(*) FROM ({sql}) subquery", params)  # noqa: S608 - Django's SQL, its values as parameters
         return cursor.fetchone()[0]
 

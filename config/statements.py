@@ -24,7 +24,15 @@ to send (``compiler.execute_sql()`` runs it as Django would, ``sql`` and ``param
   every request, as before. A slice's bounds are part of the shape (Django writes ``LIMIT`` and ``OFFSET`` in the
   text);
 - a learnt shape is bound: its statement with the request's values in the places found, and the compiler's
-  description of the columns (for the records and the converters), without building or compiling anything.
+  description of the columns (for the records and the converters), without building or compiling anything;
+- and, on PostgreSQL, a learnt shape whose plan does not depend on its values is sent prepared
+  (``connection.prepared_cursors()``, ``config/postgresql/base.py``): PostgreSQL plans it on a connection's first
+  runs, then keeps a plan for every value. That is a shape whose lookups are all equalities (``exact``, ``isnull``
+  of a constant, ``in`` of one value): each filter of the lists is served by an index that leads with it, in the
+  list's order, so the same plan is the best for every organization and person. A range (``due_date__lte``), an
+  ``in`` of several values, or any other lookup is planned for its values on every request, as before: a
+  date that matches no task would walk a whole organization on a plan made for the average date. ``cursor()``
+  gives the cursor for a statement around a bound one (a count), prepared alike.
 
 So a page visited once, deep in a list, never pays the two extra compiles. At most ``MAX_SHAPES`` shapes (learnt or
 seen) are kept per process, the least recently used dropped: a few kB each, the statement's text and parameters.
@@ -302,12 +310,14 @@ _COLUMNS = ("select", "klass_info", "annotation_col_map", "col_count", "has_extr
 
 
 class _Bound:
-    """A shape's statement: its SQL, its parameters with the places of the values, the compiler's columns."""
+    """A shape's statement: its SQL, its parameters with the places of the values, the compiler's columns, and
+    whether it is sent prepared."""
 
-    __slots__ = ("base", "columns", "params", "places", "sql")
+    __slots__ = ("base", "columns", "params", "places", "prepared", "sql")
 
-    def __init__(self, base, sql, params, places, columns):
+    def __init__(self, base, sql, params, places, columns, prepared):
         self.base, self.sql, self.params, self.places, self.columns = base, sql, params, places, columns
+        self.prepared = prepared
 
     def bind(self, values) -> list:
         params = list(self.params)
@@ -333,7 +343,34 @@ def _learn(queryset, sql, params, compiler):
     if places is None:
         return _UNCACHED  # a parameter made from a value but not the value itself (a LIKE pattern)
     columns = {name: getattr(compiler, name) for name in _COLUMNS}
-    return _Bound(queryset._query, sql, list(params), tuple(places), columns)
+    prepared = hasattr(connections[using], "prepared_cursors") and _same_plan_for_every_value(queryset)
+    return _Bound(queryset._query, sql, list(params), tuple(places), columns, prepared)
+
+
+# Lookups whose best plan is the same for every value, on the lists' indexes (the module's docstring).
+_EQUALITIES = {"exact", "isnull"}
+
+
+def _same_plan_for_every_value(queryset) -> bool:
+    """Whether each lookup the shape filters by is an equality: ``exact``, ``isnull`` (of a constant: it is
+    in the text) or ``in`` of one value (PostgreSQL reads ``x IN ($1)`` as ``x = $1``), or ``in`` of several on
+    the field a derived statement reads value by value (a person's organizations, merged:
+    ``config.pagination.merged_rows``, each organization's rows walked by an equality of their own)."""
+    query = queryset._query
+    # A derived operation's detail is (function, (field, offset, limit), count): merged_rows's field.
+    merged = {detail[1][0] for operation, detail in queryset._shape if operation == "derive"}
+    for operation, detail in queryset._shape:
+        if operation != "filter":
+            continue
+        for name, (kind, spec) in detail:
+            lookups, parts, _expression = query.solve_lookup_type(name)
+            lookup = lookups[-1] if lookups else "exact"
+            if lookup in _EQUALITIES:
+                continue
+            if lookup == "in" and kind in _CONTAINERS and (len(spec) == 1 or "__".join(parts) in merged):
+                continue
+            return False
+    return True
 
 
 def _key(value):
@@ -425,7 +462,32 @@ def bound(queryset: QuerySet):
     compiler = entry.base.get_compiler(using)
     for name, value in entry.columns.items():
         setattr(compiler, name, value)
+    if entry.prepared:
+        _prepare(compiler)
     return _compiled(compiler, entry.sql, params)
+
+
+def _prepare(compiler) -> None:
+    """``compiler.execute_sql()`` sends its statement on a cursor that binds on the server, so psycopg prepares it
+    (``prepared_cursors()``); ``cursor(compiler)`` gives one for a statement around it."""
+    execute_sql = compiler.execute_sql
+
+    def prepared_execute_sql(*args, **kwargs):
+        with compiler.connection.prepared_cursors():  # the cursor is made, and the statement sent, in here
+            return execute_sql(*args, **kwargs)
+
+    compiler.execute_sql = prepared_execute_sql
+    compiler.prepared = True
+
+
+def cursor(compiler):
+    """A cursor for a statement around ``compiler``'s (``SELECT COUNT(*) FROM (...)``): one that prepares when
+    the bound statement is sent prepared."""
+    connection = compiler.connection
+    if not getattr(compiler, "prepared", False):
+        return connection.cursor()
+    with connection.prepared_cursors():
+        return connection.cursor()
 
 
 def _compiled(compiler, sql=None, params=None):

@@ -1,5 +1,5 @@
-"""Django's PostgreSQL backend: its per-request health check answered by the connection's socket when it can be, and
-timestamps read by psycopg's C loader.
+"""Django's PostgreSQL backend: its per-request health check answered by the connection's socket when it can be,
+timestamps read by psycopg's C loader, and statements that are the same for every value sent prepared.
 
 With ``CONN_HEALTH_CHECKS`` (persistent connections, ``config/settings/core.py``), Django sends ``SELECT 1`` before
 the first statement of every request that reuses a connection: a round trip to PostgreSQL per request, a third of
@@ -18,13 +18,25 @@ Python (a page of tasks reads 40-60 of them: issue 16's fixed cost). With ``USE_
 project's settings), the connection's ``TimeZone`` is UTC (Django sets it when it connects) and the C loader gives the
 very same values, in ``datetime.timezone.utc``. ``UtcTimestampLoader`` stands where Django's loader stood and makes
 the C loader for a connection in UTC, Django's otherwise (a session that ran ``SET TIME ZONE``).
+
+Django binds every statement's values on the client (``ClientCursor``): PostgreSQL parses and plans each one anew.
+For a page of tasks that planning costs more than running it (0.2-0.3 ms a statement: the task table has a dozen
+indexes to weigh). Inside ``prepared_cursors()``, the connection's new cursors bind on the server instead
+(psycopg's ``Cursor``), and psycopg prepares a statement the ``prepare_threshold``-th time the connection sends it;
+PostgreSQL then plans it for its first five runs and, when a plan for any value costs no more, keeps that plan
+(``plan_cache_mode``). ``config.statements`` asks for it only for the statements whose best plan is the same for
+every value they are sent (docs/performance.md, "The sixth round"). ``prepare_threshold`` ``None``
+(``DB_PREPARED_STATEMENTS=false``, for a pooler in transaction mode, which cannot keep a session's prepared
+statements) makes ``prepared_cursors()`` change nothing.
 """
 
+import contextlib
 import datetime
 import functools
 import select
 
-from django.db.backends.postgresql import base
+import psycopg
+from django.db.backends.postgresql import base, operations
 from psycopg import adapt, pq
 from psycopg.types.datetime import TimestamptzLoader
 
@@ -51,7 +63,40 @@ def _utc_adapters(template: adapt.AdaptersMap) -> adapt.AdaptersMap:
     return adapters
 
 
+class DatabaseOperations(operations.DatabaseOperations):
+    def last_executed_query(self, cursor, sql, params):
+        """The statement with its values, for a cursor binding on the server too (Django reads the client's text,
+        which such a cursor does not have: its statement holds ``$1``)."""
+        if isinstance(cursor, psycopg.ClientCursor):
+            return super().last_executed_query(cursor, sql, params)
+        try:
+            return self.compose_sql(sql, params)
+        except psycopg.errors.DataError:
+            return None
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    ops_class = DatabaseOperations
+    _preparing = 0  # depth of prepared_cursors()
+
+    @contextlib.contextmanager
+    def prepared_cursors(self):
+        """New cursors bind their values on the server, so psycopg may prepare their statements (the module's
+        docstring). Statements of this connection only: the wrapper is the thread's own."""
+        self._preparing += 1
+        try:
+            yield
+        finally:
+            self._preparing -= 1
+
+    def create_cursor(self, name=None):
+        if name or not self._preparing or self.connection.prepare_threshold is None:
+            return super().create_cursor(name)
+        cursor = psycopg.Cursor(self.connection)
+        if self.timezone != self.connection.adapters.get_loader(base.TIMESTAMPTZ_OID, pq.Format.TEXT).timezone:
+            base.register_tzloader(self.timezone, cursor)  # as Django's create_cursor does
+        return cursor
+
     def get_connection_params(self):
         params = super().get_connection_params()
         if self.timezone is datetime.UTC and _C_LOADER is not TimestamptzLoader:

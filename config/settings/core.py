@@ -135,6 +135,9 @@ def _database() -> dict:
     # Django's backend, its health check first asking the connection's socket (config/postgresql/base.py).
     database["ENGINE"] = "config.postgresql"
     options.setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5))
+    # The list statements that are the same for every value are prepared, the fifth time a connection sends one
+    # (config/statements.py); no other statement is, whatever the threshold (they are bound on the client).
+    options.setdefault("prepare_threshold", 5 if env.bool("DB_PREPARED_STATEMENTS", default=True) else None)
     return database
 
 

@@ -1,9 +1,29 @@
 import pytest
+from django.db import connection
 
+from config import statements
 from tasks_app.models import Priority, Status, Task
 from tasks_app.services import task_create
 
 TASKS = "/api/v1/tasks"
+
+
+def forget_prepared_statements() -> None:
+    """No shape learnt and nothing prepared on this connection (``config.statements``): a test's lists are learnt
+    and prepared anew."""
+    statements.clear()
+    connection.ensure_connection()
+    connection.connection.execute("DEALLOCATE ALL")
+    connection.connection._prepared.clear()  # psycopg's record of what it prepared
+
+
+def prepared_on_tasks() -> dict[str, str]:
+    """``{statement: name}`` of the statements on tasks psycopg prepared on this connection (PostgreSQL)."""
+    rows = connection.connection.execute(
+        "SELECT statement, name FROM pg_prepared_statements WHERE NOT from_sql AND statement LIKE %s",
+        ["%tasks_app_task%"],
+    ).fetchall()
+    return dict(rows)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ page of a filter or the bounded count stops using its index, or starts sorting o
 """
 
 import json
+import re
 
 import pytest
 from django.db import connection
@@ -15,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import User
 from organizations.models import Organization, Role
 from tests.factories import MembershipFactory, OrganizationFactory, make_org_with_roles
-from tests.tasks_app.conftest import TASKS
+from tests.tasks_app.conftest import TASKS, forget_prepared_statements, prepared_on_tasks
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -139,16 +140,17 @@ def assert_no_table_scan_or_big_sort(plan: dict):
             assert node["Plan Rows"] <= 1000, f"a sort of {node['Plan Rows']} rows: {json.dumps(plan)[:2000]}"
 
 
-@pytest.mark.parametrize(
-    ("query", "index"),
-    [
-        ({}, "task_org_created_idx"),
-        ({"status": "done"}, "task_org_status_created_idx"),
-        ({"priority": "high"}, "task_org_priority_created_idx"),
-        ({"assignee": "{admin}"}, "task_org_assignee_created_idx task_assignee_created_idx"),
-        ({"created_by": "{admin}"}, "task_org_creator_created_idx"),
-    ],
-)
+# Each documented filter of one value and the indexes that give its first page in order.
+FILTER_INDEXES = [
+    ({}, "task_org_created_idx"),
+    ({"status": "done"}, "task_org_status_created_idx"),
+    ({"priority": "high"}, "task_org_priority_created_idx"),
+    ({"assignee": "{admin}"}, "task_org_assignee_created_idx task_assignee_created_idx"),
+    ({"created_by": "{admin}"}, "task_org_creator_created_idx"),
+]
+
+
+@pytest.mark.parametrize(("query", "index"), FILTER_INDEXES)
 def test_the_first_page_of_each_filter_walks_its_index(big, client_as, query, index):
     query = {key: value.format(admin=big.admin.pk, member=big.member.pk) for key, value in query.items()}
     (plan,) = plans_of(client_as("member"), TASKS, query)  # one organization
@@ -158,8 +160,66 @@ def test_the_first_page_of_each_filter_walks_its_index(big, client_as, query, in
     assert_no_table_scan_or_big_sort(plan)
 
 
-def test_the_first_page_of_a_person_in_two_organizations_walks_each_ones_index(big, client_as):
-    (plan,) = plans_of(client_as("viewer"), TASKS)
+def generic_plans_of(client, path, query=None) -> dict[str, dict]:
+    """The plans PostgreSQL keeps for every value (``plan_cache_mode = force_generic_plan``) of the statements on
+    tasks one request sent prepared, once the list was asked often enough to be prepared
+    (``config.statements``): ``{"page": plan, "count": plan}``."""
+    forget_prepared_statements()
+    for _ in range(8):  # learnt on the second, prepared on the fifth time it is sent bound
+        assert client.get(path, query).status_code == 200
+    sent = []
+
+    def keep(execute, sql, params, many, context):
+        sent.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep):
+        assert client.get(path, query).status_code == 200
+    prepared = prepared_on_tasks()
+    plans = {}
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        for sql, params in sent:
+            as_sent = _numbered(sql)
+            if as_sent in prepared:
+                placeholders = ", ".join(["%s"] * len(params))
+                cursor.execute(f"EXPLAIN (FORMAT JSON) EXECUTE {prepared[as_sent]}({placeholders})", params)
+                kind = "count" if sql.startswith("SELECT COUNT(*)") else "page"
+                plans[kind] = _json(cursor.fetchone()[0])[0]["Plan"]
+        cursor.execute("SET LOCAL plan_cache_mode = auto")
+    return plans
+
+
+def _numbered(sql: str) -> str:
+    """Django's SQL as psycopg sends it bound on the server: ``%s`` numbered ``$1``, ``$2``..., ``%%`` as ``%``."""
+    numbers = iter(range(1, sql.count("%s") + 1))
+    return re.sub(r"%[s%]", lambda match: "%" if match.group() == "%%" else f"${next(numbers)}", sql)
+
+
+@pytest.mark.parametrize(("query", "index"), FILTER_INDEXES)
+def test_the_prepared_first_page_of_each_filter_walks_its_index_whatever_the_value(big, client_as, query, index):
+    """A statement prepared is planned once for every value: that plan must be the index walk too, or a value
+    unlike the average one would get a plan made for another (config/statements.py)."""
+    query = {key: value.format(admin=big.admin.pk) for key, value in query.items()}
+    plans = generic_plans_of(client_as("member"), TASKS, query)
+    assert set(plans) == {"page", "count"}, plans
+    page = plans["page"]
+    assert page["Node Type"] == "Limit"
+    walked = {name for kind, name in task_scans(page) if kind in ("Index Scan", "Index Only Scan")}
+    assert walked & set(index.split()), page
+    assert_no_table_scan_or_big_sort(page)
+    (limit,) = [node for node in nodes(plans["count"]) if node["Node Type"] == "Limit"]
+    assert task_scans(limit), plans["count"]
+
+
+@pytest.mark.parametrize("prepared", [False, True])
+def test_the_first_page_of_a_person_in_two_organizations_walks_each_ones_index(big, client_as, prepared):
+    if prepared:  # its plan for every value: the count, ``organization_id IN (...)``, is planned per request
+        plans = generic_plans_of(client_as("viewer"), TASKS)
+        assert set(plans) == {"page"}, plans
+        plan = plans["page"]
+    else:
+        (plan,) = plans_of(client_as("viewer"), TASKS)
     scans = task_scans(plan)
     # One walk of the index, run for each organization: a nested loop over the organizations' array (a
     # function scan of UNNEST) with the walk on its inner side (LATERAL: config.pagination.merged_rows).
