@@ -14,6 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
+from benchmarks.fixed_cost import sent_statements
 from organizations.models import Organization, Role
 from tests.factories import MembershipFactory, OrganizationFactory, make_org_with_roles
 from tests.tasks_app.conftest import TASKS, forget_prepared_statements, prepared_on_tasks
@@ -167,14 +168,9 @@ def generic_plans_of(client, path, query=None) -> dict[str, dict]:
     forget_prepared_statements()
     for _ in range(8):  # learnt on the second, prepared on the fifth time it is sent bound
         assert client.get(path, query).status_code == 200
-    sent = []
-
-    def keep(execute, sql, params, many, context):
-        sent.append((sql, params))
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(keep):
-        assert client.get(path, query).status_code == 200
+    responses = []
+    sent = sent_statements(lambda: responses.append(client.get(path, query)))
+    assert responses[0].status_code == 200
     prepared = prepared_on_tasks()
     plans = {}
     with connection.cursor() as cursor:
