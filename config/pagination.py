@@ -39,23 +39,25 @@ class StandardPagination(BoundedPages, PageNumberPagination):
     a longer one is counted up to ``API_EXACT_COUNT_LIMIT`` rows (or just past the page, deeper in): below
     that ``total`` is exact, above it ``total`` is that bound and ``total_exact`` is false.
 
-    A view may read its rows its own way (``view.paginate_rows(queryset, offset, limit)``): the task list of
-    a person in several organizations merges each organization's first rows (``organizations.viewsets``).
+    A view may read and count its rows its own way (``view.paginate_rows(queryset, offset, limit)``,
+    ``view.count_rows(queryset, limit)``): the task list of a person in several organizations merges each
+    organization's first rows, and counts each organization's rows apart (``organizations.viewsets``).
     """
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
+        self.count = getattr(view, "count_rows", None)
         size = self.get_page_size(request)
         number = self.page_number(request, queryset, size)
         rows, self.pagination = paginate(
-            queryset, number=number, size=size, read=getattr(view, "paginate_rows", None) or _rows
+            queryset, number=number, size=size, read=getattr(view, "paginate_rows", None) or _rows, count=self.count
         )
         return rows
 
     def page_number(self, request, queryset, size) -> int:
         value = request.query_params.get(self.page_query_param) or "1"
         if value in self.last_page_strings:
-            total, exact = bounded_count(queryset, at_least=0)
+            total, exact = bounded_count(queryset, at_least=0, count=self.count)
             if not exact:
                 raise NotFound(
                     detail=f"The last page of a list of more than {total} rows is not known: follow has_next.",
@@ -100,9 +102,10 @@ class StandardPagination(BoundedPages, PageNumberPagination):
         }
 
 
-def paginate(queryset, *, number: int, size: int, read=None) -> tuple[list, dict]:
+def paginate(queryset, *, number: int, size: int, read=None, count=None) -> tuple[list, dict]:
     """Page ``number`` of ``queryset`` and the envelope's ``pagination``; a page past the end is a 404
-    ``invalid_page``. ``read(queryset, offset, limit)`` reads the rows (a slice by default)."""
+    ``invalid_page``. ``read(queryset, offset, limit)`` reads the rows (a slice by default), ``count(queryset,
+    limit)`` counts them up to ``limit`` (``count_rows`` by default)."""
     offset = (number - 1) * size
     rows = list((read or _rows)(queryset, offset, size + 1))
     if not rows and number > 1:
@@ -110,7 +113,7 @@ def paginate(queryset, *, number: int, size: int, read=None) -> tuple[list, dict
     has_next = len(rows) > size
     rows = rows[:size]
     if has_next:
-        total, exact = bounded_count(queryset, at_least=offset + size + 1)
+        total, exact = bounded_count(queryset, at_least=offset + size + 1, count=count)
     else:
         total, exact = offset + len(rows), True
     return rows, {
@@ -128,15 +131,27 @@ def _rows(queryset, offset: int, limit: int):
     return queryset[offset : offset + limit]
 
 
-def bounded_count(queryset, *, at_least: int) -> tuple[int, bool]:
+def bounded_count(queryset, *, at_least: int, count=None) -> tuple[int, bool]:
     """``(total, exact)``: the rows of ``queryset`` counted up to ``API_EXACT_COUNT_LIMIT`` (at least
-    ``at_least``), ``SELECT COUNT(*) FROM (... LIMIT bound + 1)``; past the bound, ``(bound, False)``."""
+    ``at_least``), ``SELECT COUNT(*) FROM (... LIMIT bound + 1)``; past the bound, ``(bound, False)``.
+    ``count(queryset, limit)`` counts (``count_rows`` by default)."""
     bound = max(settings.API_EXACT_COUNT_LIMIT, at_least)
-    if isinstance(queryset, QuerySet):
-        counted = _count_of(queryset.order_by().values("pk")[: bound + 1])
-    else:  # a list that slices and counts as a queryset does (a task's activity: ``TaskActivityList``)
-        counted = min(queryset.count(), bound + 1)
+    counted = (count or count_rows)(queryset, bound + 1)
     return (counted, True) if counted <= bound else (bound, False)
+
+
+def count_rows(queryset, limit: int) -> int:
+    """The rows of ``queryset``, counted up to ``limit``: in the list's order when that makes the count a walk of
+    one index whatever the values, so it is prepared (``config.statements.prepares``), in no order otherwise (the
+    database then reads them whichever way is cheapest for these values)."""
+    if isinstance(queryset, statements.ShapedQuerySet):
+        ordered = queryset.values("pk")[:limit]
+        if statements.prepares(ordered):
+            return _count_of(ordered)
+    if isinstance(queryset, QuerySet):
+        return _count_of(queryset.order_by().values("pk")[:limit])
+    # A list that slices and counts as a queryset does (a task's activity: ``TaskActivityList``).
+    return min(queryset.count(), limit)
 
 
 def _count_of(rows: QuerySet) -> int:
@@ -144,12 +159,19 @@ def _count_of(rows: QuerySet) -> int:
     subquery``) around the statement of ``rows`` compiled once (or bound from its shape: ``config.statements``):
     Django's ``count()`` clones the query, resolves an aggregate over it and compiles the outer statement too,
     about a third of the count's CPU."""
+    return _count_around(rows, "SELECT COUNT(*) FROM ({}) subquery", lambda params: params)
+
+
+def _count_around(rows: QuerySet, template: str, parameters) -> int:
+    """``COUNT(*)`` of a statement around that of ``rows`` (``template`` holds it as ``{}``; ``parameters(params)``
+    gives the whole statement's from those of ``rows``), on a cursor that prepares it when the statement of
+    ``rows`` is sent prepared (``config.statements``)."""
     try:
         compiler, sql, params = statements.bound(rows)
     except EmptyResultSet:  # a filter that matches nothing by itself (``__in=[]``): no statement to send
         return 0
-    with statements.cursor(compiler) as cursor:  # prepared as the rows' statement is
-        cursor.execute(f"SELECT COUNT(*) FROM ({sql}) subquery", params)  # noqa: S608 - Django's SQL, its values as parameters
+    with statements.cursor(compiler) as cursor:
+        cursor.execute(template.format(sql), parameters(params))  # Django's SQL, its values as parameters
         return cursor.fetchone()[0]
 
 
@@ -238,6 +260,43 @@ def _merged(queryset, field: str, offset: int, limit: int, values: list):
         [values, *params, limit, offset],
     )
     return queryset.filter(pk__in=ids)
+
+
+def merged_count(queryset, *, field: str, values, limit: int) -> int:
+    """``count_rows(queryset, limit)`` for a queryset spread over several ``field`` values (a person's
+    organizations), counted as ``merged_rows`` reads a page: at most ``limit`` rows of each value, each read by an
+    equality of its own (a ``LATERAL`` join over the array of values), the total cut at ``limit``.
+
+    ``organization_id IN (a, b, c)`` is best counted by a plan that depends on how big those organizations are
+    (an index for small ones, the table for a person whose organizations hold most of it), so it cannot be
+    prepared once for every person; each organization's rows walked in the list's order along its index are one
+    plan whatever the organization, so this count is prepared as the page is when an index gives that order
+    (``config.statements.prepares``). Where the database has no ``LATERAL`` (SQLite), the plain count."""
+    values = list(values)
+    if len(values) < 2 or connections[queryset.db].vendor != "postgresql":
+        return count_rows(queryset, limit)
+    part = _counted_part_of(queryset, field, limit, values)
+    if not statements.prepares(part):  # then in no order: each organization's rows read the cheapest way
+        part = _counted_part_of(queryset.order_by(), field, limit, values)
+    array_type = _db_type(queryset.model, field, connections[queryset.db])
+    template = (
+        f'SELECT COUNT(*) FROM (SELECT 1 FROM UNNEST(%s::{array_type}[]) AS "merge_values"("value") '  # noqa: S608
+        'CROSS JOIN LATERAL ({}) AS "merged" LIMIT %s) subquery'
+    )
+    return _count_around(part, template, lambda params: [values, *params, limit])
+
+
+def _counted_part_of(queryset, field: str, limit: int, values: list):
+    """``merged_count``'s statement for one value, recorded when ``queryset`` is shaped (bound once learnt)."""
+    if isinstance(queryset, statements.ShapedQuerySet):
+        return queryset.derived(_counted_part, (field, limit), values)
+    return _counted_part(queryset, field, limit, values)
+
+
+def _counted_part(queryset, field: str, limit: int, values: list):
+    """The first ``limit`` rows of ``queryset`` (in its order) whose ``field`` is the value the ``LATERAL`` join
+    gives (``values`` are the join's, not this statement's)."""
+    return queryset.filter(**{field: RawSQL('"merge_values"."value"', ())}).values("pk")[:limit]
 
 
 def _db_type(model, path: str, connection) -> str:

@@ -27,12 +27,14 @@ to send (``compiler.execute_sql()`` runs it as Django would, ``sql`` and ``param
   description of the columns (for the records and the converters), without building or compiling anything;
 - and, on PostgreSQL, a learnt shape whose plan does not depend on its values is sent prepared
   (``connection.prepared_cursors()``, ``config/postgresql/base.py``): PostgreSQL plans it on a connection's first
-  runs, then keeps a plan for every value. That is a shape whose lookups are all equalities (``exact``, ``isnull``
-  of a constant, ``in`` of one value): each filter of the lists is served by an index that leads with it, in the
-  list's order, so the same plan is the best for every organization and person. A range (``due_date__lte``), an
-  ``in`` of several values, or any other lookup is planned for its values on every request, as before: a
-  date that matches no task would walk a whole organization on a plan made for the average date. ``cursor()``
-  gives the cursor for a statement around a bound one (a count), prepared alike.
+  runs, then keeps one plan for every value. That is a sliced statement whose filters are all equalities on the
+  model's own columns (``exact``, ``isnull`` of a constant, ``in`` of one value), with an index of the model that
+  leads with those columns and then the statement's ordering (``prepares()``): its rows are that index walked in
+  order and stopped at the slice's end, whatever the organization or person. Anything else is planned for its
+  values on every request, as before: a date range, several values, an ordering no index gives, or a count in no
+  order may each be best read another way for another value (a count stopping at the first rows a scan of the
+  table finds is cheap for a big organization and reads the whole table for a small one). ``cursor()`` gives the
+  cursor for a statement around a bound one (a count), prepared alike.
 
 So a page visited once, deep in a list, never pays the two extra compiles. At most ``MAX_SHAPES`` shapes (learnt or
 seen) are kept per process, the least recently used dropped: a few kB each, the statement's text and parameters.
@@ -343,34 +345,101 @@ def _learn(queryset, sql, params, compiler):
     if places is None:
         return _UNCACHED  # a parameter made from a value but not the value itself (a LIKE pattern)
     columns = {name: getattr(compiler, name) for name in _COLUMNS}
-    prepared = hasattr(connections[using], "prepared_cursors") and _same_plan_for_every_value(queryset)
+    prepared = prepares(queryset)
     return _Bound(queryset._query, sql, list(params), tuple(places), columns, prepared)
 
 
-# Lookups whose best plan is the same for every value, on the lists' indexes (the module's docstring).
-_EQUALITIES = {"exact", "isnull"}
+def prepares(queryset) -> bool:
+    """Whether ``queryset``'s statement is sent prepared once its shape is learnt: a shaped queryset, on a backend
+    that prepares (``config/postgresql``), whose plan is the same for every value (``_walks_one_index``)."""
+    if not (isinstance(queryset, ShapedQuerySet) and queryset._shape):
+        return False
+    if not hasattr(connections[queryset.db], "prepared_cursors"):
+        return False
+    key = (id(queryset._query), queryset._shape)
+    known = _pinned.get(key)
+    if known is None or known[0] is not queryset._query:
+        known = (queryset._query, _walks_one_index(queryset))
+        with _lock:
+            if len(_pinned) >= MAX_SHAPES:
+                _pinned.clear()
+            _pinned[key] = known
+    return known[1]
 
 
-def _same_plan_for_every_value(queryset) -> bool:
-    """Whether each lookup the shape filters by is an equality: ``exact``, ``isnull`` (of a constant: it is
-    in the text) or ``in`` of one value (PostgreSQL reads ``x IN ($1)`` as ``x = $1``), or ``in`` of several on
-    the field a derived statement reads value by value (a person's organizations, merged:
-    ``config.pagination.merged_rows``, each organization's rows walked by an equality of their own)."""
-    query = queryset._query
-    # A derived operation's detail is (function, (field, offset, limit), count): merged_rows's field.
-    merged = {detail[1][0] for operation, detail in queryset._shape if operation == "derive"}
+_pinned: dict = {}  # (id of the base query, shape) -> (the base query, whether its plan is pinned)
+
+
+def _walks_one_index(queryset) -> bool:
+    """Whether the best plan of the shape's statement is one walk of an index whatever the values: its filters are
+    all equalities on the model's own columns (``exact``, ``in`` of one value, or ``in`` of several on the field a
+    derived statement reads value by value; ``isnull`` is a constant, in the text), an index of the model leads with
+    those columns followed by the statement's ordering, and the statement is sliced. Such a statement's rows are
+    that index walked in order and stopped at the slice's end, for any organization or person. Anything else may
+    be best read another way for other values (a count stopping at the first rows a scan of the table finds, which
+    for a small organization is the whole table; a sort of every matching row), so it is planned for its values."""
+    model = queryset.model
+    # A derived operation's detail is (function, (field, ...), count): the field it reads value by value, sliced.
+    merged = {_column(model, detail[1][0]) for operation, detail in queryset._shape if operation == "derive"}
+    ordering, sliced = (), bool(merged)
+    for operation, detail in queryset._shape:
+        if operation == "order_by":
+            ordering = detail
+        elif operation == "slice":
+            sliced = detail[1] is not None
+    equal = _equalities(queryset, merged)
+    return equal is not None and sliced and bool(ordering) and _an_index_serves(model, equal, ordering)
+
+
+def _equalities(queryset, merged: set) -> set | None:
+    """The columns the shape's filters (and ``merged``) hold equal to one value, or None if a filter is anything
+    else."""
+    query, model = queryset._query, queryset.model
+    equal = set(merged)
     for operation, detail in queryset._shape:
         if operation != "filter":
             continue
         for name, (kind, spec) in detail:
             lookups, parts, _expression = query.solve_lookup_type(name)
             lookup = lookups[-1] if lookups else "exact"
-            if lookup in _EQUALITIES:
+            column = _column(model, "__".join(parts))
+            if lookup == "isnull" and kind == "constant":
                 continue
-            if lookup == "in" and kind in _CONTAINERS and (len(spec) == 1 or "__".join(parts) in merged):
-                continue
-            return False
-    return True
+            several = kind in _CONTAINERS and len(spec) > 1
+            if column is None or lookup not in ("exact", "in") or (several and column not in merged):
+                return None
+            equal.add(column)
+    return equal
+
+
+def _an_index_serves(model, equal: set, ordering) -> bool:
+    """Whether an index of ``model`` leads with the columns ``equal`` (in any order), then ``ordering``'s columns in
+    its order (or all reversed)."""
+    order = [(name.startswith("-"), _column(model, name.lstrip("-"))) for name in ordering]
+    for index in model._meta.indexes:
+        fields = [(name.startswith("-"), _column(model, name.lstrip("-"))) for name in index.fields]
+        head, tail = fields[: len(equal)], fields[len(equal) : len(equal) + len(order)]
+        if len(head) != len(equal) or {column for _descending, column in head} != equal:
+            continue
+        if [column for _descending, column in tail] != [column for _descending, column in order]:
+            continue
+        directions, wanted = [descending for descending, _ in tail], [descending for descending, _ in order]
+        if directions == wanted or [not descending for descending in directions] == wanted:
+            return True
+    return False
+
+
+def _column(model, path: str) -> str | None:
+    """The name of the model's own field ``path`` names (``organization_id`` and ``organization`` alike, ``pk``),
+    or None for a path through a relation or an annotation."""
+    if "__" in path:
+        return None
+    if path == "pk":
+        return model._meta.pk.name
+    try:
+        return model._meta.get_field(path).name
+    except Exception:  # FieldDoesNotExist: an annotation
+        return None
 
 
 def _key(value):

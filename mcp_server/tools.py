@@ -23,7 +23,7 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from config import statements
 from config.credentials import credential_organization_ids
-from config.pagination import merged_rows, paginate
+from config.pagination import merged_count, merged_rows, paginate
 from mcp_server import access
 from mcp_server.server import as_tool
 from notifications import selectors as notification_selectors
@@ -81,9 +81,9 @@ EDIT = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_
 # --- Helpers ---------------------------------------------------------------------------------
 
 
-def _page(queryset, serializer, *, page: int, page_size: int, read=None) -> dict:
+def _page(queryset, serializer, *, page: int, page_size: int, read=None, count=None) -> dict:
     """One page as the REST API shapes it (``config.pagination.paginate``): ``{"data": [...], "pagination": {...}}``."""
-    rows, pagination = paginate(queryset, number=page, size=min(page_size, MAX_PAGE_SIZE), read=read)
+    rows, pagination = paginate(queryset, number=page, size=min(page_size, MAX_PAGE_SIZE), read=read, count=count)
     return {"data": [serializer(item) for item in rows], "pagination": pagination}
 
 
@@ -195,7 +195,10 @@ def list_tasks(  # noqa: PLR0913
     def read(queryset, offset, limit):  # each organization's first rows, merged (as GET /tasks reads them)
         return merged_rows(queryset, field="organization", values=organization_ids, offset=offset, limit=limit)
 
-    return _page(tasks, _task, page=page, page_size=page_size, read=read)
+    def count(queryset, limit):  # and counted organization by organization
+        return merged_count(queryset, field="organization", values=organization_ids, limit=limit)
+
+    return _page(tasks, _task, page=page, page_size=page_size, read=read, count=count)
 
 
 def search_tasks(

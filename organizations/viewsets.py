@@ -61,7 +61,7 @@ from config.conditional import PreconditionMixin
 from config.credentials import credential_organization_ids, is_delegated
 from config.errors import Forbidden
 from config.filters import MultipleValuesWidget
-from config.pagination import merged_rows
+from config.pagination import count_rows, merged_count, merged_rows
 from config.permissions import TokenScope
 from mfa import selectors as mfa_selectors
 from organizations import access_cache
@@ -233,14 +233,30 @@ class OrganizationScopedMixin(PreconditionMixin):
         """The rows of a page (``config.pagination``): a top-level list of the caller's organizations is read
         as each organization's first rows merged, which walks each one's index in order instead of sorting
         every row of them all (``config.pagination.merged_rows``)."""
+        ids = self.merged_organization_ids(queryset)
+        if ids is None:
+            return queryset[offset : offset + limit]
+        return merged_rows(queryset, field=self.organization_field, values=ids, offset=offset, limit=limit)
+
+    def count_rows(self, queryset, limit: int) -> int:
+        """The rows of the list counted up to ``limit`` (``config.pagination``): those of a top-level list of the
+        caller's organizations are counted organization by organization (``config.pagination.merged_count``)."""
+        ids = self.merged_organization_ids(queryset)
+        if ids is None:
+            return count_rows(queryset, limit)
+        return merged_count(queryset, field=self.organization_field, values=ids, limit=limit)
+
+    def merged_organization_ids(self, queryset) -> list | None:
+        """The organizations a top-level list of the caller's is read and counted one by one in (those
+        ``?organization=`` names, when it names some), or None for any other list."""
         ids = getattr(self, "scoped_organization_ids", None)
         model = getattr(queryset, "model", None)  # a list may be no queryset (a task's activity)
         if ids is None or self.organization_field is None or model is not self.get_queryset().model:
-            return queryset[offset : offset + limit]
+            return None
         asked = self.organizations_asked()
         if asked is not None:
             ids = [pk for pk in ids if pk in asked]  # ?organization= narrows the merge to those it names
-        return merged_rows(queryset, field=self.organization_field, values=ids, offset=offset, limit=limit)
+        return ids
 
     def organizations_asked(self) -> set | None:
         """The organizations ``?organization=`` names (already validated by the list's filter), or None. Read

@@ -204,16 +204,21 @@ def test_the_prepared_first_page_of_each_filter_walks_its_index_whatever_the_val
     walked = {name for kind, name in task_scans(page) if kind in ("Index Scan", "Index Only Scan")}
     assert walked & set(index.split()), page
     assert_no_table_scan_or_big_sort(page)
-    (limit,) = [node for node in nodes(plans["count"]) if node["Node Type"] == "Limit"]
-    assert task_scans(limit), plans["count"]
+    # The count walks the same index in the list's order, stopped at its bound: never a scan of the table that a
+    # plan made for the average organization would stop early in, and a small one would read whole.
+    count = plans["count"]
+    walked = {name for kind, name in task_scans(count) if kind in ("Index Scan", "Index Only Scan")}
+    assert walked & set(index.split()), count
+    assert_no_table_scan_or_big_sort(count)
 
 
 @pytest.mark.parametrize("prepared", [False, True])
 def test_the_first_page_of_a_person_in_two_organizations_walks_each_ones_index(big, client_as, prepared):
-    if prepared:  # its plan for every value: the count, ``organization_id IN (...)``, is planned per request
+    if prepared:  # its plan for every value
         plans = generic_plans_of(client_as("viewer"), TASKS)
-        assert set(plans) == {"page"}, plans
+        assert set(plans) == {"page", "count"}, plans
         plan = plans["page"]
+        assert_each_organization_walked(plans["count"], "task_org_created_idx")
     else:
         (plan,) = plans_of(client_as("viewer"), TASKS)
     scans = task_scans(plan)
@@ -233,6 +238,28 @@ def test_the_first_page_of_a_person_in_two_organizations_walks_each_ones_index(b
     assert len(walks) == 1, scans
     assert_no_table_scan_or_big_sort(plan)
     assert "tasks_app_task_pkey" in {index for _, index in scans}  # then the page's rows, by id
+
+
+def assert_each_organization_walked(plan: dict, index: str) -> None:
+    """A nested loop over the organizations' array (a function scan of UNNEST) walking ``index`` for each, the
+    walk bounded (a Limit), no sort and no scan of the table (``config.pagination.merged_count``)."""
+    (loop,) = [
+        node
+        for node in nodes(plan)
+        if node["Node Type"] == "Nested Loop"
+        and any(child["Node Type"] == "Function Scan" for child in node.get("Plans", []))
+    ]
+    assert any(node["Node Type"] == "Limit" for node in nodes(loop)), plan
+    walked = {name for kind, name in task_scans(loop) if kind in ("Index Scan", "Index Only Scan")}
+    assert walked == {index}, plan
+    assert_no_table_scan_or_big_sort(plan)
+
+
+def test_the_count_of_a_person_in_two_organizations_walks_each_ones_index(big, client_as):
+    """Counted organization by organization, each bounded: never ``organization_id IN (...)`` over both."""
+    plan = count_plan_of(client_as("viewer"), TASKS)
+    assert plan["Node Type"] == "Aggregate"
+    assert_each_organization_walked(plan, "task_org_created_idx")
 
 
 def test_assigned_to_me_across_organizations_walks_an_index_of_each(big, client_as):
