@@ -87,3 +87,19 @@ def test_every_page_costs_the_same_queries(person_in_three, django_assert_num_qu
         assert client.get(TASKS, {"page_size": 3}).status_code == 200
     with django_assert_num_queries(len(first)):
         assert client.get(TASKS, {"page_size": 3, "page": 5}).status_code == 200
+
+
+@pytest.mark.parametrize("limit", [5, 12, 19, 20, 1000])
+@pytest.mark.parametrize("query", [{}, {"status": "done"}, {"due_before": "2030-01-02"}])
+def test_the_merged_count_is_the_plain_count_up_to_its_bound(person_in_three, settings, limit, query):
+    """Counted organization by organization (``config.pagination.merged_count``, PostgreSQL; the plain count on
+    SQLite): the same ``total`` and ``total_exact`` as counting them all at once."""
+    from tasks_app.filters import TaskFilter
+
+    settings.API_EXACT_COUNT_LIMIT = limit
+    client, organization_ids = person_in_three
+    plain = TaskFilter(query, queryset=Task.objects.filter(organization_id__in=organization_ids)).qs.count()
+    body = client.get(TASKS, {**query, "page_size": 2}).json()
+    assert plain > 2  # a next page: the list is counted
+    expected = {"total": min(plain, limit), "total_exact": plain <= limit}
+    assert {key: body["pagination"][key] for key in expected} == expected
