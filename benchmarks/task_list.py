@@ -284,11 +284,11 @@ def run(scales: list[int], cases: list[str], repeats: int, deleted_percent: int 
         print(f"{meaning}, at {largest:,} tasks, worst case ({worst[1]}): {worst[0]:.2f}x")
 
 
-def main(argv=None, *, cases: tuple[str, ...] = CASES):
+def main(argv=None, *, cases: tuple[str, ...] = CASES, repeats: int = 5):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     scales_argument(parser)
     parser.add_argument("--cases", default=",".join(cases), help=f"some of {', '.join(CASES)}")
-    parser.add_argument("--repeats", type=int, default=5, help="interleaved rounds (the median is shown)")
+    parser.add_argument("--repeats", type=int, default=repeats, help="interleaved rounds (the median is shown)")
     parser.add_argument("--deleted", type=int, default=0, help="percent of the tasks soft-deleted, e.g. 10")
     args = parser.parse_args(argv)
     chosen = [case for case in CASES if case in args.cases.split(",")]
