@@ -53,6 +53,7 @@ import threading
 import uuid
 from collections import OrderedDict
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.query import ValuesIterable
@@ -438,7 +439,7 @@ def _column(model, path: str) -> str | None:
         return model._meta.pk.name
     try:
         return model._meta.get_field(path).name
-    except Exception:  # FieldDoesNotExist: an annotation
+    except FieldDoesNotExist:  # an annotation
         return None
 
 
