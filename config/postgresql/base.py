@@ -63,6 +63,24 @@ def _utc_adapters(template: adapt.AdaptersMap) -> adapt.AdaptersMap:
     return adapters
 
 
+class PreparingCursor(psycopg.Cursor):
+    """psycopg's server-binding cursor, recovering from a prepared statement the server no longer runs as prepared:
+    its result's type changed under it (``ALTER TABLE`` by a migration on another connection: "cached plan must
+    not change result type", which PostgreSQL then answers on every run) or the statement is gone (a pooler that
+    lost the session). psycopg would keep sending it; this drops what the connection prepared, so the statement is
+    prepared anew, and outside a transaction sends it again at once (a list's read: the request never sees it)."""
+
+    def execute(self, query, params=None, **kwargs):
+        try:
+            return super().execute(query, params, **kwargs)
+        except (psycopg.errors.FeatureNotSupported, psycopg.errors.InvalidSqlStatementName):
+            connection = self.connection
+            connection._prepared.clear()  # the server's statements deallocated before the next one is sent
+            if connection.info.transaction_status != pq.TransactionStatus.IDLE:
+                raise  # inside a transaction, which the error aborted: its rollback clears them too
+            return super().execute(query, params, **kwargs)
+
+
 class DatabaseOperations(operations.DatabaseOperations):
     def last_executed_query(self, cursor, sql, params):
         """The statement with its values, for a cursor binding on the server too (Django reads the client's text,
@@ -92,7 +110,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def create_cursor(self, name=None):
         if name or not self._preparing or self.connection.prepare_threshold is None:
             return super().create_cursor(name)
-        cursor = psycopg.Cursor(self.connection)
+        cursor = PreparingCursor(self.connection)
         if self.timezone != self.connection.adapters.get_loader(base.TIMESTAMPTZ_OID, pq.Format.TEXT).timezone:
             base.register_tzloader(self.timezone, cursor)  # as Django's create_cursor does
         return cursor

@@ -143,3 +143,56 @@ def test_a_rollback_drops_the_prepared_statements_and_the_list_still_answers(cli
     for _ in range(REQUESTS):
         assert ids(client.get(path)) == [str(task.pk) for task in reversed(tasks["admin"])]
     assert prepared_on_tasks()
+
+
+def other_connection():
+    import psycopg
+
+    settings = connection.settings_dict
+    return psycopg.connect(
+        host=settings["HOST"] or "127.0.0.1",
+        port=settings["PORT"] or 5432,
+        user=settings["USER"],
+        password=settings["PASSWORD"] or None,
+        dbname=settings["NAME"],
+        autocommit=True,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_column_whose_type_another_connection_changed_does_not_break_the_list(client_for, org, tasks):
+    """A migration on another connection changes a listed column's type: PostgreSQL refuses the prepared statement
+    ("cached plan must not change result type") on every run until it is prepared anew, which the cursor does."""
+    client = client_for(org.viewer)
+    path = f"{TASKS}?assignee={org.admin.pk}&page_size=2"
+    expected = ids(client.get(path))
+    for _ in range(REQUESTS):
+        client.get(path)
+    before = prepared_on_tasks()
+    assert before
+    with other_connection() as other:
+        other.execute("ALTER TABLE tasks_app_task ALTER COLUMN priority TYPE integer")
+        try:
+            assert ids(client.get(path)) == expected  # refused, then sent again
+            assert prepared_on_tasks() == {}  # what the connection had prepared is gone
+            for _ in range(REQUESTS):
+                assert ids(client.get(path)) == expected
+            assert prepared_on_tasks()  # prepared anew
+        finally:
+            other.execute("ALTER TABLE tasks_app_task ALTER COLUMN priority TYPE smallint")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_prepared_statement_the_server_lost_is_prepared_anew(client_for, org, tasks):
+    """As a pooler in transaction mode loses them (or a DEALLOCATE psycopg did not send): the list still answers."""
+    client = client_for(org.viewer)
+    path = f"{TASKS}?assignee={org.admin.pk}&page_size=2"
+    expected = ids(client.get(path))
+    for _ in range(REQUESTS):
+        client.get(path)
+    assert prepared_on_tasks()
+    connection.connection.pgconn.exec_(b"DEALLOCATE ALL")  # behind psycopg's back
+    assert prepared_on_tasks() == {}
+    for _ in range(REQUESTS):
+        assert ids(client.get(path)) == expected
+    assert prepared_on_tasks()  # prepared anew
