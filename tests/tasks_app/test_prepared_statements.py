@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from benchmarks.fixed_cost import replay_connection
 from config import statements
 from tasks_app.models import Status
 from tests.tasks_app.conftest import TASKS, forget_prepared_statements, prepared_on_tasks
@@ -145,20 +146,6 @@ def test_a_rollback_drops_the_prepared_statements_and_the_list_still_answers(cli
     assert prepared_on_tasks()
 
 
-def other_connection():
-    import psycopg
-
-    settings = connection.settings_dict
-    return psycopg.connect(
-        host=settings["HOST"] or "127.0.0.1",
-        port=settings["PORT"] or 5432,
-        user=settings["USER"],
-        password=settings["PASSWORD"] or None,
-        dbname=settings["NAME"],
-        autocommit=True,
-    )
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_column_whose_type_another_connection_changed_does_not_break_the_list(client_for, org, tasks):
     """A migration on another connection changes a listed column's type: PostgreSQL refuses the prepared statement
@@ -170,7 +157,7 @@ def test_a_column_whose_type_another_connection_changed_does_not_break_the_list(
         client.get(path)
     before = prepared_on_tasks()
     assert before
-    with other_connection() as other:
+    with replay_connection() as other:  # a connection of its own to the test database, as a migration's
         other.execute("ALTER TABLE tasks_app_task ALTER COLUMN priority TYPE integer")
         try:
             assert ids(client.get(path)) == expected  # refused, then sent again
