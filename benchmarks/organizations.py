@@ -5,6 +5,6 @@ from benchmarks import task_list
 
 
 def main(argv=None):
-    # Two pages of about 2 ms each, 0.1-0.3 ms apart: five rounds of 0.2 s do not settle that, fifteen do
+    # Two pages of a few ms each, a fraction of a ms apart: five rounds do not settle that, fifteen do
     # (docs/performance.md, "The sixth round").
     task_list.main(argv, cases=("organizations",), repeats=15)

@@ -1,17 +1,17 @@
 """Python's cyclic garbage collector in a web worker: what the worker keeps for its life moved out of its reach once
-the worker is warm (docs/performance.md, "The sixth round").
+the worker is warm (docs/performance.md, "The sixth round", for the figures).
 
-A full collection (generation 2) walks every object the process tracks: in a warm web worker about 240,000 (the
-modules, Django's URL resolver, DRF's and the filters' classes and fields, the caches), 150 ms on the benchmarks'
-machine. Every thread of that worker waits meanwhile (the GIL), so under load one such pause every few thousand
-requests was most of the task list's p99 (105-115 ms at 2 connections against a p50 of 2.4 ms).
+A full collection (generation 2) walks every object the process tracks: in a warm web worker a few hundred thousand
+(the modules, Django's URL resolver, DRF's and the filters' classes and fields, the caches), and every thread of
+that worker waits meanwhile (the GIL). Under load, such a pause every few thousand requests was most of the task
+list's p99.
 
 ``gc.freeze()`` moves every object the collector tracks into a permanent generation that no collection walks. A
 worker that has served ``WARM_REQUESTS`` requests has built what it builds lazily (Django's and DRF's first-use
 caches); it then collects once (the garbage of that moment is freed) and freezes, and its later full collections
-walk only what came after: 3 ms on average, 25 ms at most, on the same machine. What is frozen is never freed even
-if it later becomes garbage: the objects of the requests in flight at that moment (a few kB each, once per worker).
-``gunicorn.conf.py``'s ``post_worker_init`` calls ``freeze_when_warm()``; no other process needs it.
+walk only what came after. What is frozen is never freed even if it later becomes garbage: the objects of the
+requests in flight at that moment, once per worker. ``gunicorn.conf.py``'s ``post_worker_init`` calls
+``freeze_when_warm()``; no other process needs it.
 """
 
 import gc

@@ -63,7 +63,7 @@ def on_starting(server):
 
 def post_worker_init(worker):
     """Once warm, the worker's long-lived objects are put out of the garbage collector's reach: its full
-    collections no longer pause every thread for 150 ms (config/collector.py)."""
+    collections no longer pause every thread of the worker for long (config/collector.py)."""
     from config.collector import freeze_when_warm
 
     freeze_when_warm()

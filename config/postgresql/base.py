@@ -20,12 +20,12 @@ very same values, in ``datetime.timezone.utc``. ``UtcTimestampLoader`` stands wh
 the C loader for a connection in UTC, Django's otherwise (a session that ran ``SET TIME ZONE``).
 
 Django binds every statement's values on the client (``ClientCursor``): PostgreSQL parses and plans each one anew.
-For a page of tasks that planning costs more than running it (0.2-0.3 ms a statement: the task table has a dozen
-indexes to weigh). Inside ``prepared_cursors()``, the connection's new cursors bind on the server instead
-(psycopg's ``Cursor``), and psycopg prepares a statement the ``prepare_threshold``-th time the connection sends it;
-PostgreSQL then plans it for its first five runs and, when a plan for any value costs no more, keeps that plan
-(``plan_cache_mode``). ``config.statements`` asks for it only for the statements whose best plan is the same for
-every value they are sent (docs/performance.md, "The sixth round"). ``prepare_threshold`` ``None``
+For a page of tasks that planning costs more than running it (the task table has a dozen indexes to weigh).
+Inside ``prepared_cursors()``, the connection's new cursors bind on the server instead (psycopg's ``Cursor``), and
+psycopg prepares a statement the ``prepare_threshold``-th time the connection sends it; PostgreSQL then plans it
+for its first five runs and, when a plan for any value costs no more, keeps that plan (``plan_cache_mode``).
+``config.statements`` asks for it only for the statements whose best plan is the same for every value they are
+sent (docs/performance.md, "The sixth round", for that rule and the figures). ``prepare_threshold`` ``None``
 (``DB_PREPARED_STATEMENTS=false``, for a pooler in transaction mode, which cannot keep a session's prepared
 statements) makes ``prepared_cursors()`` change nothing.
 """
