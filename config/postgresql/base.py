@@ -75,7 +75,10 @@ class PreparingCursor(psycopg.Cursor):
             return super().execute(query, params, **kwargs)
         except (psycopg.errors.FeatureNotSupported, psycopg.errors.InvalidSqlStatementName):
             connection = self.connection
-            connection._prepared.clear()  # the server's statements deallocated before the next one is sent
+            # psycopg's record of what it prepared (no public call drops it; psycopg is pinned, and
+            # tests/tasks_app/test_prepared_statements.py fails if this stops working): cleared, the server's
+            # statements are deallocated before the next one is sent.
+            connection._prepared.clear()
             if connection.info.transaction_status != pq.TransactionStatus.IDLE:
                 raise  # inside a transaction, which the error aborted: its rollback clears them too
             return super().execute(query, params, **kwargs)
