@@ -262,6 +262,9 @@ def _merged(queryset, field: str, offset: int, limit: int, values: list):
     return queryset.filter(pk__in=ids)
 
 
+_merged.reads_value_by_value = True  # ``field`` (its first argument), one value at a time: config.statements
+
+
 def merged_count(queryset, *, field: str, values, limit: int) -> int:
     """``count_rows(queryset, limit)`` for a queryset spread over several ``field`` values (a person's
     organizations), counted as ``merged_rows`` reads a page: at most ``limit`` rows of each value, each read by an
@@ -297,6 +300,9 @@ def _counted_part(queryset, field: str, limit: int, values: list):
     """The first ``limit`` rows of ``queryset`` (in its order) whose ``field`` is the value the ``LATERAL`` join
     gives (``values`` are the join's, not this statement's)."""
     return queryset.filter(**{field: RawSQL('"merge_values"."value"', ())}).values("pk")[:limit]
+
+
+_counted_part.reads_value_by_value = True
 
 
 def _db_type(model, path: str, connection) -> str:

@@ -19,10 +19,10 @@ to send (``compiler.execute_sql()`` runs it as Django would, ``sql`` and ``param
   types (sentinels, different in each build). The shape is kept only if the three statements are the same text,
   and each parameter is either the same in all three (a constant) or, in each, the value given for one lookup in
   that build (as is, or as the database is sent it: a UUID's hex on SQLite, a date's ISO form, a small integer as
-  psycopg's ``Int2`` on PostgreSQL). A value that changes the text, or that the parameters carry transformed (the
-  ``LIKE`` pattern of ``icontains``), leaves the shape unkept: such querysets are built and compiled by Django on
-  every request, as before. A slice's bounds are part of the shape (Django writes ``LIMIT`` and ``OFFSET`` in the
-  text);
+  psycopg's ``Int2`` on PostgreSQL, the ``%value%`` pattern of ``icontains`` with ``LIKE``'s characters escaped). A
+  value that changes the text, or that the parameters carry transformed any other way (the ``value%`` pattern of
+  ``startswith``), leaves the shape unkept: such querysets are built and compiled by Django on every request, as
+  before. A slice's bounds are part of the shape (Django writes ``LIMIT`` and ``OFFSET`` in the text);
 - a learnt shape is bound: its statement with the request's values in the places found, and the compiler's
   description of the columns (for the records and the converters), without building or compiling anything;
 - and, on PostgreSQL, a learnt shape whose plan does not depend on its values is sent prepared
@@ -41,6 +41,10 @@ seen) are kept per process, the least recently used dropped: a few kB each, the 
 A recorded lookup is applied when the queryset is read, so a value Django refuses (a malformed UUID in a lookup of
 one) raises there rather than at ``filter()``: give it cleaned values, as the lists' filters do.
 
+A step a view builds with Django's own operations (a person's pages merged from several organizations, a search
+with its ranking) is recorded whole with ``derived(function, arguments, *values)``: ``function`` and its
+``arguments`` are part of the shape, ``values`` are values.
+
 Anything else done to a shaped queryset (``exclude()``, ``annotate()``, a lookup's value that is a model instance or
 an expression, reading ``.query``) applies the recorded operations to a copy of the query first, and from then
 on it is an ordinary queryset. The base query is never changed in place: it is shared by the querysets recorded
@@ -55,6 +59,7 @@ from collections import OrderedDict
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connections
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import QuerySet
 from django.db.models.query import ValuesIterable
 
@@ -65,6 +70,7 @@ _SEEN = object()
 _VALUE_TYPES = (uuid.UUID, int, str, datetime.date, datetime.datetime)
 _CONSTANT_TYPES = (bool, type(None))
 _CONTAINERS = (list, tuple)
+_LIKE_ESCAPES = BaseDatabaseOperations(connection=None)  # ``prep_for_like_query``, which no backend here overrides
 
 
 class Unrecordable(Exception):
@@ -123,8 +129,8 @@ def _apply(queryset: QuerySet, operations, values) -> QuerySet:
         elif operation == "values":
             queryset = QuerySet.values(queryset, *detail)
         elif operation == "derive":
-            function, arguments, _count = detail
-            queryset = function(queryset, *arguments, next(values))
+            function, arguments, kinds = detail
+            queryset = function(queryset, *arguments, *(next(values) for _kind in kinds))
         else:  # "slice"
             queryset = QuerySet.__getitem__(queryset, slice(*detail))
     return queryset
@@ -204,14 +210,20 @@ class ShapedQuerySet(QuerySet):
         clone._iterable_class = ValuesIterable
         return clone
 
-    def derived(self, function, arguments: tuple, ids: list):
-        """The queryset ``function(queryset, *arguments, ids)`` returns, recorded: ``function`` (a module's function)
-        builds it from this queryset, made ordinary, with Django's own operations; ``arguments`` (hashable) are part
-        of the shape, ``ids`` (a list of UUIDs, sent as one array parameter) is a value. Learnt and bound as the rest
-        (a person's first page merged from several organizations, ``config.pagination.merged_rows``)."""
-        if not self._recording() or not all(type(item) is uuid.UUID for item in ids):
-            return function(self, *arguments, ids)
-        return self._recorded(("derive", (function, arguments, len(ids))), [list(ids)])
+    def derived(self, function, arguments: tuple, *values):
+        """The queryset ``function(queryset, *arguments, *values)`` returns, recorded: ``function`` (a module's
+        function) builds it from this queryset, made ordinary, with Django's own operations; ``arguments`` (hashable)
+        are part of the shape, each of ``values`` is a value: a plain one (a str, a UUID, ...) or a list of UUIDs
+        (sent as one array parameter). Learnt and bound as the rest: a person's first page merged from several
+        organizations (``config.pagination.merged_rows``), a search (``tasks_app.search``).
+
+        ``function.reads_value_by_value`` (true) says its statement reads the field named by ``arguments[0]`` one
+        value at a time (``_walks_one_index``); ``function.annotates`` names the annotations it adds
+        (``annotated``)."""
+        if not self._recording() or not all(_derivable(value) for value in values):
+            return function(self, *arguments, *values)
+        kinds = tuple((list, len(value)) if type(value) is list else type(value) for value in values)
+        return self._recorded(("derive", (function, arguments, kinds)), [_plain(value) for value in values])
 
     def __getitem__(self, k):
         if (
@@ -225,9 +237,25 @@ class ShapedQuerySet(QuerySet):
         return super().__getitem__(k)
 
 
-def annotations(queryset: QuerySet) -> dict:
-    """``queryset.query.annotations`` without applying a shaped queryset's recorded operations (none annotates)."""
-    return (queryset._query if isinstance(queryset, ShapedQuerySet) else queryset.query).annotations
+def _derivable(value) -> bool:
+    """Whether ``value`` may be a derived statement's value: plain, or a list of UUIDs (one array parameter)."""
+    if type(value) is list:
+        return all(type(item) is uuid.UUID for item in value)
+    return type(_plain(value)) in _VALUE_TYPES
+
+
+def annotated(queryset: QuerySet) -> frozenset:
+    """The names of ``queryset``'s annotations, without applying a shaped queryset's recorded operations: its
+    base query's and those its derived operations add (``function.annotates``)."""
+    if not isinstance(queryset, ShapedQuerySet):
+        return frozenset(queryset.query.annotations)
+    added = (
+        name
+        for operation, detail in queryset._shape
+        if operation == "derive"
+        for name in getattr(detail[0], "annotates", ())
+    )
+    return frozenset((*queryset._query.annotations, *added))
 
 
 _classes: dict[type, type] = {}
@@ -269,6 +297,14 @@ def _iso(value):
     return value.isoformat() if type(value) is datetime.date else _NOT_CONVERTED
 
 
+def _contains(value):
+    """A ``contains`` or ``icontains`` lookup's pattern, as Django writes it (``PatternLookup``): the value with the
+    characters ``LIKE`` reads escaped, between ``%``. Every backend here escapes as Django's base operations do."""
+    if type(value) is not str:
+        return _NOT_CONVERTED
+    return "%" + _LIKE_ESCAPES.prep_for_like_query(value) + "%"
+
+
 def _int_as(kind):
     def convert(value):
         return kind(value) if type(value) is int else _NOT_CONVERTED
@@ -277,8 +313,10 @@ def _int_as(kind):
 
 
 # How a value may reach the parameters: as it is, or as the database is sent it (SQLite: a UUID's hex, a date's
-# ISO form; PostgreSQL: an integer as psycopg's type of its column's size, ``_place``).
-_CONVERSIONS = (_as_is, _hex, _iso)
+# ISO form; PostgreSQL: an integer as psycopg's type of its column's size, ``_place``), or as the pattern of a
+# substring lookup (``_contains``). ``_place`` checks each against the request's own value too: a parameter any
+# other way made from a value (a ``startswith`` pattern) matches none, and leaves its shape unkept.
+_CONVERSIONS = (_as_is, _hex, _iso, _contains)
 
 
 def _sentinels(values, round_: int) -> list:
@@ -380,8 +418,12 @@ def _walks_one_index(queryset) -> bool:
     be best read another way for other values (a count stopping at the first rows a scan of the table finds, which
     for a small organization is the whole table; a sort of every matching row), so it is planned for its values."""
     model = queryset.model
-    # A derived operation's detail is (function, (field, ...), count): the field it reads value by value, sliced.
-    merged = {_column(model, detail[1][0]) for operation, detail in queryset._shape if operation == "derive"}
+    # A derived operation's detail is (function, arguments, kinds). One that reads the field ``arguments[0]`` value
+    # by value (a merged page, sliced) holds that field equal; any other (a search) has a plan of its values.
+    derived = [detail for operation, detail in queryset._shape if operation == "derive"]
+    if not all(getattr(function, "reads_value_by_value", False) for function, _arguments, _kinds in derived):
+        return False
+    merged = {_column(model, arguments[0]) for _function, arguments, _kinds in derived}
     ordering, sliced = (), bool(merged)
     for operation, detail in queryset._shape:
         if operation == "order_by":

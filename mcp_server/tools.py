@@ -101,7 +101,7 @@ def _filtered_tasks(request, queryset, filters: dict):
     if not filterset.is_valid():
         raise ValidationError(filterset.form.errors.as_data())
     tasks = filterset.qs
-    best_first = [f"-{SEARCH_RANK}"] if SEARCH_RANK in statements.annotations(tasks) else []
+    best_first = [f"-{SEARCH_RANK}"] if SEARCH_RANK in statements.annotated(tasks) else []
     return tasks.order_by(*best_first, "-created_at", "-pk")
 
 

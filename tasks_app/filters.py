@@ -57,6 +57,6 @@ class TaskOrderingFilter(StableOrderingFilter):
 
     def get_ordering(self, request, queryset, view):
         ordering = super().get_ordering(request, queryset, view)
-        if RANK in statements.annotations(queryset) and not request.query_params.get(self.ordering_param):
+        if RANK in statements.annotated(queryset) and not request.query_params.get(self.ordering_param):
             return [f"-{RANK}", *ordering]
         return ordering

@@ -23,6 +23,7 @@ from django.db import connections, models
 from django.db.models import Case, F, Func, Q, Value, When
 from django.db.models.lookups import Exact
 
+from config import statements
 from config.languages import DEFAULT_SEARCH_LANGUAGE
 
 MAX_TERMS = 10
@@ -118,11 +119,26 @@ def substring_condition(include: list[str], exclude: list[str]) -> Q:
 
 def search(queryset: models.QuerySet, text: str, *, languages) -> models.QuerySet:
     """``queryset`` narrowed to the tasks ``text`` finds and, on PostgreSQL, annotated with their ``RANK``.
-    ``languages``: the search languages of the organizations searched (their tasks are stemmed in them)."""
+    ``languages``: the search languages of the organizations searched (their tasks are stemmed in them).
+
+    On PostgreSQL a shaped queryset (``config.statements``) records the search rather than building it: its shape is
+    the languages, how many terms it includes and excludes, and whether it matches substrings; its values are the
+    query and the terms. So a search of a shape seen before is bound, not built and compiled again."""
     include, exclude, has_or, websearch = search_terms(text)
     if connections[queryset.db].vendor != "postgresql":
         return queryset.filter(substring_condition(include, exclude)) if include or exclude else queryset.none()
-    languages = sorted(set(languages)) or [DEFAULT_SEARCH_LANGUAGE]
+    shape = (
+        tuple(sorted(set(languages)) or [DEFAULT_SEARCH_LANGUAGE]),
+        len(include),
+        bool(include and not has_or and all(len(term) >= MIN_SUBSTRING for term in include)),
+    )
+    if isinstance(queryset, statements.ShapedQuerySet):
+        return queryset.derived(_searched, shape, websearch, *include, *exclude)
+    return _searched(queryset, *shape, websearch, *include, *exclude)
+
+
+def _searched(queryset, languages: tuple, included: int, substrings: bool, websearch: str, *terms: str):
+    """``search``'s queryset on PostgreSQL: ``terms`` are the ``included`` terms, then those excluded."""
     queries = {language: SearchQuery(websearch, search_type="websearch", config=language) for language in languages}
     if len(queries) == 1:
         ((language, query),) = queries.items()
@@ -140,6 +156,9 @@ def search(queryset: models.QuerySet, text: str, *, languages) -> models.QuerySe
             default=Value(0.0),
             output_field=models.FloatField(),
         )
-    if include and not has_or and all(len(term) >= MIN_SUBSTRING for term in include):
-        matches |= substring_condition(include, exclude)
+    if substrings:
+        matches |= substring_condition(list(terms[:included]), list(terms[included:]))
     return queryset.filter(matches).annotate(**{RANK: rank})
+
+
+_searched.annotates = (RANK,)  # read by ``config.statements.annotated`` before the search is applied

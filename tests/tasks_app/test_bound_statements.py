@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from unittest import mock
 
 import pytest
+from django.db import connection  # noqa: F401 - read by the skipif conditions
 from django.db.models import Q
 from django.db.models.sql.compiler import SQLCompiler
 
@@ -145,16 +146,44 @@ def test_a_value_equal_to_one_of_the_base_statements_constants_is_still_bound_in
     assert entries[0] is not statements._UNCACHED
 
 
-def test_a_value_the_statement_carries_transformed_leaves_the_shape_unbound_and_right(make_task):
+def test_a_substring_is_bound_as_its_pattern_with_like_s_characters_escaped(make_task):
+    """``icontains`` sends ``%value%`` with ``%``, ``_`` and ``\\`` escaped: bound in its place as Django writes
+    it, so a word holding them finds them literally, as it does compiled."""
+    for title in ("Alpha", "Beta", "alphabet", "50% done", "500 done", "a_b", "axb", "back\\slash"):
+        make_task(title=title)
+    base = shaped_tasks()
+    cases = [
+        ("alph", {"Alpha", "alphabet"}),
+        ("bet", {"Beta", "alphabet"}),
+        ("zzz", set()),
+        ("50%", {"50% done"}),
+        ("a_b", {"a_b"}),
+        ("k\\s", {"back\\slash"}),
+        ("%", {"50% done"}),
+    ]
+    for word, expected in cases * 2:  # seen, learnt, then bound for each word
+        assert {task.title for task in base.filter(title__icontains=word)} == expected, word
+        plain = Task.objects.filter(title__icontains=word)
+        assert {task.title for task in plain} == expected, word
+    entries = [entry for key, entry in statements._shapes.items() if "title__icontains" in str(key[-1])]
+    assert len(entries) == 1
+    assert entries[0] not in (statements._UNCACHED, statements._SEEN), "the substring's shape is learnt"
+    with compiles() as compiled:
+        assert {task.title for task in base.filter(title__icontains="50%")} == {"50% done"}
+    assert Task not in compiled
+
+
+def test_a_value_the_statement_carries_otherwise_transformed_leaves_the_shape_unbound_and_right(make_task):
     for title in ("Alpha", "Beta", "alphabet"):
         make_task(title=title)
     base = shaped_tasks()
-    for word, expected in (("alph", {"Alpha", "alphabet"}), ("bet", {"Beta", "alphabet"}), ("zzz", set())):
-        assert {task.title for task in base.filter(title__icontains=word)} == expected
-        _compiler, _sql, params = statements.bound(base.filter(title__icontains=word))
-        assert f"%{word}%" in params
+    for word in ("Alph", "bet", "Be", "zzz"):  # (SQLite's LIKE ignores case: the ORM's own answer is the reference)
+        expected = {task.title for task in Task.objects.filter(title__startswith=word)}
+        assert {task.title for task in base.filter(title__startswith=word)} == expected
+        _compiler, _sql, params = statements.bound(base.filter(title__startswith=word))
+        assert f"{word}%" in params
     key_shapes = [key[-1] for key, entry in statements._shapes.items() if entry is statements._UNCACHED]
-    assert any("title__icontains" in str(shape) for shape in key_shapes)
+    assert any("title__startswith" in str(shape) for shape in key_shapes)
 
 
 def test_other_types_none_and_booleans_are_other_shapes(org, make_task):
@@ -308,3 +337,66 @@ def test_a_hundred_values_per_filter_are_each_bound_in_their_place(org, make_tas
         with compiles() as compiled:
             assert pks(base.filter(pk__in=shuffled, title__in=titles)) == [task.pk]
         assert compiled == []
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the full-text search is PostgreSQL's")
+def test_a_search_seen_before_is_bound_and_each_request_finds_its_own_words(client_for, org, other_org, make_task):
+    """A search is recorded, not built (``tasks_app.search``): the second of a shape (its languages, how many terms
+    it includes and excludes) is learnt, and after that every search of that shape is bound, with its own words in
+    the full-text query, the ranking and the substring patterns, each caller's own organization's tasks only."""
+    make_task(title="Deployment checklist", description="Before we deploy on Friday")
+    make_task(title="Printer broken", description="Third floor, again")
+    make_task(title="Invoice 50% paid", description="deploy_script attached")
+    make_task(title="Elsewhere deploy", organization=other_org.organization, created_by=other_org.owner)
+    ours, theirs = client_for(org.viewer), client_for(other_org.viewer)
+
+    def found(client, text, **query):
+        response = client.get(TASKS, {"search": text, **query})
+        assert response.status_code == 200, response.content
+        return [row["title"] for row in response.json()["data"]]
+
+    for _ in range(2):  # seen, then learnt: a word, a word too short for substrings, one excluded, another order
+        found(ours, "printer")
+        found(ours, "pr")
+        found(ours, "deploy -friday")
+        found(ours, "printer", ordering="-created_at")
+    with compiles() as compiled:
+        assert found(ours, "deploy") == ["Deployment checklist", "Invoice 50% paid"]  # the title ranks first
+        assert found(ours, "printer") == ["Printer broken"]
+        assert found(ours, "50%") == ["Invoice 50% paid"]  # a substring, LIKE's % escaped
+        assert found(ours, "y_s") == ["Invoice 50% paid"]  # and its _
+        assert found(ours, "ys") == []
+        assert found(ours, "zeppelin") == []
+        assert found(theirs, "deploy") == ["Elsewhere deploy"]
+        assert found(theirs, "printer") == []
+        assert found(ours, "deploy -friday") == ["Invoice 50% paid"]
+        assert found(ours, "printer -floor") == []
+        assert found(ours, "deploy", ordering="-created_at") == ["Invoice 50% paid", "Deployment checklist"]
+    assert Task not in compiled, "searches of shapes seen before are bound, pages and counts alike"
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the full-text search is PostgreSQL's")
+def test_a_search_bound_over_several_organizations_ranks_each_in_its_language(client_for, org):
+    """A person in an English and a French organization: the search's shape holds both languages (a ranking per
+    language), and the merged first page of the two is bound too, for another word."""
+    from organizations.models import Role
+    from tasks_app.services import task_create
+    from tests.factories import MembershipFactory, OrganizationFactory
+
+    french = OrganizationFactory(language="french")
+    MembershipFactory(organization=french, user=org.viewer, role=Role.VIEWER)
+    task_create(organization=french, created_by=None, title="Les chevaux mangeaient", description="")
+    task_create(organization=org.organization, created_by=None, title="The horses were eating", description="")
+    client = client_for(org.viewer)
+
+    def found(text):
+        response = client.get(TASKS, {"search": text})
+        assert response.status_code == 200, response.content
+        return [row["title"] for row in response.json()["data"]]
+
+    for _ in range(2):
+        found("nothing")
+    with compiles() as compiled:
+        assert found("cheval") == ["Les chevaux mangeaient"]
+        assert found("horse") == ["The horses were eating"]
+    assert Task not in compiled
