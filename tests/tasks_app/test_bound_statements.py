@@ -371,6 +371,7 @@ def test_a_search_seen_before_is_bound_and_each_request_finds_its_own_words(clie
         assert found(theirs, "printer") == []
         assert found(ours, "deploy -friday") == ["Invoice 50% paid"]
         assert found(ours, "printer -floor") == []
+        assert found(ours, "eploy -frid") == ["Invoice 50% paid"]  # substrings only: "Friday" excludes the other
         assert found(ours, "deploy", ordering="-created_at") == ["Invoice 50% paid", "Deployment checklist"]
     assert Task not in compiled, "searches of shapes seen before are bound, pages and counts alike"
 
