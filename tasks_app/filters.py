@@ -36,8 +36,10 @@ class TaskFilter(FilterSet):
         ]
 
     def filter_mentioned(self, queryset, name, value):
-        # EXISTS rather than a join: a task mentioning two of the people asked for is listed once.
-        return queryset.filter(Exists(TaskMention.objects.filter(task=OuterRef("pk"), user_id__in=value)))
+        """Recorded as a step of a shaped queryset (``config.statements``), so bound once its shape is learnt."""
+        if isinstance(queryset, statements.ShapedQuerySet):
+            return queryset.derived(mentioning, (), *value)
+        return mentioning(queryset, *value)
 
     def filter_search(self, queryset, name, value):
         """Full-text in the organizations' languages, or every term as a substring (``tasks_app/search.py``)."""
@@ -50,6 +52,12 @@ class TaskFilter(FilterSet):
         if user is None or not user.is_authenticated:
             return []
         return access_cache.reach(user).languages()
+
+
+def mentioning(queryset, *user_ids):
+    """Tasks mentioning any of ``user_ids``: EXISTS rather than a join, so a task mentioning two of them is listed
+    once."""
+    return queryset.filter(Exists(TaskMention.objects.filter(task=OuterRef("pk"), user_id__in=user_ids)))
 
 
 class TaskOrderingFilter(StableOrderingFilter):

@@ -138,11 +138,18 @@ MENTIONED_IN = ("all", "task", "comments")
 def task_list_mentioning(*, user, where: str = "all") -> QuerySet[Task]:
     """Tasks that mention ``user``: in the task itself (its description or its ``mentions``), in one of its
     comments that is not deleted, or either (``where``). EXISTS subqueries, so a task mentioning the person
-    in itself and in three comments is listed once, without DISTINCT over the whole list."""
-    in_task = Exists(TaskMention.objects.filter(task=OuterRef("pk"), user=user))
-    in_comments = Exists(Comment.objects.filter(task=OuterRef("pk"), mentions=user))
+    in itself and in three comments is listed once, without DISTINCT over the whole list. A step of the shaped
+    page (``config.statements``): bound, once learnt, for any person."""
+    if where not in MENTIONED_IN:
+        raise ValueError(f"where: one of {MENTIONED_IN}, not {where!r}")
+    return task_page().derived(_mentioning, (where,), user.pk)
+
+
+def _mentioning(queryset, where: str, user_id):
+    in_task = Exists(TaskMention.objects.filter(task=OuterRef("pk"), user_id=user_id))
+    in_comments = Exists(Comment.objects.filter(task=OuterRef("pk"), mentions=user_id))
     condition = {"task": in_task, "comments": in_comments, "all": in_task | in_comments}[where]
-    return task_page().filter(condition)
+    return queryset.filter(condition)
 
 
 def comment_list(*, task: Task) -> QuerySet[Comment]:

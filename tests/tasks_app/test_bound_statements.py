@@ -401,3 +401,40 @@ def test_a_search_bound_over_several_organizations_ranks_each_in_its_language(cl
         assert found("cheval") == ["Les chevaux mangeaient"]
         assert found("horse") == ["The horses were eating"]
     assert Task not in compiled
+
+
+def test_mentions_are_bound_per_person(client_for, org, make_task):
+    """``?mentioned=`` and ``/tasks/mentioned`` (in the task, in its comments, or either) are steps of the shaped
+    page: learnt once, then bound for any person, each finding the tasks that mention the people asked for."""
+    from tasks_app.services import comment_create
+
+    admin, member, viewer = org.admin, org.member, org.viewer
+    make_task(title="Admin named", mentions=[admin])
+    make_task(title="Member named", mentions=[member])
+    make_task(title="Both named", mentions=[admin, member])
+    comment_create(task=make_task(title="Viewer in a comment"), author=member, body=f"@{viewer.username} see this")
+    make_task(title="Nobody named")
+
+    def titles(client, path, **query):
+        response = client.get(path, query)
+        assert response.status_code == 200, response.content
+        return sorted(row["title"] for row in response.json()["data"])
+
+    reader = client_for(viewer)
+    people = {name: client_for(user) for name, user in (("admin", admin), ("member", member), ("viewer", viewer))}
+    for _ in range(2):  # seen, then learnt
+        titles(reader, TASKS, mentioned=str(admin.pk))
+        titles(reader, TASKS, mentioned=f"{admin.pk},{member.pk}")
+        for where in ("all", "task", "comments"):
+            titles(people["admin"], f"{TASKS}/mentioned", **{"in": where})
+    for client in people.values():
+        titles(client, f"{TASKS}/mentioned")  # each person's own cached state, read once
+    with compiles() as compiled:
+        assert titles(reader, TASKS, mentioned=str(member.pk)) == ["Both named", "Member named"]
+        assert titles(reader, TASKS, mentioned=str(admin.pk)) == ["Admin named", "Both named"]
+        assert titles(reader, TASKS, mentioned=f"{member.pk},{viewer.pk}") == ["Both named", "Member named"]
+        assert titles(people["member"], f"{TASKS}/mentioned") == ["Both named", "Member named"]
+        assert titles(people["viewer"], f"{TASKS}/mentioned") == ["Viewer in a comment"]
+        assert titles(people["viewer"], f"{TASKS}/mentioned", **{"in": "task"}) == []
+        assert titles(people["member"], f"{TASKS}/mentioned", **{"in": "comments"}) == []
+    assert Task not in compiled
