@@ -1,10 +1,10 @@
 import django_filters
-from django.db.models import Exists, OuterRef
 
 from config import statements
 from config.filters import FilterSet, StableOrderingFilter, labelled_choices_filter, uuids_filter
 from organizations import access_cache
-from tasks_app.models import Priority, Status, Task, TaskMention
+from tasks_app import selectors
+from tasks_app.models import Priority, Status, Task
 from tasks_app.search import RANK, search
 
 
@@ -36,10 +36,11 @@ class TaskFilter(FilterSet):
         ]
 
     def filter_mentioned(self, queryset, name, value):
-        """Recorded as a step of a shaped queryset (``config.statements``), so bound once its shape is learnt."""
+        """Tasks that name any of these people in themselves; recorded as a step of a shaped queryset
+        (``config.statements``), so bound once its shape is learnt."""
         if isinstance(queryset, statements.ShapedQuerySet):
-            return queryset.derived(mentioning, (), *value)
-        return mentioning(queryset, *value)
+            return queryset.derived(selectors.mentioning, ("task",), *value)
+        return selectors.mentioning(queryset, "task", *value)
 
     def filter_search(self, queryset, name, value):
         """Full-text in the organizations' languages, or every term as a substring (``tasks_app/search.py``)."""
@@ -52,12 +53,6 @@ class TaskFilter(FilterSet):
         if user is None or not user.is_authenticated:
             return []
         return access_cache.reach(user).languages()
-
-
-def mentioning(queryset, *user_ids):
-    """Tasks mentioning any of ``user_ids``: EXISTS rather than a join, so a task mentioning two of them is listed
-    once."""
-    return queryset.filter(Exists(TaskMention.objects.filter(task=OuterRef("pk"), user_id__in=user_ids)))
 
 
 class TaskOrderingFilter(StableOrderingFilter):

@@ -142,12 +142,15 @@ def task_list_mentioning(*, user, where: str = "all") -> QuerySet[Task]:
     page (``config.statements``): bound, once learnt, for any person."""
     if where not in MENTIONED_IN:
         raise ValueError(f"where: one of {MENTIONED_IN}, not {where!r}")
-    return task_page().derived(_mentioning, (where,), user.pk)
+    return task_page().derived(mentioning, (where,), user.pk)
 
 
-def _mentioning(queryset, where: str, user_id):
-    in_task = Exists(TaskMention.objects.filter(task=OuterRef("pk"), user_id=user_id))
-    in_comments = Exists(Comment.objects.filter(task=OuterRef("pk"), mentions=user_id))
+def mentioning(queryset, where: str, *user_ids):
+    """``queryset``'s tasks that mention any of ``user_ids`` in themselves, in a comment that is not deleted, or
+    either (``where``, one of ``MENTIONED_IN``). A step of a shaped queryset (``derived``), whose values are the
+    ids: ``task_list_mentioning``, and the task list's ``?mentioned=`` (in the task)."""
+    in_task = Exists(TaskMention.objects.filter(task=OuterRef("pk"), user_id__in=user_ids))
+    in_comments = Exists(Comment.objects.filter(task=OuterRef("pk"), mentions__in=user_ids))
     condition = {"task": in_task, "comments": in_comments, "all": in_task | in_comments}[where]
     return queryset.filter(condition)
 
