@@ -231,9 +231,7 @@ def merged_rows(queryset, *, field: str, values, offset: int, limit: int) -> lis
     connection = connections[queryset.db]
     if len(values) < 2 or connection.vendor != "postgresql":
         return list(queryset[offset : offset + limit])
-    if isinstance(queryset, statements.ShapedQuerySet):  # bound, once its shape is learnt
-        return list(queryset.derived(_merged, (field, offset, limit), values))
-    return list(_merged(queryset, field, offset, limit, values))
+    return list(statements.derive(queryset, _merged, (field, offset, limit), values))  # bound once learnt
 
 
 def _merged(queryset, field: str, offset: int, limit: int, values: list):
@@ -278,22 +276,15 @@ def merged_count(queryset, *, field: str, values, limit: int) -> int:
     values = list(values)
     if len(values) < 2 or connections[queryset.db].vendor != "postgresql":
         return count_rows(queryset, limit)
-    part = _counted_part_of(queryset, field, limit, values)
+    part = statements.derive(queryset, _counted_part, (field, limit), values)
     if not statements.prepares(part):  # then in no order: each organization's rows read the cheapest way
-        part = _counted_part_of(queryset.order_by(), field, limit, values)
+        part = statements.derive(queryset.order_by(), _counted_part, (field, limit), values)
     array_type = _db_type(queryset.model, field, connections[queryset.db])
     template = (
         f'SELECT COUNT(*) FROM (SELECT 1 FROM UNNEST(%s::{array_type}[]) AS "merge_values"("value") '  # noqa: S608
         'CROSS JOIN LATERAL ({}) AS "merged" LIMIT %s) subquery'
     )
     return _count_around(part, template, lambda params: [values, *params, limit])
-
-
-def _counted_part_of(queryset, field: str, limit: int, values: list):
-    """``merged_count``'s statement for one value, recorded when ``queryset`` is shaped (bound once learnt)."""
-    if isinstance(queryset, statements.ShapedQuerySet):
-        return queryset.derived(_counted_part, (field, limit), values)
-    return _counted_part(queryset, field, limit, values)
 
 
 def _counted_part(queryset, field: str, limit: int, values: list):

@@ -237,6 +237,14 @@ class ShapedQuerySet(QuerySet):
         return super().__getitem__(k)
 
 
+def derive(queryset: QuerySet, function, arguments: tuple, *values) -> QuerySet:
+    """``function(queryset, *arguments, *values)``: recorded as a step of ``queryset``'s shape when it is a shaped one
+    (``ShapedQuerySet.derived``), applied at once to any other."""
+    if isinstance(queryset, ShapedQuerySet):
+        return queryset.derived(function, arguments, *values)
+    return function(queryset, *arguments, *values)
+
+
 def _derivable(value) -> bool:
     """Whether ``value`` may be a derived statement's value: plain, or a list of UUIDs (one array parameter)."""
     if type(value) is list:

@@ -38,9 +38,7 @@ class TaskFilter(FilterSet):
     def filter_mentioned(self, queryset, name, value):
         """Tasks that name any of these people in themselves; recorded as a step of a shaped queryset
         (``config.statements``), so bound once its shape is learnt."""
-        if isinstance(queryset, statements.ShapedQuerySet):
-            return queryset.derived(selectors.mentioning, ("task",), *value)
-        return selectors.mentioning(queryset, "task", *value)
+        return statements.derive(queryset, selectors.mentioning, ("task",), *value)
 
     def filter_search(self, queryset, name, value):
         """Full-text in the organizations' languages, or every term as a substring (``tasks_app/search.py``)."""

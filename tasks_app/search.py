@@ -132,9 +132,7 @@ def search(queryset: models.QuerySet, text: str, *, languages) -> models.QuerySe
         len(include),
         bool(include and not has_or and all(len(term) >= MIN_SUBSTRING for term in include)),
     )
-    if isinstance(queryset, statements.ShapedQuerySet):
-        return queryset.derived(_searched, shape, websearch, *include, *exclude)
-    return _searched(queryset, *shape, websearch, *include, *exclude)
+    return statements.derive(queryset, _searched, shape, websearch, *include, *exclude)
 
 
 def _searched(queryset, languages: tuple, included: int, substrings: bool, websearch: str, *terms: str):
