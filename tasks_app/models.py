@@ -206,3 +206,24 @@ class TaskActivity(models.Model):
 
     def __str__(self):
         return f"{self.verb} {self.field}".strip()
+
+
+class TaskPageVersion(models.Model):
+    """What a cached page of tasks is checked against (``tasks_app/page_cache.py``): one row per organization whose
+    ``version`` is a new random value whenever anything a page of its tasks shows may have changed, and one row,
+    ``PEOPLE_VERSION_ID``, for the people every page names (a username, a full name).
+
+    Written only by the database's triggers (migration 0008), in the transaction of the change itself, whatever
+    made it: the API, the admin, an import's ``COPY``, a bulk ``UPDATE``, raw SQL. Random rather than a counter, so
+    a version never comes back (a restored backup, a truncated table) to match a page cached from other data. No
+    foreign key: the people's row belongs to no organization; an organization's row goes with it.
+    """
+
+    organization_id = models.UUIDField(primary_key=True)
+    version = models.CharField(max_length=32)
+
+    def __str__(self):
+        return f"{self.organization_id}: {self.version}"
+
+
+PEOPLE_VERSION_ID = uuid.UUID(int=0)

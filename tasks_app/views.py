@@ -11,7 +11,7 @@ from config.routers import UUID_PATTERN
 from organizations.models import Role
 from organizations.permissions import IsOrgEditorOrReadOnly, IsOrgMember
 from organizations.viewsets import ORGANIZATION_ID_PARAMETER, OrganizationScopedViewSet
-from tasks_app import selectors, services
+from tasks_app import page_cache, selectors, services
 from tasks_app.filters import TaskFilter, TaskOrderingFilter
 from tasks_app.permissions import IsTaskCreatorOrOrgAdmin
 from tasks_app.serializers import (
@@ -96,6 +96,9 @@ class TaskViewSet(
         "comment_detail DELETE": "comments:write",
     }
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def list(self, request, *args, **kwargs):
+        return self.list_of(self.get_queryset(), kept=True)
 
     def get_queryset(self):
         # A page reads what the list renders; one task is read whole (the services that change it notify its people).
@@ -182,7 +185,7 @@ class TaskViewSet(
     )
     @action(detail=False, methods=["get"])
     def assigned(self, request):
-        return self.list_of(selectors.task_list_assigned(user=request.user))
+        return self.list_of(selectors.task_list_assigned(user=request.user), kept=True)
 
     @extend_schema(
         parameters=[MENTIONED_IN],
@@ -201,9 +204,18 @@ class TaskViewSet(
             )
         return self.list_of(selectors.task_list_mentioning(user=request.user, where=where))
 
-    def list_of(self, queryset):
-        page = self.paginate_queryset(self.filter_queryset(queryset))
-        return self.get_paginated_response(TaskSerializer(page, many=True).data)
+    def list_of(self, queryset, *, kept: bool = False):
+        """A page of ``queryset``, filtered. ``kept``: served from the page cache while nothing it shows has
+        changed (``tasks_app.page_cache``: tasks, their mentions, people's names; ``/tasks/mentioned`` also shows
+        what comments say, which no version follows, so it is always computed)."""
+        queryset = self.filter_queryset(queryset)
+        entry = page_cache.KeptPage.of(self) if kept else None
+        if entry is not None and (response := entry.response()) is not None:
+            return response
+        response = self.get_paginated_response(TaskSerializer(self.paginate_queryset(queryset), many=True).data)
+        if entry is not None:
+            entry.keep(response)
+        return response
 
     @extend_schema(
         methods=["GET"],

@@ -92,18 +92,26 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """The test database is made from the models (``--no-migrations``); what migrations add on PostgreSQL alone
-    (pg_trgm, the full-text and trigram indexes of task search) is added here the way they add it, so that the
-    query plan tests see the schema a migrated database has."""
+    """The test database is made from the models (``--no-migrations``); what migrations add by SQL (on PostgreSQL
+    pg_trgm, the full-text and trigram indexes of task search; on both, the triggers that keep the versions of
+    pages of tasks) is added here the way they add it, so that the tests see the schema a migrated database has."""
     from django.db import connection
 
-    if connection.vendor != "postgresql":
-        return
+    names = ["0008_task_page_versions"]
+    if connection.vendor == "postgresql":
+        names[:0] = ["0002_search_trigram_indexes", "0007_search_language"]
     with django_db_blocker.unblock(), connection.schema_editor() as editor:
-        for name in ("0002_search_trigram_indexes", "0007_search_language"):
+        for name in names:
             module = importlib.import_module(f"tasks_app.migrations.{name}")
             forward = module.create if hasattr(module, "create") else module.create_indexes
             forward(None, editor)
+
+
+@pytest.fixture
+def computed_pages(settings):
+    """Every page of tasks computed, none served from the page cache (tasks_app/page_cache.py): for the tests of
+    what computing a page reads, compiles and sends."""
+    settings.TASK_PAGE_CACHE_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)

@@ -37,6 +37,9 @@ API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=100)
 # How far a list counts its rows (config.pagination.bounded_count): past it, ``total`` is this bound and
 # ``total_exact`` false, so no page of a list of a million rows costs a count of a million.
 API_EXACT_COUNT_LIMIT = env.int("API_EXACT_COUNT_LIMIT", default=1000)
+# How long a page of tasks is kept in the cache, served again while nothing it shows has changed
+# (tasks_app/page_cache.py); 0 computes every page.
+TASK_PAGE_CACHE_SECONDS = env.int("TASK_PAGE_CACHE_SECONDS", default=60)
 # How long a signed link (a report export's download_url) works after the API answered it: config/signed_links.py.
 SIGNED_LINK_MAX_AGE_SECONDS = env.int("SIGNED_LINK_MAX_AGE_SECONDS", default=5 * 60)
 

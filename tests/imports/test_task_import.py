@@ -282,3 +282,13 @@ def test_validation_costs_no_query_per_row(client_as, org, settings, django_capt
     # 195 more rows may cost a few more INSERT statements (SQLite caps the parameters of one), never one per row.
     assert queries_for(200) <= queries_for(5) + 5
     assert Task.objects.count() == 205
+
+
+def test_imported_tasks_are_on_the_next_page_asked(client_as, imported):
+    """An import writes its tasks by ``COPY`` on PostgreSQL, past every model method: the page kept before it
+    (tasks_app/page_cache.py) is not served again, because the tasks' own triggers gave it a new version."""
+    client = client_as("admin")
+    for _ in range(2):  # computed, then kept
+        assert client.get("/api/v1/tasks").json()["data"] == []
+    imported(tasks_csv(3))
+    assert len(client.get("/api/v1/tasks").json()["data"]) == 3

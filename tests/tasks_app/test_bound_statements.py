@@ -19,7 +19,8 @@ from tasks_app import selectors
 from tasks_app.models import Priority, Status, Task
 from tests.tasks_app.conftest import TASKS
 
-pytestmark = pytest.mark.django_db
+# What computing a page compiles: none served from the page cache.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("computed_pages")]
 
 
 @contextmanager

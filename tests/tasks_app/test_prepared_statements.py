@@ -11,7 +11,8 @@ from config import statements
 from tasks_app.models import Status
 from tests.tasks_app.conftest import TASKS, forget_prepared_statements, prepared_on_tasks
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+# What computing a page sends: none served from the page cache.
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db, pytest.mark.usefixtures("computed_pages")]
 
 # Enough for a shape to be learnt (its second request) and its statement sent five times bound.
 REQUESTS = 8

@@ -19,7 +19,8 @@ from organizations.models import Organization, Role
 from tests.factories import MembershipFactory, OrganizationFactory, make_org_with_roles
 from tests.tasks_app.conftest import TASKS, forget_prepared_statements, prepared_on_tasks
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+# The plans of computing a page: none served from the page cache.
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db, pytest.mark.usefixtures("computed_pages")]
 
 TASKS_PER_ORGANIZATION = 100_000
 RARE = "zeppelin"  # in 5 tasks of the first organization

@@ -140,7 +140,9 @@ def test_detail_and_sub_lists_cost_fixed_queries(client_as, org, task, django_as
 
 
 @pytest.mark.parametrize("path", [TASKS, f"{TASKS}?assignee={{viewer}}", f"{TASKS}/assigned"])
-def test_a_page_reads_its_mentions_with_its_rows(client_as, org, make_task, path, django_assert_num_queries):
+def test_a_page_reads_its_mentions_with_its_rows(
+    client_as, org, make_task, path, django_assert_num_queries, computed_pages
+):
     """The mentioned people come with the page's rows (a JSON aggregate per task), not from a query of their own:
     the page alone (the user and the caller's organizations come from the cache: config.person_cache); the count
     only when the list is longer than the page."""
