@@ -57,11 +57,13 @@ from benchmarks.harness import (
     describe_backends,
     interleaved_rounds,
     medians,
+    page_cache_argument,
     print_scale_curve,
     python_speed,
     scales_argument,
     setup_django,
     test_database,
+    use_page_cache,
     wsgi_getter,
 )
 from devtools.processes import ROOT, UNLIMITED_CLASSES, AppServer, RedisServer, database_url, production_env
@@ -500,6 +502,8 @@ def instructions_per_request(count: int) -> dict[str, float] | None:
             "--callgrind-child",
             "--instructions",
             str(count),
+            "--page-cache",
+            os.environ["TASK_PAGE_CACHE_SECONDS"],  # as this process: use_page_cache set it
         ]
         environment = {**os.environ, "PYTHONHASHSEED": "0"}
         done = subprocess.run(command, capture_output=True, text=True, env=environment, cwd=ROOT)  # noqa: S603
@@ -534,7 +538,9 @@ def main(argv=None):
         "--instructions", type=int, default=0, metavar="N", help="also count N requests' instructions (callgrind)"
     )
     parser.add_argument("--callgrind-child", action="store_true", help=argparse.SUPPRESS)
+    page_cache_argument(parser, default=0)  # the page computed: the fixed cost around the statements it runs
     args = parser.parse_args(argv)
+    kept = use_page_cache(args.page_cache)
     setup_django()
     if args.callgrind_child:
         callgrind_child(args.instructions)
@@ -545,7 +551,7 @@ def main(argv=None):
         sys.exit("the fixed_cost benchmark runs on PostgreSQL: set DATABASE_URL")
     print(
         f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start, "
-        f"sum(range(10**7)) in {python_speed():.2f} s of CPU"
+        f"sum(range(10**7)) in {python_speed():.2f} s of CPU; {kept}"
     )
     from benchmarks import dataset
 

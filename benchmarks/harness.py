@@ -212,6 +212,27 @@ def run_with_servers(name: str, run: Callable, args) -> None:
 # --- Scale curves: a benchmark run at several sizes (issue 16: none may grow faster than its raw SQL) -------------
 
 
+def page_cache_argument(parser, default: int | None) -> None:
+    """``--page-cache SECONDS``: ``TASK_PAGE_CACHE_SECONDS`` for this process and the servers it starts (they inherit
+    its environment); ``default`` None leaves the settings' own (60 s)."""
+    parser.add_argument(
+        "--page-cache",
+        type=int,
+        default=default,
+        metavar="SECONDS",
+        help="how long pages of tasks are kept while unchanged (tasks_app/page_cache.py); 0 computes every page "
+        f"(default: {'the settings' if default is None else default})",
+    )
+
+
+def use_page_cache(seconds: int | None) -> str:
+    """Apply ``--page-cache`` before Django is set up; what the servers then do with pages of tasks, as text."""
+    if seconds is not None:
+        os.environ["TASK_PAGE_CACHE_SECONDS"] = str(seconds)
+    kept = int(os.environ.get("TASK_PAGE_CACHE_SECONDS", "60"))
+    return f"pages of tasks kept {kept} s while unchanged" if kept else "every page of tasks computed"
+
+
 def scales_argument(parser, default: str = "10000,100000") -> None:
     """``--scales 10000,100000,1000000``: the sizes to run at, smallest first."""
     parser.add_argument(

@@ -9,7 +9,8 @@ runs it; ``sync`` and ``gthread`` are gunicorn with that file and that worker cl
 service runs. Per level: requests/s, p50/p99 of both, and their ratio; then, per model, the concurrency
 where the task list saturated (the lowest within 90 % of its best) with its p99 there. The last line is
 the ratio of the ``config`` model (or the first) at the largest size, where it saturated (goal: at least
-0.3, p99 under 100 ms).
+0.3, p99 under 100 ms). Pages of tasks are kept while unchanged (``tasks_app/page_cache.py``), as in production;
+``--page-cache 0`` has every page computed, to measure that path alone (the first line says which).
 
 **The mix** (without ``--scales``):
 
@@ -40,7 +41,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.harness import add_database_url_argument, print_scale_curve, run_with_servers, scales_argument
+from benchmarks.harness import (
+    add_database_url_argument,
+    page_cache_argument,
+    print_scale_curve,
+    run_with_servers,
+    scales_argument,
+    use_page_cache,
+)
 from devtools.processes import (
     ROOT,
     UNLIMITED_CLASSES,
@@ -519,7 +527,8 @@ def describe_model(model: str, args) -> str:
     if model != "config":
         values |= {"worker_class": model, "workers": args.workers, "threads": args.threads if model == "gthread" else 1}
     names = ("workers", "worker_class", "threads", "keepalive", "timeout", "backlog")
-    return "gunicorn " + ", ".join(f"{name}={values[name]}" for name in names if name in values)
+    described = ", ".join(f"{name}={values[name]}" for name in names if name in values)
+    return f"gunicorn {described}; {use_page_cache(None)}"
 
 
 def level_line(model: str, connections: int, tasks: dict, live: dict) -> str:
@@ -640,7 +649,7 @@ def run(args) -> None:
         print(
             f"gunicorn: {args.workers} {args.worker_class} workers"
             + (f" x {args.threads} threads" if args.worker_class == "gthread" else "")
-            + f", production settings, on {servers.url}; wrk {args.duration} s per level",
+            + f", production settings, on {servers.url}; wrk {args.duration} s per level; {use_page_cache(None)}",
             flush=True,
         )
         data = sign_in(servers, seeded["emails"], seeded["organization"])
@@ -682,7 +691,9 @@ def main(argv=None):
         default=list(MODELS),
         help=f"server models compared with --scales, of {', '.join(MODELS)} (default: all)",
     )
+    page_cache_argument(parser, default=None)
     args = parser.parse_args(argv)
+    use_page_cache(args.page_cache)
     run_with_servers("load", run, args)
 
 

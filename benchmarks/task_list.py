@@ -34,10 +34,12 @@ from benchmarks import dataset
 from benchmarks.harness import (
     access_token,
     describe_backends,
+    page_cache_argument,
     print_scale_curve,
     scales_argument,
     setup_django,
     test_database,
+    use_page_cache,
     wsgi_getter,
 )
 
@@ -290,8 +292,10 @@ def main(argv=None, *, cases: tuple[str, ...] = CASES, repeats: int = 5):
     parser.add_argument("--cases", default=",".join(cases), help=f"some of {', '.join(CASES)}")
     parser.add_argument("--repeats", type=int, default=repeats, help="interleaved rounds (the median is shown)")
     parser.add_argument("--deleted", type=int, default=0, help="percent of the tasks soft-deleted, e.g. 10")
+    page_cache_argument(parser, default=0)  # the page computed, as its reference computes it
     args = parser.parse_args(argv)
     chosen = [case for case in CASES if case in args.cases.split(",")]
+    print(use_page_cache(args.page_cache))
     setup_django()
     with test_database():
         run(args.scales, chosen, args.repeats, args.deleted)

@@ -22,7 +22,8 @@ version replaces the page, so the cache holds at most a page per person and URL 
 ``TASK_PAGE_CACHE_SECONDS`` (0 turns this off).
 
 The cache is an optimisation, never the truth: when it is unreachable, or the triggers are missing (a database
-made without migration 0008), the page is computed as before.
+made without migration 0008, or whose triggers a later migration dropped: SQLite rebuilds a table to alter it,
+without them; such a migration must create them again, as 0008's ``create`` does), the page is computed as before.
 """
 
 import hashlib

@@ -41,7 +41,13 @@ from tests.factories.privacy import AccountDeletionFactory, DataExportFactory
 from tests.factories.reports import ReportExportFactory, ReportSettingsFactory
 from tests.factories.sessions import AuditEventFactory, UserSessionFactory
 from tests.factories.sso import SocialIdentityFactory, SSOAttemptFactory
-from tests.factories.tasks import CommentFactory, TaskActivityFactory, TaskFactory, TaskMentionFactory
+from tests.factories.tasks import (
+    CommentFactory,
+    TaskActivityFactory,
+    TaskFactory,
+    TaskMentionFactory,
+    TaskPageVersionFactory,
+)
 
 __all__ = [
     "CALLERS",
@@ -82,6 +88,7 @@ __all__ = [
     "TaskActivityFactory",
     "TaskFactory",
     "TaskMentionFactory",
+    "TaskPageVersionFactory",
     "UserFactory",
     "UserSessionFactory",
     "WebhookDeliveryFactory",

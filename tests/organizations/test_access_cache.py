@@ -38,7 +38,7 @@ def listed(org, client_as):
     return client
 
 
-def test_a_second_request_reads_no_user_and_no_membership(listed):
+def test_a_second_request_reads_no_user_and_no_membership(listed, computed_pages):
     with CaptureQueriesContext(connection) as queries:
         assert titles(listed) == ["Plan"]
     (page,) = queries.captured_queries  # the page alone: neither the user nor the memberships

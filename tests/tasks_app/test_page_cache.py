@@ -2,6 +2,8 @@
 reads them: served again with one statement (the versions), and never once something they show has changed,
 whatever changed it; each person, organization and token their own."""
 
+import sqlite3
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -282,3 +284,15 @@ def test_without_the_triggers_no_page_is_kept(client_as, tasks, monkeypatch):
         with CaptureQueriesContext(connection) as captured:
             assert client.get(TASKS).status_code == 200
         assert task_statements(captured)
+
+
+@pytest.mark.deployment
+def test_a_database_migrated_from_nothing_has_every_trigger(run_django, tmp_path):
+    """The test database gets the triggers from 0008's own function; a real one from the migrations, all of them:
+    a later migration that rebuilds a table on SQLite (to alter it) drops its triggers, and must make them again."""
+    database = tmp_path / "migrated.sqlite3"
+    result = run_django(["manage.py", "migrate", "--noinput", "-v0"], DATABASE_URL=f"sqlite:///{database}")
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(database) as migrated:
+        names = {name for (name,) in migrated.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    assert set(page_cache.TRIGGERS) <= names
