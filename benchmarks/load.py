@@ -264,7 +264,14 @@ def seed(n_tasks: int, n_users: int) -> None:
     from tasks_app.models import Comment, Priority, Status, Task
 
     users = [
-        user_create(email=f"user{i}@load.example", username=f"load_user{i}", password=PASSWORD, full_name=f"User {i}")
+        # Verified: only a verified address is added to an organization directly (accounts' email verification).
+        user_create(
+            email=f"user{i}@load.example",
+            username=f"load_user{i}",
+            password=PASSWORD,
+            full_name=f"User {i}",
+            email_verified=True,
+        )
         for i in range(n_users)
     ]
     owner = users[0]
