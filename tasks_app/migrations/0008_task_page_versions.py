@@ -10,9 +10,39 @@ from django.db import migrations, models
 PEOPLE = "00000000-0000-0000-0000-000000000000"
 EVENTS = {"INSERT": "inserted", "UPDATE": "updated", "DELETE": "deleted"}
 
+# The tables whose statements bump versions: their trigger function, and how it finds the organizations of the rows
+# in a transition table (``{rows}``).
+STATEMENT_TRIGGERS = {
+    "tasks_app_task": ("tasks_app_task_pages_changed", "SELECT organization_id FROM {rows}"),
+    "tasks_app_taskmention": (
+        "tasks_app_mention_pages_changed",
+        "SELECT task.organization_id FROM {rows} JOIN tasks_app_task AS task ON task.id = {rows}.task_id",
+    ),
+}
+
+
+def _statement_function(name: str, organizations: str) -> str:
+    inserted, deleted = organizations.format(rows="new_rows"), organizations.format(rows="old_rows")
+    return f"""
+    CREATE OR REPLACE FUNCTION {name}() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'INSERT' THEN
+            PERFORM tasks_app_page_versions_bump(ARRAY({inserted}));
+        ELSIF TG_OP = 'DELETE' THEN
+            PERFORM tasks_app_page_versions_bump(ARRAY({deleted}));
+        ELSE
+            PERFORM tasks_app_page_versions_bump(ARRAY({deleted} UNION {inserted}));
+        END IF;
+        RETURN NULL;
+    END
+    $$
+    """
+
+
 POSTGRESQL = [
-    # The organizations' ids are locked in one order (sorted), whoever bumps them: two transactions that each
-    # change tasks of the same organizations wait for each other instead of deadlocking.
+    # A statement's organizations are locked in one order (sorted): two statements that each change tasks of the
+    # same organizations wait for each other instead of deadlocking.
     """
     CREATE OR REPLACE FUNCTION tasks_app_page_versions_bump(organizations uuid[]) RETURNS void
     LANGUAGE sql AS $$
@@ -24,45 +54,7 @@ POSTGRESQL = [
     $$
     """,
     # Once per statement, not per row: an import's COPY of thousands of tasks bumps its organization once.
-    """
-    CREATE OR REPLACE FUNCTION tasks_app_task_pages_changed() RETURNS trigger
-    LANGUAGE plpgsql AS $$
-    BEGIN
-        IF TG_OP = 'INSERT' THEN
-            PERFORM tasks_app_page_versions_bump(ARRAY(SELECT organization_id FROM new_rows));
-        ELSIF TG_OP = 'DELETE' THEN
-            PERFORM tasks_app_page_versions_bump(ARRAY(SELECT organization_id FROM old_rows));
-        ELSE
-            PERFORM tasks_app_page_versions_bump(
-                ARRAY(SELECT organization_id FROM old_rows UNION SELECT organization_id FROM new_rows)
-            );
-        END IF;
-        RETURN NULL;
-    END
-    $$
-    """,
-    """
-    CREATE OR REPLACE FUNCTION tasks_app_mention_pages_changed() RETURNS trigger
-    LANGUAGE plpgsql AS $$
-    BEGIN
-        IF TG_OP = 'INSERT' THEN
-            PERFORM tasks_app_page_versions_bump(ARRAY(
-                SELECT task.organization_id FROM new_rows JOIN tasks_app_task AS task ON task.id = new_rows.task_id
-            ));
-        ELSIF TG_OP = 'DELETE' THEN
-            PERFORM tasks_app_page_versions_bump(ARRAY(
-                SELECT task.organization_id FROM old_rows JOIN tasks_app_task AS task ON task.id = old_rows.task_id
-            ));
-        ELSE
-            PERFORM tasks_app_page_versions_bump(ARRAY(
-                SELECT task.organization_id FROM tasks_app_task AS task
-                WHERE task.id IN (SELECT task_id FROM old_rows UNION SELECT task_id FROM new_rows)
-            ));
-        END IF;
-        RETURN NULL;
-    END
-    $$
-    """,
+    *(_statement_function(function, organizations) for function, organizations in STATEMENT_TRIGGERS.values()),
     f"""
     CREATE OR REPLACE FUNCTION tasks_app_people_pages_changed() RETURNS trigger
     LANGUAGE plpgsql AS $$
@@ -91,10 +83,7 @@ POSTGRESQL = [
         CREATE TRIGGER {table}_pages_{EVENTS[event]} AFTER {event} ON {table}
         REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {function}()
         """
-        for table, function in (
-            ("tasks_app_task", "tasks_app_task_pages_changed"),
-            ("tasks_app_taskmention", "tasks_app_mention_pages_changed"),
-        )
+        for table, (function, _) in STATEMENT_TRIGGERS.items()
         for event, referencing in (
             ("INSERT", "NEW TABLE AS new_rows"),
             ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
@@ -121,14 +110,13 @@ POSTGRESQL = [
 POSTGRESQL_DROP = [
     *(
         f"DROP TRIGGER IF EXISTS {table}_pages_{done} ON {table}"
-        for table in ("tasks_app_task", "tasks_app_taskmention")
+        for table in STATEMENT_TRIGGERS
         for done in EVENTS.values()
     ),
     "DROP TRIGGER IF EXISTS accounts_user_pages_updated ON accounts_user",
     "DROP TRIGGER IF EXISTS organizations_organization_pages_updated ON organizations_organization",
     "DROP TRIGGER IF EXISTS organizations_organization_pages_deleted ON organizations_organization",
-    "DROP FUNCTION IF EXISTS tasks_app_task_pages_changed()",
-    "DROP FUNCTION IF EXISTS tasks_app_mention_pages_changed()",
+    *(f"DROP FUNCTION IF EXISTS {function}()" for function, _ in STATEMENT_TRIGGERS.values()),
     "DROP FUNCTION IF EXISTS tasks_app_people_pages_changed()",
     "DROP FUNCTION IF EXISTS tasks_app_organization_pages_changed()",
     "DROP FUNCTION IF EXISTS tasks_app_page_versions_bump(uuid[])",
