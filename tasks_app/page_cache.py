@@ -17,7 +17,8 @@ commits in between gives a page newer than its versions, which the next request,
 
 The key holds everything else a page depends on: the person, the organizations the request reaches (their
 memberships, a token's grant, a second factor), the path with its query string (filters, ordering, page), the
-media type negotiated and the page's format (``FORMAT``, changed with the serializer). One entry per key: a new
+media type negotiated, the page's format (``FORMAT``, changed with the serializer), the release and the settings
+that shape a page (its size, the count's bound, the time zone). One entry per key: a new
 version replaces the page, so the cache holds at most a page per person and URL in use, for
 ``TASK_PAGE_CACHE_SECONDS`` (0 turns this off).
 
@@ -90,6 +91,24 @@ def versions(organization_ids) -> str:
         return " ".join(f"{organization}:{version}" for organization, version in cursor.fetchall())
 
 
+def _settings_read() -> tuple[str, ...]:
+    """The settings a page's JSON depends on, and the release: a page kept by a process before a change of either is
+    not served by one after it."""
+    return tuple(
+        map(
+            str,
+            (
+                settings.APP_VERSION,
+                settings.TIME_ZONE,
+                settings.API_EXACT_COUNT_LIMIT,
+                settings.API_MAX_PAGE_SIZE,
+                settings.REST_FRAMEWORK.get("PAGE_SIZE"),
+                settings.REST_FRAMEWORK.get("DATETIME_FORMAT"),
+            ),
+        )
+    )
+
+
 @dataclass(frozen=True)
 class KeptPage:
     """The cache entry of one request's page, and the versions it must have been rendered under."""
@@ -109,6 +128,7 @@ class KeptPage:
         described = "\n".join(
             (
                 FORMAT,
+                *_settings_read(),
                 view.action,
                 str(request.user.pk),
                 ",".join(sorted(map(str, organization_ids))),

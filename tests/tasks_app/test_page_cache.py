@@ -296,3 +296,19 @@ def test_a_database_migrated_from_nothing_has_every_trigger(run_django, tmp_path
     with sqlite3.connect(database) as migrated:
         names = {name for (name,) in migrated.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
     assert set(page_cache.TRIGGERS) <= names
+
+
+def test_a_page_kept_under_other_settings_is_not_served(client_as, tasks, settings):
+    """A process started with another page size or count bound (or another release) computes its own pages."""
+    client = client_as("admin")
+    kept(client, TASKS)
+    for change in (
+        lambda: setattr(settings, "API_EXACT_COUNT_LIMIT", 10),
+        lambda: setattr(settings, "APP_VERSION", "2.0.0"),
+        lambda: setattr(settings, "REST_FRAMEWORK", {**settings.REST_FRAMEWORK, "PAGE_SIZE": 2}),
+    ):
+        change()
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(TASKS).status_code == 200
+        assert task_statements(captured)  # computed again
+        kept(client, TASKS)
