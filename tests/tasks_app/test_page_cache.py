@@ -3,6 +3,7 @@ reads them: served again with one statement (the versions), and never once somet
 whatever changed it; each person, organization and token their own."""
 
 import sqlite3
+import threading
 
 import pytest
 from django.db import connection
@@ -13,7 +14,7 @@ from organizations.models import Membership, Organization, Role
 from organizations.services import membership_remove, organization_update
 from tasks_app import page_cache
 from tasks_app.models import Status, Task, TaskMention
-from tasks_app.services import comment_create, task_delete, task_restore, task_update
+from tasks_app.services import comment_create, task_create, task_delete, task_restore, task_update
 from tests.tasks_app.conftest import TASKS
 
 pytestmark = pytest.mark.django_db
@@ -312,3 +313,37 @@ def test_a_page_kept_under_other_settings_is_not_served(client_as, tasks, settin
             assert client.get(TASKS).status_code == 200
         assert task_statements(captured)  # computed again
         kept(client, TASKS)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_writers_of_one_organization_at_once_all_commit_and_the_next_page_shows_them(client_as, org, settings):
+    """A transaction that writes tasks holds its organization's version row until it commits: writers of one
+    organization at once wait for each other there, and none fails (each holds that one row: no deadlock)."""
+    client = client_as("admin")
+    kept(client, TASKS)
+    failures = []
+
+    def write(writer: int) -> None:
+        try:
+            for n in range(5):
+                task_create(
+                    organization=org.organization,
+                    created_by=org.member,
+                    title=f"Writer {writer}, task {n}",
+                    description=f"for @{org.admin.username}",
+                )
+        except Exception as exc:  # any failure fails the test below, with what it was
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    writers = [threading.Thread(target=write, args=(writer,)) for writer in range(4)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(timeout=60)
+    assert failures == []
+    page = client.get(f"{TASKS}?page_size=50").json()
+    assert page["pagination"]["total"] == 20
+    assert client.get(TASKS).json() == computed(client, TASKS, settings)
