@@ -192,24 +192,33 @@ def test_a_person_who_leaves_an_organization_no_longer_gets_its_page(client_as, 
     assert client.get(TASKS).json()["data"] == []
 
 
-def test_an_organization_changed_gives_new_pages(client_as, org, tasks, settings):
-    client = client_as("admin")
-    before = kept(client, f"{TASKS}?search=reports")
-    organization_update(organization=org.organization, language="french", actor=org.owner)
-    Organization.objects.filter(pk=org.organization.pk).update(name="Renamed")
+@pytest.mark.parametrize(
+    "change",
+    [
+        # Its language decides how a search reads (its tasks are indexed again too, in the background).
+        lambda org: organization_update(organization=org.organization, language="french", actor=org.owner),
+        lambda org: Organization.objects.filter(pk=org.organization.pk).update(name="Renamed"),
+    ],
+    ids=["language", "renamed-by-update"],
+)
+def test_an_organization_changed_gives_new_pages(client_as, org, tasks, change, settings):
+    client, path = client_as("admin"), f"{TASKS}?search=reports"
+    kept(client, path)
+    change(org)
     with CaptureQueriesContext(connection) as captured:
-        client.get(f"{TASKS}?search=reports")
+        response = client.get(path)
     assert task_statements(captured)  # computed again
-    assert client.get(f"{TASKS}?search=reports").json() == computed(client, f"{TASKS}?search=reports", settings)
-    assert before is not None
+    assert response.json() == computed(client, path, settings)
 
 
-def test_what_a_page_does_not_show_keeps_it(client_as, org, tasks):
-    """A comment, a sign-in (the person's row written) or another organization's task leaves the page kept."""
+def test_what_a_page_does_not_show_keeps_it(client_as, org, other_org, make_task, tasks):
+    """A comment, a sign-in (the person's row written) or a task of an organization they are not in leaves the page
+    kept."""
     client = client_as("admin")
     kept(client, TASKS)
     comment_create(task=tasks[0], author=org.member, body="Looks good")
     User.objects.filter(pk=org.admin.pk).update(last_login="2026-01-01T00:00:00Z")
+    make_task(organization=other_org.organization, created_by=other_org.owner, title="Elsewhere")
     kept(client, TASKS)
 
 
