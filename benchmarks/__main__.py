@@ -17,6 +17,7 @@ BENCHMARKS = {
     "events": "benchmarks.events",
     "concurrency": "benchmarks.concurrency",
     "metrics_middleware": "benchmarks.metrics_middleware",
+    "goals": "benchmarks.goals",
 }
 
 
