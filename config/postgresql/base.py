@@ -22,12 +22,17 @@ the C loader for a connection in UTC, Django's otherwise (a session that ran ``S
 Django binds every statement's values on the client (``ClientCursor``): PostgreSQL parses and plans each one anew.
 For a page of tasks that planning costs more than running it (the task table has a dozen indexes to weigh).
 Inside ``prepared_cursors()``, the connection's new cursors bind on the server instead (psycopg's ``Cursor``), and
-psycopg prepares a statement the ``prepare_threshold``-th time the connection sends it; PostgreSQL then plans it
-for its first five runs and, when a plan for any value costs no more, keeps that plan (``plan_cache_mode``).
-``config.statements`` asks for it only for the statements whose best plan is the same for every value they are
-sent (docs/performance.md, "The sixth round", for that rule and the figures). ``prepare_threshold`` ``None``
-(``DB_PREPARED_STATEMENTS=false``, for a pooler in transaction mode, which cannot keep a session's prepared
-statements) makes ``prepared_cursors()`` change nothing.
+psycopg prepares a statement the ``prepare_threshold``-th time the connection sends it. ``config.statements`` asks
+for it only for the statements whose best plan is the same for every value they are sent (docs/performance.md, "The
+sixth round", for that rule and the figures), so the connection tells PostgreSQL to plan such a statement once, for
+any value, and keep that plan (``plan_cache_mode = force_generic_plan``, set when it connects). Left to itself
+(``auto``) PostgreSQL plans a prepared statement anew on each of its first five runs and keeps planning it whenever
+the plan for any value is estimated dearer than those: the page of a person in several organizations, whose plan
+for any value guesses at an array of unknown length, was planned on every request (0.95 ms a page instead of
+0.47 ms: docs/performance.md, "Issue 16's goals in one run"). The setting changes no other statement: the rest are
+bound on the client and reach PostgreSQL with their values, without parameters to plan for. ``prepare_threshold``
+``None`` (``DB_PREPARED_STATEMENTS=false``, for a pooler in transaction mode, which cannot keep a session's prepared
+statements) makes ``prepared_cursors()`` change nothing, and leaves ``plan_cache_mode`` as the server has it.
 """
 
 import contextlib
@@ -117,6 +122,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self.timezone != self.connection.adapters.get_loader(base.TIMESTAMPTZ_OID, pq.Format.TEXT).timezone:
             base.register_tzloader(self.timezone, cursor)  # as Django's create_cursor does
         return cursor
+
+    def _configure_connection(self, connection):
+        """Django's set-up of a new connection (time zone, role; also run by a psycopg pool), and, where statements
+        are prepared, the plan of a prepared statement made once for any value and kept (the module's docstring)."""
+        commit = super()._configure_connection(connection)
+        if connection.prepare_threshold is not None:
+            connection.execute("SET plan_cache_mode = force_generic_plan")
+            commit = True
+        return commit
 
     def get_connection_params(self):
         params = super().get_connection_params()

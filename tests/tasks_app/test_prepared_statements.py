@@ -83,6 +83,40 @@ def test_a_person_in_several_organizations_gets_the_merged_page_and_count_prepar
     assert all("UNNEST($" in statement for statement in counts), counts
 
 
+def test_a_prepared_statement_runs_the_plan_made_once_for_any_value(client_for, org, other_org, tasks):
+    # Left to PostgreSQL (plan_cache_mode auto), a prepared statement is planned anew on each of its first five runs,
+    # and on every run after while the plan for any value is estimated dearer: the merged page of a person in several
+    # organizations was planned on every request. The connection asks for the plan for any value from the first run.
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(organization=other_org.organization, user=org.member)
+    several, one = client_for(org.member), client_for(org.viewer)
+    for _ in range(REQUESTS):
+        assert len(ids(several.get(f"{TASKS}?page_size=3"))) == 3
+        assert len(ids(one.get(f"{TASKS}?assignee={org.admin.pk}&page_size=2"))) == 2
+    plans = connection.connection.execute(
+        "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements "
+        "WHERE NOT from_sql AND statement LIKE %s",
+        ["%tasks_app_task%"],
+    ).fetchall()
+    assert any("UNNEST($" in statement for statement, *_ in plans), plans  # the merged page and count among them
+    assert len(plans) == 4, plans  # each page and its count
+    assert all(generic > 0 and custom == 0 for _, generic, custom in plans), plans
+
+
+@pytest.mark.parametrize(("prepared", "mode"), [(True, "force_generic_plan"), (False, "auto")])
+def test_plan_cache_mode_is_set_only_where_statements_are_prepared(prepared, mode):
+    # DB_PREPARED_STATEMENTS=false (a pooler in transaction mode) leaves the server's own setting.
+    other = connection.copy()
+    other.settings_dict["OPTIONS"]["prepare_threshold"] = 5 if prepared else None
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SHOW plan_cache_mode")
+            assert cursor.fetchone()[0] == mode
+    finally:
+        other.close()
+
+
 @pytest.mark.parametrize(
     "query",
     [
