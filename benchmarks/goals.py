@@ -21,7 +21,7 @@ import sys
 import time
 from typing import NamedTuple
 
-from benchmarks.harness import python_speed
+from benchmarks.harness import postgresql_settings, python_speed
 
 
 class Goal(NamedTuple):
@@ -69,22 +69,7 @@ def postgresql(url: str) -> str:
 
     # The server's maintenance database: the benchmarks make throwaway databases of their own on that server.
     with psycopg.connect(ThrowawayDatabase(url).admin_url, autocommit=True) as connection:
-        version = connection.execute("SHOW server_version").fetchone()[0]
-        rows = connection.execute(
-            "SELECT name, setting, unit FROM pg_settings WHERE name = ANY(%s) ORDER BY name",
-            [list(POSTGRESQL_SETTINGS)],
-        ).fetchall()
-    settings = " ".join(f"{name}={_with_unit(setting, unit)}" for name, setting, unit in rows)
-    return f"PostgreSQL {version}: {settings}"
-
-
-def _with_unit(setting: str, unit: str | None) -> str:
-    """``16384`` of ``8kB`` as ``128MB``: what ``SHOW`` prints rather than pages."""
-    factors = {"8kB": 8, "kB": 1, "MB": 1024}
-    if unit not in factors or not setting.isdigit():
-        return setting + (unit or "")
-    kilobytes = int(setting) * factors[unit]
-    return f"{kilobytes // 1024}MB" if kilobytes % 1024 == 0 else f"{kilobytes}kB"
+        return postgresql_settings(connection.cursor(), POSTGRESQL_SETTINGS)
 
 
 def machine() -> str:

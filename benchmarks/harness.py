@@ -87,6 +87,17 @@ def python_speed() -> float:
     return best
 
 
+def postgresql_settings(cursor, names) -> str:
+    """``PostgreSQL <version>: name=value ...`` for these settings, each as ``SHOW`` prints it (``128MB``, not a
+    count of 8 kB pages), on a DB-API cursor of the server."""
+    cursor.execute("SHOW server_version")
+    version = cursor.fetchone()[0]
+    cursor.execute(
+        "SELECT name, current_setting(name) FROM pg_settings WHERE name = ANY(%s) ORDER BY name", [list(names)]
+    )
+    return f"PostgreSQL {version}: " + " ".join(f"{name}={value}" for name, value in cursor.fetchall())
+
+
 def describe_backends() -> str:
     from django.conf import settings
     from django.db import connection

@@ -44,7 +44,7 @@ import tempfile
 import time
 from contextlib import contextmanager
 
-from benchmarks.harness import describe_backends, setup_django, test_database
+from benchmarks.harness import describe_backends, postgresql_settings, setup_django, test_database
 
 MEMBERS = 40
 BAD_ROW_SHARE = 0.01
@@ -156,6 +156,7 @@ def columns() -> list[str]:
 
 
 REFERENCE = "bench_import_reference"
+SETTINGS = ("max_wal_size", "shared_buffers", "synchronous_commit", "wal_buffers", "work_mem")
 CHUNK = 1 << 20
 
 
@@ -516,14 +517,8 @@ def run(scales: list[int], repeats: int = 1) -> None:
     if connection.vendor != "postgresql":
         raise SystemExit("the imports benchmark compares with PostgreSQL's COPY: set DATABASE_URL")
     with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        version = cursor.fetchone()[0]
-        cursor.execute(
-            "SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ' ' ORDER BY name) FROM pg_settings "
-            "WHERE name IN ('shared_buffers', 'synchronous_commit', 'max_wal_size', 'work_mem', 'wal_buffers')"
-        )
-        knobs = cursor.fetchone()[0]
-    print(f"imports benchmark ({describe_backends()}; PostgreSQL {version}: {knobs}; load {os.getloadavg()[0]:.1f})")
+        server = postgresql_settings(cursor, SETTINGS)
+    print(f"imports benchmark ({describe_backends()}; {server}; load {os.getloadavg()[0]:.1f})")
     owner, org, members = build()
     folder = tempfile.mkdtemp(prefix="import-bench-")
     results = []
