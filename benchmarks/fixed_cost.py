@@ -152,7 +152,8 @@ def sql_replayer(raw_connection, statements: list[tuple[str, tuple]]):
 
 
 def replay_connection():
-    """A persistent connection of its own to the test database, bound on the client as Django's is."""
+    """A persistent connection of its own to the test database, bound on the client as Django's is, and keeping the
+    plan of a prepared statement made once for any value, as the API's connections do (``config/postgresql``)."""
     import psycopg
     from django.db import connection
 
@@ -165,6 +166,7 @@ def replay_connection():
         dbname=settings["NAME"],
         autocommit=True,
         cursor_factory=psycopg.ClientCursor,
+        options="-c plan_cache_mode=force_generic_plan",
     )
 
 
