@@ -28,8 +28,8 @@ sixth round", for that rule and the figures), so the connection tells PostgreSQL
 any value, and keep that plan (``plan_cache_mode = force_generic_plan``, set when it connects). Left to itself
 (``auto``) PostgreSQL plans a prepared statement anew on each of its first five runs and keeps planning it whenever
 the plan for any value is estimated dearer than those: the page of a person in several organizations, whose plan
-for any value guesses at an array of unknown length, was planned on every request (0.95 ms a page instead of
-0.47 ms: docs/performance.md, "Issue 16's goals in one run"). The setting changes no other statement: the rest are
+for any value guesses at an array of unknown length, was planned on every request (docs/performance.md, "Issue 16's
+goals in one run", for the figures). The setting changes no other statement: the rest are
 bound on the client and reach PostgreSQL with their values, without parameters to plan for. ``prepare_threshold``
 ``None`` (``DB_PREPARED_STATEMENTS=false``, for a pooler in transaction mode, which cannot keep a session's prepared
 statements) makes ``prepared_cursors()`` change nothing, and leaves ``plan_cache_mode`` as the server has it.
