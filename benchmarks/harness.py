@@ -238,9 +238,12 @@ def page_cache_argument(parser, default: int | None) -> None:
 
 def use_page_cache(seconds: int | None) -> str:
     """Apply ``--page-cache`` before Django is set up; what the servers then do with pages of tasks, as text."""
+    import importlib
+
     if seconds is not None:
         os.environ["TASK_PAGE_CACHE_SECONDS"] = str(seconds)
-    kept = int(os.environ.get("TASK_PAGE_CACHE_SECONDS", "60"))
+    # The settings' own reading of it (their default included), before Django reads them.
+    kept = importlib.reload(importlib.import_module("config.settings.api")).TASK_PAGE_CACHE_SECONDS
     return f"pages of tasks kept {kept} s while unchanged" if kept else "every page of tasks computed"
 
 
